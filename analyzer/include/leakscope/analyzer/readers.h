@@ -1,0 +1,28 @@
+// Profile readers. Each takes the whole (already inflated) input and the name to use in errors.
+// read_profile() picks the reader by content, never by file name.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "leakscope/analyzer/profile.h"
+
+namespace leakscope {
+
+enum class ProfileFormat { kJemalloc, kLegacyHeap, kProto, kFolded };
+const char* format_name(ProfileFormat f);
+
+// jemalloc 5 `prof.dump` output (heap_v2/N, t* and tN lines, MAPPED_LIBRARIES:).
+Profile read_jemalloc_heap(std::string_view text, const std::string& source);
+// gperftools / Go legacy text heap profile ("heap profile: ... @ heap_v2/N" or Go's "@ heap/2N").
+Profile read_legacy_heap(std::string_view text, const std::string& source);
+// pprof profile.proto (uncompressed bytes).
+Profile read_proto(std::string_view bytes, const std::string& source);
+// Folded stacks: "root;caller;leaf 123" per line.
+Profile read_folded(std::string_view text, const std::string& source);
+
+ProfileFormat detect_format(std::string_view bytes);
+// Reads a file ("-" for stdin), inflating gzip, and parses it. Throws InputError.
+Profile read_profile(const std::string& path, ProfileFormat* detected = nullptr);
+
+}  // namespace leakscope

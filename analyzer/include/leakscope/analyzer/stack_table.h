@@ -1,0 +1,45 @@
+// Turns a symbolized profile into stacks of named nodes at a chosen granularity, after
+// trimming allocator frames (pprof's drop_frames semantics) and applying focus/ignore/hide.
+// Every report (top, diff, folded, later flame graphs) is computed from this table.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "leakscope/analyzer/profile.h"
+
+namespace leakscope {
+
+enum class Granularity { kFunctions, kLines, kFiles, kAddresses };
+Granularity parse_granularity(const std::string& s);  // throws std::invalid_argument
+
+struct StackOptions {
+  Granularity granularity = Granularity::kFunctions;
+  bool keep_allocator_frames = false;
+  std::string focus, ignore, hide;  // regexes (ECMAScript); empty: off
+};
+
+// The allocator frames trimmed by default: jemalloc internals, the malloc family, operator new
+// and libstdc++ allocator plumbing. A full-match regex, as pprof's drop_frames.
+const std::string& allocator_frames_regex();
+
+class StackTable {
+ public:
+  StackTable(const Profile& p, const StackOptions& options);
+
+  size_t node_count() const { return names_.size(); }
+  const std::string& name(uint32_t node) const { return names_[node]; }
+  // Stack of sample i, leaf first; empty when the sample was filtered out.
+  const std::vector<uint32_t>& stack(size_t sample) const { return stacks_[sample]; }
+  size_t sample_count() const { return stacks_.size(); }
+  // Samples dropped by focus/ignore.
+  size_t filtered_samples() const { return filtered_; }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<std::vector<uint32_t>> stacks_;
+  size_t filtered_ = 0;
+};
+
+}  // namespace leakscope

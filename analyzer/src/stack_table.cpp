@@ -1,0 +1,158 @@
+#include "leakscope/analyzer/stack_table.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <stdexcept>
+#include <unordered_map>
+
+namespace leakscope {
+
+Granularity parse_granularity(const std::string& s) {
+  if (s == "functions") return Granularity::kFunctions;
+  if (s == "lines") return Granularity::kLines;
+  if (s == "files") return Granularity::kFiles;
+  if (s == "addresses") return Granularity::kAddresses;
+  throw std::invalid_argument("granularity must be functions, lines, files or addresses, not '" + s + "'");
+}
+
+const std::string& allocator_frames_regex() {
+  static const std::string rx =
+      // the malloc family (jemalloc and glibc entry points)
+      "malloc|calloc|realloc|reallocarray|free|cfree|valloc|pvalloc|memalign|posix_memalign|aligned_alloc|"
+      "malloc_usable_size|mallocx|rallocx|xallocx|sallocx|dallocx|sdallocx|nallocx|__libc_malloc|__libc_calloc|"
+      "__libc_realloc|__libc_memalign|_int_malloc|"
+      // jemalloc internals (when statically linked with symbols) and its unsymbolized frames
+      "je_.*|prof_backtrace.*|imalloc.*|malloc_default|ialloc.*|iralloc.*|libjemalloc[^+]*\\+0x[0-9a-f]+|"
+      // operator new / new[] and libstdc++ allocation plumbing
+      "operator new.*|operator delete.*|__gnu_cxx::new_allocator::allocate|__gnu_cxx::__new_allocator::allocate|"
+      "std::__new_allocator::allocate|std::allocator::allocate|std::allocator_traits::allocate|"
+      "std::_Vector_base::_M_allocate|std::__cxx11::basic_string::_M_create|std::basic_string::_M_create|"
+      "std::__detail::_Hashtable_alloc::_M_allocate_.*|std::_Rb_tree::_M_get_node|std::_Rb_tree::_M_create_node|"
+      "std::_Deque_base::_M_allocate_.*|std::__cxx11::_List_base::_M_get_node|std::_List_base::_M_get_node|"
+      "std::__allocate_guarded.*|std::make_shared|std::allocate_shared|std::__make_shared|std::__allocate_shared|"
+      "std::__shared_count::__shared_count|std::__shared_ptr::__shared_ptr|std::shared_ptr::shared_ptr|"
+      "std::make_unique";
+  return rx;
+}
+
+namespace {
+
+std::string hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::regex compile(const std::string& rx, const char* flag) {
+  try {
+    return std::regex(rx, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error& e) {
+    throw std::invalid_argument(std::string(flag) + ": invalid regular expression '" + rx + "': " + e.what());
+  }
+}
+
+}  // namespace
+
+StackTable::StackTable(const Profile& p, const StackOptions& opt) {
+  // Node identity per granularity; each (location, line) resolves to one node.
+  std::unordered_map<std::string, uint32_t> node_of;
+  auto intern = [&](std::string key) {
+    auto [it, inserted] = node_of.try_emplace(std::move(key), static_cast<uint32_t>(names_.size()));
+    if (inserted) names_.push_back(it->first);
+    return it->second;
+  };
+  struct FrameInfo {
+    uint32_t node;
+    uint64_t function_id;
+  };
+  std::vector<std::vector<FrameInfo>> frames_of_location(p.locations.size());
+  for (const auto& loc : p.locations) {
+    auto& frames = frames_of_location[loc.id - 1];
+    for (const auto& line : loc.lines) {
+      const Function& f = p.function(line.function_id);
+      std::string key;
+      switch (opt.granularity) {
+        case Granularity::kFunctions: key = f.name; break;
+        case Granularity::kLines:
+          key = f.filename.empty() ? f.name : f.name + " " + f.filename + ":" + std::to_string(line.line);
+          break;
+        case Granularity::kFiles: key = f.filename.empty() ? f.name : f.filename; break;
+        case Granularity::kAddresses:
+          key = hex(loc.address) + " " + f.name +
+                (f.filename.empty() ? "" : " " + std::filesystem::path(f.filename).filename().string() + ":" +
+                                               std::to_string(line.line));
+          break;
+      }
+      frames.push_back({intern(std::move(key)), line.function_id});
+    }
+    if (loc.lines.empty()) frames.push_back({intern("0x" + hex(loc.address)), 0});
+  }
+
+  // Per-function flags, computed once: the regexes run on distinct names only.
+  std::string drop_rx = p.drop_frames;
+  if (!opt.keep_allocator_frames) drop_rx = drop_rx.empty() ? allocator_frames_regex() : drop_rx + "|" + allocator_frames_regex();
+  std::regex drop, keep, focus, ignore, hide;
+  if (!drop_rx.empty()) drop = compile("^(?:" + drop_rx + ")$", "drop_frames");
+  if (!p.keep_frames.empty()) keep = compile("^(?:" + p.keep_frames + ")$", "keep_frames");
+  if (!opt.focus.empty()) focus = compile(opt.focus, "--focus");
+  if (!opt.ignore.empty()) ignore = compile(opt.ignore, "--ignore");
+  if (!opt.hide.empty()) hide = compile(opt.hide, "--hide");
+  enum : uint8_t { kDrop = 1, kFocus = 2, kIgnore = 4, kHide = 8 };
+  std::vector<uint8_t> fn_flags(p.functions.size() + 1, 0);
+  std::vector<uint8_t> node_flags(names_.size(), 0);
+  auto classify = [&](const std::string& name, const std::string& file) {
+    uint8_t f = 0;
+    if (!drop_rx.empty() && std::regex_match(name, drop) && !(!p.keep_frames.empty() && std::regex_match(name, keep)))
+      f |= kDrop;
+    auto matches = [&](const std::regex& rx) { return std::regex_search(name, rx) || (!file.empty() && std::regex_search(file, rx)); };
+    if (!opt.focus.empty() && matches(focus)) f |= kFocus;
+    if (!opt.ignore.empty() && matches(ignore)) f |= kIgnore;
+    if (!opt.hide.empty() && matches(hide)) f |= kHide;
+    return f;
+  };
+  for (const auto& fn : p.functions) fn_flags[fn.id] = classify(fn.name, fn.filename);
+  for (const auto& frames : frames_of_location)
+    for (const auto& fr : frames)
+      node_flags[fr.node] = fr.function_id ? fn_flags[fr.function_id] : classify(names_[fr.node], "");
+
+  stacks_.resize(p.samples.size());
+  std::vector<FrameInfo> frames;
+  for (size_t i = 0; i < p.samples.size(); ++i) {
+    frames.clear();
+    for (auto id : p.samples[i].location_ids) {
+      const auto& lf = frames_of_location[id - 1];
+      frames.insert(frames.end(), lf.begin(), lf.end());
+    }
+    // pprof's Prune: from the root, after the first user frame, the first allocator frame and
+    // everything leafward of it goes. A stack of allocator frames only is left whole.
+    size_t begin = 0;
+    bool found_user = false;
+    for (size_t k = frames.size(); k-- > 0;) {
+      bool dropped = node_flags[frames[k].node] & kDrop;
+      if (!dropped) {
+        found_user = true;
+        continue;
+      }
+      if (found_user) {
+        begin = k + 1;
+        break;
+      }
+    }
+    bool any_focus = opt.focus.empty(), any_ignore = false;
+    auto& out = stacks_[i];
+    out.reserve(frames.size() - begin);
+    for (size_t k = begin; k < frames.size(); ++k) {
+      uint8_t f = node_flags[frames[k].node];
+      any_focus |= (f & kFocus) != 0;
+      any_ignore |= (f & kIgnore) != 0;
+      if (!(f & kHide)) out.push_back(frames[k].node);
+    }
+    if (!any_focus || any_ignore) {
+      out.clear();
+      ++filtered_;
+    }
+  }
+}
+
+}  // namespace leakscope

@@ -1,0 +1,81 @@
+#include "leakscope/analyzer/top_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "leakscope/analyzer/units.h"
+
+namespace leakscope {
+
+TopReport make_top(const Aggregate& agg, const ValueType& type, const TopOptions& opt) {
+  TopReport r;
+  r.sample_type = type;
+  r.total = agg.total;
+  r.node_total = agg.nodes.size();
+  r.cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(agg.total) * opt.nodefraction));
+  for (const auto& [name, v] : agg.nodes) {
+    if (std::llabs(v.cum) < r.cutoff || (v.flat == 0 && v.cum == 0)) {
+      ++r.dropped_nodes;
+      continue;
+    }
+    r.rows.push_back({name, v.flat, v.cum});
+  }
+  // pprof's FlatNameOrder / CumNameOrder.
+  std::sort(r.rows.begin(), r.rows.end(), [&](const TopRow& a, const TopRow& b) {
+    int64_t a1 = std::llabs(opt.sort_by_cum ? a.cum : a.flat), b1 = std::llabs(opt.sort_by_cum ? b.cum : b.flat);
+    if (a1 != b1) return a1 > b1;
+    if (a.name != b.name) return a.name < b.name;
+    int64_t a2 = std::llabs(opt.sort_by_cum ? a.flat : a.cum), b2 = std::llabs(opt.sort_by_cum ? b.flat : b.cum);
+    return a2 > b2;
+  });
+  if (opt.nodecount > 0 && r.rows.size() > static_cast<size_t>(opt.nodecount)) {
+    r.trimmed_nodes = r.rows.size() - opt.nodecount;
+    r.rows.resize(opt.nodecount);
+  }
+  return r;
+}
+
+std::string render_top_text(const TopReport& r, const std::vector<std::string>& header_lines) {
+  const std::string& unit = r.sample_type.unit;
+  auto pct = [&](int64_t v) { return format_percent(r.total ? static_cast<double>(v) / static_cast<double>(r.total) : 0); };
+  std::string out;
+  for (const auto& h : header_lines) out += h + "\n";
+  out += "Type: " + r.sample_type.type + "\n";
+  int64_t shown = 0;
+  for (const auto& row : r.rows) shown += row.flat;
+  out += "Showing nodes accounting for " + format_value(shown, unit) + ", " + pct(shown) + " of " +
+         format_value(r.total, unit) + " total\n";
+  if (r.dropped_nodes)
+    out += "Dropped " + std::to_string(r.dropped_nodes) + " nodes (cum <= " + format_value(r.cutoff, unit) + ")\n";
+  if (r.trimmed_nodes)
+    out += "Showing top " + std::to_string(r.rows.size()) + " nodes out of " +
+           std::to_string(r.rows.size() + r.trimmed_nodes) + "\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%10s %8s %8s %10s %8s  %s\n", "flat", "flat%", "sum%", "cum", "cum%", "name");
+  out += buf;
+  int64_t sum = 0;
+  for (const auto& row : r.rows) {
+    sum += row.flat;
+    std::snprintf(buf, sizeof buf, "%10s %8s %8s %10s %8s  ", format_value(row.flat, unit).c_str(), pct(row.flat).c_str(),
+                  pct(sum).c_str(), format_value(row.cum, unit).c_str(), pct(row.cum).c_str());
+    out += buf + row.name + "\n";
+  }
+  return out;
+}
+
+std::string render_top_json(const TopReport& r) {
+  nlohmann::ordered_json j;
+  j["sample_type"] = r.sample_type.type;
+  j["unit"] = r.sample_type.unit;
+  j["total"] = r.total;
+  j["dropped_nodes"] = r.dropped_nodes;
+  auto rows = nlohmann::ordered_json::array();
+  for (const auto& row : r.rows) rows.push_back({{"name", row.name}, {"flat", row.flat}, {"cum", row.cum}});
+  j["rows"] = std::move(rows);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace leakscope

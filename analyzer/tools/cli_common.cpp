@@ -1,0 +1,91 @@
+#include "cli_common.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/symbolizer.h"
+
+namespace leakscope::cli {
+
+void add_profile_options(CLI::App* cmd, ProfileOptions& o) {
+  cmd->add_option("--binary-path", o.binary_path,
+                  "DIR[:DIR...] searched first for binaries named in the profile (by base name or build-id); "
+                  "default $LEAKSCOPE_BINARY_PATH");
+  cmd->add_flag("--keep-allocator-frames", o.keep_allocator_frames,
+                "keep malloc/operator new/jemalloc/libstdc++ allocator frames (trimmed by default, so the leaf is "
+                "the function that allocated)");
+  cmd->add_option("--sample-index", o.sample_index,
+                  "inuse_space|inuse_objects|alloc_space|alloc_objects (or any type name or index); default: the "
+                  "profile's default_sample_type, else its last type");
+  cmd->add_option("--granularity", o.granularity, "functions|lines|files|addresses")
+      ->check(CLI::IsMember({"functions", "lines", "files", "addresses"}));
+  cmd->add_option("--focus", o.focus, "keep only samples with a frame matching this regex (name or file)");
+  cmd->add_option("--ignore", o.ignore, "drop samples with a frame matching this regex");
+  cmd->add_option("--hide", o.hide, "remove frames matching this regex from stacks, keeping the samples");
+}
+
+Profile load_profile(const std::string& path, const ProfileOptions& o) {
+  Profile p = read_profile(path);
+  if (needs_symbolization(p)) {
+    SymbolizeOptions so;
+    std::string dirs = o.binary_path;
+    if (dirs.empty())
+      if (const char* env = std::getenv("LEAKSCOPE_BINARY_PATH")) dirs = env;
+    so.binary_path = split_binary_path(dirs);
+    symbolize(p, so);
+  }
+  return p;
+}
+
+int sample_index_for(const Profile& p, const std::string& requested, const std::string& source) {
+  if (requested.empty()) return p.default_sample_index();
+  int i = p.sample_index(requested);
+  if (i >= 0) return i;
+  if (!requested.empty() && std::all_of(requested.begin(), requested.end(), ::isdigit)) {
+    long n = std::strtol(requested.c_str(), nullptr, 10);
+    if (n >= 0 && n < static_cast<long>(p.sample_types.size())) return static_cast<int>(n);
+  }
+  std::string have;
+  for (const auto& t : p.sample_types) have += (have.empty() ? "" : ", ") + t.type;
+  throw InputError(source, "", "no sample type '" + requested + "'; this profile has: " + have);
+}
+
+StackOptions stack_options(const ProfileOptions& o) {
+  StackOptions s;
+  s.granularity = parse_granularity(o.granularity);
+  s.keep_allocator_frames = o.keep_allocator_frames;
+  s.focus = o.focus;
+  s.ignore = o.ignore;
+  s.hide = o.hide;
+  return s;
+}
+
+void write_file(const std::string& path, const std::string& bytes) {
+  if (path == "-") {
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+    return;
+  }
+  std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw InputError(path, "", std::string("cannot write: ") + std::strerror(errno));
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) throw InputError(path, "", "write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw InputError(path, "", "cannot write: rename failed");
+  }
+}
+
+}  // namespace leakscope::cli

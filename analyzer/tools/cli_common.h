@@ -1,0 +1,34 @@
+// Options and steps shared by the leakscope subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "leakscope/analyzer/profile.h"
+#include "leakscope/analyzer/stack_table.h"
+
+namespace leakscope::cli {
+
+struct ProfileOptions {
+  std::string binary_path;
+  bool keep_allocator_frames = false;
+  std::string sample_index;
+  std::string granularity = "functions";
+  std::string focus, ignore, hide;
+};
+
+// --binary-path, --keep-allocator-frames, --sample-index, --granularity, --focus/--ignore/--hide.
+void add_profile_options(CLI::App* cmd, ProfileOptions& o);
+
+// Reads and (when it has bare addresses) symbolizes a profile.
+Profile load_profile(const std::string& path, const ProfileOptions& o);
+
+// Resolves --sample-index (a type name or a number; default as pprof). Throws InputError.
+int sample_index_for(const Profile& p, const std::string& requested, const std::string& source);
+
+StackOptions stack_options(const ProfileOptions& o);
+
+// Writes atomically (temp file + rename): a failure never leaves partial output behind.
+void write_file(const std::string& path, const std::string& bytes);
+
+}  // namespace leakscope::cli

@@ -1,0 +1,54 @@
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/diff_report.h"
+
+namespace leakscope::cli {
+
+namespace {
+struct DiffArgs {
+  std::string base, now;
+  ProfileOptions opt;
+  bool normalize = false, json = false;
+  size_t nodecount = 30;
+};
+}  // namespace
+
+void register_diff(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<DiffArgs>();
+  auto* cmd = app.add_subcommand(
+      "diff", "Growth and shrinkage from BASE to NEW per function (matched by name, so ASLR does not matter)");
+  cmd->add_option("base", args->base, "the earlier snapshot")->required();
+  cmd->add_option("new", args->now, "the later snapshot")->required();
+  add_profile_options(cmd, args->opt);
+  cmd->add_flag("--normalize", args->normalize, "scale BASE so its total equals NEW's before comparing");
+  cmd->add_option("--nodecount", args->nodecount, "show at most N rows (default 30; 0: all)");
+  cmd->add_flag("--json", args->json,
+                R"(print {"sample_type","unit","base_total","new_total","rows":[{"name","base","new","delta"}]})");
+  cmd->callback([args, &exit_code] {
+    Profile now = load_profile(args->now, args->opt);
+    int ni = sample_index_for(now, args->opt.sample_index, args->now);
+    Profile base = load_profile(args->base, args->opt);
+    int bi = sample_index_for(base, now.sample_types[ni].type, args->base);
+    StackOptions so = stack_options(args->opt);
+    Aggregate an = aggregate(now, StackTable(now, so), ni);
+    StackTable base_stacks(base, so);
+    double scale = 1.0;
+    if (args->normalize) {
+      Aggregate raw = aggregate(base, base_stacks, bi);
+      if (raw.total != 0) scale = static_cast<double>(an.total) / static_cast<double>(raw.total);
+    }
+    Aggregate ab = aggregate(base, base_stacks, bi, scale);
+    DiffReport r = make_diff(ab, an, now.sample_types[ni]);
+    r.normalized = args->normalize;
+    r.base_scale = scale;
+    std::cout << (args->json ? render_diff_json(r, args->nodecount)
+                             : render_diff_text(r, args->base, args->now, args->nodecount));
+    exit_code = 0;
+  });
+}
+
+}  // namespace leakscope::cli

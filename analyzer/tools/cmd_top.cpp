@@ -1,0 +1,54 @@
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/top_report.h"
+
+namespace leakscope::cli {
+
+namespace {
+struct TopArgs {
+  std::string profile, base;
+  ProfileOptions opt;
+  bool cum = false, json = false;
+  int nodecount = 0;
+  double nodefraction = 0.005;
+};
+}  // namespace
+
+void register_top(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<TopArgs>();
+  auto* cmd = app.add_subcommand("top", "Top functions by flat (or cumulative) value, like `pprof -top`");
+  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+      ->required();
+  add_profile_options(cmd, args->opt);
+  cmd->add_option("--base", args->base, "subtract this profile first (pprof -base): what changed since BASE");
+  cmd->add_flag("--cum", args->cum, "sort by cumulative value");
+  cmd->add_option("--nodecount", args->nodecount, "show at most N rows (0: all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--nodefraction", args->nodefraction, "hide nodes below this fraction of the total (default 0.005)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--json", args->json, R"(print {"sample_type","unit","total","rows":[{"name","flat","cum"}]})");
+  cmd->callback([args, &exit_code] {
+    Profile p = load_profile(args->profile, args->opt);
+    int index = sample_index_for(p, args->opt.sample_index, args->profile);
+    StackOptions so = stack_options(args->opt);
+    StackTable stacks(p, so);
+    Aggregate agg = aggregate(p, stacks, index);
+    std::vector<std::string> header{"File: " + args->profile};
+    if (!args->base.empty()) {
+      Profile b = load_profile(args->base, args->opt);
+      int bi = sample_index_for(b, p.sample_types[index].type, args->base);
+      agg = subtract(agg, aggregate(b, StackTable(b, so), bi));
+      header.push_back("Base: " + args->base + " (subtracted)");
+    }
+    if (stacks.filtered_samples())
+      header.push_back("Filtered out " + std::to_string(stacks.filtered_samples()) + " samples (--focus/--ignore)");
+    TopReport r = make_top(agg, p.sample_types[index], {args->cum, args->nodecount, args->nodefraction});
+    std::cout << (args->json ? render_top_json(r) : render_top_text(r, header));
+    exit_code = 0;
+  });
+}
+
+}  // namespace leakscope::cli

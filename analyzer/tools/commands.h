@@ -1,0 +1,12 @@
+// Each subcommand registers itself on the app; its callback sets the exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace leakscope::cli {
+
+void register_top(CLI::App& app, int& exit_code);
+void register_diff(CLI::App& app, int& exit_code);
+void register_convert(CLI::App& app, int& exit_code);
+
+}  // namespace leakscope::cli

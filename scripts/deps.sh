@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package leakscope needs to build, test and benchmark.
+# Idempotent: does nothing when all packages are present; runs `apt-get update` only when needed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git binutils perl
+  libjemalloc-dev libjemalloc2          # jemalloc with --enable-prof, and jeprof (bench peer)
+  libdw-dev libelf-dev                  # ELF symbols, DWARF lines and inline frames
+  libprotobuf-dev protobuf-compiler     # pprof profile.proto
+  zlib1g-dev                            # gzip profiles
+  libcli11-dev nlohmann-json3-dev       # CLI and JSON
+  libgtest-dev libgmock-dev libbenchmark-dev
+  golang-go                             # real Go heap profiles and `go tool pprof` as the interop referee
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has empty package lists; a stale one may name files that are gone: update then.
+if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
+  $SUDO apt-get update
+  $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
