@@ -26,6 +26,11 @@ void check_wire_format(std::string_view b, const std::string& source) {
   while (pos < b.size()) {
     size_t field_start = pos;
     uint64_t key;
+    if (field_start == 0 && (!read_varint(b, pos, key) || (key >> 3) == 0 || (key >> 3) > 15 || (key & 7) > 5))
+      throw InputError(source, at_byte(0),
+                       "not a recognized profile: expected a jemalloc dump ('heap_v2/N'), a legacy heap profile, "
+                       "profile.proto (raw or gzipped) or folded stacks");
+    pos = field_start;
     if (!read_varint(b, pos, key))
       throw InputError(source, at_byte(field_start), "truncated protobuf field key");
     uint64_t field = key >> 3, wire = key & 7;

@@ -65,6 +65,7 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
   struct FrameInfo {
     uint32_t node;
     uint64_t function_id;
+    bool inlined;  // not the outermost line of its location
   };
   std::vector<std::vector<FrameInfo>> frames_of_location(p.locations.size());
   for (const auto& loc : p.locations) {
@@ -84,9 +85,10 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
                                                std::to_string(line.line));
           break;
       }
-      frames.push_back({intern(std::move(key)), line.function_id});
+      bool inlined = &line != &loc.lines.back();
+      frames.push_back({intern(std::move(key)), line.function_id, inlined});
     }
-    if (loc.lines.empty()) frames.push_back({intern("0x" + hex(loc.address)), 0});
+    if (loc.lines.empty()) frames.push_back({intern("0x" + hex(loc.address)), 0, false});
   }
 
   // Per-function flags, computed once: the regexes run on distinct names only.
@@ -117,6 +119,7 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
       node_flags[fr.node] = fr.function_id ? fn_flags[fr.function_id] : classify(names_[fr.node], "");
 
   stacks_.resize(p.samples.size());
+  inlined_.resize(p.samples.size());
   std::vector<FrameInfo> frames;
   for (size_t i = 0; i < p.samples.size(); ++i) {
     frames.clear();
@@ -141,15 +144,19 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
     }
     bool any_focus = opt.focus.empty(), any_ignore = false;
     auto& out = stacks_[i];
+    auto& inl = inlined_[i];
     out.reserve(frames.size() - begin);
     for (size_t k = begin; k < frames.size(); ++k) {
       uint8_t f = node_flags[frames[k].node];
       any_focus |= (f & kFocus) != 0;
       any_ignore |= (f & kIgnore) != 0;
-      if (!(f & kHide)) out.push_back(frames[k].node);
+      if (f & kHide) continue;
+      out.push_back(frames[k].node);
+      inl.push_back(frames[k].inlined);
     }
     if (!any_focus || any_ignore) {
       out.clear();
+      inl.clear();
       ++filtered_;
     }
   }

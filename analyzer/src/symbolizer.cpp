@@ -220,8 +220,17 @@ class ElfImage {
       line = lineno;
       if (const char* f = dwarf_linesrc(l, nullptr, nullptr)) file = f;
     }
+    // dwarf_getscopes follows an inlined instance into its abstract origin's parents; the
+    // concrete chain (inlined instance -> ... -> subprogram) comes from dwarf_getscopes_die on
+    // the innermost scope, as elfutils' addr2line -i does.
     Dwarf_Die* scopes = nullptr;
     int n = dwarf_getscopes(&cudie, vaddr, &scopes);
+    if (n > 0) {
+      Dwarf_Die innermost = scopes[0];
+      free(scopes);
+      scopes = nullptr;
+      n = dwarf_getscopes_die(&innermost, &scopes);
+    }
     Dwarf_Files* files = nullptr;
     size_t nfiles = 0;
     dwarf_getsrcfiles(&cudie, &files, &nfiles);

@@ -21,7 +21,7 @@ TopReport make_top(const Aggregate& agg, const ValueType& type, const TopOptions
       ++r.dropped_nodes;
       continue;
     }
-    r.rows.push_back({name, v.flat, v.cum});
+    r.rows.push_back({name, v.flat, v.cum, v.inline_kind()});
   }
   // pprof's FlatNameOrder / CumNameOrder.
   std::sort(r.rows.begin(), r.rows.end(), [&](const TopRow& a, const TopRow& b) {
@@ -61,7 +61,7 @@ std::string render_top_text(const TopReport& r, const std::vector<std::string>& 
     sum += row.flat;
     std::snprintf(buf, sizeof buf, "%10s %8s %8s %10s %8s  ", format_value(row.flat, unit).c_str(), pct(row.flat).c_str(),
                   pct(sum).c_str(), format_value(row.cum, unit).c_str(), pct(row.cum).c_str());
-    out += buf + row.name + "\n";
+    out += buf + row.name + (row.inline_kind.empty() ? "" : " (" + row.inline_kind + ")") + "\n";
   }
   return out;
 }
@@ -73,7 +73,11 @@ std::string render_top_json(const TopReport& r) {
   j["total"] = r.total;
   j["dropped_nodes"] = r.dropped_nodes;
   auto rows = nlohmann::ordered_json::array();
-  for (const auto& row : r.rows) rows.push_back({{"name", row.name}, {"flat", row.flat}, {"cum", row.cum}});
+  for (const auto& row : r.rows) {
+    nlohmann::ordered_json x = {{"name", row.name}, {"flat", row.flat}, {"cum", row.cum}};
+    if (!row.inline_kind.empty()) x["inline"] = row.inline_kind;
+    rows.push_back(std::move(x));
+  }
   j["rows"] = std::move(rows);
   return j.dump(2) + "\n";
 }

@@ -15,6 +15,12 @@ namespace leakscope {
 struct NodeValue {
   int64_t flat = 0;
   int64_t cum = 0;
+  bool called_inline = false;      // some caller reached it through inlining
+  bool called_not_inline = false;  // some caller reached it through a real call
+  // pprof's marker: "inline", "partial-inline" or "".
+  const char* inline_kind() const {
+    return called_inline ? (called_not_inline ? "partial-inline" : "inline") : "";
+  }
 };
 
 struct Aggregate {

@@ -32,6 +32,8 @@ class StackTable {
   const std::string& name(uint32_t node) const { return names_[node]; }
   // Stack of sample i, leaf first; empty when the sample was filtered out.
   const std::vector<uint32_t>& stack(size_t sample) const { return stacks_[sample]; }
+  // Whether frame k of sample i was inlined into its caller (frame k+1), as pprof's "(inline)".
+  bool inlined(size_t sample, size_t k) const { return inlined_[sample][k]; }
   size_t sample_count() const { return stacks_.size(); }
   // Samples dropped by focus/ignore.
   size_t filtered_samples() const { return filtered_; }
@@ -39,6 +41,7 @@ class StackTable {
  private:
   std::vector<std::string> names_;
   std::vector<std::vector<uint32_t>> stacks_;
+  std::vector<std::vector<bool>> inlined_;
   size_t filtered_ = 0;
 };
 

@@ -19,6 +19,7 @@ struct TopOptions {
 struct TopRow {
   std::string name;
   int64_t flat = 0, cum = 0;
+  std::string inline_kind;  // "inline", "partial-inline" or ""
 };
 
 struct TopReport {

@@ -1,0 +1,108 @@
+// Real Go heap profiles (written by runtime/pprof in a program built here), with
+// `go tool pprof` as the referee for totals and rows.
+#include <gtest/gtest.h>
+
+#include "pprof_text.h"
+#include "run_command.h"
+
+namespace leakscope::test {
+namespace {
+
+const std::string kLeakscope = LEAKSCOPE_BIN;
+
+class GoHeap : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string(scratch_dir("go"));
+    std::string env = "GOCACHE=" + *dir_ + "/gocache GOPATH=" + *dir_ + "/gopath GOFLAGS=-mod=mod GO111MODULE=off ";
+    auto b = run_command(env + "go build -o " + *dir_ + "/heapgen " + shell_quote(GO_HEAPGEN_SRC) + "/main.go");
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    for (const char* rate : {"1", "4096"}) {
+      std::string sub = *dir_ + "/rate" + rate;
+      run_command("mkdir -p " + sub);
+      auto r = run_command(*dir_ + "/heapgen " + sub + " " + rate);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  static std::string* dir_;
+};
+std::string* GoHeap::dir_ = nullptr;
+
+TopTable leakscope_top(const std::string& args) {
+  auto r = run_command(kLeakscope + " top --json " + args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return parse_leakscope_top_json(r.out);
+}
+
+TopTable pprof_top(const std::string& args) {
+  auto r = run_command("go tool pprof -top -unit=B " + args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return parse_pprof_top(r.out);
+}
+
+TEST_F(GoHeap, ProtoAllFourSampleTypesMatchPprof) {
+  std::string profile = *dir_ + "/rate1/heap.pb.gz";
+  for (const char* type : {"inuse_space", "inuse_objects", "alloc_space", "alloc_objects"}) {
+    SCOPED_TRACE(type);
+    auto ours = leakscope_top(std::string("--sample-index ") + type + " " + profile);
+    auto theirs = pprof_top(std::string("-sample_index=") + type + " " + profile);
+    EXPECT_GT(theirs.total, 0);
+    EXPECT_EQ(ours.total, theirs.total);
+    EXPECT_EQ(ours.first_row, theirs.first_row);
+    EXPECT_EQ(ours.rows, theirs.rows);
+  }
+}
+
+TEST_F(GoHeap, DefaultSampleTypeIsInuseSpaceAsInPprof) {
+  std::string profile = *dir_ + "/rate1/heap.pb.gz";
+  auto r = run_command(kLeakscope + " top --json " + profile);
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("\"sample_type\": \"inuse_space\""), std::string::npos);
+  EXPECT_EQ(leakscope_top(profile).rows, pprof_top(profile).rows);
+}
+
+TEST_F(GoHeap, KnownFunctionsCarryTheirAllocations) {
+  auto ours = leakscope_top("--sample-index inuse_space " + *dir_ + "/rate1/heap.pb.gz");
+  ASSERT_TRUE(ours.rows.count("main.retainLarge"));
+  EXPECT_GE(ours.rows["main.retainLarge"].first, 40 * (64 << 10));
+  ASSERT_TRUE(ours.rows.count("main.level1"));
+  EXPECT_GE(ours.rows["main.level1"].second, ours.rows["main.retainLarge"].first);
+  auto alloc = leakscope_top("--sample-index alloc_space " + *dir_ + "/rate1/heap.pb.gz");
+  ASSERT_TRUE(alloc.rows.count("main.churn"));
+  EXPECT_GE(alloc.rows["main.churn"].first, 5000 * 1024);
+}
+
+// Sampled profiles: Go's proto is pre-scaled by the runtime; the legacy text is scaled by the
+// reader with period = N/2 from "@ heap/N". pprof's legacy parser is the referee for both.
+TEST_F(GoHeap, SampledProtoAndLegacyTextTotalsMatchPprof) {
+  for (const char* rate : {"1", "4096"}) {
+    SCOPED_TRACE(rate);
+    std::string sub = *dir_ + "/rate" + rate;
+    for (const char* type : {"inuse_space", "alloc_objects"}) {
+      SCOPED_TRACE(type);
+      auto ours_pb = leakscope_top(std::string("--sample-index ") + type + " " + sub + "/heap.pb.gz");
+      auto theirs_pb = pprof_top(std::string("-sample_index=") + type + " " + sub + "/heap.pb.gz");
+      EXPECT_EQ(ours_pb.total, theirs_pb.total);
+      auto ours_txt = leakscope_top(std::string("--sample-index ") + type + " " + sub + "/heap.txt");
+      auto theirs_txt = pprof_top(std::string("-sample_index=") + type + " " + *dir_ + "/heapgen " + sub + "/heap.txt");
+      EXPECT_EQ(ours_txt.total, theirs_txt.total);
+    }
+  }
+}
+
+TEST_F(GoHeap, LegacyTextIsSymbolizedFromItsOwnComments) {
+  // No binary given: the "#\t0xpc\tfunc+off\tfile:line" lines name the frames.
+  auto ours = leakscope_top("--sample-index inuse_space " + *dir_ + "/rate1/heap.txt");
+  EXPECT_TRUE(ours.rows.count("main.retainLarge")) << ours.first_row;
+}
+
+TEST_F(GoHeap, ConvertRoundTripKeepsPprofView) {
+  std::string out = *dir_ + "/roundtrip.pb.gz";
+  auto r = run_command(kLeakscope + " convert " + *dir_ + "/rate1/heap.pb.gz -o " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(pprof_top(out).rows, pprof_top(*dir_ + "/rate1/heap.pb.gz").rows);
+  EXPECT_EQ(leakscope_top(out).rows, pprof_top(out).rows);
+}
+
+}  // namespace
+}  // namespace leakscope::test

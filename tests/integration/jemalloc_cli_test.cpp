@@ -1,0 +1,265 @@
+// Real jemalloc dumps from known_allocs (built by the suite), analyzed through the leakscope CLI.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "pprof_text.h"
+#include "run_command.h"
+
+namespace leakscope::test {
+namespace {
+
+const std::string kLeakscope = LEAKSCOPE_BIN;
+
+// Runs known_allocs (optionally a copy at `binary`) and returns the dump's path.
+std::string make_dump(const std::string& dir, const std::string& name, int growth, int lg_sample = 0,
+                      const std::string& binary = KNOWN_ALLOCS_BIN) {
+  std::string out = dir + "/" + name + ".heap";
+  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:" + std::to_string(lg_sample) + " " +
+                       shell_quote(binary) + " " + shell_quote(out) + " " + std::to_string(growth));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return out;
+}
+
+nlohmann::json json_of(const CommandResult& r) {
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+std::map<std::string, nlohmann::json> rows_by_name(const nlohmann::json& j) {
+  std::map<std::string, nlohmann::json> m;
+  for (const auto& row : j.at("rows")) m[row.at("name")] = row;
+  return m;
+}
+
+TEST(JemallocTop, AttributesExactSizeClassBytesToTheAllocatingFunctions) {
+  auto dir = scratch_dir("exact");
+  auto dump = make_dump(dir, "a", 5);
+  auto j = json_of(run_command(kLeakscope + " top --json --nodefraction 0 " + dump));
+  EXPECT_EQ(j["sample_type"], "inuse_space");
+  EXPECT_EQ(j["unit"], "bytes");
+  auto rows = rows_by_name(j);
+  // jemalloc records the size class: 1000 -> 1024, 70000 -> 81920, 4096 -> 4096.
+  ASSERT_TRUE(rows.count("keep_small"));
+  EXPECT_EQ(rows["keep_small"]["flat"], 10 * 1024);
+  ASSERT_TRUE(rows.count("keep_large"));
+  EXPECT_EQ(rows["keep_large"]["flat"], 3 * 81920);
+  ASSERT_TRUE(rows.count("grow"));
+  EXPECT_EQ(rows["grow"]["flat"], 5 * 4096);
+  EXPECT_FALSE(rows.count("freed")) << "freed memory is not in use";
+  // Allocator frames are trimmed: nothing is charged to malloc, operator new or jemalloc itself.
+  for (const auto& [name, row] : rows) {
+    if (row["flat"] == 0) continue;
+    EXPECT_EQ(name.find("malloc"), std::string::npos) << name;
+    EXPECT_EQ(name.find("operator new"), std::string::npos) << name;
+    EXPECT_EQ(name.find("libjemalloc"), std::string::npos) << name;
+    EXPECT_EQ(name.find("__throw_ios_failure"), std::string::npos) << name;
+  }
+  // Objects too.
+  auto jo = json_of(run_command(kLeakscope + " top --json --nodefraction 0 --sample-index inuse_objects " + dump));
+  auto orows = rows_by_name(jo);
+  EXPECT_EQ(orows["keep_small"]["flat"], 10);
+  EXPECT_EQ(orows["keep_large"]["flat"], 3);
+  EXPECT_EQ(orows["grow"]["flat"], 5);
+}
+
+TEST(JemallocTop, KeepAllocatorFramesChargesTheAllocator) {
+  auto dir = scratch_dir("keep");
+  auto dump = make_dump(dir, "a", 1);
+  auto rows = rows_by_name(json_of(run_command(kLeakscope + " top --json --nodefraction 0 --keep-allocator-frames " + dump)));
+  ASSERT_TRUE(rows.count("keep_small"));
+  EXPECT_EQ(rows["keep_small"]["flat"], 0);
+  EXPECT_EQ(rows["keep_small"]["cum"], 10 * 1024);
+  bool allocator_leaf = false;
+  for (const auto& [name, row] : rows)
+    if (row["flat"] != 0 && name.find("libjemalloc") != std::string::npos) allocator_leaf = true;
+  EXPECT_TRUE(allocator_leaf);
+}
+
+TEST(JemallocTop, TextReportHasHeaderAndHumanUnits) {
+  auto dir = scratch_dir("text");
+  auto dump = make_dump(dir, "a", 0);
+  auto r = run_command(kLeakscope + " top " + dump);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos);
+  EXPECT_NE(r.out.find("total"), std::string::npos);
+  EXPECT_NE(r.out.find("240.00kB"), std::string::npos) << r.out;  // keep_large
+  EXPECT_NE(r.out.find("flat%"), std::string::npos);
+}
+
+TEST(JemallocTop, LinesGranularityNamesSourceLines) {
+  auto dir = scratch_dir("lines");
+  auto dump = make_dump(dir, "a", 2);
+  auto rows = rows_by_name(json_of(run_command(kLeakscope + " top --json --granularity lines " + dump)));
+  bool found = false;
+  for (const auto& [name, row] : rows)
+    if (name.rfind("grow ", 0) == 0 && name.find("known_allocs.cpp:") != std::string::npos) {
+      found = true;
+      EXPECT_EQ(row["flat"], 2 * 4096);
+    }
+  EXPECT_TRUE(found);
+}
+
+TEST(JemallocTop, FocusIgnoreHide) {
+  auto dir = scratch_dir("filters");
+  auto dump = make_dump(dir, "a", 3);
+  auto focus = json_of(run_command(kLeakscope + " top --json --focus '^grow$' " + dump));
+  EXPECT_EQ(focus["total"], 3 * 4096);
+  auto ignore = json_of(run_command(kLeakscope + " top --json --nodefraction 0 --ignore '^grow$' " + dump));
+  EXPECT_FALSE(rows_by_name(ignore).count("grow"));
+  auto all = json_of(run_command(kLeakscope + " top --json --nodefraction 0 " + dump));
+  EXPECT_EQ(ignore["total"].get<int64_t>() + 3 * 4096, all["total"].get<int64_t>());
+  auto hide = rows_by_name(json_of(run_command(kLeakscope + " top --json --nodefraction 0 --hide '^grow$' " + dump)));
+  EXPECT_FALSE(hide.count("grow"));
+  EXPECT_EQ(hide["main"]["flat"].get<int64_t>() >= 3 * 4096, true) << "hidden frames charge their caller";
+}
+
+TEST(JemallocTop, ThreadsBecomeLabels) {
+  auto dir = scratch_dir("threads");
+  auto dump = make_dump(dir, "a", 1);
+  auto r = run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(read_file(dir + "/a.json"));
+  size_t labelled = 0;
+  for (const auto& s : j["samples"])
+    for (const auto& l : s["labels"])
+      if (l["key"] == "thread") ++labelled;
+  EXPECT_GT(labelled, 0u);
+}
+
+TEST(JemallocDiff, TwoProcessesWithDifferentLayoutsDiffByName) {
+  auto dir = scratch_dir("diff");
+  auto base = make_dump(dir, "base", 2);
+  auto now = make_dump(dir, "new", 7);
+  auto j = json_of(run_command(kLeakscope + " diff --json " + base + " " + now));
+  EXPECT_EQ(j["new_total"].get<int64_t>() - j["base_total"].get<int64_t>(), 5 * 4096);
+  ASSERT_EQ(j["rows"].size(), 1u) << j.dump(1);
+  EXPECT_EQ(j["rows"][0]["name"], "grow");
+  EXPECT_EQ(j["rows"][0]["base"], 2 * 4096);
+  EXPECT_EQ(j["rows"][0]["new"], 7 * 4096);
+  EXPECT_EQ(j["rows"][0]["delta"], 5 * 4096);
+  // The two processes really had different layouts (ASLR), so addresses could not have matched.
+  auto maps = [](const std::string& dump) {
+    auto text = read_file(dump);
+    return text.substr(text.find("MAPPED_LIBRARIES:"));
+  };
+  if (read_file("/proc/sys/kernel/randomize_va_space").substr(0, 1) != "0") {
+    EXPECT_NE(maps(base), maps(now));
+  }
+}
+
+TEST(JemallocDiff, TextShowsDeltaAndBothPercentages) {
+  auto dir = scratch_dir("difftext");
+  auto base = make_dump(dir, "base", 1);
+  auto now = make_dump(dir, "new", 3);
+  auto r = run_command(kLeakscope + " diff " + base + " " + now);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("+8.00kB"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Δ%base"), std::string::npos);
+  EXPECT_NE(r.out.find("Δ%new"), std::string::npos);
+  EXPECT_NE(r.out.find("grow"), std::string::npos);
+}
+
+TEST(JemallocDiff, NormalizeScalesBaseToNewTotal) {
+  auto dir = scratch_dir("normalize");
+  auto base = make_dump(dir, "base", 1);
+  auto now = make_dump(dir, "new", 40);
+  auto j = json_of(run_command(kLeakscope + " diff --json --normalize " + base + " " + now));
+  EXPECT_TRUE(j["normalized"].get<bool>());
+  int64_t base_sum = 0;
+  for (const auto& row : j["rows"]) base_sum += row["delta"].get<int64_t>();
+  // After scaling, base and new totals agree up to per-row rounding.
+  EXPECT_NEAR(static_cast<double>(j["base_total"].get<int64_t>()), static_cast<double>(j["new_total"].get<int64_t>()), 16);
+  EXPECT_NEAR(static_cast<double>(base_sum), 0.0, 16);
+}
+
+TEST(JemallocTop, BaseSubtractsLikePprof) {
+  auto dir = scratch_dir("base");
+  auto base = make_dump(dir, "base", 2);
+  auto now = make_dump(dir, "new", 6);
+  auto j = json_of(run_command(kLeakscope + " top --json --base " + base + " " + now));
+  EXPECT_EQ(j["total"], 4 * 4096);
+  EXPECT_EQ(rows_by_name(j)["grow"]["flat"], 4 * 4096);
+}
+
+// jeprof (jemalloc's own analyzer) as the referee for unsampling of a sampled dump.
+TEST(JemallocTop, SampledDumpTotalMatchesJeprof) {
+  auto dir = scratch_dir("jeprof");
+  auto dump = make_dump(dir, "a", 300, /*lg_sample=*/12);
+  auto ours = json_of(run_command(kLeakscope + " top --json --keep-allocator-frames " + dump));
+  auto jeprof = run_command("jeprof --text --show_bytes " + std::string(KNOWN_ALLOCS_BIN) + " " + dump);
+  ASSERT_EQ(jeprof.exit_code, 0) << jeprof.err;
+  auto pos = jeprof.out.find("Total: ");
+  ASSERT_NE(pos, std::string::npos) << jeprof.out;
+  int64_t jeprof_total = std::stoll(jeprof.out.substr(pos + 7));
+  // Per-line truncation (ours, as pprof) vs floating sums (jeprof): within a few bytes.
+  EXPECT_NEAR(static_cast<double>(ours["total"].get<int64_t>()), static_cast<double>(jeprof_total), 8.0);
+  // Unsampling really happened: far more than the raw sampled bytes were attributed to grow.
+  EXPECT_GT(ours["total"].get<int64_t>(), 1000 * 1000);
+}
+
+TEST(JemallocConvert, PprofReadsOutputWithoutTheBinary) {
+  auto dir = scratch_dir("convert");
+  std::string copy = dir + "/known_allocs_copy";
+  std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+  auto dump = make_dump(dir, "a", 4, 0, copy);
+  auto ours = parse_leakscope_top_json(run_command(kLeakscope + " top --json " + dump).out);
+  auto r = run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.pb.gz");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::filesystem::remove(copy);  // pprof must not need it
+  auto pp = run_command("go tool pprof -top -unit=B " + dir + "/a.pb.gz");
+  ASSERT_EQ(pp.exit_code, 0) << pp.err;
+  auto theirs = parse_pprof_top(pp.out);
+  EXPECT_EQ(ours.total, theirs.total);
+  EXPECT_EQ(ours.first_row, theirs.first_row);
+  EXPECT_EQ(ours.rows, theirs.rows);
+  EXPECT_GE(theirs.rows.count("keep_large"), 1u);
+}
+
+TEST(JemallocConvert, FoldedOutputIsRootFirstAndTrimmed) {
+  auto dir = scratch_dir("folded");
+  auto dump = make_dump(dir, "a", 2);
+  ASSERT_EQ(run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.folded").exit_code, 0);
+  auto text = read_file(dir + "/a.folded");
+  EXPECT_NE(text.find(";main;grow 8192\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("libjemalloc"), std::string::npos);
+  // And it reads back with the same numbers.
+  auto j = json_of(run_command(kLeakscope + " top --json --nodefraction 0 " + dir + "/a.folded"));
+  EXPECT_EQ(rows_by_name(j)["grow"]["flat"], 8192);
+}
+
+TEST(JemallocSymbolize, MissingBinaryDegradesToOffsetsWithOneWarning) {
+  auto dir = scratch_dir("missing");
+  std::string copy = dir + "/gone_binary";
+  std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
+  auto dump = make_dump(dir, "a", 1, 0, copy);
+  std::filesystem::remove(copy);
+  auto r = run_command(kLeakscope + " top --json --nodefraction 0 " + dump);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("gone_binary: binary not found"), std::string::npos) << r.err;
+  size_t warnings = 0;
+  for (size_t p = 0; (p = r.err.find("gone_binary: binary not found", p)) != std::string::npos; ++p) ++warnings;
+  EXPECT_EQ(warnings, 1u);
+  bool offset_frame = false;
+  auto j = nlohmann::json::parse(r.out);
+  for (const auto& row : j["rows"])
+    if (row["name"].get<std::string>().rfind("gone_binary+0x", 0) == 0) offset_frame = true;
+  EXPECT_TRUE(offset_frame) << r.out;
+}
+
+TEST(JemallocSymbolize, BinaryPathFindsMovedBinary) {
+  auto dir = scratch_dir("moved");
+  std::string copy = dir + "/moved_binary";
+  std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
+  auto dump = make_dump(dir, "a", 1, 0, copy);
+  std::filesystem::create_directories(dir + "/elsewhere");
+  std::filesystem::rename(copy, dir + "/elsewhere/moved_binary");
+  auto r = run_command(kLeakscope + " top --json --binary-path /nonexistent:" + dir + "/elsewhere " + dump);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(rows_by_name(nlohmann::json::parse(r.out)).count("keep_large")) << r.out;
+}
+
+}  // namespace
+}  // namespace leakscope::test
