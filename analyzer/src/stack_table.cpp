@@ -118,8 +118,8 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
     for (const auto& fr : frames)
       node_flags[fr.node] = fr.function_id ? fn_flags[fr.function_id] : classify(names_[fr.node], "");
 
-  stacks_.resize(p.samples.size());
-  inlined_.resize(p.samples.size());
+  offsets_.reserve(p.samples.size() + 1);
+  offsets_.push_back(0);
   std::vector<FrameInfo> frames;
   for (size_t i = 0; i < p.samples.size(); ++i) {
     frames.clear();
@@ -143,22 +143,21 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
       }
     }
     bool any_focus = opt.focus.empty(), any_ignore = false;
-    auto& out = stacks_[i];
-    auto& inl = inlined_[i];
-    out.reserve(frames.size() - begin);
+    size_t start = frames_.size();
     for (size_t k = begin; k < frames.size(); ++k) {
       uint8_t f = node_flags[frames[k].node];
       any_focus |= (f & kFocus) != 0;
       any_ignore |= (f & kIgnore) != 0;
       if (f & kHide) continue;
-      out.push_back(frames[k].node);
-      inl.push_back(frames[k].inlined);
+      frames_.push_back(frames[k].node);
+      inlined_.push_back(frames[k].inlined);
     }
     if (!any_focus || any_ignore) {
-      out.clear();
-      inl.clear();
+      frames_.resize(start);
+      inlined_.resize(start);
       ++filtered_;
     }
+    offsets_.push_back(frames_.size());
   }
 }
 

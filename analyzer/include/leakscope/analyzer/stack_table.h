@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,17 +32,22 @@ class StackTable {
   size_t node_count() const { return names_.size(); }
   const std::string& name(uint32_t node) const { return names_[node]; }
   // Stack of sample i, leaf first; empty when the sample was filtered out.
-  const std::vector<uint32_t>& stack(size_t sample) const { return stacks_[sample]; }
+  std::span<const uint32_t> stack(size_t sample) const {
+    return {frames_.data() + offsets_[sample], offsets_[sample + 1] - offsets_[sample]};
+  }
   // Whether frame k of sample i was inlined into its caller (frame k+1), as pprof's "(inline)".
-  bool inlined(size_t sample, size_t k) const { return inlined_[sample][k]; }
-  size_t sample_count() const { return stacks_.size(); }
+  bool inlined(size_t sample, size_t k) const { return inlined_[offsets_[sample] + k]; }
+  size_t sample_count() const { return offsets_.size() - 1; }
   // Samples dropped by focus/ignore.
   size_t filtered_samples() const { return filtered_; }
 
  private:
   std::vector<std::string> names_;
-  std::vector<std::vector<uint32_t>> stacks_;
-  std::vector<std::vector<bool>> inlined_;
+  // All stacks back to back (one allocation, not one per sample); stack i is
+  // frames_[offsets_[i], offsets_[i+1]).
+  std::vector<uint32_t> frames_;
+  std::vector<uint8_t> inlined_;
+  std::vector<size_t> offsets_;
   size_t filtered_ = 0;
 };
 

@@ -1,0 +1,49 @@
+// Benchmark input generator: writes a jemalloc heap dump with N distinct stacks.
+// Usage: many_stacks OUT.heap [N=200000]   (run with MALLOC_CONF=prof:true,lg_prof_sample:0)
+// Each allocation goes through a chain of DEPTH calls among ten functions chosen by the digits of
+// its index, so every index gives a different stack (different return addresses).
+#include <jemalloc/jemalloc.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace {
+
+constexpr int kDepth = 7;
+std::vector<void*> kept;
+
+using Step = void (*)(int, uint32_t);
+extern Step steps[10];
+
+__attribute__((noinline)) void allocate_leaf() { kept.push_back(malloc(4096)); }
+
+#define STEP(d)                                                     \
+  __attribute__((noinline)) void step##d(int depth, uint32_t code) { \
+    if (depth == 0)                                                  \
+      allocate_leaf();                                               \
+    else                                                             \
+      steps[code % 10](depth - 1, code / 10);                        \
+    asm volatile("" ::: "memory"); /* no tail call: keep the frame */ \
+  }
+STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7) STEP(8) STEP(9)
+Step steps[10] = {step0, step1, step2, step3, step4, step5, step6, step7, step8, step9};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: many_stacks OUT.heap [N]\n");
+    return 2;
+  }
+  uint32_t n = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 200000;
+  kept.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) steps[i % 10](kDepth, i / 10);
+  const char* path = argv[1];
+  if (mallctl("prof.dump", nullptr, nullptr, &path, sizeof path) != 0) {
+    std::fprintf(stderr, "prof.dump failed: run with MALLOC_CONF=prof:true,lg_prof_sample:0\n");
+    return 1;
+  }
+  return 0;
+}
