@@ -28,6 +28,16 @@ const std::string& allocator_frames_regex() {
       "operator new.*|operator delete.*|__gnu_cxx::new_allocator::allocate|__gnu_cxx::__new_allocator::allocate|"
       "std::__new_allocator::allocate|std::allocator::allocate|std::allocator_traits::allocate|"
       "std::_Vector_base::_M_allocate|std::__cxx11::basic_string::_M_create|std::basic_string::_M_create|"
+      // libstdc++'s out-of-line string internals: the caller is what made the copy
+      "std::__cxx11::basic_string::_M_construct|std::__cxx11::basic_string::_M_mutate|"
+      "std::__cxx11::basic_string::_M_append|std::__cxx11::basic_string::_M_replace.*|"
+      "std::__cxx11::basic_string::_M_assign|std::__cxx11::basic_string::reserve|"
+      // container growth internals: they allocate and never call back into user code
+      "std::vector::_M_realloc_insert|std::vector::_M_realloc_append|std::vector::_M_default_append|"
+      "std::vector::_M_fill_insert|std::vector::_M_range_insert|std::deque::_M_push_back_aux|"
+      "std::deque::_M_push_front_aux|std::deque::_M_reallocate_map|std::deque::_M_reserve_map_at_.*|"
+      "std::deque::_M_new_elements_at_.*|std::_Deque_base::_M_.*|std::_Hashtable::_M_rehash.*|"
+      "std::__detail::_Hashtable_alloc::.*|std::_Rb_tree::_M_get_node|std::__cxx11::list::_M_create_node|"
       "std::__detail::_Hashtable_alloc::_M_allocate_.*|std::_Rb_tree::_M_get_node|std::_Rb_tree::_M_create_node|"
       "std::_Deque_base::_M_allocate_.*|std::__cxx11::_List_base::_M_get_node|std::_List_base::_M_get_node|"
       "std::__allocate_guarded.*|std::make_shared|std::allocate_shared|std::__make_shared|std::__allocate_shared|"

@@ -196,16 +196,43 @@ class ElfImage {
     if (debug_elf_) dwarf_ = dwarf_begin_elf(debug_elf_, DWARF_C_READ, nullptr);
   }
 
-  static std::string die_name(Dwarf_Die* die) {
+  // The mangled linkage name when DWARF has one; else the plain name qualified by its enclosing
+  // namespaces and classes (GCC omits linkage names for some inlined template members).
+  std::string die_name(Dwarf_Die* die) const {
     Dwarf_Attribute attr;
     for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name}) {
       if (dwarf_attr_integrate(die, at, &attr)) {
         if (const char* s = dwarf_formstring(&attr)) return s;
       }
     }
-    if (dwarf_attr_integrate(die, DW_AT_name, &attr))
-      if (const char* s = dwarf_formstring(&attr)) return s;
-    return "";
+    // Follow abstract_origin / specification to the declaration that sits inside its class.
+    Dwarf_Die decl = *die;
+    for (int hops = 0; hops < 4; ++hops) {
+      Dwarf_Die next;
+      if ((dwarf_attr(&decl, DW_AT_abstract_origin, &attr) || dwarf_attr(&decl, DW_AT_specification, &attr)) &&
+          dwarf_formref_die(&attr, &next))
+        decl = next;
+      else
+        break;
+    }
+    const char* base = dwarf_diename(&decl);
+    if (!base) return "";
+    Dwarf_Off off = dwarf_dieoffset(&decl);
+    if (auto it = qualified_names_.find(off); it != qualified_names_.end()) return it->second;
+    std::string name = base;
+    Dwarf_Die* scopes = nullptr;
+    int n = dwarf_getscopes_die(&decl, &scopes);
+    for (int i = 1; i < n; ++i) {
+      int tag = dwarf_tag(&scopes[i]);
+      if (tag != DW_TAG_namespace && tag != DW_TAG_class_type && tag != DW_TAG_structure_type &&
+          tag != DW_TAG_union_type)
+        continue;
+      const char* scope = dwarf_diename(&scopes[i]);
+      name = std::string(scope ? scope : "(anonymous namespace)") + "::" + name;
+    }
+    free(scopes);
+    qualified_names_.emplace(off, name);
+    return name;
   }
 
   std::vector<Frame> dwarf_frames(uint64_t vaddr) const {
@@ -260,6 +287,7 @@ class ElfImage {
   std::string build_id_;
   std::vector<GElf_Phdr> loads_;
   std::vector<ElfSymbol> symbols_;
+  mutable std::unordered_map<Dwarf_Off, std::string> qualified_names_;
 };
 
 // Finds the binary for a mapping: --binary-path dirs first (by build-id, then base name), then

@@ -1,0 +1,81 @@
+// Stage-by-stage timings of `leakscope top` on the benchmark inputs made by scripts/bench.sh:
+//   LEAKSCOPE_BENCH_JEMALLOC=dump.heap LEAKSCOPE_BENCH_GO=heap.pb.gz analyzer_bench
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/input_bytes.h"
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/stack_table.h"
+#include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/top_report.h"
+
+namespace {
+
+std::string input(const char* env, benchmark::State& state) {
+  const char* path = std::getenv(env);
+  if (!path) state.SkipWithError((std::string(env) + " is not set").c_str());
+  return path ? path : "";
+}
+
+void BM_ReadJemallocDump(benchmark::State& state) {
+  std::string path = input("LEAKSCOPE_BENCH_JEMALLOC", state);
+  if (path.empty()) return;
+  std::string bytes = leakscope::read_input(path);
+  for (auto _ : state) benchmark::DoNotOptimize(leakscope::read_jemalloc_heap(bytes, path));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
+}
+
+void BM_SymbolizeJemallocDump(benchmark::State& state) {
+  std::string path = input("LEAKSCOPE_BENCH_JEMALLOC", state);
+  if (path.empty()) return;
+  leakscope::Profile raw = leakscope::read_profile(path);
+  for (auto _ : state) {
+    state.PauseTiming();
+    leakscope::Profile p = raw;
+    state.ResumeTiming();
+    leakscope::symbolize(p, {});
+  }
+  state.counters["locations"] = static_cast<double>(raw.locations.size());
+}
+
+void BM_StackTableAndAggregate(benchmark::State& state) {
+  std::string path = input("LEAKSCOPE_BENCH_JEMALLOC", state);
+  if (path.empty()) return;
+  leakscope::Profile p = leakscope::read_profile(path);
+  leakscope::symbolize(p, {});
+  for (auto _ : state) {
+    leakscope::StackTable t(p, {});
+    benchmark::DoNotOptimize(leakscope::aggregate(p, t, p.default_sample_index()));
+  }
+  state.counters["samples"] = static_cast<double>(p.samples.size());
+}
+
+void BM_ReadGoProto(benchmark::State& state) {
+  std::string path = input("LEAKSCOPE_BENCH_GO", state);
+  if (path.empty()) return;
+  for (auto _ : state) benchmark::DoNotOptimize(leakscope::read_profile(path));
+}
+
+void BM_TopGoProtoEndToEnd(benchmark::State& state) {
+  std::string path = input("LEAKSCOPE_BENCH_GO", state);
+  if (path.empty()) return;
+  for (auto _ : state) {
+    leakscope::Profile p = leakscope::read_profile(path);
+    leakscope::StackTable t(p, {});
+    int index = p.default_sample_index();
+    auto report = leakscope::make_top(leakscope::aggregate(p, t, index), p.sample_types[index], {});
+    benchmark::DoNotOptimize(report);
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_ReadJemallocDump)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SymbolizeJemallocDump)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StackTableAndAggregate)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReadGoProto)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TopGoProtoEndToEnd)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
