@@ -96,6 +96,18 @@ TEST_F(GoHeap, LegacyTextIsSymbolizedFromItsOwnComments) {
   EXPECT_TRUE(ours.rows.count("main.retainLarge")) << ours.first_row;
 }
 
+TEST_F(GoHeap, ReadsWhatGoToolPprofProtoWrites) {
+  std::string out = *dir_ + "/pprof-written.pb.gz";
+  auto w = run_command("go tool pprof -proto -output " + out + " " + *dir_ + "/rate1/heap.pb.gz");
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  for (const char* type : {"inuse_space", "alloc_objects"}) {
+    SCOPED_TRACE(type);
+    auto ours = leakscope_top(std::string("--sample-index ") + type + " " + out);
+    EXPECT_EQ(ours.rows, pprof_top(std::string("-sample_index=") + type + " " + out).rows);
+    EXPECT_EQ(ours.total, pprof_top(std::string("-sample_index=") + type + " " + *dir_ + "/rate1/heap.pb.gz").total);
+  }
+}
+
 TEST_F(GoHeap, ConvertRoundTripKeepsPprofView) {
   std::string out = *dir_ + "/roundtrip.pb.gz";
   auto r = run_command(kLeakscope + " convert " + *dir_ + "/rate1/heap.pb.gz -o " + out);

@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/warnings.h"
 #include "pprof_text.h"
 #include "run_command.h"
 
@@ -247,6 +250,25 @@ TEST(JemallocSymbolize, MissingBinaryDegradesToOffsetsWithOneWarning) {
   for (const auto& row : j["rows"])
     if (row["name"].get<std::string>().rfind("gone_binary+0x", 0) == 0) offset_frame = true;
   EXPECT_TRUE(offset_frame) << r.out;
+}
+
+TEST(JemallocSymbolize, BuildIdMismatchIsRefusedWithAWarning) {
+  auto dir = scratch_dir("buildid");
+  auto dump = make_dump(dir, "a", 1);
+  Profile p = read_profile(dump);
+  ASSERT_EQ(p.mappings[0].file, KNOWN_ALLOCS_BIN);
+  p.mappings[0].build_id = "00112233445566778899aabbccddeeff00112233";  // not this binary's
+  std::vector<std::string> warnings;
+  auto old = set_warning_sink([&](const std::string& m) { warnings.push_back(m); });
+  symbolize(p, {});
+  set_warning_sink(old);
+  bool mismatch = false;
+  for (const auto& w : warnings) mismatch |= w.find("does not match") != std::string::npos;
+  EXPECT_TRUE(mismatch);
+  for (const auto& loc : p.locations)
+    if (loc.mapping_id == 1) {
+      EXPECT_EQ(p.function(loc.lines.at(0).function_id).name.rfind("known_allocs+0x", 0), 0u);
+    }
 }
 
 TEST(JemallocSymbolize, BinaryPathFindsMovedBinary) {
