@@ -7,8 +7,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"leakscope: find memory leaks in heap profiles (jemalloc heap_v2 dumps, pprof profile.proto, "
-               "legacy heap text, folded stacks).\nExit codes: 0 ok, 1 a requested verdict failed, 2 bad usage or "
-               "unreadable input."};
+               "legacy heap text, folded stacks).\nExit codes: 0 ok, 2 bad usage or unreadable input (1 is reserved for "
+               "verdicts a check asked to fail on)."};
   app.name("leakscope");
   app.require_subcommand(1);
   int exit_code = 0;
