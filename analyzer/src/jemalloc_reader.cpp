@@ -10,6 +10,7 @@
 #include <string>
 
 #include "leakscope/analyzer/heap_profile_builder.h"
+#include "leakscope/analyzer/heap_text.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/memory_map.h"
 #include "leakscope/analyzer/readers.h"
@@ -36,14 +37,7 @@ CountLine parse_count_line(std::string_view s, const TextCursor& at) {
     c.thread = parse_int(s, at, "thread id");
   }
   expect(s, ":", at);
-  c.counts.inuse_objects = parse_int(s, at, "object count");
-  expect(s, ":", at);
-  c.counts.inuse_bytes = parse_int(s, at, "byte count");
-  expect(s, "[", at);
-  c.counts.alloc_objects = parse_int(s, at, "cumulative object count");
-  expect(s, ":", at);
-  c.counts.alloc_bytes = parse_int(s, at, "cumulative byte count");
-  expect(s, "]", at);
+  c.counts = parse_heap_counts(s, at);
   if (c.counts.inuse_objects < 0 || c.counts.inuse_bytes < 0 || c.counts.alloc_objects < 0 ||
       c.counts.alloc_bytes < 0)
     at.fail("negative count in a heap dump");
@@ -96,14 +90,7 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
     if (line.empty()) continue;
     if (line.front() == '@') {
       flush_stack();
-      std::string_view s = line.substr(1);
-      pcs.clear();
-      skip_spaces(s);
-      while (!s.empty()) {
-        pcs.push_back(parse_hex(s, cur, "stack address"));
-        skip_spaces(s);
-      }
-      if (pcs.empty()) cur.fail("expected at least one address after '@'");
+      parse_addresses(line.substr(1), cur, pcs);
       in_stack = true;
       stack_all = {};
       stack_threads_sum = {};
@@ -111,14 +98,10 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
       bool got_all = false;
       // The stack's count lines follow.
       while (true) {
-        std::string_view peek;
-        TextCursor saved = cur;
-        if (!cur.next(peek)) break;
-        if (!is_count_line(peek)) {
-          cur = saved;
-          break;
-        }
-        CountLine c = parse_count_line(peek, cur);
+        std::string_view next;
+        if (!cur.peek(next) || !is_count_line(next)) break;
+        cur.next(next);
+        CountLine c = parse_count_line(next, cur);
         if (c.counts.alloc_objects || c.counts.alloc_bytes) has_alloc = true;
         if (c.all_threads) {
           stack_all = c.counts;

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "leakscope/analyzer/heap_profile_builder.h"
+#include "leakscope/analyzer/heap_text.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/memory_map.h"
 #include "leakscope/analyzer/readers.h"
@@ -78,15 +79,7 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
   TextCursor cur(text, source);
   std::string_view line;
   if (!cur.next(line) || !consume(line, "heap profile:")) cur.fail("expected 'heap profile:' header");
-  HeapCounts header;
-  header.inuse_objects = parse_int(line, cur, "object count");
-  expect(line, ":", cur);
-  header.inuse_bytes = parse_int(line, cur, "byte count");
-  expect(line, "[", cur);
-  header.alloc_objects = parse_int(line, cur, "allocated object count");
-  expect(line, ":", cur);
-  header.alloc_bytes = parse_int(line, cur, "allocated byte count");
-  expect(line, "]", cur);
+  HeapCounts header = parse_heap_counts(line, cur);
   expect(line, "@", cur);
   skip_spaces(line);
   int64_t period = 1;
@@ -122,23 +115,9 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
       maps = parse_memory_map(cur);
       break;
     }
-    HeapCounts c;
-    c.inuse_objects = parse_int(s, cur, "object count");
-    expect(s, ":", cur);
-    c.inuse_bytes = parse_int(s, cur, "byte count");
-    expect(s, "[", cur);
-    c.alloc_objects = parse_int(s, cur, "allocated object count");
-    expect(s, ":", cur);
-    c.alloc_bytes = parse_int(s, cur, "allocated byte count");
-    expect(s, "]", cur);
+    HeapCounts c = parse_heap_counts(s, cur);
     expect(s, "@", cur);
-    pcs.clear();
-    skip_spaces(s);
-    while (!s.empty()) {
-      pcs.push_back(parse_hex(s, cur, "stack address"));
-      skip_spaces(s);
-    }
-    if (pcs.empty()) cur.fail("expected at least one address after '@'");
+    parse_addresses(s, cur, pcs);
     builder.add(pcs, c);
   }
   Profile p = builder.finish(std::move(maps));

@@ -72,6 +72,15 @@ void walk_fields(std::string_view b, const std::string& source, Visit&& visit) {
   }
 }
 
+// Records file id -> dense model id; a repeated file id is an error.
+uint64_t register_id(std::unordered_map<uint64_t, uint64_t>& ids, uint64_t file_id, size_t count, const Field& f,
+                     const std::string& source, const char* what) {
+  uint64_t dense = count + 1;
+  if (!ids.emplace(file_id, dense).second)
+    throw InputError(source, at_byte(f.offset), std::string("duplicate ") + what + " id " + std::to_string(file_id));
+  return dense;
+}
+
 template <typename Message>
 void parse_message(Message& m, const Field& f, const std::string& source, const char* what) {
   if (f.wire != 2 || !m.ParseFromArray(f.data.data(), static_cast<int>(f.data.size())))
@@ -148,9 +157,7 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
     if (f.number == 3) {
       parse_message(m, f, source, "mapping");
       Mapping x;
-      x.id = p.mappings.size() + 1;
-      if (!mapping_id.emplace(m.id(), x.id).second)
-        throw InputError(source, at_byte(f.offset), "duplicate mapping id " + std::to_string(m.id()));
+      x.id = register_id(mapping_id, m.id(), p.mappings.size(), f, source, "mapping");
       x.start = m.memory_start();
       x.limit = m.memory_limit();
       x.offset = m.file_offset();
@@ -164,9 +171,7 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
     } else if (f.number == 5) {
       parse_message(fn, f, source, "function");
       Function x;
-      x.id = p.functions.size() + 1;
-      if (!function_id.emplace(fn.id(), x.id).second)
-        throw InputError(source, at_byte(f.offset), "duplicate function id " + std::to_string(fn.id()));
+      x.id = register_id(function_id, fn.id(), p.functions.size(), f, source, "function");
       x.name = str(fn.name(), "function");
       x.system_name = str(fn.system_name(), "function");
       x.filename = str(fn.filename(), "function");
@@ -181,9 +186,7 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
     if (f.number != 4) return;
     parse_message(l, f, source, "location");
     Location x;
-    x.id = p.locations.size() + 1;
-    if (!location_id.emplace(l.id(), x.id).second)
-      throw InputError(source, at_byte(f.offset), "duplicate location id " + std::to_string(l.id()));
+    x.id = register_id(location_id, l.id(), p.locations.size(), f, source, "location");
     x.address = l.address();
     if (l.mapping_id() != 0) {
       auto it = mapping_id.find(l.mapping_id());

@@ -6,12 +6,19 @@
 
 namespace leakscope {
 
-bool TextCursor::next(std::string_view& line) {
+bool TextCursor::peek(std::string_view& line) const {
   if (pos_ >= text_.size()) return false;
   size_t end = text_.find('\n', pos_);
   if (end == std::string_view::npos) end = text_.size();
   line = text_.substr(pos_, end - pos_);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return true;
+}
+
+bool TextCursor::next(std::string_view& line) {
+  if (!peek(line)) return false;
+  size_t end = pos_ + line.size();
+  if (end < text_.size() && text_[end] == '\r') ++end;  // the '\r' peek stripped
   pos_ = end + 1;
   ++line_no_;
   return true;

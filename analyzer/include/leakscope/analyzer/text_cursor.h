@@ -14,6 +14,8 @@ class TextCursor {
 
   // Next line without its '\n' (and '\r'); false at the end.
   bool next(std::string_view& line);
+  // The next line without consuming it.
+  bool peek(std::string_view& line) const;
   uint64_t line_number() const { return line_no_; }
   const std::string& source() const { return source_; }
 
