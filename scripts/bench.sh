@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make bench: leakscope against its peers on the same inputs, in the same run.
-#  1. a jemalloc dump with 200k distinct stacks (bench/programs/many_stacks): `leakscope top` vs `jeprof --text`
-#  2. a Go heap profile with 200k distinct stacks (bench/go/manystacks):      `leakscope top` vs `go tool pprof -top`
-#  3. Google Benchmark stage timings (bench/analyzer_bench.cpp)
+#  1. a jemalloc dump with 200k distinct stacks (analyzer/bench/programs/many_stacks): `leakscope top` vs `jeprof --text`
+#  2. a Go heap profile with 200k distinct stacks (analyzer/bench/go/manystacks):     `leakscope top` vs `go tool pprof -top`
+#  3. Google Benchmark stage timings (analyzer/bench/analyzer_bench.cpp)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -20,7 +20,7 @@ if [ ! -s "$DATA/many.heap" ]; then
 fi
 if [ ! -s "$DATA/many.pb.gz" ]; then
   step "generating a Go heap profile with 200000 distinct stacks"
-  GOCACHE="$PWD/$DATA/gocache" GO111MODULE=off go build -o "$DATA/manystacks" "$ROOT/bench/go/manystacks/main.go"
+  GOCACHE="$PWD/$DATA/gocache" GO111MODULE=off go build -o "$DATA/manystacks" "$ROOT/analyzer/bench/go/manystacks/main.go"
   "$DATA/manystacks" "$DATA/many.pb.gz" 200000
 fi
 

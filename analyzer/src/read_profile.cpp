@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "leakscope/analyzer/input_bytes.h"
@@ -55,6 +57,12 @@ Profile read_profile(const std::string& path, ProfileFormat* detected) {
         throw;
       }
       break;
+  }
+  // Heap text dumps carry no timestamp; the file's modification time is when it was written.
+  if (p.time_nanos == 0 && path != "-" && (f == ProfileFormat::kJemalloc || f == ProfileFormat::kLegacyHeap)) {
+    struct stat st;
+    if (::stat(path.c_str(), &st) == 0)
+      p.time_nanos = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   }
   p.validate(path);
   return p;

@@ -271,6 +271,32 @@ TEST(JemallocSymbolize, BuildIdMismatchIsRefusedWithAWarning) {
     }
 }
 
+TEST(JemallocSymbolize, StrippedBinaryDegradesToOffsetsWithOneWarning) {
+  auto dir = scratch_dir("stripped");
+  std::string copy = dir + "/stripped_binary";
+  std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
+  ASSERT_EQ(run_command("strip --strip-all " + copy).exit_code, 0);
+  auto dump = make_dump(dir, "a", 2, 0, copy);
+  auto r = run_command(kLeakscope + " top --json --nodefraction 0 " + dump);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("stripped_binary: no symbols (stripped)"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  auto rows = rows_by_name(nlohmann::json::parse(r.out));
+  bool offset_frame = false;
+  for (const auto& [name, row] : rows) offset_frame |= name.rfind("stripped_binary+0x", 0) == 0 && row["flat"] != 0;
+  EXPECT_TRUE(offset_frame) << r.out;
+  EXPECT_FALSE(rows.count("grow"));
+}
+
+TEST(JemallocSymbolize, DumpTimeIsTheFileTime) {
+  auto dir = scratch_dir("time");
+  auto dump = make_dump(dir, "a", 1);
+  ASSERT_EQ(run_command("touch -d '2026-01-02 03:04:05 UTC' " + dump).exit_code, 0);
+  ASSERT_EQ(run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.json").exit_code, 0);
+  auto j = nlohmann::json::parse(read_file(dir + "/a.json"));
+  EXPECT_EQ(j["time_nanos"].get<int64_t>(), 1767323045LL * 1000000000LL);
+}
+
 TEST(JemallocSymbolize, BinaryPathFindsMovedBinary) {
   auto dir = scratch_dir("moved");
   std::string copy = dir + "/moved_binary";
