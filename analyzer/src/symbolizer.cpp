@@ -319,11 +319,60 @@ std::unique_ptr<ElfImage> locate(const Mapping& m, const SymbolizeOptions& opt) 
 
 }  // namespace
 
-void symbolize(Profile& p, const SymbolizeOptions& opt) {
+struct Symbolizer::Impl {
+  SymbolizeOptions options;
+  size_t max_cached;
+  // By mapping file: the opened image (null when missing or refused) and resolved addresses.
+  struct Binary {
+    std::unique_ptr<ElfImage> image;
+    std::unordered_map<uint64_t, std::vector<Frame>> frames_by_offset;
+  };
+  std::unordered_map<std::string, Binary> binaries;
+  size_t cached = 0;
+
+  Binary& binary_for(const Mapping& m) {
+    auto key = m.file + '\0' + m.build_id;
+    auto it = binaries.find(key);
+    if (it != binaries.end()) return it->second;
+    Binary b;
+    b.image = locate(m, options);
+    if (!b.image)
+      warn_once(m.file + ": binary not found or unreadable; its frames are shown as " + basename_of(m.file) +
+                "+0x<offset> (use --binary-path DIR)");
+    else if (!b.image->has_symbols())
+      warn_once(m.file + ": no symbols (stripped); its frames are shown as " + basename_of(m.file) + "+0x<offset>");
+    return binaries.emplace(key, std::move(b)).first->second;
+  }
+
+  const std::vector<Frame>& frames_at(Binary& b, uint64_t file_offset) {
+    auto it = b.frames_by_offset.find(file_offset);
+    if (it != b.frames_by_offset.end()) return it->second;
+    if (cached >= max_cached) {  // bounded: start over rather than grow without limit
+      for (auto& [_, other] : binaries) other.frames_by_offset.clear();
+      cached = 0;
+    }
+    std::vector<Frame> frames;
+    uint64_t vaddr;
+    if (b.image && b.image->vaddr_of(file_offset, vaddr)) frames = b.image->frames_at(vaddr);
+    ++cached;
+    return b.frames_by_offset.emplace(file_offset, std::move(frames)).first->second;
+  }
+};
+
+Symbolizer::Symbolizer(SymbolizeOptions options, size_t max_cached_addresses)
+    : impl_(std::make_unique<Impl>()) {
   static const bool elf_ready = elf_version(EV_CURRENT) != EV_NONE;
   (void)elf_ready;
-  std::vector<std::unique_ptr<ElfImage>> images(p.mappings.size());
-  std::vector<bool> tried(p.mappings.size(), false);
+  impl_->options = std::move(options);
+  impl_->max_cached = max_cached_addresses;
+}
+
+Symbolizer::~Symbolizer() = default;
+
+size_t Symbolizer::cached_addresses() const { return impl_->cached; }
+
+void Symbolizer::symbolize(Profile& p) {
+  std::vector<Impl::Binary*> binaries(p.mappings.size(), nullptr);
   std::vector<bool> resolved_any(p.mappings.size(), false);
   std::map<std::pair<std::string, std::string>, uint64_t> function_ids;  // (name, file) -> id
   for (const auto& f : p.functions) function_ids.emplace(std::make_pair(f.name, f.filename), f.id);
@@ -341,20 +390,13 @@ void symbolize(Profile& p, const SymbolizeOptions& opt) {
       continue;
     }
     size_t mi = loc.mapping_id - 1;
-    if (!tried[mi]) {
-      tried[mi] = true;
-      images[mi] = locate(*m, opt);
-      if (!images[mi])
-        warn_once(m->file + ": binary not found or unreadable; its frames are shown as " + basename_of(m->file) +
-                  "+0x<offset> (use --binary-path DIR)");
-      else if (!images[mi]->has_symbols())
-        warn_once(m->file + ": no symbols (stripped); its frames are shown as " + basename_of(m->file) + "+0x<offset>");
-      if (images[mi] && p.mappings[mi].build_id.empty()) p.mappings[mi].build_id = images[mi]->build_id();
+    if (!binaries[mi]) {
+      binaries[mi] = &impl_->binary_for(*m);
+      if (binaries[mi]->image && p.mappings[mi].build_id.empty())
+        p.mappings[mi].build_id = binaries[mi]->image->build_id();
     }
     uint64_t file_offset = loc.address - m->start + m->offset;
-    std::vector<Frame> frames;
-    uint64_t vaddr;
-    if (images[mi] && images[mi]->vaddr_of(file_offset, vaddr)) frames = images[mi]->frames_at(vaddr);
+    const auto& frames = impl_->frames_at(*binaries[mi], file_offset);
     if (frames.empty()) {
       loc.lines.push_back({intern(basename_of(m->file) + "+" + hex(file_offset), "", ""), 0});
       continue;
@@ -364,11 +406,13 @@ void symbolize(Profile& p, const SymbolizeOptions& opt) {
   }
   // Everything is now in the profile; tell pprof not to look for these binaries again.
   for (size_t i = 0; i < p.mappings.size(); ++i)
-    if (tried[i]) {
+    if (binaries[i]) {
       auto& m = p.mappings[i];
       m.has_functions = true;
       m.has_filenames = m.has_line_numbers = m.has_inline_frames = resolved_any[i];
     }
 }
+
+void symbolize(Profile& p, const SymbolizeOptions& options) { Symbolizer(options).symbolize(p); }
 
 }  // namespace leakscope

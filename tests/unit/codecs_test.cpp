@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "leakscope/analyzer/input_bytes.h"
+#include "leakscope/analyzer/profile_merge.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/writers.h"
 
@@ -34,6 +37,30 @@ TEST(Gzip, LimitStopsInflationEarly) {
   std::string big(1 << 20, 'a');
   EXPECT_THROW(gunzip(gzip(big), "bomb.gz", 1000), std::runtime_error);
   EXPECT_EQ(gunzip(gzip(big), "ok.gz", 2 << 20), big);
+}
+
+}  // namespace
+}  // namespace leakscope
+
+namespace leakscope {
+namespace {
+
+TEST(ProfileMerge, DeltaOfTwoSnapshotsKeepsOnlyTheChange) {
+  Profile before = read_folded("main;a 10\nmain;b 5\n", "before");
+  Profile after = read_folded("main;b 5\nmain;a 25\nmain;c 7\n", "after");
+  Profile delta = merge_profiles(after, before, -1);
+  delta.validate("delta");
+  std::map<std::string, int64_t> by_leaf;
+  for (const auto& s : delta.samples)
+    by_leaf[delta.function(delta.location(s.location_ids[0]).lines[0].function_id).name] += s.values[0];
+  EXPECT_EQ(by_leaf, (std::map<std::string, int64_t>{{"a", 15}, {"c", 7}}));  // b unchanged: dropped
+}
+
+TEST(ProfileMerge, RefusesDifferentSampleTypes) {
+  Profile a = read_folded("x 1\n", "a");
+  Profile b = a;
+  b.sample_types[0].type = "other";
+  EXPECT_THROW(merge_profiles(a, b, -1), std::invalid_argument);
 }
 
 }  // namespace

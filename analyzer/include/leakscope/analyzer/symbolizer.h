@@ -4,6 +4,7 @@
 // degrades to "libname+0xoffset" frames with one warning. Each distinct address is looked up once.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,26 @@ struct SymbolizeOptions {
 // Parses "DIR:DIR:..." into a list.
 std::vector<std::string> split_binary_path(const std::string& colon_separated);
 
-// Adds function/line information to every location that has none. Locations that cannot be
-// resolved get a function named "<file basename>+0x<file offset>" so output stays self-contained.
+// Keeps opened binaries and resolved addresses across calls, so a process that symbolizes its own
+// snapshots again and again (the profiler) pays for each address once. The address cache is bounded.
+class Symbolizer {
+ public:
+  explicit Symbolizer(SymbolizeOptions options = {}, size_t max_cached_addresses = 1 << 20);
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // Adds function/line information to every location that has none. Locations that cannot be
+  // resolved get a function named "<file basename>+0x<file offset>" so output stays self-contained.
+  void symbolize(Profile& p);
+  size_t cached_addresses() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One-shot form of Symbolizer::symbolize.
 void symbolize(Profile& p, const SymbolizeOptions& options);
 
 // True when some location has no line information.
