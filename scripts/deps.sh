@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev                            # gzip profiles
   libcli11-dev nlohmann-json3-dev       # CLI and JSON
   libgtest-dev libgmock-dev libbenchmark-dev
+  libunwind-dev libcpp-httplib-dev      # profiler: fast unwinder, debug endpoints
   golang-go                             # real Go heap profiles and `go tool pprof` as the interop referee
 )
 

@@ -1,13 +1,17 @@
 // Test program: allocates known sizes from known functions, then writes a jemalloc heap dump.
-// Usage: known_allocs OUT.heap [GROWTH]  (run with MALLOC_CONF=prof:true,lg_prof_sample:0)
+// Usage: known_allocs OUT.heap [GROWTH] [--linger]  (run with MALLOC_CONF=prof:true,lg_prof_sample:0)
+//   --linger: after the dump, print "lingering" and wait (up to 60 s) to be terminated
 //   keep_small: 10 x malloc(1000)     -> size class 1024  -> 10240 bytes
 //   keep_large: 3 x new char[70000]   -> size class 81920 -> 245760 bytes
 //   grow:       GROWTH x malloc(4096) -> 4096 each        (varies between runs, for diff tests)
 //   freed:      allocates and frees   -> nothing in use
 #include <jemalloc/jemalloc.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 static std::vector<void*> kept;
@@ -42,6 +46,11 @@ int main(int argc, char** argv) {
   if (mallctl("prof.dump", nullptr, nullptr, &path, sizeof path) != 0) {
     std::fprintf(stderr, "prof.dump failed: is MALLOC_CONF=prof:true set?\n");
     return 1;
+  }
+  if (argc > 3 && std::strcmp(argv[3], "--linger") == 0) {
+    std::printf("lingering\n");
+    std::fflush(stdout);
+    for (int i = 0; i < 600; ++i) usleep(100000);
   }
   return 0;
 }

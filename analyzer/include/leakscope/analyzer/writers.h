@@ -16,5 +16,7 @@ std::string write_proto_gz(const Profile& p);
 std::string write_folded(const Profile& p, const StackTable& stacks, int index);
 // The whole model as JSON (stable keys, documented in README).
 std::string write_json(const Profile& p);
+// Legacy heap text with per-frame symbol comments, like Go's /debug/pprof/heap?debug=1.
+std::string write_legacy_heap_text(const Profile& p);
 
 }  // namespace leakscope

@@ -1,0 +1,41 @@
+// jemalloc's profiling controls (mallctl), with the process- and thread-level switches.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace leakscope::profiler {
+
+struct ProfilingState {
+  bool compiled_in = false;     // config.prof: jemalloc built with --enable-prof
+  bool enabled = false;         // opt.prof: MALLOC_CONF/malloc_conf prof:true (fixed at start-up)
+  bool active = false;          // prof.active: sampling now
+  bool thread_active = false;   // thread.prof.active for the calling thread
+  int lg_sample = -1;           // prof.lg_sample: mean bytes between samples = 2^lg_sample
+  uint64_t sample_period() const { return lg_sample >= 0 ? uint64_t{1} << lg_sample : 0; }
+};
+
+ProfilingState profiling_state();
+// Each returns false when jemalloc refuses (profiling not compiled in or not enabled).
+bool set_profiling_active(bool active);
+bool set_thread_profiling_active(bool active);
+// Discards all samples and restarts with a mean of 2^lg_sample bytes between samples.
+bool reset_profiling(int lg_sample);
+// Returns unused dirty pages of every arena to the OS (arena.<all>.purge).
+bool purge_all_arenas();
+// Writes jemalloc's heap dump to memory (prof.dump into a memfd). Throws std::runtime_error.
+std::string dump_heap();
+
+// Stops sampling on this thread for the scope: the profiler's own work must not show up in what it measures.
+class ThreadSamplingOff {
+ public:
+  ThreadSamplingOff();
+  ~ThreadSamplingOff();
+  ThreadSamplingOff(const ThreadSamplingOff&) = delete;
+  ThreadSamplingOff& operator=(const ThreadSamplingOff&) = delete;
+
+ private:
+  bool was_active_;
+};
+
+}  // namespace leakscope::profiler

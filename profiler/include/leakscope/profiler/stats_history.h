@@ -1,0 +1,35 @@
+// A ring of allocator statistics sampled once a second, for the live charts.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "leakscope/profiler/allocator_stats.h"
+
+namespace leakscope::profiler {
+
+class StatsHistory {
+ public:
+  explicit StatsHistory(size_t capacity = 600, std::chrono::milliseconds period = std::chrono::seconds(1));
+  ~StatsHistory();
+  void start();
+  void stop();
+  void record(const AllocatorStats& s);
+  std::vector<AllocatorStats> samples() const;  // oldest first
+
+ private:
+  void run();
+  size_t capacity_;
+  std::chrono::milliseconds period_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::vector<AllocatorStats> ring_;
+  size_t next_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace leakscope::profiler

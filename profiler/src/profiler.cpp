@@ -1,0 +1,115 @@
+#include "leakscope/profiler/profiler.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+
+#include "leakscope/profiler/backtrace_hook.h"
+#include "leakscope/profiler/jemalloc_control.h"
+
+namespace leakscope::profiler {
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
+}
+
+template <typename T>
+T number(const char* name, const char* text) {
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used != std::string(text).size() || v < 0) throw std::invalid_argument("");
+    return static_cast<T>(v);
+  } catch (...) {
+    throw std::invalid_argument(std::string(name) + "='" + text + "': expected a non-negative number");
+  }
+}
+
+std::string program_name() {
+  std::ifstream in("/proc/self/comm");
+  std::string name;
+  std::getline(in, name);
+  return name.empty() ? "heap" : name;
+}
+
+}  // namespace
+
+bool environment_requests_profiler() {
+  for (const char* v : {"LEAKSCOPE_DEBUG_ADDR", "LEAKSCOPE_SNAPSHOT_DIR", "LEAKSCOPE_PROFILE"})
+    if (env(v)) return true;
+  return false;
+}
+
+ProfilerOptions options_from_environment() {
+  ProfilerOptions o;
+  if (auto v = env("LEAKSCOPE_DEBUG_ADDR")) o.debug_addr = v;
+  if (auto v = env("LEAKSCOPE_DEBUG_TOKEN")) o.debug_token = v;
+  if (auto v = env("LEAKSCOPE_LG_SAMPLE")) {
+    o.lg_sample = number<int>("LEAKSCOPE_LG_SAMPLE", v);
+    if (o.lg_sample > 40) throw std::invalid_argument("LEAKSCOPE_LG_SAMPLE must be at most 40");
+  }
+  if (auto v = env("LEAKSCOPE_FAST_UNWIND")) o.fast_unwinder = std::string(v) != "0";
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_DIR")) {
+    o.snapshots.dir = v;
+    o.snapshots.name = program_name();
+    o.snapshots.interval_seconds = 60;  // a sane default when only the directory is given
+  }
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_NAME")) o.snapshots.name = v;
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_INTERVAL")) o.snapshots.interval_seconds = number<double>("LEAKSCOPE_SNAPSHOT_INTERVAL", v);
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_GROWTH")) {
+    o.snapshots.growth_bytes = number<uint64_t>("LEAKSCOPE_SNAPSHOT_GROWTH", v);
+    if (!env("LEAKSCOPE_SNAPSHOT_INTERVAL")) o.snapshots.interval_seconds = 0;
+  }
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_RETAIN")) o.snapshots.retain = number<unsigned>("LEAKSCOPE_SNAPSHOT_RETAIN", v);
+  return o;
+}
+
+Profiler& Profiler::instance() {
+  static Profiler* p = new Profiler;  // never destroyed: its threads may outlive static destruction
+  return *p;
+}
+
+void Profiler::start(const ProfilerOptions& o) {
+  std::lock_guard lock(mu_);
+  ThreadSamplingOff quiet;
+  ProfilingState st = profiling_state();
+  if (!st.compiled_in) throw std::runtime_error("this jemalloc was built without profiling (--enable-prof)");
+  if (!st.enabled) throw std::runtime_error("jemalloc profiling is off: set MALLOC_CONF=prof:true (or link leakscope_profiler)");
+  if (o.fast_unwinder && !install_fast_backtrace())
+    std::fprintf(stderr, "leakscope: fast unwinder unavailable; using jemalloc's own\n");
+  if (o.lg_sample >= 0 && !reset_profiling(o.lg_sample))
+    throw std::runtime_error("cannot set the sampling rate to 2^" + std::to_string(o.lg_sample));
+  if (o.activate) set_profiling_active(true);
+  if (!o.debug_addr.empty() && !server_) {
+    auto server = std::make_unique<DebugServer>(DebugServerOptions{o.debug_addr, o.debug_token});
+    server->start();
+    std::fprintf(stderr, "leakscope: debug endpoints on %s/debug/pprof/ (pid %d)\n", server->url().c_str(), ::getpid());
+    server_ = std::move(server);
+  }
+  if (!o.snapshots.dir.empty() && !snapshots_) {
+    if (o.snapshots.interval_seconds <= 0 && o.snapshots.growth_bytes == 0)
+      throw std::runtime_error("periodic snapshots need an interval or a growth threshold");
+    auto snaps = std::make_unique<PeriodicSnapshots>(o.snapshots);
+    snaps->start();
+    snapshots_ = std::move(snaps);
+  }
+}
+
+void Profiler::stop() {
+  std::lock_guard lock(mu_);
+  if (server_) server_->stop();
+  if (snapshots_) snapshots_->stop();
+  server_.reset();
+  snapshots_.reset();
+}
+
+DebugServer* Profiler::debug_server() {
+  std::lock_guard lock(mu_);
+  return server_.get();
+}
+
+}  // namespace leakscope::profiler

@@ -1,0 +1,278 @@
+// The debug endpoints of a real process (profiled_service, linking the profiler), over real HTTP on
+// loopback; `go tool pprof` as the client that must just work.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "child_process.h"
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/input_bytes.h"
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/stack_table.h"
+#include "run_command.h"
+
+namespace leakscope::test {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string kService = PROFILED_SERVICE_BIN;
+const std::string kLeakFunction = "(anonymous namespace)::leak_step";
+
+int64_t flat_of(const Profile& p, const std::string& function, const char* type = "inuse_space") {
+  auto agg = aggregate(p, StackTable(p, {}), p.sample_index(type));
+  auto it = agg.nodes.find(function);
+  return it == agg.nodes.end() ? 0 : it->second.flat;
+}
+
+Profile parse_gz_proto(const std::string& body) { return read_proto(gunzip(body, "response", 1 << 30), "response"); }
+
+class Endpoints : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    service_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kService, "--rate", "20"},
+        std::vector<std::string>{"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0", "LEAKSCOPE_LG_SAMPLE=12"});
+    ASSERT_TRUE(service_->wait_for_output("ready", 10s)) << service_->err();
+    port_ = debug_port(*service_);
+    ASSERT_GT(port_, 0) << service_->err();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    client_->set_read_timeout(30, 0);
+    std::this_thread::sleep_for(300ms);  // let it leak a little
+  }
+  httplib::Result get(const std::string& path) { return client_->Get(path.c_str()); }
+
+  std::unique_ptr<ChildProcess> service_;
+  std::unique_ptr<httplib::Client> client_;
+  int port_ = -1;
+};
+
+TEST_F(Endpoints, IndexLinksEverything) {
+  auto r = get("/debug/pprof/");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  for (const char* link : {"href=\"heap\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
+    EXPECT_NE(r->body.find(link), std::string::npos) << link;
+}
+
+TEST_F(Endpoints, HeapIsSelfSymbolizedProfileProto) {
+  auto r = get("/debug/pprof/heap");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), "application/octet-stream");
+  Profile p = parse_gz_proto(r->body);
+  EXPECT_GT(flat_of(p, kLeakFunction), 0);
+  EXPECT_EQ(p.period, 4096);
+}
+
+TEST_F(Endpoints, GoToolPprofReadsTheEndpoint) {
+  auto dir = scratch_dir("pprof-http");
+  auto r = run_command("PPROF_TMPDIR=" + dir + " go tool pprof -top http://127.0.0.1:" + std::to_string(port_) +
+                       "/debug/pprof/heap");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos) << r.out;
+}
+
+TEST_F(Endpoints, DebugTextHasStacksAndAllocatorStatistics) {
+  auto r = get("/debug/pprof/heap?debug=1");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.rfind("heap profile: ", 0), 0u);
+  EXPECT_NE(r->body.find("leak_step"), std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r->body, m, std::regex(R"(# Allocated = (\d+))")));
+  EXPECT_GT(std::stoll(m[1]), 0);
+  for (const char* key : {"# Active = ", "# Resident = ", "# Mapped = ", "# Retained = ", "# Metadata = ", "# RSS = ",
+                          "# SamplePeriod = 4096"})
+    EXPECT_NE(r->body.find(key), std::string::npos) << key;
+  // It is also a legacy heap profile that reads back without binaries.
+  Profile p = read_legacy_heap(r->body, "debug=1");
+  EXPECT_GT(flat_of(p, kLeakFunction), 0);
+}
+
+TEST_F(Endpoints, SecondsGivesADeltaProfile) {
+  auto full = get("/debug/pprof/heap");
+  auto delta = get("/debug/pprof/heap?seconds=1");
+  ASSERT_TRUE(full && delta);
+  ASSERT_EQ(delta->status, 200) << delta->body;
+  Profile d = parse_gz_proto(delta->body), f = parse_gz_proto(full->body);
+  int64_t grown = flat_of(d, kLeakFunction);
+  EXPECT_GT(grown, 0) << "the service leaks steadily";
+  EXPECT_LT(grown, flat_of(f, kLeakFunction) + 4 * 1024 * 1024);
+  EXPECT_EQ(delta->get_header_value("Content-Disposition"), "attachment; filename=\"heap-delta\"");
+}
+
+TEST_F(Endpoints, GcPurgesFirst) {
+  auto r = get("/debug/pprof/heap?gc=1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(Endpoints, BadParametersAre400AndUnknownPaths404) {
+  for (const char* q : {"?debug=abc", "?seconds=-1", "?seconds=100000", "?gc=2", "?debug=1&seconds=1", "?debug=1x"}) {
+    auto r = get(std::string("/debug/pprof/heap") + q);
+    ASSERT_TRUE(r) << q;
+    EXPECT_EQ(r->status, 400) << q;
+    EXPECT_FALSE(r->body.empty()) << q;
+  }
+  auto r = get("/debug/pprof/nosuch");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  r = get("/../../etc/passwd");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->status, 200);
+}
+
+TEST_F(Endpoints, VarsMetricsAndCmdline) {
+  auto vars = get("/debug/vars");
+  ASSERT_TRUE(vars);
+  auto j = nlohmann::json::parse(vars->body)["memstats"];
+  for (const char* key : {"allocated", "active", "resident", "mapped", "retained", "metadata", "rss"})
+    EXPECT_GT(j[key].get<uint64_t>(), 0u) << key;
+  EXPECT_TRUE(j["profiling_active"].get<bool>());
+  EXPECT_TRUE(j["fast_unwinder"].get<bool>());
+  EXPECT_EQ(j["sample_period_bytes"], 4096);
+
+  auto metrics = get("/metrics");
+  ASSERT_TRUE(metrics);
+  for (const char* name : {"jemalloc_allocated_bytes", "jemalloc_resident_bytes", "process_resident_memory_bytes",
+                           "leakscope_snapshots_total"})
+    EXPECT_TRUE(std::regex_search(metrics->body, std::regex(std::string("\n") + name + R"( \d+\n)"))) << name;
+  EXPECT_NE(metrics->body.find("# TYPE jemalloc_allocated_bytes gauge"), std::string::npos);
+  EXPECT_NE(metrics->body.find("# TYPE leakscope_snapshots_total counter"), std::string::npos);
+
+  auto cmd = get("/debug/pprof/cmdline");
+  ASSERT_TRUE(cmd);
+  EXPECT_EQ(cmd->body, kService + std::string("\0--rate\0" "20", 10));  // NUL-separated, as Go's
+}
+
+TEST_F(Endpoints, ChartsDataAccumulates) {
+  auto page = get("/debug/charts");
+  ASSERT_TRUE(page);
+  EXPECT_NE(page->body.find("/debug/charts/data"), std::string::npos);
+  EXPECT_EQ(page->body.find("http"), std::string::npos) << "no external resources";
+  std::this_thread::sleep_for(2200ms);
+  auto data = nlohmann::json::parse(get("/debug/charts/data")->body);
+  ASSERT_GE(data.size(), 2u);
+  EXPECT_GT(data.back()["allocated"].get<uint64_t>(), data.front()["allocated"].get<uint64_t>()) << "it leaks";
+}
+
+TEST(EndpointTokens, EveryRequestNeedsTheToken) {
+  ChildProcess service({kService}, {"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0", "LEAKSCOPE_DEBUG_TOKEN=s3cret-token"});
+  ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
+  httplib::Client c("127.0.0.1", debug_port(service));
+  auto none = c.Get("/debug/vars");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto wrong = c.Get("/debug/vars", {{"Authorization", "Bearer s3cret-tokeX"}});
+  EXPECT_EQ(wrong->status, 401);
+  auto bearer = c.Get("/debug/vars", {{"Authorization", "Bearer s3cret-token"}});
+  EXPECT_EQ(bearer->status, 200);
+  auto query = c.Get("/debug/pprof/heap?token=s3cret-token");
+  EXPECT_EQ(query->status, 200);
+  auto wrong_query = c.Get("/debug/pprof/heap?token=nope");
+  EXPECT_EQ(wrong_query->status, 401);
+}
+
+TEST(EndpointTokens, NonLoopbackWithoutTokenIsRefused) {
+  ChildProcess service({kService}, {"LEAKSCOPE_DEBUG_ADDR=0.0.0.0:0"});
+  EXPECT_EQ(service.wait_exit(10s), 2);
+  EXPECT_NE(service.err().find("refusing to serve debug endpoints on non-loopback address"), std::string::npos)
+      << service.err();
+}
+
+TEST(EndpointTokens, BadAddressIsRefused) {
+  ChildProcess service({kService}, {"LEAKSCOPE_DEBUG_ADDR=nonsense"});
+  EXPECT_EQ(service.wait_exit(10s), 2);
+  EXPECT_NE(service.err().find("is not host:port"), std::string::npos) << service.err();
+}
+
+TEST(PeriodicSnapshots, TimeTriggeredSeriesWithRetention) {
+  auto dir = scratch_dir("series");
+  ChildProcess service({kService, "--rate", "20"},
+                       {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.3",
+                        "LEAKSCOPE_SNAPSHOT_RETAIN=3", "LEAKSCOPE_SNAPSHOT_NAME=svc", "LEAKSCOPE_LG_SAMPLE=12"});
+  ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
+  std::this_thread::sleep_for(2500ms);
+  service.terminate();
+  std::vector<std::pair<int, std::string>> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::smatch m;
+    std::string f = e.path().filename().string();
+    if (std::regex_match(f, m, std::regex(R"(svc\.(\d+)\.(\d+)\.pb\.gz)"))) files.push_back({std::stoi(m[2]), e.path()});
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), 3u) << "retention keeps the newest 3";
+  EXPECT_GE(files.front().first, 3) << "older ones were taken and removed";
+  int64_t previous = -1;
+  for (const auto& [seq, path] : files) {
+    Profile p = read_profile(path);
+    int64_t leaked = flat_of(p, kLeakFunction);
+    EXPECT_GT(leaked, previous) << "the leak grows across the series";
+    previous = leaked;
+  }
+}
+
+TEST(PeriodicSnapshots, GrowthTriggered) {
+  auto dir = scratch_dir("growth");
+  ChildProcess service({kService, "--rate", "50"},
+                       {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_GROWTH=1048576"});
+  ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
+  std::this_thread::sleep_for(2000ms);  // ~50 KiB per 10 ms: several MiB
+  service.terminate();
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.path().extension() == ".gz";
+  EXPECT_GE(n, 2u);
+}
+
+// The issue's stress case: 8 threads allocating and freeing while snapshots are taken every 50 ms for 10 s.
+TEST(SnapshotStress, EightThreadsAndSnapshotsEvery50ms) {
+  ChildProcess service({kService, "--seconds", "10", "--threads", "8", "--snapshot-stress", "50"},
+                       {"LEAKSCOPE_PROFILE=1", "LEAKSCOPE_LG_SAMPLE=14"});
+  int code = service.wait_exit(60s);
+  ASSERT_EQ(code, 0) << service.out() << service.err();
+  std::smatch m;
+  std::string out = service.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(snapshots (\d+) bad (\d+))"))) << out;
+  EXPECT_GE(std::stoi(m[1]), 40) << "no deadlock: snapshots kept coming";
+  EXPECT_EQ(std::stoi(m[2]), 0);
+}
+
+// An unmodified jemalloc program, profiled through LD_PRELOAD.
+TEST(PreloadLibrary, UnmodifiedProgramGetsEndpointsAndFastUnwinder) {
+  ChildProcess program({KNOWN_ALLOCS_BIN, std::string(LEAKSCOPE_TEST_SCRATCH) + "/preload.heap", "3", "--linger"},
+                       {"LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB),
+                        "MALLOC_CONF=prof:true,lg_prof_sample:0", "LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
+  ASSERT_TRUE(program.wait_for_output("lingering", 10s)) << program.err();
+  int port = debug_port(program);
+  ASSERT_GT(port, 0) << program.err();
+  httplib::Client c("127.0.0.1", port);
+  auto vars = c.Get("/debug/vars");
+  ASSERT_TRUE(vars);
+  EXPECT_TRUE(nlohmann::json::parse(vars->body)["memstats"]["fast_unwinder"].get<bool>());
+  auto heap = c.Get("/debug/pprof/heap");
+  ASSERT_TRUE(heap);
+  Profile p = parse_gz_proto(heap->body);
+  EXPECT_EQ(flat_of(p, "keep_large"), 3 * 81920);
+  EXPECT_EQ(flat_of(p, "grow"), 3 * 4096);
+}
+
+TEST(PreloadLibrary, SnapshotDirectoryFromEnvironment) {
+  auto dir = scratch_dir("preload-series");
+  ChildProcess program({KNOWN_ALLOCS_BIN, dir + "/x.heap", "2", "--linger"},
+                       {"LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB),
+                        "MALLOC_CONF=prof:true", "LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.2"});
+  ASSERT_TRUE(program.wait_for_output("lingering", 10s)) << program.err();
+  std::this_thread::sleep_for(1000ms);
+  program.terminate();
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    n += e.path().filename().string().rfind("known_allocs.", 0) == 0;
+  EXPECT_GE(n, 2u);
+}
+
+}  // namespace
+}  // namespace leakscope::test
