@@ -13,14 +13,28 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libunwind-dev libcpp-httplib-dev      # profiler: fast unwinder, debug endpoints
   golang-go                             # real Go heap profiles and `go tool pprof` as the interop referee
+  chromium nodejs                       # browser tests (playwright-core drives /usr/bin/chromium)
 )
+
+# npm packages for the browser tests, from tests/browser/package-lock.json.
+browser_deps() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  if [ ! -d "$dir/node_modules/playwright-core" ]; then
+    echo "deps: installing browser test packages (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Some nodejs builds ship npm inside; Debian's own npm package is needed only when the command is absent.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
+  browser_deps
   exit 0
 fi
 
@@ -33,3 +47,4 @@ if ! $SUDO apt-get install -y --no-install-recommends "${missing[@]}"; then
   $SUDO apt-get update
   $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+browser_deps

@@ -1,0 +1,39 @@
+// Loads /debug/charts in headless Chromium and checks, from the DOM, that the chart shows data
+// points that change over time. Usage: node charts_check.mjs URL SCREENSHOT.png
+// Prints one JSON line with what it saw; exits non-zero on any failed check.
+import { chromium } from 'playwright-core';
+
+const [url, screenshot] = process.argv.slice(2);
+const deadline = setTimeout(() => { console.error('timed out'); process.exit(3); }, 60000);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync'],
+});
+let failed = false;
+const check = (ok, what) => { if (!ok) { console.error('FAILED: ' + what); failed = true; } };
+try {
+  const page = await browser.newPage({ viewport: { width: 960, height: 520 } });
+  const external = [];
+  page.on('request', (r) => { if (!r.url().startsWith(new URL(url).origin)) external.push(r.url()); });
+  await page.goto(url);
+  const samples = () => page.evaluate(() => Number(document.body.dataset.samples || 0));
+  await page.waitForFunction(() => Number(document.body.dataset.samples || 0) >= 2, null, { timeout: 20000 });
+  const first = { n: await samples(), points: await page.getAttribute('#line-allocated', 'points') };
+  await page.waitForTimeout(2500);
+  const second = { n: await samples(), points: await page.getAttribute('#line-allocated', 'points') };
+  const plotted = second.points.trim().split(/\s+/).length;
+  const latest = await page.textContent('td.value[data-series="allocated"]');
+  check(second.n > first.n, `sample count grows (${first.n} -> ${second.n})`);
+  check(second.points !== first.points, 'the plotted line changes');
+  check(plotted === second.n, `one point per sample (${plotted} vs ${second.n})`);
+  check(/\d/.test(latest), `latest value shown (${latest})`);
+  check(external.length === 0, 'no requests leave the page origin: ' + external.join(', '));
+  await page.screenshot({ path: screenshot });
+  console.log(JSON.stringify({ first: first.n, second: second.n, plotted, latest }));
+} finally {
+  await browser.close();
+  clearTimeout(deadline);
+}
+process.exit(failed ? 1 : 0);
