@@ -3,6 +3,7 @@
 #  1. a jemalloc dump with 200k distinct stacks (analyzer/bench/programs/many_stacks): `leakscope top` vs `jeprof --text`
 #  2. a Go heap profile with 200k distinct stacks (analyzer/bench/go/manystacks):     `leakscope top` vs `go tool pprof -top`
 #  3. Google Benchmark stage timings (analyzer/bench/analyzer_bench.cpp)
+#  4. heap profiling overhead per allocation, beside heaptrack (scripts/bench_profiler.sh)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -75,3 +76,5 @@ echo
 echo "== stage timings (Google Benchmark) =="
 LEAKSCOPE_BENCH_JEMALLOC=$DATA/many.heap LEAKSCOPE_BENCH_GO=$DATA/many.pb.gz \
   "$BUILD/bench/bin/analyzer_bench" --benchmark_min_time=0.5
+echo
+"$ROOT/scripts/bench_profiler.sh" "$BUILD"
