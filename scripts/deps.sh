@@ -14,6 +14,8 @@ packages=(
   libunwind-dev libcpp-httplib-dev      # profiler: fast unwinder, debug endpoints
   golang-go                             # real Go heap profiles and `go tool pprof` as the interop referee
   chromium nodejs                       # browser tests (playwright-core drives /usr/bin/chromium)
+  rabbitmq-server librabbitmq-dev       # the relay's broker (tests start private instances) and its AMQP client
+  libcurl4-openssl-dev libnghttp2-dev libssl-dev  # FCM HTTP v1 client (HTTP/2), OAuth2 JWT signing
 )
 
 # npm packages for the browser tests, from tests/browser/package-lock.json.
