@@ -13,7 +13,7 @@ using scenarios::Broker;
 
 // Processes whose command line contains `marker` ("[x]yz" so the shell running pgrep is not one).
 int processes_of(const std::string& marker) {
-  auto r = run_command("pgrep -f -c " + shell_quote("[" + marker.substr(0, 1) + "]" + marker.substr(1)));
+  auto r = run_command("pgrep -f -c -- " + shell_quote("[" + marker.substr(0, 1) + "]" + marker.substr(1)));
   return r.exit_code == 0 ? std::stoi(r.out) : 0;
 }
 
@@ -25,12 +25,12 @@ TEST(BrokerLauncher, StartsOnFreePortsRestartsAndLeavesNothingBehind) {
     port = broker.amqp_port();
     EXPECT_TRUE(scenarios::amqp_login_works(port));
     EXPECT_EQ(broker.amqp_url(), "amqp://guest:guest@127.0.0.1:" + std::to_string(port) + "/");
-    EXPECT_GT(processes_of(dir + "/mnesia"), 0);
+    EXPECT_GT(processes_of("-home " + dir), 0);
     broker.restart();
     EXPECT_TRUE(scenarios::amqp_login_works(port)) << "same port after a restart";
   }
   EXPECT_FALSE(scenarios::amqp_login_works(port));
-  EXPECT_EQ(processes_of(dir + "/mnesia"), 0) << "no orphan broker processes";
+  EXPECT_EQ(processes_of("-home " + dir), 0) << "no orphan broker processes";
 }
 
 }  // namespace
