@@ -1,0 +1,64 @@
+#include "leakscope/relay/job.h"
+
+#include <nlohmann/json.hpp>
+
+namespace leakscope::relay {
+namespace {
+
+// Deepest bracket nesting outside strings, found without recursion.
+int nesting_depth(std::string_view s) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+JobCheck refuse(const char* reason, std::string detail) { return {false, reason, std::move(detail), ""}; }
+
+}  // namespace
+
+JobCheck check_job(std::string_view body) {
+  if (body.size() > kMaxJobBytes)
+    return refuse("too_large", "job of " + std::to_string(body.size()) + " bytes exceeds " + std::to_string(kMaxJobBytes));
+  if (nesting_depth(body) > kMaxJobDepth) return refuse("too_deep", "JSON nested deeper than " + std::to_string(kMaxJobDepth));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    return refuse("not_json", "not JSON at byte " + std::to_string(e.byte));
+  }
+  if (!j.is_object() || !j.contains("message") || !j["message"].is_object())
+    return refuse("no_message", "expected {\"message\": {...}}");
+  const auto& m = j["message"];
+  int targets = 0;
+  for (const char* t : {"token", "topic", "condition"})
+    if (m.contains(t)) {
+      if (!m[t].is_string() || m[t].get<std::string>().empty()) return refuse("no_target", std::string(t) + " must be a non-empty string");
+      ++targets;
+    }
+  if (targets == 0) return refuse("no_target", "message has none of token, topic, condition");
+  if (targets > 1) return refuse("several_targets", "message has more than one of token, topic, condition");
+  size_t payload = 0;
+  for (const char* part : {"data", "notification"})
+    if (m.contains(part)) payload += m[part].dump().size();
+  if (payload > kFcmPayloadLimit)
+    return refuse("payload_too_large", "payload of " + std::to_string(payload) + " bytes exceeds FCM's 4096");
+  JobCheck ok{true, "", "", ""};
+  if (m.contains("data") && m["data"].is_object() && m["data"].contains("id") && m["data"]["id"].is_string())
+    ok.id = m["data"]["id"];
+  return ok;
+}
+
+}  // namespace leakscope::relay

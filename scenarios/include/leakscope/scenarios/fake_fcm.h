@@ -1,0 +1,41 @@
+// fake-fcm: a local stand-in for Google's FCM HTTP v1 API and OAuth2 token endpoint, for tests and
+// scenarios (the network is closed). It validates what the real service validates and can be slow
+// or failing on purpose.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace leakscope::scenarios {
+
+struct FakeFcmOptions {
+  std::string listen = "127.0.0.1:0";
+  std::string service_account_file;  // when set: verify JWT signatures and issuer against it
+  int token_ttl_seconds = 3600;
+  int latency_ms = 0;         // mean added latency per send
+  int latency_jitter_ms = 0;  // uniform +/- around the mean
+  int max_concurrency = 0;    // sends processed at once (0: unlimited); others wait
+  double rate_429 = 0, rate_500 = 0, rate_503 = 0;
+  int retry_after_seconds = 1;
+  std::string unregistered_pattern;  // regex on message.token -> 404 UNREGISTERED
+  std::string record_file;           // accepted request bodies, one JSON line each
+  uint64_t seed = 1;
+  int threads = 64;
+};
+
+class FakeFcm {
+ public:
+  explicit FakeFcm(FakeFcmOptions options);
+  ~FakeFcm();
+  void start();  // throws std::runtime_error
+  void stop();
+  void wait();   // until stopped
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace leakscope::scenarios

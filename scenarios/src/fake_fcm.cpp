@@ -1,0 +1,214 @@
+#include "leakscope/scenarios/fake_fcm.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include "leakscope/relay/jwt.h"
+#include "leakscope/relay/service_account.h"
+
+namespace leakscope::scenarios {
+
+namespace {
+
+// FCM's error body: {"error": {"code", "message", "status", "details": [{"@type", "errorCode"}]}}
+std::string fcm_error(int code, const std::string& status, const std::string& error_code, const std::string& message) {
+  nlohmann::json e = {{"code", code}, {"message", message}, {"status", status}};
+  if (!error_code.empty())
+    e["details"] = {{{"@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError"}, {"errorCode", error_code}}};
+  return nlohmann::json{{"error", e}}.dump();
+}
+
+}  // namespace
+
+struct FakeFcm::Impl {
+  FakeFcmOptions o;
+  httplib::Server server;
+  std::thread thread;
+  int port = -1;
+  std::string verify_key, expected_issuer;
+  std::mutex mu;
+  std::condition_variable slot_free;
+  int in_flight = 0, max_in_flight = 0;
+  std::map<std::string, std::chrono::steady_clock::time_point> tokens;  // issued -> expiry
+  std::map<std::string, uint64_t> counters;
+  std::mt19937_64 rng;
+  std::ofstream record;
+  std::regex unregistered;
+
+  double uniform() {
+    std::lock_guard lock(mu);
+    return std::uniform_real_distribution<double>(0, 1)(rng);
+  }
+  void count(const std::string& what) {
+    std::lock_guard lock(mu);
+    ++counters[what];
+  }
+
+  void handle_token(const httplib::Request& req, httplib::Response& res) {
+    auto fail = [&](int code, const std::string& error, const std::string& why) {
+      count("token_rejected");
+      res.status = code;
+      res.set_content(nlohmann::json{{"error", error}, {"error_description", why}}.dump(), "application/json");
+    };
+    if (req.get_param_value("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer")
+      return fail(400, "unsupported_grant_type", "expected the jwt-bearer grant");
+    std::string assertion = req.get_param_value("assertion");
+    nlohmann::json claims;
+    try {
+      if (!verify_key.empty()) {
+        claims = relay::verify_rs256_jwt(assertion, verify_key);
+      } else {
+        size_t a = assertion.find('.'), b = assertion.rfind('.');
+        if (a == std::string::npos || a == b) throw std::runtime_error("not a JWT");
+        claims = nlohmann::json::parse(relay::base64url_decode(assertion.substr(a + 1, b - a - 1)));
+      }
+    } catch (const std::exception& e) {
+      return fail(400, "invalid_grant", e.what());
+    }
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (!expected_issuer.empty() && claims.value("iss", "") != expected_issuer) return fail(400, "invalid_grant", "wrong iss");
+    if (claims.value("scope", "").find("https://www.googleapis.com/auth/firebase.messaging") == std::string::npos)
+      return fail(400, "invalid_scope", "scope must include firebase.messaging");
+    int64_t iat = claims.value("iat", int64_t{0}), exp = claims.value("exp", int64_t{0});
+    if (exp <= now || iat > now + 60 || exp - iat > 3600) return fail(400, "invalid_grant", "iat/exp out of range");
+    std::string token;
+    {
+      std::lock_guard lock(mu);
+      token = "fake-access-token-" + std::to_string(++counters["tokens_issued"]) + "-" + std::to_string(rng() % 1000000);
+      tokens[token] = std::chrono::steady_clock::now() + std::chrono::seconds(o.token_ttl_seconds);
+    }
+    res.set_content(nlohmann::json{{"access_token", token}, {"expires_in", o.token_ttl_seconds}, {"token_type", "Bearer"}}.dump(),
+                    "application/json");
+  }
+
+  void handle_send(const httplib::Request& req, httplib::Response& res) {
+    std::string project = req.matches[1];
+    {
+      std::string auth = req.get_header_value("Authorization");
+      std::lock_guard lock(mu);
+      auto it = auth.rfind("Bearer ", 0) == 0 ? tokens.find(auth.substr(7)) : tokens.end();
+      if (it == tokens.end() || it->second < std::chrono::steady_clock::now()) {
+        ++counters["unauthenticated"];
+        res.status = 401;
+        res.set_content(fcm_error(401, "UNAUTHENTICATED", "", "Request had invalid authentication credentials."), "application/json");
+        return;
+      }
+    }
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    int targets = 0;
+    if (!body.is_discarded() && body.contains("message") && body["message"].is_object())
+      for (const char* t : {"token", "topic", "condition"}) targets += body["message"].contains(t);
+    if (targets != 1) {
+      count("invalid_argument");
+      res.status = 400;
+      res.set_content(fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Request contains an invalid argument."), "application/json");
+      return;
+    }
+    {  // bounded concurrency: a slow FCM that also limits how much it takes at once
+      std::unique_lock lock(mu);
+      if (o.max_concurrency > 0) slot_free.wait(lock, [&] { return in_flight < o.max_concurrency; });
+      max_in_flight = std::max(max_in_flight, ++in_flight);
+    }
+    if (o.latency_ms > 0 || o.latency_jitter_ms > 0) {
+      double jitter = (uniform() * 2 - 1) * o.latency_jitter_ms;
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(std::max(0.0, o.latency_ms + jitter) * 1000)));
+    }
+    double r = uniform();
+    std::string token = body["message"].value("token", "");
+    if (r < o.rate_429) {
+      respond_retryable(res, 429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED");
+    } else if (r < o.rate_429 + o.rate_500) {
+      respond_retryable(res, 500, "INTERNAL", "INTERNAL");
+    } else if (r < o.rate_429 + o.rate_500 + o.rate_503) {
+      respond_retryable(res, 503, "UNAVAILABLE", "UNAVAILABLE");
+    } else if (!o.unregistered_pattern.empty() && !token.empty() && std::regex_search(token, unregistered)) {
+      count("unregistered");
+      res.status = 404;
+      res.set_content(fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found."), "application/json");
+    } else {
+      std::lock_guard lock(mu);
+      uint64_t n = ++counters["accepted"];
+      if (record.is_open()) {
+        record << body.dump() << "\n";
+        record.flush();
+      }
+      res.set_content(nlohmann::json{{"name", "projects/" + project + "/messages/" + std::to_string(n)}}.dump(), "application/json");
+    }
+    {
+      std::lock_guard lock(mu);
+      --in_flight;
+    }
+    slot_free.notify_one();
+  }
+
+  void respond_retryable(httplib::Response& res, int code, const char* status, const char* error_code) {
+    count(std::string("injected_") + std::to_string(code));
+    res.status = code;
+    res.set_header("Retry-After", std::to_string(o.retry_after_seconds));
+    res.set_content(fcm_error(code, status, error_code, "injected failure"), "application/json");
+  }
+};
+
+FakeFcm::FakeFcm(FakeFcmOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->o = std::move(options);
+  impl_->rng.seed(impl_->o.seed);
+}
+
+FakeFcm::~FakeFcm() { stop(); }
+
+void FakeFcm::start() {
+  auto& d = *impl_;
+  if (!d.o.service_account_file.empty()) {
+    auto sa = relay::load_service_account(d.o.service_account_file);
+    d.verify_key = sa.private_key;
+    d.expected_issuer = sa.client_email;
+  }
+  if (!d.o.unregistered_pattern.empty()) d.unregistered = std::regex(d.o.unregistered_pattern);
+  if (!d.o.record_file.empty()) {
+    d.record.open(d.o.record_file, std::ios::app);
+    if (!d.record) throw std::runtime_error("cannot open " + d.o.record_file);
+  }
+  int threads = d.o.threads;
+  d.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  d.server.Post("/token", [this](const httplib::Request& q, httplib::Response& r) { impl_->handle_token(q, r); });
+  d.server.Post(R"(/v1/projects/([^/]+)/messages:send)",
+                [this](const httplib::Request& q, httplib::Response& r) { impl_->handle_send(q, r); });
+  d.server.Get("/stats", [this](const httplib::Request&, httplib::Response& r) {
+    std::lock_guard lock(impl_->mu);
+    nlohmann::json j = impl_->counters;
+    j["in_flight"] = impl_->in_flight;
+    j["max_in_flight"] = impl_->max_in_flight;
+    r.set_content(j.dump(), "application/json");
+  });
+  size_t colon = d.o.listen.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("--listen expects host:port");
+  std::string host = d.o.listen.substr(0, colon);
+  int port = std::stoi(d.o.listen.substr(colon + 1));
+  d.port = port == 0 ? d.server.bind_to_any_port(host) : (d.server.bind_to_port(host, port) ? port : -1);
+  if (d.port < 0) throw std::runtime_error("cannot listen on " + d.o.listen);
+  d.thread = std::thread([this] { impl_->server.listen_after_bind(); });
+}
+
+void FakeFcm::stop() {
+  if (impl_ && impl_->thread.joinable()) {
+    impl_->server.stop();
+    impl_->thread.join();
+  }
+}
+
+void FakeFcm::wait() {
+  while (impl_->server.is_running() || !impl_->thread.joinable()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+int FakeFcm::port() const { return impl_->port; }
+
+}  // namespace leakscope::scenarios

@@ -1,0 +1,63 @@
+// fake-fcm: FCM HTTP v1 send endpoint and OAuth2 /token endpoint on one listener, for tests and
+// scenarios. `fake-fcm --make-service-account FILE` writes a fresh service account key file.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "leakscope/relay/jwt.h"
+#include "leakscope/relay/service_account.h"
+#include "leakscope/scenarios/fake_fcm.h"
+
+namespace {
+std::atomic<bool> stopping{false};
+}
+
+int main(int argc, char** argv) {
+  leakscope::scenarios::FakeFcmOptions o;
+  std::string make_sa, project_id = "leakscope-test", token_uri;
+  CLI::App app{"fake-fcm: a local FCM HTTP v1 + OAuth2 token endpoint for tests (validating, optionally slow or failing)"};
+  app.add_option("--listen", o.listen, "host:port (port 0 picks a free one; printed on stderr)");
+  app.add_option("--service-account", o.service_account_file, "verify JWT assertions against this key file");
+  app.add_option("--token-ttl", o.token_ttl_seconds, "lifetime of issued access tokens, seconds");
+  app.add_option("--latency-ms", o.latency_ms, "mean added latency per send");
+  app.add_option("--latency-jitter-ms", o.latency_jitter_ms, "uniform jitter around the mean");
+  app.add_option("--max-concurrency", o.max_concurrency, "sends processed at once (0: unlimited)");
+  app.add_option("--rate-429", o.rate_429, "fraction of sends answered 429 QUOTA_EXCEEDED")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rate-500", o.rate_500, "fraction answered 500 INTERNAL")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rate-503", o.rate_503, "fraction answered 503 UNAVAILABLE")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--retry-after", o.retry_after_seconds, "Retry-After seconds on injected failures");
+  app.add_option("--unregistered", o.unregistered_pattern, "regex on message.token answered 404 UNREGISTERED");
+  app.add_option("--record", o.record_file, "append each accepted request body as a JSON line");
+  app.add_option("--seed", o.seed, "random seed for latency and error injection");
+  app.add_option("--make-service-account", make_sa, "write a new service account key file and exit");
+  app.add_option("--project-id", project_id, "project id for --make-service-account");
+  app.add_option("--token-uri", token_uri, "token_uri for --make-service-account (e.g. http://127.0.0.1:PORT/token)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    if (!make_sa.empty()) {
+      if (token_uri.empty()) throw std::runtime_error("--make-service-account needs --token-uri");
+      leakscope::relay::ServiceAccount sa{project_id, "relay@" + project_id + ".iam.gserviceaccount.com", "test-key-1",
+                                          leakscope::relay::generate_rsa_private_key_pem(), token_uri};
+      std::ofstream(make_sa) << leakscope::relay::service_account_json(sa);
+      return 0;
+    }
+    leakscope::scenarios::FakeFcm server(o);
+    server.start();
+    std::cerr << "fake-fcm listening on http://127.0.0.1:" << server.port() << std::endl;
+    std::signal(SIGTERM, [](int) { stopping = true; });
+    std::signal(SIGINT, [](int) { stopping = true; });
+    while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+  } catch (const std::exception& e) {
+    std::cerr << "fake-fcm: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include "leakscope/relay/fcm_outcome.h"
+#include "leakscope/relay/job.h"
+#include "leakscope/relay/jwt.h"
+
+namespace leakscope::relay {
+namespace {
+
+TEST(Jwt, SignsAndVerifiesRs256AndDetectsTampering) {
+  std::string key = generate_rsa_private_key_pem();
+  nlohmann::json claims = {{"iss", "relay@x"}, {"scope", "s"}, {"iat", 1}, {"exp", 2}};
+  std::string jwt = sign_rs256_jwt(claims, key, "kid-1");
+  EXPECT_EQ(std::count(jwt.begin(), jwt.end(), '.'), 2);
+  EXPECT_EQ(verify_rs256_jwt(jwt, key), claims);
+  std::string tampered = jwt;
+  tampered[tampered.find('.') + 3] ^= 1;
+  EXPECT_THROW(verify_rs256_jwt(tampered, key), std::runtime_error);
+  EXPECT_THROW(verify_rs256_jwt(jwt, generate_rsa_private_key_pem()), std::runtime_error) << "other key";
+  EXPECT_THROW(verify_rs256_jwt("not-a-jwt", key), std::runtime_error);
+}
+
+TEST(Jwt, Base64UrlRoundTrip) {
+  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\xff\xfe\x00\x01", 4)})
+    EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
+  EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
+  EXPECT_THROW(base64url_decode("a+b"), std::invalid_argument);
+}
+
+TEST(Job, AcceptsExactlyOneTarget) {
+  auto ok = check_job(R"({"message": {"token": "t1", "data": {"id": "job-7"}}})");
+  EXPECT_TRUE(ok.ok);
+  EXPECT_EQ(ok.id, "job-7");
+  EXPECT_TRUE(check_job(R"({"message": {"topic": "news"}})").ok);
+  EXPECT_EQ(check_job(R"({"message": {"data": {}}})").reason, "no_target");
+  EXPECT_EQ(check_job(R"({"message": {"token": "a", "topic": "b"}})").reason, "several_targets");
+  EXPECT_EQ(check_job(R"({"message": {"token": ""}})").reason, "no_target");
+  EXPECT_EQ(check_job(R"({"msg": {}})").reason, "no_message");
+  EXPECT_EQ(check_job("not json at all").reason, "not_json");
+  EXPECT_EQ(check_job(std::string("\xff\xfe\x00", 3)).reason, "not_json");
+}
+
+TEST(Job, RefusesOversizedAndDeepJobsBeforeParsing) {
+  std::string big = R"({"message": {"token": "t", "data": {"x": ")" + std::string(5000, 'a') + R"("}}})";
+  EXPECT_EQ(check_job(big).reason, "payload_too_large");
+  EXPECT_EQ(check_job(std::string(kMaxJobBytes + 1, ' ')).reason, "too_large");
+  EXPECT_EQ(check_job(std::string(1000, '[') + std::string(1000, ']')).reason, "too_deep");
+  EXPECT_TRUE(check_job(R"({"message": {"token": "t", "data": {"s": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}}})").ok)
+      << "brackets inside strings do not count";
+}
+
+TEST(FcmOutcome, ClassifiesFcmErrorCodes) {
+  auto err = [](int code, const char* status, const char* error_code) {
+    return nlohmann::json{{"error", {{"code", code}, {"status", status},
+                                     {"details", {{{"@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError"},
+                                                   {"errorCode", error_code}}}}}}}
+        .dump();
+  };
+  EXPECT_EQ(classify_fcm_response(200, "{}", "", "").kind, OutcomeKind::kDelivered);
+  for (auto [code, status, ec] : {std::tuple{400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"},
+                                  std::tuple{404, "NOT_FOUND", "UNREGISTERED"},
+                                  std::tuple{403, "PERMISSION_DENIED", "SENDER_ID_MISMATCH"},
+                                  std::tuple{401, "UNAUTHENTICATED", "THIRD_PARTY_AUTH_ERROR"}}) {
+    auto o = classify_fcm_response(code, err(code, status, ec), "", "");
+    EXPECT_EQ(o.kind, OutcomeKind::kPermanent) << ec;
+    EXPECT_EQ(o.reason, ec);
+  }
+  auto q = classify_fcm_response(429, err(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"), "7", "");
+  EXPECT_EQ(q.kind, OutcomeKind::kRetry);
+  EXPECT_EQ(q.retry_after, std::chrono::seconds(7));
+  EXPECT_EQ(classify_fcm_response(503, "garbage{", "", "").kind, OutcomeKind::kRetry);
+  EXPECT_EQ(classify_fcm_response(500, "", "", "").kind, OutcomeKind::kRetry);
+  EXPECT_EQ(classify_fcm_response(401, R"({"error":{"status":"UNAUTHENTICATED"}})", "", "").kind, OutcomeKind::kRefreshToken);
+  EXPECT_EQ(classify_fcm_response(0, "", "", "Connection refused").kind, OutcomeKind::kRetry);
+  EXPECT_EQ(classify_fcm_response(413, "", "", "").kind, OutcomeKind::kPermanent);
+}
+
+TEST(FcmOutcome, RetryAfterInBothFormsAndClamped) {
+  EXPECT_EQ(parse_retry_after("120"), std::chrono::seconds(120));
+  EXPECT_EQ(parse_retry_after(""), std::chrono::milliseconds(0));
+  EXPECT_EQ(parse_retry_after("soon"), std::chrono::milliseconds(0));
+  EXPECT_EQ(parse_retry_after("99999999999999999999999"), std::chrono::hours(1));
+  EXPECT_EQ(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), std::chrono::milliseconds(0)) << "in the past";
+  auto future = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + std::chrono::seconds(90));
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", std::gmtime(&future));
+  auto ms = parse_retry_after(buf);
+  EXPECT_GT(ms, std::chrono::seconds(80));
+  EXPECT_LE(ms, std::chrono::seconds(90));
+}
+
+}  // namespace
+}  // namespace leakscope::relay
