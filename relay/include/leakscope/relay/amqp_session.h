@@ -1,0 +1,65 @@
+// One AMQP connection with one channel (rabbitmq-c allows one connection per thread), wrapped so
+// that every failure is an AmqpError and every message is released (amqp_destroy_envelope,
+// amqp_maybe_release_buffers). Heartbeats are serviced inside these calls, so call next_delivery
+// often (its timeout bounds the wait).
+#pragma once
+
+#include <amqp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace leakscope::relay {
+
+class AmqpError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Delivery {
+  uint64_t tag = 0;
+  std::string body;
+  bool redelivered = false;
+};
+
+class AmqpSession {
+ public:
+  // Connects, logs in and opens channel 1. Throws AmqpError.
+  AmqpSession(const std::string& url, int heartbeat_seconds);
+  ~AmqpSession();
+  AmqpSession(const AmqpSession&) = delete;
+  AmqpSession& operator=(const AmqpSession&) = delete;
+
+  void declare_queue(const std::string& name, bool durable);
+  void qos(uint16_t prefetch);
+  void consume(const std::string& queue, bool no_ack);
+  void cancel();  // basic.cancel for the consumer
+  enum class Next { kDelivery, kTimeout, kClosed };
+  // kClosed: the broker closed the channel or connection, or cancelled the consumer.
+  Next next_delivery(Delivery& out, std::chrono::milliseconds timeout);
+  void ack(uint64_t tag);
+  void reject(uint64_t tag, bool requeue);
+  void publish(const std::string& routing_key, const std::string& body,
+               const std::map<std::string, std::string>& headers = {}, bool persistent = true);
+  // Publisher confirms (loadgen): after enable_confirms, wait_for_confirms blocks until every
+  // message published so far is confirmed. Returns false on a nack.
+  void enable_confirms();
+  bool wait_for_confirms(std::chrono::milliseconds timeout);
+  uint64_t queue_length(const std::string& queue);  // passive declare
+
+ private:
+  void check_rpc(const char* what);
+  amqp_connection_state_t conn_ = nullptr;
+  bool open_ = false;
+  std::string consumer_tag_;
+  uint64_t published_ = 0, confirmed_ = 0;
+  bool nacked_ = false;
+};
+
+// Masks the password of amqp://user:password@host/ for logs and --print-config.
+std::string mask_amqp_url(const std::string& url);
+
+}  // namespace leakscope::relay

@@ -1,0 +1,80 @@
+// Sends jobs to FCM HTTP v1 from its own thread with libcurl multi: HTTP/2 multiplexing where the
+// server offers it, a keep-alive pool otherwise, at most `max_inflight` requests at once. Retries
+// (capped exponential backoff with jitter, at least Retry-After) happen here; only final outcomes
+// are handed back, so the AMQP thread never waits on HTTP.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "leakscope/relay/fcm_outcome.h"
+#include "leakscope/relay/oauth_token_source.h"
+
+namespace leakscope::relay {
+
+struct SenderOptions {
+  std::string send_url;  // {fcm-base-url}/v1/projects/{project}/messages:send
+  int max_inflight = 64;
+  int max_attempts = 8;
+  std::chrono::milliseconds backoff_base{200};
+  std::chrono::milliseconds backoff_cap{30000};
+  std::chrono::milliseconds request_timeout{30000};
+  bool h2c = false;  // HTTP/2 without TLS (prior knowledge), for a local fake-fcm
+};
+
+struct SendJob {
+  uint64_t tag = 0;         // the AMQP delivery tag (opaque to the sender)
+  uint64_t generation = 0;  // the AMQP connection it came from
+  std::string body;
+  std::string id;
+};
+
+enum class FinalOutcome { kDelivered, kRejected, kDeadLettered };
+
+struct SendResult {
+  SendJob job;
+  FinalOutcome outcome = FinalOutcome::kDelivered;
+  std::string reason;
+  int attempts = 0;
+};
+
+struct SenderCounters {
+  std::atomic<uint64_t> sent{0}, retried{0}, token_refreshes{0};
+  std::atomic<int64_t> in_flight{0}, waiting{0};
+  std::atomic<uint64_t> latency_buckets[8]{};  // <=5, 10, 25, 50, 100, 250, 1000, +inf ms
+  std::atomic<uint64_t> latency_sum_us{0}, latency_count{0};
+};
+inline constexpr int kLatencyBoundsMs[7] = {5, 10, 25, 50, 100, 250, 1000};
+
+class FcmSender {
+ public:
+  FcmSender(SenderOptions options, OAuthTokenSource& tokens);
+  ~FcmSender();
+  void start();
+  // Stops taking new work; returns results for finished ones through take_results as usual.
+  void stop();
+  void submit(SendJob job);
+  // Moves out all final results so far (non-blocking).
+  std::vector<SendResult> take_results();
+  // Jobs submitted and not yet finished (queued, in flight or waiting to retry).
+  size_t pending() const;
+  // Removes and returns jobs not yet in flight (for a shutdown that requeues them).
+  std::vector<SendJob> drain_unstarted();
+  const SenderCounters& counters() const { return counters_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  SenderCounters counters_;
+};
+
+}  // namespace leakscope::relay

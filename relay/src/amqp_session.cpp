@@ -1,0 +1,228 @@
+#include "leakscope/relay/amqp_session.h"
+
+#include <amqp_tcp_socket.h>
+
+#include <vector>
+
+namespace leakscope::relay {
+namespace {
+
+constexpr amqp_channel_t kChannel = 1;
+
+std::string reply_text(const amqp_rpc_reply_t& r) {
+  switch (r.reply_type) {
+    case AMQP_RESPONSE_NORMAL: return "ok";
+    case AMQP_RESPONSE_NONE: return "missing RPC reply";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(r.library_error);
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+      if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+        auto* m = static_cast<amqp_connection_close_t*>(r.reply.decoded);
+        return "connection closed by broker: " + std::string(static_cast<char*>(m->reply_text.bytes), m->reply_text.len);
+      }
+      if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+        auto* m = static_cast<amqp_channel_close_t*>(r.reply.decoded);
+        return "channel closed by broker: " + std::string(static_cast<char*>(m->reply_text.bytes), m->reply_text.len);
+      }
+      return "server exception";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string mask_amqp_url(const std::string& url) {
+  size_t scheme = url.find("://");
+  size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return url;
+  size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "****" + url.substr(at);
+}
+
+AmqpSession::AmqpSession(const std::string& url, int heartbeat_seconds) {
+  std::vector<char> buf(url.begin(), url.end());
+  buf.push_back('\0');
+  amqp_connection_info info;
+  amqp_default_connection_info(&info);
+  if (amqp_parse_url(buf.data(), &info) != AMQP_STATUS_OK) throw AmqpError("bad AMQP URL " + mask_amqp_url(url));
+  // "amqp://host:5672/" means the default vhost to most clients (streadway/amqp included), though
+  // the URI spec reads the empty path as vhost "".
+  static char default_vhost[] = "/";
+  if (info.vhost == nullptr || info.vhost[0] == '\0') info.vhost = default_vhost;
+  conn_ = amqp_new_connection();
+  amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
+  timeval timeout{5, 0};
+  if (!socket || amqp_socket_open_noblock(socket, info.host, info.port, &timeout) != AMQP_STATUS_OK) {
+    amqp_destroy_connection(conn_);
+    conn_ = nullptr;
+    throw AmqpError("cannot connect to " + std::string(info.host) + ":" + std::to_string(info.port));
+  }
+  amqp_rpc_reply_t r = amqp_login(conn_, info.vhost, 0, 131072, heartbeat_seconds, AMQP_SASL_METHOD_PLAIN, info.user,
+                                  info.password);
+  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+    amqp_destroy_connection(conn_);
+    conn_ = nullptr;
+    throw AmqpError("AMQP login failed: " + reply_text(r));
+  }
+  amqp_channel_open(conn_, kChannel);
+  open_ = true;
+  check_rpc("channel.open");
+}
+
+AmqpSession::~AmqpSession() {
+  if (!conn_) return;
+  if (open_) {
+    amqp_channel_close(conn_, kChannel, AMQP_REPLY_SUCCESS);
+    amqp_connection_close(conn_, AMQP_REPLY_SUCCESS);
+  }
+  amqp_destroy_connection(conn_);
+}
+
+void AmqpSession::check_rpc(const char* what) {
+  amqp_rpc_reply_t r = amqp_get_rpc_reply(conn_);
+  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+    open_ = false;
+    throw AmqpError(std::string(what) + ": " + reply_text(r));
+  }
+}
+
+void AmqpSession::declare_queue(const std::string& name, bool durable) {
+  amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(name.c_str()), 0, durable, 0, 0, amqp_empty_table);
+  check_rpc("queue.declare");
+}
+
+uint64_t AmqpSession::queue_length(const std::string& name) {
+  auto* ok = amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(name.c_str()), 1, 0, 0, 0, amqp_empty_table);
+  check_rpc("queue.declare (passive)");
+  return ok ? ok->message_count : 0;
+}
+
+void AmqpSession::qos(uint16_t prefetch) {
+  amqp_basic_qos(conn_, kChannel, 0, prefetch, 0);
+  check_rpc("basic.qos");
+}
+
+void AmqpSession::consume(const std::string& queue, bool no_ack) {
+  auto* ok = amqp_basic_consume(conn_, kChannel, amqp_cstring_bytes(queue.c_str()), amqp_empty_bytes, 0, no_ack, 0,
+                                amqp_empty_table);
+  check_rpc("basic.consume");
+  consumer_tag_.assign(static_cast<char*>(ok->consumer_tag.bytes), ok->consumer_tag.len);
+}
+
+void AmqpSession::cancel() {
+  if (consumer_tag_.empty()) return;
+  amqp_basic_cancel(conn_, kChannel, amqp_cstring_bytes(consumer_tag_.c_str()));
+  consumer_tag_.clear();
+  check_rpc("basic.cancel");
+}
+
+AmqpSession::Next AmqpSession::next_delivery(Delivery& out, std::chrono::milliseconds timeout) {
+  amqp_maybe_release_buffers(conn_);
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  amqp_envelope_t envelope;
+  amqp_rpc_reply_t r = amqp_consume_message(conn_, &envelope, &tv, 0);
+  if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+    out.tag = envelope.delivery_tag;
+    out.redelivered = envelope.redelivered;
+    out.body.assign(static_cast<char*>(envelope.message.body.bytes), envelope.message.body.len);
+    amqp_destroy_envelope(&envelope);
+    return Next::kDelivery;
+  }
+  if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT) return Next::kTimeout;
+  if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
+    // A frame other than a delivery: confirms, returns, or the broker closing things.
+    amqp_frame_t frame;
+    timeval none{0, 0};
+    if (amqp_simple_wait_frame_noblock(conn_, &frame, &none) != AMQP_STATUS_OK) return Next::kTimeout;
+    if (frame.frame_type != AMQP_FRAME_METHOD) return Next::kTimeout;
+    switch (frame.payload.method.id) {
+      case AMQP_BASIC_ACK_METHOD: {
+        auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+        confirmed_ = ack->multiple ? ack->delivery_tag : std::max(confirmed_, ack->delivery_tag);
+        return Next::kTimeout;
+      }
+      case AMQP_BASIC_NACK_METHOD: nacked_ = true; return Next::kTimeout;
+      case AMQP_BASIC_RETURN_METHOD: {
+        amqp_message_t message;
+        if (amqp_read_message(conn_, frame.channel, &message, 0).reply_type == AMQP_RESPONSE_NORMAL)
+          amqp_destroy_message(&message);
+        return Next::kTimeout;
+      }
+      case AMQP_CHANNEL_CLOSE_METHOD:
+        amqp_channel_close_ok_t close_ok;
+        amqp_send_method(conn_, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok);
+        open_ = false;
+        return Next::kClosed;
+      case AMQP_CONNECTION_CLOSE_METHOD:
+        amqp_connection_close_ok_t conn_close_ok;
+        amqp_send_method(conn_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &conn_close_ok);
+        open_ = false;
+        return Next::kClosed;
+      case AMQP_BASIC_CANCEL_METHOD:
+        consumer_tag_.clear();
+        return Next::kClosed;
+      default: return Next::kTimeout;
+    }
+  }
+  open_ = false;  // socket error, heartbeat timeout, connection closed
+  return Next::kClosed;
+}
+
+void AmqpSession::ack(uint64_t tag) {
+  if (amqp_basic_ack(conn_, kChannel, tag, 0) != AMQP_STATUS_OK) {
+    open_ = false;
+    throw AmqpError("basic.ack failed");
+  }
+}
+
+void AmqpSession::reject(uint64_t tag, bool requeue) {
+  if (amqp_basic_reject(conn_, kChannel, tag, requeue) != AMQP_STATUS_OK) {
+    open_ = false;
+    throw AmqpError("basic.reject failed");
+  }
+}
+
+void AmqpSession::publish(const std::string& routing_key, const std::string& body,
+                          const std::map<std::string, std::string>& headers, bool persistent) {
+  amqp_basic_properties_t props{};
+  props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
+  props.content_type = amqp_cstring_bytes("application/json");
+  props.delivery_mode = persistent ? 2 : 1;
+  std::vector<amqp_table_entry_t> entries;
+  for (const auto& [k, v] : headers) {
+    amqp_table_entry_t e;
+    e.key = amqp_cstring_bytes(k.c_str());
+    e.value.kind = AMQP_FIELD_KIND_UTF8;
+    e.value.value.bytes = amqp_cstring_bytes(v.c_str());
+    entries.push_back(e);
+  }
+  if (!entries.empty()) {
+    props._flags |= AMQP_BASIC_HEADERS_FLAG;
+    props.headers.num_entries = static_cast<int>(entries.size());
+    props.headers.entries = entries.data();
+  }
+  amqp_bytes_t payload{body.size(), const_cast<char*>(body.data())};
+  if (amqp_basic_publish(conn_, kChannel, amqp_empty_bytes, amqp_cstring_bytes(routing_key.c_str()), 0, 0, &props,
+                         payload) != AMQP_STATUS_OK) {
+    open_ = false;
+    throw AmqpError("basic.publish failed");
+  }
+  ++published_;
+}
+
+void AmqpSession::enable_confirms() {
+  amqp_confirm_select(conn_, kChannel);
+  check_rpc("confirm.select");
+}
+
+bool AmqpSession::wait_for_confirms(std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  Delivery unused;
+  while (confirmed_ < published_ && !nacked_) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    if (next_delivery(unused, std::chrono::milliseconds(50)) == Next::kClosed) throw AmqpError("connection lost while waiting for confirms");
+  }
+  return !nacked_;
+}
+
+}  // namespace leakscope::relay

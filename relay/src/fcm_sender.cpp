@@ -1,0 +1,223 @@
+#include "leakscope/relay/fcm_sender.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <random>
+
+namespace leakscope::relay {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Transfer {
+  SendJob job;
+  int attempts = 0;  // including this one
+  std::string response, retry_after;
+  curl_slist* headers = nullptr;
+  CURL* easy = nullptr;
+  Clock::time_point started;
+};
+
+size_t on_body(char* data, size_t size, size_t n, void* t) {
+  static_cast<Transfer*>(t)->response.append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* t) {
+  std::string_view line(data, size * n);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size() &&
+      std::equal(kName.begin(), kName.end(), line.begin(), [](char a, char b) { return a == std::tolower(b); })) {
+    std::string value(line.substr(kName.size()));
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.pop_back();
+    static_cast<Transfer*>(t)->retry_after = value;
+  }
+  return size * n;
+}
+
+}  // namespace
+
+struct FcmSender::Impl {
+  SenderOptions o;
+  OAuthTokenSource& tokens;
+  SenderCounters& c;
+  CURLM* multi = nullptr;
+  std::thread thread;
+  std::atomic<bool> stopping{false};
+  mutable std::mutex mu;  // guards queue, retries, results
+  std::deque<std::pair<SendJob, int>> queue;                          // (job, attempts so far)
+  std::multimap<Clock::time_point, std::pair<SendJob, int>> retries;  // waiting out a backoff
+  std::vector<SendResult> results;
+  std::atomic<size_t> pending{0};
+  size_t active = 0;  // sender thread only
+  std::mt19937_64 rng{std::random_device{}()};
+
+  Impl(SenderOptions opt, OAuthTokenSource& t, SenderCounters& counters) : o(std::move(opt)), tokens(t), c(counters) {
+    multi = curl_multi_init();
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(o.max_inflight));
+  }
+  ~Impl() { curl_multi_cleanup(multi); }
+
+  void finish(SendJob job, FinalOutcome outcome, std::string reason, int attempts) {
+    std::lock_guard lock(mu);
+    results.push_back({std::move(job), outcome, std::move(reason), attempts});
+    --pending;
+  }
+
+  std::chrono::milliseconds backoff(int attempts, std::chrono::milliseconds retry_after) {
+    auto exp = o.backoff_base * (int64_t{1} << std::min(attempts - 1, 20));
+    auto capped = std::min(exp, o.backoff_cap);
+    auto jittered = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(capped.count() / 2, capped.count())(rng));
+    return std::max(jittered, retry_after);  // never earlier than the server asked
+  }
+
+  void schedule_retry(SendJob job, int attempts, std::chrono::milliseconds retry_after, const std::string& reason) {
+    if (attempts >= o.max_attempts) return finish(std::move(job), FinalOutcome::kDeadLettered, reason, attempts);
+    ++c.retried;
+    ++c.waiting;
+    std::lock_guard lock(mu);
+    retries.emplace(Clock::now() + backoff(attempts, retry_after), std::pair{std::move(job), attempts});
+  }
+
+  void start_transfer(SendJob job, int attempts) {
+    std::string token;
+    try {
+      token = tokens.token();
+    } catch (const std::exception& e) {
+      return schedule_retry(std::move(job), attempts + 1, std::chrono::milliseconds(0), std::string("token: ") + e.what());
+    }
+    auto* t = new Transfer{std::move(job), attempts + 1, {}, {}, nullptr, curl_easy_init(), Clock::now()};
+    t->headers = curl_slist_append(t->headers, ("Authorization: Bearer " + token).c_str());
+    t->headers = curl_slist_append(t->headers, "Content-Type: application/json; UTF-8");
+    CURL* e = t->easy;
+    curl_easy_setopt(e, CURLOPT_URL, o.send_url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->job.body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t->job.body.size()));
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // prefer a multiplexed stream over a new connection
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, o.h2c ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_2TLS);
+    curl_multi_add_handle(multi, e);
+    ++active;
+    ++c.in_flight;
+  }
+
+  void complete(CURL* e, CURLcode result) {
+    Transfer* t = nullptr;
+    curl_easy_getinfo(e, CURLINFO_PRIVATE, &t);
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    curl_multi_remove_handle(multi, e);
+    curl_easy_cleanup(e);
+    curl_slist_free_all(t->headers);
+    --active;
+    --c.in_flight;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t->started).count();
+    c.latency_sum_us += static_cast<uint64_t>(us);
+    ++c.latency_count;
+    int bucket = 0;
+    while (bucket < 7 && us > kLatencyBoundsMs[bucket] * 1000) ++bucket;
+    ++c.latency_buckets[bucket];
+    Outcome out = classify_fcm_response(status, t->response, t->retry_after,
+                                        result == CURLE_OK ? std::string() : curl_easy_strerror(result));
+    std::unique_ptr<Transfer> owned(t);
+    switch (out.kind) {
+      case OutcomeKind::kDelivered:
+        ++c.sent;
+        return finish(std::move(t->job), FinalOutcome::kDelivered, "", t->attempts);
+      case OutcomeKind::kPermanent:
+        return finish(std::move(t->job), FinalOutcome::kRejected, out.reason, t->attempts);
+      case OutcomeKind::kRefreshToken:
+        ++c.token_refreshes;
+        tokens.invalidate();
+        return schedule_retry(std::move(t->job), t->attempts, std::chrono::milliseconds(0), out.reason);
+      case OutcomeKind::kRetry:
+        return schedule_retry(std::move(t->job), t->attempts, out.retry_after, out.reason);
+    }
+  }
+
+  void run() {
+    while (true) {
+      std::vector<std::pair<SendJob, int>> to_start;
+      {
+        std::lock_guard lock(mu);
+        auto now = Clock::now();
+        while (!retries.empty() && retries.begin()->first <= now) {
+          queue.push_front(std::move(retries.begin()->second));
+          retries.erase(retries.begin());
+          --c.waiting;
+        }
+        while (!stopping && active + to_start.size() < static_cast<size_t>(o.max_inflight) && !queue.empty()) {
+          to_start.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+        if (stopping && active == 0 && to_start.empty()) break;
+      }
+      for (auto& [job, attempts] : to_start) start_transfer(std::move(job), attempts);
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      int left = 0;
+      while (CURLMsg* m = curl_multi_info_read(multi, &left))
+        if (m->msg == CURLMSG_DONE) complete(m->easy_handle, m->data.result);
+      curl_multi_poll(multi, nullptr, 0, 20, nullptr);
+    }
+  }
+};
+
+FcmSender::FcmSender(SenderOptions options, OAuthTokenSource& tokens)
+    : impl_(std::make_unique<Impl>(std::move(options), tokens, counters_)) {}
+
+FcmSender::~FcmSender() { stop(); }
+
+void FcmSender::start() {
+  if (!impl_->thread.joinable()) impl_->thread = std::thread([this] { impl_->run(); });
+}
+
+void FcmSender::stop() {
+  impl_->stopping = true;
+  curl_multi_wakeup(impl_->multi);
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void FcmSender::submit(SendJob job) {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->queue.emplace_back(std::move(job), 0);
+    ++impl_->pending;
+  }
+  curl_multi_wakeup(impl_->multi);
+}
+
+std::vector<SendResult> FcmSender::take_results() {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SendResult> out;
+  out.swap(impl_->results);
+  return out;
+}
+
+size_t FcmSender::pending() const { return impl_->pending; }
+
+std::vector<SendJob> FcmSender::drain_unstarted() {
+  std::lock_guard lock(impl_->mu);
+  std::vector<SendJob> out;
+  for (auto& [job, attempts] : impl_->queue) out.push_back(std::move(job));
+  for (auto& [when, entry] : impl_->retries) out.push_back(std::move(entry.first));
+  impl_->pending -= out.size();
+  counters_.waiting -= static_cast<int64_t>(impl_->retries.size());
+  impl_->queue.clear();
+  impl_->retries.clear();
+  return out;
+}
+
+}  // namespace leakscope::relay

@@ -1,0 +1,74 @@
+#include "leakscope/relay/oauth_token_source.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "leakscope/relay/jwt.h"
+
+namespace leakscope::relay {
+namespace {
+
+size_t append(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+}  // namespace
+
+OAuthTokenSource::OAuthTokenSource(ServiceAccount account, std::chrono::seconds refresh_margin)
+    : account_(std::move(account)), margin_(refresh_margin) {}
+
+bool OAuthTokenSource::valid() const {
+  std::lock_guard lock(mu_);
+  return !token_.empty() && std::chrono::steady_clock::now() < expires_;
+}
+
+uint64_t OAuthTokenSource::fetches() const {
+  std::lock_guard lock(mu_);
+  return fetches_;
+}
+
+void OAuthTokenSource::invalidate() {
+  std::lock_guard lock(mu_);
+  token_.clear();
+}
+
+std::string OAuthTokenSource::token() {
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::steady_clock::now();
+  if (!token_.empty() && now + margin_ < expires_) return token_;
+
+  int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  nlohmann::json claims = {{"iss", account_.client_email},
+                           {"scope", "https://www.googleapis.com/auth/firebase.messaging"},
+                           {"aud", account_.token_uri},
+                           {"iat", iat},
+                           {"exp", iat + 3600}};
+  std::string assertion = sign_rs256_jwt(claims, account_.private_key, account_.private_key_id);
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  std::string body = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + assertion;
+  std::string response;
+  curl_easy_setopt(curl.get(), CURLOPT_URL, account_.token_uri.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, append);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(curl.get());
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (rc != CURLE_OK) throw std::runtime_error(std::string("token endpoint unreachable: ") + curl_easy_strerror(rc));
+  auto j = nlohmann::json::parse(response, nullptr, false);
+  if (status != 200 || j.is_discarded() || !j.contains("access_token") || !j["access_token"].is_string())
+    throw std::runtime_error("token endpoint answered " + std::to_string(status) + ": " + response.substr(0, 200));
+  token_ = j["access_token"];
+  int64_t ttl = j.value("expires_in", int64_t{3600});
+  expires_ = now + std::chrono::seconds(ttl);
+  ++fetches_;
+  return token_;
+}
+
+}  // namespace leakscope::relay

@@ -1,0 +1,138 @@
+#include "leakscope/relay/relay_service.h"
+
+#include <random>
+#include <thread>
+#include <unordered_set>
+
+#include "leakscope/relay/job.h"
+#include "leakscope/relay/log.h"
+
+namespace leakscope::relay {
+
+RelayService::RelayService(RelayOptions options, FcmSender& sender, RelayMetrics& metrics)
+    : o_(std::move(options)), sender_(sender), metrics_(metrics) {
+  if (o_.rejected_queue.empty()) o_.rejected_queue = o_.queue + ".rejected";
+  if (o_.dead_letter_queue.empty()) o_.dead_letter_queue = o_.queue + ".dead";
+}
+
+int RelayService::run(const std::atomic<bool>& stop) {
+  std::mt19937 rng{std::random_device{}()};
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stop) {
+    try {
+      session(stop);
+      backoff = std::chrono::milliseconds(100);
+    } catch (const AmqpError& e) {
+      metrics_.broker_connected = false;
+      log_event("warn", "broker connection lost", {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
+      auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(rng));
+      for (auto end = std::chrono::steady_clock::now() + wait; !stop && std::chrono::steady_clock::now() < end;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      backoff = std::min(backoff * 2, o_.reconnect_backoff_cap);
+    }
+  }
+  return 0;
+}
+
+void RelayService::session(const std::atomic<bool>& stop) {
+  AmqpSession amqp(o_.amqp_url, o_.heartbeat_seconds);
+  uint64_t generation = ++generation_;
+  if (generation > 1) ++metrics_.reconnects;
+  if (o_.notify_close) {
+    notify_close(close_listeners_, generation);
+    metrics_.close_listeners = close_listeners_.size();
+  }
+  amqp.declare_queue(o_.queue, o_.durable);
+  amqp.declare_queue(o_.rejected_queue, true);
+  amqp.declare_queue(o_.dead_letter_queue, true);
+  if (!o_.auto_ack) amqp.qos(static_cast<uint16_t>(o_.prefetch));
+  amqp.consume(o_.queue, o_.auto_ack);
+  metrics_.broker_connected = true;
+  log_event("info", "consuming", {{"queue", o_.queue}, {"generation", generation}, {"ack_mode", o_.auto_ack ? "auto" : "manual"}});
+
+  std::unordered_set<uint64_t> outstanding;  // delivery tags of this connection awaiting a result
+  auto reject_to = [&](const std::string& queue, const std::string& body, const std::string& reason) {
+    amqp.publish(queue, body, {{"x-reject-reason", reason}});
+  };
+  auto handle_results = [&] {
+    for (auto& r : sender_.take_results()) {
+      if (r.outcome == FinalOutcome::kRejected) metrics_.rejected(r.reason);
+      if (r.outcome == FinalOutcome::kDeadLettered) ++metrics_.dead_lettered;
+      if (o_.auto_ack) continue;  // nothing to acknowledge: the broker forgot these on delivery
+      if (r.job.generation != generation) {
+        ++metrics_.stale_results;  // that channel is gone; its deliveries come back on their own
+        continue;
+      }
+      if (r.outcome == FinalOutcome::kRejected) reject_to(o_.rejected_queue, r.job.body, r.reason);
+      if (r.outcome == FinalOutcome::kDeadLettered) reject_to(o_.dead_letter_queue, r.job.body, r.reason);
+      amqp.ack(r.job.tag);
+      ++metrics_.acked;
+      outstanding.erase(r.job.tag);
+    }
+  };
+  auto next_tick = std::chrono::steady_clock::now() + o_.health_interval;
+  Delivery d;
+  while (!stop) {
+    handle_results();
+    if (o_.auto_ack) {  // feed the in-memory backlog to the sender at the sender's pace
+      std::string body;
+      while (sender_.pending() < static_cast<size_t>(o_.max_inflight) && backlog_.pop(body)) {
+        JobCheck check = check_job(body);
+        if (!check.ok) {
+          metrics_.rejected(check.reason);
+          continue;
+        }
+        sender_.submit({0, generation, std::move(body), check.id});
+      }
+      metrics_.backlog = backlog_.size();
+    }
+    if (std::chrono::steady_clock::now() >= next_tick) {
+      next_tick += o_.health_interval;
+      if (o_.notify_close) {  // the defect: another listener on every health check
+        notify_close(close_listeners_, generation);
+        metrics_.close_listeners = close_listeners_.size();
+      }
+    }
+    auto next = amqp.next_delivery(d, std::chrono::milliseconds(20));
+    if (next == AmqpSession::Next::kClosed) throw AmqpError("broker closed the channel or connection");
+    if (next != AmqpSession::Next::kDelivery) continue;
+    ++metrics_.consumed;
+    if (o_.auto_ack) {
+      backlog_.push(d);
+      continue;
+    }
+    JobCheck check = check_job(d.body);
+    if (!check.ok) {
+      metrics_.rejected(check.reason);
+      reject_to(o_.rejected_queue, d.body, check.reason);
+      amqp.ack(d.tag);
+      ++metrics_.acked;
+      continue;
+    }
+    outstanding.insert(d.tag);
+    sender_.submit({d.tag, generation, std::move(d.body), check.id});
+  }
+
+  // Graceful stop: no new deliveries; finish what is in flight within the deadline; requeue the rest.
+  amqp.cancel();
+  log_event("info", "stopping", {{"in_flight", outstanding.size()}});
+  for (const auto& j : sender_.drain_unstarted()) {
+    if (!o_.auto_ack && j.generation == generation) {
+      amqp.reject(j.tag, true);
+      ++metrics_.requeued;
+      outstanding.erase(j.tag);
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + o_.shutdown_timeout;
+  while (!outstanding.empty() && std::chrono::steady_clock::now() < deadline) {
+    handle_results();
+    amqp.next_delivery(d, std::chrono::milliseconds(20));  // services heartbeats; nothing new arrives
+  }
+  for (uint64_t tag : outstanding) {
+    amqp.reject(tag, true);
+    ++metrics_.requeued;
+  }
+  metrics_.broker_connected = false;
+}
+
+}  // namespace leakscope::relay

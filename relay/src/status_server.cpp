@@ -1,0 +1,61 @@
+#include "leakscope/relay/status_server.h"
+
+#include <httplib.h>
+
+#include <thread>
+
+#include "leakscope/profiler/allocator_stats.h"
+
+namespace leakscope::relay {
+
+struct StatusServer::Impl {
+  std::string address;
+  RelayMetrics& metrics;
+  const FcmSender& sender;
+  const OAuthTokenSource& tokens;
+  httplib::Server server;
+  std::thread thread;
+  int port = -1;
+};
+
+StatusServer::StatusServer(std::string address, RelayMetrics& metrics, const FcmSender& sender,
+                           const OAuthTokenSource& tokens)
+    : impl_(new Impl{std::move(address), metrics, sender, tokens, {}, {}, -1}) {}
+
+StatusServer::~StatusServer() {
+  if (impl_->thread.joinable()) {
+    impl_->server.stop();
+    impl_->thread.join();
+  }
+}
+
+void StatusServer::start() {
+  auto& d = *impl_;
+  d.server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  d.server.Get("/readyz", [&d](const httplib::Request&, httplib::Response& res) {
+    bool broker = d.metrics.broker_connected, token = d.tokens.valid();
+    res.status = broker && token ? 200 : 503;
+    res.set_content(std::string("broker ") + (broker ? "connected" : "disconnected") + ", token " +
+                        (token ? "valid" : "missing") + "\n",
+                    "text/plain");
+  });
+  d.server.Get("/metrics", [&d](const httplib::Request&, httplib::Response& res) {
+    std::string out = render_relay_metrics(d.metrics, d.sender.counters());
+    auto s = profiler::read_allocator_stats();
+    out += "# TYPE jemalloc_allocated_bytes gauge\njemalloc_allocated_bytes " + std::to_string(s.allocated) + "\n";
+    out += "# TYPE jemalloc_resident_bytes gauge\njemalloc_resident_bytes " + std::to_string(s.resident) + "\n";
+    out += "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes " + std::to_string(s.rss) + "\n";
+    res.set_content(out, "text/plain; version=0.0.4");
+  });
+  size_t colon = d.address.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("--http-addr expects host:port");
+  std::string host = d.address.substr(0, colon);
+  int port = std::stoi(d.address.substr(colon + 1));
+  d.port = port == 0 ? d.server.bind_to_any_port(host) : (d.server.bind_to_port(host, port) ? port : -1);
+  if (d.port < 0) throw std::runtime_error("cannot listen on " + d.address);
+  d.thread = std::thread([&d] { d.server.listen_after_bind(); });
+}
+
+int StatusServer::port() const { return impl_->port; }
+
+}  // namespace leakscope::relay

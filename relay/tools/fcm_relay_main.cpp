@@ -1,0 +1,126 @@
+// fcm-relay: consumes push jobs from RabbitMQ and sends them to FCM HTTP v1.
+// Production mode is the default; --ack-mode auto and --close-watch notify reproduce the two
+// historic leaks on purpose.
+#include <curl/curl.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "leakscope/profiler/profiler.h"
+#include "leakscope/relay/amqp_session.h"
+#include "leakscope/relay/fcm_sender.h"
+#include "leakscope/relay/log.h"
+#include "leakscope/relay/relay_service.h"
+#include "leakscope/relay/service_account.h"
+#include "leakscope/relay/status_server.h"
+
+namespace {
+std::atomic<bool> stop_requested{false};
+}
+
+int main(int argc, char** argv) {
+  using namespace leakscope;
+  relay::RelayOptions r;
+  relay::SenderOptions s;
+  std::string fcm_base_url = "https://fcm.googleapis.com", credentials, project_id, ack_mode = "manual",
+              close_watch = "status", http_addr = "127.0.0.1:9090", log_level = "info";
+  int health_ms = 1000, shutdown_s = 10, lg_sample = -1;
+  profiler::ProfilerOptions prof;
+  bool print_config = false;
+
+  CLI::App app{"fcm-relay: RabbitMQ -> FCM HTTP v1 push relay. Options also come from FCM_RELAY_* variables and --config (TOML)."};
+  app.set_config("--config", "", "config file (TOML: key = value, names as the long options)");
+  auto env = [](CLI::Option* o, const char* name) { return o->envname(name); };
+  env(app.add_option("--amqp-url", r.amqp_url, "broker URL (amqp://user:pass@host:port/vhost)"), "FCM_RELAY_AMQP_URL");
+  env(app.add_option("--queue", r.queue, "queue of push jobs"), "FCM_RELAY_QUEUE");
+  env(app.add_option("--durable", r.durable, "declare the queue durable"), "FCM_RELAY_DURABLE");
+  env(app.add_option("--rejected-queue", r.rejected_queue, "where permanently failed jobs go (default QUEUE.rejected)"), "FCM_RELAY_REJECTED_QUEUE");
+  env(app.add_option("--dead-letter-queue", r.dead_letter_queue, "where jobs go after the last retry (default QUEUE.dead)"), "FCM_RELAY_DEAD_LETTER_QUEUE");
+  env(app.add_option("--fcm-base-url", fcm_base_url, "FCM API base URL"), "FCM_RELAY_FCM_BASE_URL");
+  env(app.add_option("--credentials", credentials, "service account key file (default $GOOGLE_APPLICATION_CREDENTIALS)"), "FCM_RELAY_CREDENTIALS");
+  env(app.add_option("--project-id", project_id, "Firebase project (default: the credentials' project_id)"), "FCM_RELAY_PROJECT_ID");
+  env(app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535)), "FCM_RELAY_PREFETCH");
+  env(app.add_option("--max-inflight", r.max_inflight, "FCM requests in flight at most")->check(CLI::Range(1, 10000)), "FCM_RELAY_MAX_INFLIGHT");
+  env(app.add_option("--max-attempts", s.max_attempts, "send attempts before dead-lettering")->check(CLI::Range(1, 100)), "FCM_RELAY_MAX_ATTEMPTS");
+  env(app.add_option("--ack-mode", ack_mode, "manual (production) | auto (DEFECTIVE on purpose: leak 1)")
+          ->check(CLI::IsMember({"manual", "auto"})), "FCM_RELAY_ACK_MODE");
+  env(app.add_option("--close-watch", close_watch, "status (production) | notify (DEFECTIVE on purpose: leak 2)")
+          ->check(CLI::IsMember({"status", "notify"})), "FCM_RELAY_CLOSE_WATCH");
+  env(app.add_option("--health-interval-ms", health_ms, "health check tick")->check(CLI::Range(10, 600000)), "FCM_RELAY_HEALTH_INTERVAL_MS");
+  env(app.add_option("--heartbeat", r.heartbeat_seconds, "AMQP heartbeat seconds")->check(CLI::Range(0, 600)), "FCM_RELAY_HEARTBEAT");
+  env(app.add_option("--shutdown-timeout", shutdown_s, "seconds to finish in-flight sends on SIGTERM")->check(CLI::Range(0, 3600)), "FCM_RELAY_SHUTDOWN_TIMEOUT");
+  env(app.add_flag("--h2c", s.h2c, "HTTP/2 without TLS to the FCM base URL (local fake-fcm)"), "FCM_RELAY_H2C");
+  env(app.add_option("--http-addr", http_addr, "address of /healthz, /readyz, /metrics"), "FCM_RELAY_HTTP_ADDR");
+  env(app.add_option("--debug-addr", prof.debug_addr, "leakscope profiler endpoints (/debug/pprof/...)"), "LEAKSCOPE_DEBUG_ADDR");
+  env(app.add_option("--lg-sample", lg_sample, "heap sampling: mean 2^N bytes between samples"), "LEAKSCOPE_LG_SAMPLE");
+  env(app.add_option("--snapshot-dir", prof.snapshots.dir, "periodic heap snapshots into this directory"), "LEAKSCOPE_SNAPSHOT_DIR");
+  env(app.add_option("--snapshot-interval", prof.snapshots.interval_seconds, "seconds between snapshots"), "LEAKSCOPE_SNAPSHOT_INTERVAL");
+  env(app.add_option("--log-level", log_level, "debug|info|warn|error")->check(CLI::IsMember({"debug", "info", "warn", "error"})), "FCM_RELAY_LOG_LEVEL");
+  app.add_flag("--print-config", print_config, "print the effective configuration (secrets masked) and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "fcm-relay: " << e.what() << " (see --help)\n";
+    return 2;
+  }
+  if (credentials.empty())
+    if (const char* g = std::getenv("GOOGLE_APPLICATION_CREDENTIALS")) credentials = g;
+  r.auto_ack = ack_mode == "auto";
+  r.notify_close = close_watch == "notify";
+  r.health_interval = std::chrono::milliseconds(health_ms);
+  r.shutdown_timeout = std::chrono::seconds(shutdown_s);
+  s.max_inflight = r.max_inflight;
+  relay::set_log_level(log_level);
+
+  try {
+    if (credentials.empty()) throw std::runtime_error("no credentials: pass --credentials FILE or set GOOGLE_APPLICATION_CREDENTIALS");
+    relay::ServiceAccount account = relay::load_service_account(credentials);
+    if (project_id.empty()) project_id = account.project_id;
+    if (project_id.empty()) throw std::runtime_error("no project id: pass --project-id or use credentials with project_id");
+    s.send_url = fcm_base_url + "/v1/projects/" + project_id + "/messages:send";
+    if (print_config) {
+      nlohmann::ordered_json c = {{"amqp_url", relay::mask_amqp_url(r.amqp_url)}, {"queue", r.queue}, {"durable", r.durable},
+                                  {"fcm_send_url", s.send_url}, {"credentials", credentials},
+                                  {"client_email", account.client_email}, {"private_key", "****"},
+                                  {"prefetch", r.prefetch}, {"max_inflight", r.max_inflight}, {"max_attempts", s.max_attempts},
+                                  {"ack_mode", ack_mode}, {"close_watch", close_watch}, {"health_interval_ms", health_ms},
+                                  {"heartbeat", r.heartbeat_seconds}, {"shutdown_timeout", shutdown_s}, {"h2c", s.h2c},
+                                  {"http_addr", http_addr}, {"debug_addr", prof.debug_addr}, {"log_level", log_level}};
+      std::cout << c.dump(2) << "\n";
+      return 0;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!prof.debug_addr.empty() || !prof.snapshots.dir.empty() || lg_sample >= 0 || profiler::environment_requests_profiler()) {
+      prof.lg_sample = lg_sample;
+      if (!prof.snapshots.dir.empty() && prof.snapshots.interval_seconds <= 0) prof.snapshots.interval_seconds = 60;
+      prof.snapshots.name = "fcm-relay";
+      profiler::Profiler::instance().start(prof);
+    }
+    relay::OAuthTokenSource tokens(account);
+    relay::FcmSender sender(s, tokens);
+    relay::RelayMetrics metrics;
+    relay::StatusServer status(http_addr, metrics, sender, tokens);
+    status.start();
+    std::signal(SIGTERM, [](int) { stop_requested = true; });
+    std::signal(SIGINT, [](int) { stop_requested = true; });
+    std::signal(SIGPIPE, SIG_IGN);
+    sender.start();
+    relay::log_event("info", "fcm-relay started", {{"queue", r.queue}, {"send_url", s.send_url}, {"ack_mode", ack_mode},
+                                                   {"close_watch", close_watch}, {"http_port", status.port()}});
+    relay::RelayService service(r, sender, metrics);
+    int rc = service.run(stop_requested);
+    sender.stop();
+    profiler::Profiler::instance().stop();
+    relay::log_event("info", "fcm-relay stopped", {{"consumed", metrics.consumed.load()}, {"acked", metrics.acked.load()},
+                                                   {"requeued", metrics.requeued.load()}});
+    return rc;
+  } catch (const std::exception& e) {
+    std::cerr << "fcm-relay: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,130 @@
+// fcm-relay end to end: a real RabbitMQ broker (started here), fake-fcm, loadgen, real processes.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "child_process.h"
+#include "leakscope/relay/amqp_session.h"
+#include "leakscope/scenarios/broker.h"
+#include "run_command.h"
+
+namespace leakscope::test {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string kBin = std::string(LEAKSCOPE_BIN).substr(0, std::string(LEAKSCOPE_BIN).rfind('/') + 1);
+
+class RelayWithBroker : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { broker_ = new scenarios::Broker(scratch_dir("relay-broker")); }
+  static void TearDownTestSuite() {
+    delete broker_;
+    broker_ = nullptr;
+  }
+
+  void SetUp() override {
+    dir_ = scratch_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    queue_ = std::string("jobs-") + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+
+  // fake-fcm with extra flags; its service account is written first.
+  void start_fcm(const std::vector<std::string>& flags = {}) {
+    fcm_port_ = scenarios::free_loopback_port();
+    credentials_ = dir_ + "/service-account.json";
+    auto r = run_command(kBin + "fake-fcm --make-service-account " + credentials_ + " --token-uri http://127.0.0.1:" +
+                         std::to_string(fcm_port_) + "/token");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::vector<std::string> argv{kBin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port_),
+                                  "--service-account", credentials_, "--record", dir_ + "/accepted.jsonl"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    fcm_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{});
+    ASSERT_TRUE(fcm_->wait_for_output("fake-fcm listening", 10s)) << fcm_->err();
+  }
+
+  void start_relay(const std::vector<std::string>& flags = {}) {
+    relay_http_ = scenarios::free_loopback_port();
+    std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", broker_->amqp_url(), "--queue", queue_,
+                                  "--credentials", credentials_, "--fcm-base-url",
+                                  "http://127.0.0.1:" + std::to_string(fcm_port_), "--http-addr",
+                                  "127.0.0.1:" + std::to_string(relay_http_)};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    relay_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{});
+    ASSERT_TRUE(relay_->wait_for_output("\"consuming\"", 15s)) << relay_->err();
+  }
+
+  void publish(uint64_t count, const std::string& extra = "") {
+    auto r = run_command(kBin + "loadgen --amqp-url " + broker_->amqp_url() + " --queue " + queue_ + " --count " +
+                         std::to_string(count) + " " + extra);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  nlohmann::json fcm_stats() {
+    httplib::Client c("127.0.0.1", fcm_port_);
+    auto r = c.Get("/stats");
+    return r ? nlohmann::json::parse(r->body) : nlohmann::json::object();
+  }
+
+  // Waits until fake-fcm accepted `n` sends (or the timeout passes); returns what it accepted.
+  uint64_t wait_accepted(uint64_t n, std::chrono::seconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    uint64_t accepted = 0;
+    while (std::chrono::steady_clock::now() < end) {
+      accepted = fcm_stats().value("accepted", uint64_t{0});
+      if (accepted >= n) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return accepted;
+  }
+
+  std::multiset<std::string> accepted_ids() {
+    std::multiset<std::string> ids;
+    std::ifstream in(dir_ + "/accepted.jsonl");
+    for (std::string line; std::getline(in, line);)
+      ids.insert(nlohmann::json::parse(line)["message"]["data"]["id"].get<std::string>());
+    return ids;
+  }
+
+  std::string relay_metrics() {
+    httplib::Client c("127.0.0.1", relay_http_);
+    auto r = c.Get("/metrics");
+    return r ? r->body : "";
+  }
+  static uint64_t metric(const std::string& text, const std::string& name) {
+    std::smatch m;
+    std::regex rx("\n" + std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + R"( (\d+))");
+    return std::regex_search(text, m, rx) ? std::stoull(m[1]) : 0;
+  }
+  uint64_t queue_length(const std::string& queue) {
+    relay::AmqpSession s(broker_->amqp_url(), 0);
+    return s.queue_length(queue);
+  }
+
+  static scenarios::Broker* broker_;
+  std::string dir_, queue_, credentials_;
+  int fcm_port_ = 0, relay_http_ = 0;
+  std::unique_ptr<ChildProcess> fcm_, relay_;
+};
+scenarios::Broker* RelayWithBroker::broker_ = nullptr;
+
+TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
+  start_fcm();
+  start_relay();
+  publish(10000);
+  EXPECT_EQ(wait_accepted(10000, 120s), 10000u);
+  std::this_thread::sleep_for(500ms);  // anything extra would show up now
+  auto ids = accepted_ids();
+  EXPECT_EQ(ids.size(), 10000u);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 10000u) << "no duplicates";
+  auto m = relay_metrics();
+  EXPECT_EQ(metric(m, "fcm_relay_acked_total"), 10000u) << m;
+  EXPECT_EQ(queue_length(queue_), 0u);
+  relay_->terminate();
+  EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
+}
+
+}  // namespace
+}  // namespace leakscope::test
