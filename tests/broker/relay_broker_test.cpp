@@ -80,6 +80,19 @@ class RelayWithBroker : public ::testing::Test {
     return accepted;
   }
 
+  // Waits until fake-fcm accepted `n` distinct job ids (duplicates do not count).
+  size_t wait_unique(size_t n, std::chrono::seconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    size_t unique = 0;
+    while (std::chrono::steady_clock::now() < end) {
+      auto ids = accepted_ids();
+      unique = std::set<std::string>(ids.begin(), ids.end()).size();
+      if (unique >= n) break;
+      std::this_thread::sleep_for(200ms);
+    }
+    return unique;
+  }
+
   std::multiset<std::string> accepted_ids() {
     std::multiset<std::string> ids;
     std::ifstream in(dir_ + "/accepted.jsonl");
@@ -124,6 +137,88 @@ TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
   EXPECT_EQ(queue_length(queue_), 0u);
   relay_->terminate();
   EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
+}
+
+
+TEST_F(RelayWithBroker, MalformedJobsGoToTheRejectedQueueAndTheRelayKeepsRunning) {
+  start_fcm();
+  start_relay();
+  publish(200, "--malformed-every 10");  // 20 malformed: half not JSON, half without a target
+  EXPECT_EQ(wait_accepted(180, 60s), 180u);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(queue_length(queue_ + ".rejected"), 20u);
+  auto m = relay_metrics();
+  EXPECT_EQ(metric(m, "fcm_relay_rejected_total{reason=\"not_json\"}"), 10u) << m;
+  EXPECT_EQ(metric(m, "fcm_relay_rejected_total{reason=\"no_target\"}"), 10u) << m;
+  EXPECT_EQ(queue_length(queue_), 0u);
+  httplib::Client c("127.0.0.1", relay_http_);
+  EXPECT_EQ(c.Get("/healthz")->status, 200);
+  EXPECT_EQ(c.Get("/readyz")->status, 200);
+}
+
+TEST_F(RelayWithBroker, UnregisteredTokensAreRejectedWithTheirReason) {
+  start_fcm({"--unregistered", "device-token-1[0-9]$"});  // ids 10..19
+  start_relay();
+  publish(50);
+  EXPECT_EQ(wait_accepted(40, 60s), 40u);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(queue_length(queue_ + ".rejected"), 10u);
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_rejected_total{reason=\"UNREGISTERED\"}"), 10u);
+}
+
+TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) {
+  start_fcm({"--rate-503", "0.3", "--retry-after", "1"});
+  start_relay({"--max-attempts", "20"});
+  publish(1000);
+  EXPECT_EQ(wait_unique(1000, 120s), 1000u) << "0 lost";
+  auto m = relay_metrics();
+  EXPECT_GT(metric(m, "fcm_relay_retried_total"), 250u) << "backoff visible in metrics";
+  EXPECT_EQ(metric(m, "fcm_relay_dead_lettered_total"), 0u);
+  EXPECT_GT(fcm_stats().value("injected_503", 0), 250);
+}
+
+TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
+  start_fcm({"--latency-ms", "5"});
+  start_relay();
+  publish(5000);
+  std::this_thread::sleep_for(700ms);
+  relay_->terminate();  // SIGTERM: finish in-flight, requeue the rest, exit 0
+  EXPECT_EQ(relay_->wait_exit(30s), 0) << relay_->err();
+  uint64_t before = fcm_stats().value("accepted", uint64_t{0});
+  EXPECT_GT(before, 0u);
+  EXPECT_LT(before, 5000u) << "the stop came mid-flood";
+  start_relay();
+  EXPECT_EQ(wait_unique(5000, 120s), 5000u) << "0 lost";
+  auto ids = accepted_ids();
+  std::cerr << "duplicates after SIGTERM + restart: " << ids.size() - 5000 << "\n";
+}
+
+TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
+  start_fcm({"--latency-ms", "2"});
+  start_relay();
+  publish(3000);
+  std::this_thread::sleep_for(500ms);
+  broker_->restart();  // durable queue and persistent messages survive; the relay reconnects
+  EXPECT_EQ(wait_unique(3000, 120s), 3000u) << "0 lost";
+  auto ids = accepted_ids();
+  EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
+  std::cerr << "duplicates after a broker restart: " << ids.size() - 3000 << "\n";
+}
+
+// Production mode holds memory flat while a large backlog waits in the broker (prefetch bounds it).
+TEST_F(RelayWithBroker, ProductionModeRssStaysBoundedUnderABigBacklog) {
+  start_fcm({"--latency-ms", "50", "--max-concurrency", "64"});
+  publish(200000, "--confirm-batch 5000");
+  start_relay();
+  uint64_t max_rss = 0;
+  for (int i = 0; i < 40; ++i) {  // 10 s of draining at ~1.3k/s
+    std::this_thread::sleep_for(250ms);
+    max_rss = std::max(max_rss, metric(relay_metrics(), "process_resident_memory_bytes"));
+  }
+  EXPECT_GT(fcm_stats().value("accepted", 0), 5000);
+  EXPECT_GT(queue_length(queue_), 100000u) << "the backlog stays in the broker";
+  EXPECT_LE(max_rss, 64u << 20) << "RSS " << (max_rss >> 20) << " MiB";
+  std::cerr << "relay peak RSS with a 200k backlog: " << (max_rss >> 20) << " MiB\n";
 }
 
 }  // namespace
