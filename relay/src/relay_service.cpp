@@ -24,6 +24,8 @@ int RelayService::run(const std::atomic<bool>& stop) {
       backoff = std::chrono::milliseconds(100);
     } catch (const AmqpError& e) {
       metrics_.broker_connected = false;
+      if (established_) backoff = std::chrono::milliseconds(100);  // a working connection dropped: retry soon
+      established_ = false;
       log_event("warn", "broker connection lost", {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
       auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(rng));
       for (auto end = std::chrono::steady_clock::now() + wait; !stop && std::chrono::steady_clock::now() < end;)
@@ -48,6 +50,7 @@ void RelayService::session(const std::atomic<bool>& stop) {
   if (!o_.auto_ack) amqp.qos(static_cast<uint16_t>(o_.prefetch));
   amqp.consume(o_.queue, o_.auto_ack);
   metrics_.broker_connected = true;
+  established_ = true;
   log_event("info", "consuming", {{"queue", o_.queue}, {"generation", generation}, {"ack_mode", o_.auto_ack ? "auto" : "manual"}});
 
   std::unordered_set<uint64_t> outstanding;  // delivery tags of this connection awaiting a result

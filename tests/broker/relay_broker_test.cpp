@@ -10,6 +10,7 @@
 #include "child_process.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/scenarios/broker.h"
+#include "leakscope/scenarios/fault_proxy.h"
 #include "run_command.h"
 
 namespace leakscope::test {
@@ -45,9 +46,10 @@ class RelayWithBroker : public ::testing::Test {
     ASSERT_TRUE(fcm_->wait_for_output("fake-fcm listening", 10s)) << fcm_->err();
   }
 
-  void start_relay(const std::vector<std::string>& flags = {}) {
+  void start_relay(const std::vector<std::string>& flags = {}, std::string amqp_url = "") {
+    if (amqp_url.empty()) amqp_url = broker_->amqp_url();
     relay_http_ = scenarios::free_loopback_port();
-    std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", broker_->amqp_url(), "--queue", queue_,
+    std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", amqp_url, "--queue", queue_,
                                   "--credentials", credentials_, "--fcm-base-url",
                                   "http://127.0.0.1:" + std::to_string(fcm_port_), "--http-addr",
                                   "127.0.0.1:" + std::to_string(relay_http_)};
@@ -203,6 +205,24 @@ TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
   auto ids = accepted_ids();
   EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
   std::cerr << "duplicates after a broker restart: " << ids.size() - 3000 << "\n";
+}
+
+TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
+  scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
+  start_fcm();
+  publish(50000, "--confirm-batch 2000");
+  start_relay({}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
+  for (int cut = 0; cut < 20; ++cut) {
+    std::this_thread::sleep_for(400ms);
+    proxy.cut_all();
+  }
+  EXPECT_EQ(wait_unique(50000, 180s), 50000u) << "every id delivered at least once";
+  auto ids = accepted_ids();
+  auto m = relay_metrics();
+  EXPECT_GE(metric(m, "fcm_relay_reconnects_total"), 15u) << m;
+  EXPECT_GE(proxy.connections_accepted(), 16u);
+  std::cerr << "20 cuts in 50k jobs: " << ids.size() - 50000 << " duplicates, "
+            << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
 }
 
 // Production mode holds memory flat while a large backlog waits in the broker (prefetch bounds it).

@@ -41,6 +41,7 @@ class RelayService {
   FcmSender& sender_;
   RelayMetrics& metrics_;
   uint64_t generation_ = 0;
+  bool established_ = false;  // the current session got as far as consuming
   DeliveryBacklog backlog_;
   CloseListenerRegistry close_listeners_;
 };

@@ -1,0 +1,152 @@
+#include "leakscope/scenarios/fault_proxy.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <list>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace leakscope::scenarios {
+
+struct FaultProxy::Impl {
+  std::string host;
+  int target_port;
+  int listen_fd = -1, port = 0;
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> accepted{0}, cut_count{0};
+  std::thread acceptor;
+  std::mutex mu;
+  struct Pair {
+    int client, upstream;
+    std::thread pump;
+  };
+  std::list<Pair> pairs;
+
+  static void pump(int a, int b, std::atomic<bool>& stopping) {
+    char buf[65536];
+    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    while (!stopping) {
+      if (poll(fds, 2, 100) < 0) break;
+      for (int i = 0; i < 2; ++i) {
+        if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        ssize_t n = read(fds[i].fd, buf, sizeof buf);
+        if (n <= 0) return;
+        for (ssize_t off = 0; off < n;) {
+          ssize_t w = write(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off));
+          if (w <= 0) return;
+          off += w;
+        }
+      }
+    }
+  }
+
+  int connect_upstream() {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(target_port));
+    inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  void accept_loop() {
+    while (!stopping) {
+      pollfd p{listen_fd, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      int client = accept(listen_fd, nullptr, nullptr);
+      if (client < 0) continue;
+      int upstream = connect_upstream();
+      if (upstream < 0) {
+        close(client);
+        continue;
+      }
+      ++accepted;
+      std::lock_guard lock(mu);
+      reap_finished();
+      auto& pair = pairs.emplace_back(Pair{client, upstream, {}});
+      pair.pump = std::thread([this, client, upstream] {
+        pump(client, upstream, stopping);
+        shutdown(client, SHUT_RDWR);
+        shutdown(upstream, SHUT_RDWR);
+      });
+    }
+  }
+
+  // Joins pumps whose connections ended (their sockets were shut down).
+  void reap_finished() {
+    for (auto it = pairs.begin(); it != pairs.end();) {
+      char c;
+      if (recv(it->client, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0 || fcntl_closed(it->client)) {
+        it->pump.join();
+        close(it->client);
+        close(it->upstream);
+        it = pairs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  static bool fcntl_closed(int fd) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0;
+  }
+};
+
+FaultProxy::FaultProxy(std::string target_host, int target_port) : impl_(std::make_unique<Impl>()) {
+  impl_->host = std::move(target_host);
+  impl_->target_port = target_port;
+  impl_->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(impl_->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(impl_->listen_fd, 64) != 0 ||
+      getsockname(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("fault proxy cannot listen");
+  impl_->port = ntohs(addr.sin_port);
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
+}
+
+FaultProxy::~FaultProxy() {
+  impl_->stopping = true;
+  impl_->acceptor.join();
+  cut_all();
+  std::lock_guard lock(impl_->mu);
+  for (auto& p : impl_->pairs) {
+    if (p.pump.joinable()) p.pump.join();
+    close(p.client);
+    close(p.upstream);
+  }
+  close(impl_->listen_fd);
+}
+
+int FaultProxy::port() const { return impl_->port; }
+
+void FaultProxy::cut_all() {
+  std::lock_guard lock(impl_->mu);
+  for (auto& p : impl_->pairs) {
+    // RST to the client (SO_LINGER 0), FIN upstream: an abrupt drop as a network fault looks.
+    linger l{1, 0};
+    setsockopt(p.client, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    shutdown(p.client, SHUT_RDWR);
+    shutdown(p.upstream, SHUT_RDWR);
+  }
+  ++impl_->cut_count;
+}
+
+uint64_t FaultProxy::connections_accepted() const { return impl_->accepted; }
+uint64_t FaultProxy::cuts() const { return impl_->cut_count; }
+
+}  // namespace leakscope::scenarios
