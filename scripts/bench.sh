@@ -4,6 +4,7 @@
 #  2. a Go heap profile with 200k distinct stacks (analyzer/bench/go/manystacks):     `leakscope top` vs `go tool pprof -top`
 #  3. Google Benchmark stage timings (analyzer/bench/analyzer_bench.cpp)
 #  4. heap profiling overhead per allocation, beside heaptrack (scripts/bench_profiler.sh)
+#  5. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -78,3 +79,5 @@ LEAKSCOPE_BENCH_JEMALLOC=$DATA/many.heap LEAKSCOPE_BENCH_GO=$DATA/many.pb.gz \
   "$BUILD/bench/bin/analyzer_bench" --benchmark_min_time=0.5
 echo
 "$ROOT/scripts/bench_profiler.sh" "$BUILD"
+echo
+"$BUILD/bin/relay_throughput_bench" "$BUILD/bin" "${BENCH_RELAY_MESSAGES:-200000}"

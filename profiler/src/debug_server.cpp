@@ -125,6 +125,7 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
 
 void DebugServer::Impl::routes() {
   server.new_task_queue = [] { return new QuietTaskQueue(4); };
+  server.set_tcp_nodelay(true);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(10, 0);
   server.set_keep_alive_max_count(20);

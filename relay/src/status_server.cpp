@@ -31,6 +31,7 @@ StatusServer::~StatusServer() {
 
 void StatusServer::start() {
   auto& d = *impl_;
+  d.server.set_tcp_nodelay(true);
   d.server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   d.server.Get("/readyz", [&d](const httplib::Request&, httplib::Response& res) {
     bool broker = d.metrics.broker_connected, token = d.tokens.valid();

@@ -179,6 +179,9 @@ void FakeFcm::start() {
   }
   int threads = d.o.threads;
   d.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  d.server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
+  d.server.set_keep_alive_max_count(100000);  // a client reuses its connections, as with the real FCM
+  d.server.set_keep_alive_timeout(30);
   d.server.Post("/token", [this](const httplib::Request& q, httplib::Response& r) { impl_->handle_token(q, r); });
   d.server.Post(R"(/v1/projects/([^/]+)/messages:send)",
                 [this](const httplib::Request& q, httplib::Response& r) { impl_->handle_send(q, r); });

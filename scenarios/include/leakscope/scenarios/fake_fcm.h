@@ -21,7 +21,9 @@ struct FakeFcmOptions {
   std::string unregistered_pattern;  // regex on message.token -> 404 UNREGISTERED
   std::string record_file;           // accepted request bodies, one JSON line each
   uint64_t seed = 1;
-  int threads = 64;
+  // cpp-httplib serves each keep-alive connection from one thread for its lifetime, so this must
+  // exceed the client's connection count (the relay's --max-inflight over HTTP/1.1).
+  int threads = 512;
 };
 
 class FakeFcm {
