@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <utility>
+#include <vector>
 
 #include "leakscope/profiler/profiler.h"
 #include "leakscope/relay/amqp_session.h"
@@ -19,7 +21,51 @@
 
 namespace {
 std::atomic<bool> stop_requested{false};
+
+// Environment variables for options. Precedence: flags > environment > config file > defaults.
+// They enter as arguments placed before the real ones (later arguments win); the config file
+// only fills what no argument set.
+const std::pair<const char*, const char*> kEnvironment[] = {
+    {"--h2c", "FCM_RELAY_H2C"},
+    {"--amqp-url", "FCM_RELAY_AMQP_URL"},
+    {"--queue", "FCM_RELAY_QUEUE"},
+    {"--durable", "FCM_RELAY_DURABLE"},
+    {"--rejected-queue", "FCM_RELAY_REJECTED_QUEUE"},
+    {"--dead-letter-queue", "FCM_RELAY_DEAD_LETTER_QUEUE"},
+    {"--fcm-base-url", "FCM_RELAY_FCM_BASE_URL"},
+    {"--credentials", "FCM_RELAY_CREDENTIALS"},
+    {"--project-id", "FCM_RELAY_PROJECT_ID"},
+    {"--prefetch", "FCM_RELAY_PREFETCH"},
+    {"--max-inflight", "FCM_RELAY_MAX_INFLIGHT"},
+    {"--max-attempts", "FCM_RELAY_MAX_ATTEMPTS"},
+    {"--ack-mode", "FCM_RELAY_ACK_MODE"},
+    {"--close-watch", "FCM_RELAY_CLOSE_WATCH"},
+    {"--health-interval-ms", "FCM_RELAY_HEALTH_INTERVAL_MS"},
+    {"--heartbeat", "FCM_RELAY_HEARTBEAT"},
+    {"--shutdown-timeout", "FCM_RELAY_SHUTDOWN_TIMEOUT"},
+    {"--http-addr", "FCM_RELAY_HTTP_ADDR"},
+    {"--debug-addr", "LEAKSCOPE_DEBUG_ADDR"},
+    {"--lg-sample", "LEAKSCOPE_LG_SAMPLE"},
+    {"--snapshot-dir", "LEAKSCOPE_SNAPSHOT_DIR"},
+    {"--snapshot-interval", "LEAKSCOPE_SNAPSHOT_INTERVAL"},
+    {"--log-level", "FCM_RELAY_LOG_LEVEL"},
+};
+
+std::vector<std::string> arguments_with_environment(int argc, char** argv) {
+  std::vector<std::string> args{argv[0]};
+  for (const auto& [option, variable] : kEnvironment) {
+    const char* v = std::getenv(variable);
+    if (!v || !*v) continue;
+    if (std::string(option) == "--h2c") {
+      if (std::string(v) != "0" && std::string(v) != "false") args.push_back(option);
+      continue;
+    }
+    args.push_back(std::string(option) + "=" + v);
+  }
+  for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
+  return args;
 }
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace leakscope;
@@ -32,38 +78,46 @@ int main(int argc, char** argv) {
   bool print_config = false;
 
   CLI::App app{"fcm-relay: RabbitMQ -> FCM HTTP v1 push relay. Options also come from FCM_RELAY_* variables and --config (TOML)."};
+  app.name("fcm-relay");
   app.set_config("--config", "", "config file (TOML: key = value, names as the long options)");
-  auto env = [](CLI::Option* o, const char* name) { return o->envname(name); };
-  env(app.add_option("--amqp-url", r.amqp_url, "broker URL (amqp://user:pass@host:port/vhost)"), "FCM_RELAY_AMQP_URL");
-  env(app.add_option("--queue", r.queue, "queue of push jobs"), "FCM_RELAY_QUEUE");
-  env(app.add_option("--durable", r.durable, "declare the queue durable"), "FCM_RELAY_DURABLE");
-  env(app.add_option("--rejected-queue", r.rejected_queue, "where permanently failed jobs go (default QUEUE.rejected)"), "FCM_RELAY_REJECTED_QUEUE");
-  env(app.add_option("--dead-letter-queue", r.dead_letter_queue, "where jobs go after the last retry (default QUEUE.dead)"), "FCM_RELAY_DEAD_LETTER_QUEUE");
-  env(app.add_option("--fcm-base-url", fcm_base_url, "FCM API base URL"), "FCM_RELAY_FCM_BASE_URL");
-  env(app.add_option("--credentials", credentials, "service account key file (default $GOOGLE_APPLICATION_CREDENTIALS)"), "FCM_RELAY_CREDENTIALS");
-  env(app.add_option("--project-id", project_id, "Firebase project (default: the credentials' project_id)"), "FCM_RELAY_PROJECT_ID");
-  env(app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535)), "FCM_RELAY_PREFETCH");
-  env(app.add_option("--max-inflight", r.max_inflight, "FCM requests in flight at most")->check(CLI::Range(1, 10000)), "FCM_RELAY_MAX_INFLIGHT");
-  env(app.add_option("--max-attempts", s.max_attempts, "send attempts before dead-lettering")->check(CLI::Range(1, 100)), "FCM_RELAY_MAX_ATTEMPTS");
-  env(app.add_option("--ack-mode", ack_mode, "manual (production) | auto (DEFECTIVE on purpose: leak 1)")
-          ->check(CLI::IsMember({"manual", "auto"})), "FCM_RELAY_ACK_MODE");
-  env(app.add_option("--close-watch", close_watch, "status (production) | notify (DEFECTIVE on purpose: leak 2)")
-          ->check(CLI::IsMember({"status", "notify"})), "FCM_RELAY_CLOSE_WATCH");
-  env(app.add_option("--health-interval-ms", health_ms, "health check tick")->check(CLI::Range(10, 600000)), "FCM_RELAY_HEALTH_INTERVAL_MS");
-  env(app.add_option("--heartbeat", r.heartbeat_seconds, "AMQP heartbeat seconds")->check(CLI::Range(0, 600)), "FCM_RELAY_HEARTBEAT");
-  env(app.add_option("--shutdown-timeout", shutdown_s, "seconds to finish in-flight sends on SIGTERM")->check(CLI::Range(0, 3600)), "FCM_RELAY_SHUTDOWN_TIMEOUT");
-  env(app.add_flag("--h2c", s.h2c, "HTTP/2 without TLS to the FCM base URL (local fake-fcm)"), "FCM_RELAY_H2C");
-  env(app.add_option("--http-addr", http_addr, "address of /healthz, /readyz, /metrics"), "FCM_RELAY_HTTP_ADDR");
-  env(app.add_option("--debug-addr", prof.debug_addr, "leakscope profiler endpoints (/debug/pprof/...)"), "LEAKSCOPE_DEBUG_ADDR");
-  env(app.add_option("--lg-sample", lg_sample, "heap sampling: mean 2^N bytes between samples"), "LEAKSCOPE_LG_SAMPLE");
-  env(app.add_option("--snapshot-dir", prof.snapshots.dir, "periodic heap snapshots into this directory"), "LEAKSCOPE_SNAPSHOT_DIR");
-  env(app.add_option("--snapshot-interval", prof.snapshots.interval_seconds, "seconds between snapshots"), "LEAKSCOPE_SNAPSHOT_INTERVAL");
-  env(app.add_option("--log-level", log_level, "debug|info|warn|error")->check(CLI::IsMember({"debug", "info", "warn", "error"})), "FCM_RELAY_LOG_LEVEL");
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--amqp-url", r.amqp_url, "broker URL (amqp://user:pass@host:port/vhost)");
+  app.add_option("--queue", r.queue, "queue of push jobs");
+  app.add_option("--durable", r.durable, "declare the queue durable");
+  app.add_option("--rejected-queue", r.rejected_queue, "where permanently failed jobs go (default QUEUE.rejected)");
+  app.add_option("--dead-letter-queue", r.dead_letter_queue, "where jobs go after the last retry (default QUEUE.dead)");
+  app.add_option("--fcm-base-url", fcm_base_url, "FCM API base URL");
+  app.add_option("--credentials", credentials, "service account key file (default $GOOGLE_APPLICATION_CREDENTIALS)");
+  app.add_option("--project-id", project_id, "Firebase project (default: the credentials' project_id)");
+  app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535));
+  app.add_option("--max-inflight", r.max_inflight, "FCM requests in flight at most")->check(CLI::Range(1, 10000));
+  app.add_option("--max-attempts", s.max_attempts, "send attempts before dead-lettering")->check(CLI::Range(1, 100));
+  app.add_option("--ack-mode", ack_mode, "manual (production) | auto (DEFECTIVE on purpose: leak 1)")
+          ->check(CLI::IsMember({"manual", "auto"}));
+  app.add_option("--close-watch", close_watch, "status (production) | notify (DEFECTIVE on purpose: leak 2)")
+          ->check(CLI::IsMember({"status", "notify"}));
+  app.add_option("--health-interval-ms", health_ms, "health check tick")->check(CLI::Range(10, 600000));
+  app.add_option("--heartbeat", r.heartbeat_seconds, "AMQP heartbeat seconds")->check(CLI::Range(0, 600));
+  app.add_option("--shutdown-timeout", shutdown_s, "seconds to finish in-flight sends on SIGTERM")->check(CLI::Range(0, 3600));
+  app.add_flag("--h2c", s.h2c, "HTTP/2 without TLS to the FCM base URL (local fake-fcm)");
+  app.add_option("--http-addr", http_addr, "address of /healthz, /readyz, /metrics");
+  app.add_option("--debug-addr", prof.debug_addr, "leakscope profiler endpoints (/debug/pprof/...)");
+  app.add_option("--lg-sample", lg_sample, "heap sampling: mean 2^N bytes between samples");
+  app.add_option("--snapshot-dir", prof.snapshots.dir, "periodic heap snapshots into this directory");
+  app.add_option("--snapshot-interval", prof.snapshots.interval_seconds, "seconds between snapshots");
+  app.add_option("--log-level", log_level, "debug|info|warn|error")->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.add_flag("--print-config", print_config, "print the effective configuration (secrets masked) and exit");
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = arguments_with_environment(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes arguments last-first
+    args.pop_back();                         // without the program name
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ConfigError& e) {
+    std::cerr << "fcm-relay: config file: " << e.what() << " (keys are the long option names, e.g. queue = \"jobs\")\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     std::cerr << "fcm-relay: " << e.what() << " (see --help)\n";
     return 2;

@@ -1,0 +1,80 @@
+// fcm-relay's configuration: file < environment < flags, secrets masked, bad input -> one line, exit 2.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "run_command.h"
+
+namespace leakscope::test {
+namespace {
+
+const std::string kBin = std::string(LEAKSCOPE_BIN).substr(0, std::string(LEAKSCOPE_BIN).rfind('/') + 1);
+
+class RelayConfig : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = scratch_dir("relay-config");
+    sa_ = dir_ + "/sa.json";
+    ASSERT_EQ(run_command(kBin + "fake-fcm --make-service-account " + sa_ + " --token-uri http://127.0.0.1:1/token").exit_code, 0);
+    std::ofstream(dir_ + "/relay.toml") << "queue = \"from-file\"\nprefetch = 100\nmax-inflight = 32\n"
+                                        << "amqp-url = \"amqp://user:s3cret@127.0.0.1:5672/\"\n";
+  }
+  nlohmann::json effective(const std::string& env, const std::string& args) {
+    auto r = run_command(env + " " + kBin + "fcm-relay --credentials " + sa_ + " --print-config " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+  std::string dir_, sa_;
+};
+
+TEST_F(RelayConfig, FileThenEnvironmentThenFlags) {
+  auto file = effective("", "--config " + dir_ + "/relay.toml");
+  EXPECT_EQ(file["queue"], "from-file");
+  EXPECT_EQ(file["prefetch"], 100);
+  auto env = effective("FCM_RELAY_QUEUE=from-env FCM_RELAY_PREFETCH=7", "--config " + dir_ + "/relay.toml");
+  EXPECT_EQ(env["queue"], "from-env");
+  EXPECT_EQ(env["prefetch"], 7);
+  EXPECT_EQ(env["max_inflight"], 32) << "what the environment does not set still comes from the file";
+  auto flag = effective("FCM_RELAY_QUEUE=from-env", "--config " + dir_ + "/relay.toml --queue from-flag");
+  EXPECT_EQ(flag["queue"], "from-flag");
+  auto defaults = effective("", "");
+  EXPECT_EQ(defaults["prefetch"], 256);
+  EXPECT_EQ(defaults["ack_mode"], "manual") << "production mode is the default";
+  EXPECT_EQ(defaults["close_watch"], "status");
+}
+
+TEST_F(RelayConfig, SecretsAreMasked) {
+  auto c = effective("", "--config " + dir_ + "/relay.toml");
+  EXPECT_EQ(c["amqp_url"], "amqp://user:****@127.0.0.1:5672/");
+  EXPECT_EQ(c["private_key"], "****");
+  auto r = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config --config " + dir_ + "/relay.toml");
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
+  EXPECT_EQ(r.out.find("PRIVATE KEY"), std::string::npos);
+}
+
+TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
+  std::ofstream(dir_ + "/unknown.toml") << "nosuchkey = 1\n";
+  std::ofstream(dir_ + "/badvalue.toml") << "prefetch = \"lots\"\n";
+  std::ofstream(dir_ + "/notjson.json") << "{ nope";
+  for (const std::string& args : std::vector<std::string>{
+           "--config " + dir_ + "/unknown.toml --credentials " + sa_, "--config " + dir_ + "/badvalue.toml --credentials " + sa_,
+        "--config " + dir_ + "/missing.toml", "--credentials " + dir_ + "/notjson.json", "--credentials /nonexistent.json",
+           std::string("--ack-mode sometimes --credentials ") + sa_, ""}) {
+    auto r = run_command("env -u GOOGLE_APPLICATION_CREDENTIALS " + kBin + "fcm-relay --print-config " + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("fcm-relay: ", 0), 0u) << r.err;
+  }
+}
+
+TEST_F(RelayConfig, HelpOnEveryTool) {
+  for (const char* tool : {"fcm-relay", "fake-fcm", "loadgen"}) {
+    auto r = run_command(kBin + tool + " --help");
+    EXPECT_EQ(r.exit_code, 0) << tool;
+    EXPECT_NE(r.out.find("--"), std::string::npos) << tool;
+  }
+}
+
+}  // namespace
+}  // namespace leakscope::test
