@@ -96,7 +96,8 @@ void RelayService::session(const std::atomic<bool>& stop) {
         metrics_.close_listeners = close_listeners_.size();
       }
     }
-    auto next = amqp.next_delivery(d, std::chrono::milliseconds(20));
+    // Wait for a delivery no longer than the health tick, so the tick keeps its schedule.
+    auto next = amqp.next_delivery(d, std::min(std::chrono::milliseconds(20), o_.health_interval));
     if (next == AmqpSession::Next::kClosed) throw AmqpError("broker closed the channel or connection");
     if (next != AmqpSession::Next::kDelivery) continue;
     ++metrics_.consumed;

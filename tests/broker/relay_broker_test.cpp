@@ -225,6 +225,70 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
             << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
 }
 
+
+// The two historic leaks, on purpose: two heap snapshots from the relay's own profiler endpoint,
+// diffed by leakscope, must name the guilty function.
+class LeakModes : public RelayWithBroker {
+ protected:
+  std::string snapshot(int debug_port, const std::string& name) {
+    httplib::Client c("127.0.0.1", debug_port);
+    auto r = c.Get("/debug/pprof/heap");
+    EXPECT_TRUE(r && r->status == 200);
+    std::string path = dir_ + "/" + name + ".pb.gz";
+    std::ofstream(path, std::ios::binary) << (r ? r->body : "");
+    return path;
+  }
+  nlohmann::json diff(const std::string& a, const std::string& b) {
+    auto r = run_command(std::string(LEAKSCOPE_BIN) + " diff --json " + a + " " + b);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  }
+};
+
+TEST_F(LeakModes, AutoAckBacklogGrowsInRecvContent) {
+  start_fcm({"--latency-ms", "20", "--max-concurrency", "4"});  // delivery outpaces sending
+  int debug = scenarios::free_loopback_port();
+  start_relay({"--ack-mode", "auto", "--max-inflight", "4", "--debug-addr", "127.0.0.1:" + std::to_string(debug),
+               "--lg-sample", "14"});
+  publish(2000, "--payload-bytes 2000");
+  std::this_thread::sleep_for(500ms);
+  auto first = snapshot(debug, "first");
+  publish(6000, "--payload-bytes 2000");
+  std::this_thread::sleep_for(1000ms);
+  auto last = snapshot(debug, "last");
+  EXPECT_GT(metric(relay_metrics(), "fcm_relay_backlog"), 4000u);
+  auto d = diff(first, last);
+  ASSERT_FALSE(d["rows"].empty());
+  EXPECT_EQ(d["rows"][0]["name"], "leakscope::relay::recv_content") << d.dump(1);
+  EXPECT_GT(d["rows"][0]["delta"].get<int64_t>(), 6000 * 2000 / 2);
+}
+
+TEST_F(LeakModes, NotifyCloseRegistryGrowsInNotifyClose) {
+  start_fcm();
+  int debug = scenarios::free_loopback_port();
+  start_relay({"--close-watch", "notify", "--health-interval-ms", "10", "--debug-addr",
+               "127.0.0.1:" + std::to_string(debug), "--lg-sample", "12"});
+  std::this_thread::sleep_for(300ms);
+  auto first = snapshot(debug, "first");
+  std::this_thread::sleep_for(3000ms);  // ~300 more listeners of 4 KiB each
+  auto last = snapshot(debug, "last");
+  EXPECT_GT(metric(relay_metrics(), "fcm_relay_close_listeners"), 200u);
+  auto d = diff(first, last);
+  ASSERT_FALSE(d["rows"].empty());
+  EXPECT_EQ(d["rows"][0]["name"], "leakscope::relay::notify_close") << d.dump(1);
+}
+
+TEST_F(LeakModes, ProductionModeHasNeitherGrowth) {
+  start_fcm({"--latency-ms", "20", "--max-concurrency", "4"});
+  start_relay({"--health-interval-ms", "10", "--max-inflight", "4"});
+  publish(3000, "--payload-bytes 2000");
+  std::this_thread::sleep_for(2000ms);
+  auto m = relay_metrics();
+  EXPECT_EQ(metric(m, "fcm_relay_backlog"), 0u);
+  EXPECT_EQ(metric(m, "fcm_relay_close_listeners"), 0u);
+  EXPECT_GT(queue_length(queue_), 1000u) << "the backlog waits in the broker, not in the relay";
+}
+
 // Production mode holds memory flat while a large backlog waits in the broker (prefetch bounds it).
 TEST_F(RelayWithBroker, ProductionModeRssStaysBoundedUnderABigBacklog) {
   start_fcm({"--latency-ms", "50", "--max-concurrency", "64"});
