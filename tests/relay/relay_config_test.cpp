@@ -68,6 +68,14 @@ TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
   }
 }
 
+TEST_F(RelayConfig, ShippedExampleConfigParsesToProductionMode) {
+  auto c = effective("", "--config " + std::string(RELAY_DEPLOY_DIR) + "/fcm-relay.toml.example");
+  EXPECT_EQ(c["ack_mode"], "manual");
+  EXPECT_EQ(c["close_watch"], "status");
+  EXPECT_EQ(c["shutdown_timeout"], 30);
+  EXPECT_EQ(c["fcm_send_url"], "https://fcm.googleapis.com/v1/projects/leakscope-test/messages:send");
+}
+
 TEST_F(RelayConfig, HelpOnEveryTool) {
   for (const char* tool : {"fcm-relay", "fake-fcm", "loadgen"}) {
     auto r = run_command(kBin + tool + " --help");
