@@ -14,6 +14,7 @@
 
 #include "leakscope/relay/jwt.h"
 #include "leakscope/relay/service_account.h"
+#include "http_exchange.h"
 
 namespace leakscope::scenarios {
 
@@ -25,6 +26,46 @@ std::string fcm_error(int code, const std::string& status, const std::string& er
   if (!error_code.empty())
     e["details"] = {{{"@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError"}, {"errorCode", error_code}}};
   return nlohmann::json{{"error", e}}.dump();
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// application/x-www-form-urlencoded
+std::map<std::string, std::string> parse_form(const std::string& body) {
+  std::map<std::string, std::string> out;
+  size_t start = 0;
+  while (start < body.size()) {
+    size_t end = body.find('&', start);
+    if (end == std::string::npos) end = body.size();
+    std::string pair = body.substr(start, end - start), decoded[2];
+    size_t eq = pair.find('=');
+    std::string parts[2] = {pair.substr(0, eq), eq == std::string::npos ? "" : pair.substr(eq + 1)};
+    for (int k = 0; k < 2; ++k)
+      for (size_t i = 0; i < parts[k].size(); ++i) {
+        char c = parts[k][i];
+        if (c == '+') c = ' ';
+        if (c == '%' && i + 2 < parts[k].size() && hex_value(parts[k][i + 1]) >= 0 && hex_value(parts[k][i + 2]) >= 0) {
+          c = static_cast<char>(hex_value(parts[k][i + 1]) * 16 + hex_value(parts[k][i + 2]));
+          i += 2;
+        }
+        decoded[k] += c;
+      }
+    out[decoded[0]] = decoded[1];
+    start = end + 1;
+  }
+  return out;
+}
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
 }
 
 }  // namespace
@@ -53,15 +94,15 @@ struct FakeFcm::Impl {
     ++counters[what];
   }
 
-  void handle_token(const httplib::Request& req, httplib::Response& res) {
+  HttpResponse handle_token(const HttpRequest& req) {
     auto fail = [&](int code, const std::string& error, const std::string& why) {
       count("token_rejected");
-      res.status = code;
-      res.set_content(nlohmann::json{{"error", error}, {"error_description", why}}.dump(), "application/json");
+      return json_response(code, nlohmann::json{{"error", error}, {"error_description", why}}.dump());
     };
-    if (req.get_param_value("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer")
+    auto form = parse_form(req.body);
+    if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer")
       return fail(400, "unsupported_grant_type", "expected the jwt-bearer grant");
-    std::string assertion = req.get_param_value("assertion");
+    const std::string& assertion = form["assertion"];
     nlohmann::json claims;
     try {
       if (!verify_key.empty()) {
@@ -86,21 +127,18 @@ struct FakeFcm::Impl {
       token = "fake-access-token-" + std::to_string(++counters["tokens_issued"]) + "-" + std::to_string(rng() % 1000000);
       tokens[token] = std::chrono::steady_clock::now() + std::chrono::seconds(o.token_ttl_seconds);
     }
-    res.set_content(nlohmann::json{{"access_token", token}, {"expires_in", o.token_ttl_seconds}, {"token_type", "Bearer"}}.dump(),
-                    "application/json");
+    return json_response(200, nlohmann::json{{"access_token", token}, {"expires_in", o.token_ttl_seconds}, {"token_type", "Bearer"}}.dump());
   }
 
-  void handle_send(const httplib::Request& req, httplib::Response& res) {
-    std::string project = req.matches[1];
+  HttpResponse handle_send(const HttpRequest& req, const std::string& project) {
     {
-      std::string auth = req.get_header_value("Authorization");
+      auto h = req.headers.find("authorization");
+      std::string auth = h == req.headers.end() ? "" : h->second;
       std::lock_guard lock(mu);
       auto it = auth.rfind("Bearer ", 0) == 0 ? tokens.find(auth.substr(7)) : tokens.end();
       if (it == tokens.end() || it->second < std::chrono::steady_clock::now()) {
         ++counters["unauthenticated"];
-        res.status = 401;
-        res.set_content(fcm_error(401, "UNAUTHENTICATED", "", "Request had invalid authentication credentials."), "application/json");
-        return;
+        return json_response(401, fcm_error(401, "UNAUTHENTICATED", "", "Request had invalid authentication credentials."));
       }
     }
     auto body = nlohmann::json::parse(req.body, nullptr, false);
@@ -109,9 +147,7 @@ struct FakeFcm::Impl {
       for (const char* t : {"token", "topic", "condition"}) targets += body["message"].contains(t);
     if (targets != 1) {
       count("invalid_argument");
-      res.status = 400;
-      res.set_content(fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Request contains an invalid argument."), "application/json");
-      return;
+      return json_response(400, fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Request contains an invalid argument."));
     }
     {  // bounded concurrency: a slow FCM that also limits how much it takes at once
       std::unique_lock lock(mu);
@@ -124,16 +160,16 @@ struct FakeFcm::Impl {
     }
     double r = uniform();
     std::string token = body["message"].value("token", "");
+    HttpResponse res;
     if (r < o.rate_429) {
-      respond_retryable(res, 429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED");
+      res = retryable(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED");
     } else if (r < o.rate_429 + o.rate_500) {
-      respond_retryable(res, 500, "INTERNAL", "INTERNAL");
+      res = retryable(500, "INTERNAL", "INTERNAL");
     } else if (r < o.rate_429 + o.rate_500 + o.rate_503) {
-      respond_retryable(res, 503, "UNAVAILABLE", "UNAVAILABLE");
+      res = retryable(503, "UNAVAILABLE", "UNAVAILABLE");
     } else if (!o.unregistered_pattern.empty() && !token.empty() && std::regex_search(token, unregistered)) {
       count("unregistered");
-      res.status = 404;
-      res.set_content(fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found."), "application/json");
+      res = json_response(404, fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found."));
     } else {
       std::lock_guard lock(mu);
       uint64_t n = ++counters["accepted"];
@@ -141,20 +177,38 @@ struct FakeFcm::Impl {
         record << body.dump() << "\n";
         record.flush();
       }
-      res.set_content(nlohmann::json{{"name", "projects/" + project + "/messages/" + std::to_string(n)}}.dump(), "application/json");
+      res = json_response(200, nlohmann::json{{"name", "projects/" + project + "/messages/" + std::to_string(n)}}.dump());
     }
     {
       std::lock_guard lock(mu);
       --in_flight;
     }
     slot_free.notify_one();
+    return res;
   }
 
-  void respond_retryable(httplib::Response& res, int code, const char* status, const char* error_code) {
+  HttpResponse retryable(int code, const char* status, const char* error_code) {
     count(std::string("injected_") + std::to_string(code));
-    res.status = code;
-    res.set_header("Retry-After", std::to_string(o.retry_after_seconds));
-    res.set_content(fcm_error(code, status, error_code, "injected failure"), "application/json");
+    HttpResponse r = json_response(code, fcm_error(code, status, error_code, "injected failure"));
+    r.headers.emplace_back("Retry-After", std::to_string(o.retry_after_seconds));
+    return r;
+  }
+
+  HttpResponse stats() {
+    std::lock_guard lock(mu);
+    nlohmann::json j = counters;
+    j["in_flight"] = in_flight;
+    j["max_in_flight"] = max_in_flight;
+    return json_response(200, j.dump());
+  }
+
+  HttpResponse route(const HttpRequest& req) {
+    static const std::regex send_path(R"(/v1/projects/([^/]+)/messages:send)");
+    std::smatch m;
+    if (req.method == "POST" && req.path == "/token") return handle_token(req);
+    if (req.method == "POST" && std::regex_match(req.path, m, send_path)) return handle_send(req, m[1]);
+    if (req.method == "GET" && req.path == "/stats") return stats();
+    return json_response(404, fcm_error(404, "NOT_FOUND", "", "no such endpoint: " + req.path));
   }
 };
 
@@ -182,16 +236,23 @@ void FakeFcm::start() {
   d.server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
   d.server.set_keep_alive_max_count(100000);  // a client reuses its connections, as with the real FCM
   d.server.set_keep_alive_timeout(30);
-  d.server.Post("/token", [this](const httplib::Request& q, httplib::Response& r) { impl_->handle_token(q, r); });
-  d.server.Post(R"(/v1/projects/([^/]+)/messages:send)",
-                [this](const httplib::Request& q, httplib::Response& r) { impl_->handle_send(q, r); });
-  d.server.Get("/stats", [this](const httplib::Request&, httplib::Response& r) {
-    std::lock_guard lock(impl_->mu);
-    nlohmann::json j = impl_->counters;
-    j["in_flight"] = impl_->in_flight;
-    j["max_in_flight"] = impl_->max_in_flight;
-    r.set_content(j.dump(), "application/json");
-  });
+  auto adapter = [this](const httplib::Request& q, httplib::Response& r) {
+    HttpRequest req;
+    req.method = q.method;
+    req.path = q.path;
+    req.body = q.body;
+    for (const auto& [k, v] : q.headers) {
+      std::string lower = k;
+      for (auto& c : lower) c = static_cast<char>(std::tolower(c));
+      req.headers[lower] = v;
+    }
+    HttpResponse res = impl_->route(req);
+    r.status = res.status;
+    for (const auto& [k, v] : res.headers) r.set_header(k.c_str(), v);
+    r.set_content(res.body, res.content_type.c_str());
+  };
+  d.server.Post(".*", adapter);
+  d.server.Get(".*", adapter);
   size_t colon = d.o.listen.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("--listen expects host:port");
   std::string host = d.o.listen.substr(0, colon);

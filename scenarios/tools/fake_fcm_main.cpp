@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   leakscope::scenarios::FakeFcmOptions o;
   std::string make_sa, project_id = "leakscope-test", token_uri;
   CLI::App app{"fake-fcm: a local FCM HTTP v1 + OAuth2 token endpoint for tests (validating, optionally slow or failing)"};
-  app.add_option("--listen", o.listen, "host:port (port 0 picks a free one; printed on stderr)");
+  app.add_option("--listen", o.listen, "HTTP/1.1 host:port (port 0 picks a free one; printed on stderr)");
   app.add_option("--service-account", o.service_account_file, "verify JWT assertions against this key file");
   app.add_option("--token-ttl", o.token_ttl_seconds, "lifetime of issued access tokens, seconds");
   app.add_option("--latency-ms", o.latency_ms, "mean added latency per send");

@@ -46,7 +46,8 @@ class RelayWithBroker : public ::testing::Test {
     ASSERT_TRUE(fcm_->wait_for_output("fake-fcm listening", 10s)) << fcm_->err();
   }
 
-  void start_relay(const std::vector<std::string>& flags = {}, std::string amqp_url = "") {
+  void start_relay(const std::vector<std::string>& flags = {}, std::string amqp_url = "",
+                   const std::vector<std::string>& env = {}) {
     if (amqp_url.empty()) amqp_url = broker_->amqp_url();
     relay_http_ = scenarios::free_loopback_port();
     std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", amqp_url, "--queue", queue_,
@@ -54,7 +55,7 @@ class RelayWithBroker : public ::testing::Test {
                                   "http://127.0.0.1:" + std::to_string(fcm_port_), "--http-addr",
                                   "127.0.0.1:" + std::to_string(relay_http_)};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    relay_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{});
+    relay_ = std::make_unique<ChildProcess>(argv, env);
     ASSERT_TRUE(relay_->wait_for_output("\"consuming\"", 15s)) << relay_->err();
   }
 
@@ -180,10 +181,10 @@ TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) {
 }
 
 TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
-  start_fcm({"--latency-ms", "5"});
+  start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the flood lasts seconds
   start_relay();
   publish(5000);
-  std::this_thread::sleep_for(700ms);
+  std::this_thread::sleep_for(1000ms);
   relay_->terminate();  // SIGTERM: finish in-flight, requeue the rest, exit 0
   EXPECT_EQ(relay_->wait_exit(30s), 0) << relay_->err();
   uint64_t before = fcm_stats().value("accepted", uint64_t{0});
@@ -196,14 +197,20 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
 }
 
 TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
-  start_fcm({"--latency-ms", "2"});
+  start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the run lasts seconds
   start_relay();
   publish(3000);
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(1000ms);
+  EXPECT_LT(fcm_stats().value("accepted", 0), 3000) << "the restart must come mid-run";
   broker_->restart();  // durable queue and persistent messages survive; the relay reconnects
   EXPECT_EQ(wait_unique(3000, 120s), 3000u) << "0 lost";
   auto ids = accepted_ids();
-  EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
+  uint64_t reconnects = 0;
+  for (int i = 0; i < 100 && reconnects == 0; ++i) {
+    if (i) std::this_thread::sleep_for(100ms);
+    reconnects = metric(relay_metrics(), "fcm_relay_reconnects_total");
+  }
+  EXPECT_GE(reconnects, 1u);
   std::cerr << "duplicates after a broker restart: " << ids.size() - 3000 << "\n";
 }
 
@@ -248,8 +255,8 @@ class LeakModes : public RelayWithBroker {
 TEST_F(LeakModes, AutoAckBacklogGrowsInRecvContent) {
   start_fcm({"--latency-ms", "20", "--max-concurrency", "4"});  // delivery outpaces sending
   int debug = scenarios::free_loopback_port();
-  start_relay({"--ack-mode", "auto", "--max-inflight", "4", "--debug-addr", "127.0.0.1:" + std::to_string(debug),
-               "--lg-sample", "14"});
+  start_relay({"--ack-mode", "auto", "--max-inflight", "4", "--debug-addr", "127.0.0.1:" + std::to_string(debug)}, "",
+              {"MALLOC_CONF=lg_prof_sample:14"});
   publish(2000, "--payload-bytes 2000");
   std::this_thread::sleep_for(500ms);
   auto first = snapshot(debug, "first");
@@ -267,7 +274,7 @@ TEST_F(LeakModes, NotifyCloseRegistryGrowsInNotifyClose) {
   start_fcm();
   int debug = scenarios::free_loopback_port();
   start_relay({"--close-watch", "notify", "--health-interval-ms", "10", "--debug-addr",
-               "127.0.0.1:" + std::to_string(debug), "--lg-sample", "12"});
+               "127.0.0.1:" + std::to_string(debug)}, "", {"MALLOC_CONF=lg_prof_sample:12"});
   std::this_thread::sleep_for(300ms);
   auto first = snapshot(debug, "first");
   std::this_thread::sleep_for(3000ms);  // ~300 more listeners of 4 KiB each

@@ -34,7 +34,8 @@ class Endpoints : public ::testing::Test {
   void SetUp() override {
     service_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{kService, "--rate", "20"},
-        std::vector<std::string>{"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0", "LEAKSCOPE_LG_SAMPLE=12"});
+        // The rate from process start: a rate set later reaches each thread only at its next sample.
+        std::vector<std::string>{"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0", "MALLOC_CONF=lg_prof_sample:12"});
     ASSERT_TRUE(service_->wait_for_output("ready", 10s)) << service_->err();
     port_ = debug_port(*service_);
     ASSERT_GT(port_, 0) << service_->err();
@@ -194,7 +195,7 @@ TEST(PeriodicSnapshots, TimeTriggeredSeriesWithRetention) {
   auto dir = scratch_dir("series");
   ChildProcess service({kService, "--rate", "20"},
                        {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.3",
-                        "LEAKSCOPE_SNAPSHOT_RETAIN=3", "LEAKSCOPE_SNAPSHOT_NAME=svc", "LEAKSCOPE_LG_SAMPLE=12"});
+                        "LEAKSCOPE_SNAPSHOT_RETAIN=3", "LEAKSCOPE_SNAPSHOT_NAME=svc", "MALLOC_CONF=lg_prof_sample:12"});
   ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
   std::this_thread::sleep_for(2500ms);
   service.terminate();

@@ -10,7 +10,7 @@
 namespace leakscope::scenarios {
 
 struct FakeFcmOptions {
-  std::string listen = "127.0.0.1:0";
+  std::string listen = "127.0.0.1:0";  // HTTP/1.1
   std::string service_account_file;  // when set: verify JWT signatures and issuer against it
   int token_ttl_seconds = 3600;
   int latency_ms = 0;         // mean added latency per send
