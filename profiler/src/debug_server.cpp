@@ -12,6 +12,7 @@
 #include "leakscope/analyzer/profile_merge.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/http_listen.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/snapshotter.h"
 #include "leakscope/profiler/stats_history.h"
@@ -66,16 +67,6 @@ bool int_param(const httplib::Request& req, httplib::Response& res, const char* 
   return true;
 }
 
-bool split_address(const std::string& addr, std::string& host, int& port) {
-  size_t colon = addr.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = addr.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::string p = addr.substr(colon + 1);
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
-  return !host.empty() && ec == std::errc() && end == p.data() + p.size() && port >= 0 && port <= 65535;
-}
-
 }  // namespace
 
 struct DebugServer::Impl {
@@ -125,7 +116,6 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
 
 void DebugServer::Impl::routes() {
   server.new_task_queue = [] { return new QuietTaskQueue(4); };
-  server.set_tcp_nodelay(true);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(10, 0);
   server.set_keep_alive_max_count(20);
@@ -185,14 +175,13 @@ void DebugServer::start() {
   ThreadSamplingOff quiet;
   auto& d = *impl_;
   int port = 0;
-  if (!split_address(d.options.address, d.host, port))
+  if (!split_host_port(d.options.address, d.host, port))
     throw std::runtime_error("debug address '" + d.options.address + "' is not host:port");
   if (!is_loopback_host(d.host) && d.options.token.empty())
     throw std::runtime_error("refusing to serve debug endpoints on non-loopback address " + d.options.address +
                              " without LEAKSCOPE_DEBUG_TOKEN");
   d.routes();
-  d.port = port == 0 ? d.server.bind_to_any_port(d.host) : (d.server.bind_to_port(d.host, port) ? port : -1);
-  if (d.port < 0) throw std::runtime_error("cannot listen on " + d.options.address + " (in use?)");
+  d.port = bind_http_server(d.server, d.options.address, "debug endpoints");
   d.history.start();
   d.thread = std::thread([this] {
     set_thread_profiling_active(false);

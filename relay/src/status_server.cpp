@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/http_listen.h"
 
 namespace leakscope::relay {
 
@@ -31,7 +32,6 @@ StatusServer::~StatusServer() {
 
 void StatusServer::start() {
   auto& d = *impl_;
-  d.server.set_tcp_nodelay(true);
   d.server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   d.server.Get("/readyz", [&d](const httplib::Request&, httplib::Response& res) {
     bool broker = d.metrics.broker_connected, token = d.tokens.valid();
@@ -48,12 +48,7 @@ void StatusServer::start() {
     out += "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes " + std::to_string(s.rss) + "\n";
     res.set_content(out, "text/plain; version=0.0.4");
   });
-  size_t colon = d.address.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("--http-addr expects host:port");
-  std::string host = d.address.substr(0, colon);
-  int port = std::stoi(d.address.substr(colon + 1));
-  d.port = port == 0 ? d.server.bind_to_any_port(host) : (d.server.bind_to_port(host, port) ? port : -1);
-  if (d.port < 0) throw std::runtime_error("cannot listen on " + d.address);
+  d.port = profiler::bind_http_server(d.server, d.address, "--http-addr");
   d.thread = std::thread([&d] { d.server.listen_after_bind(); });
 }
 

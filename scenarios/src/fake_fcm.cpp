@@ -15,6 +15,7 @@
 #include "leakscope/relay/jwt.h"
 #include "leakscope/relay/service_account.h"
 #include "http_exchange.h"
+#include "leakscope/profiler/http_listen.h"
 
 namespace leakscope::scenarios {
 
@@ -233,7 +234,6 @@ void FakeFcm::start() {
   }
   int threads = d.o.threads;
   d.server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  d.server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
   d.server.set_keep_alive_max_count(100000);  // a client reuses its connections, as with the real FCM
   d.server.set_keep_alive_timeout(30);
   auto adapter = [this](const httplib::Request& q, httplib::Response& r) {
@@ -253,12 +253,7 @@ void FakeFcm::start() {
   };
   d.server.Post(".*", adapter);
   d.server.Get(".*", adapter);
-  size_t colon = d.o.listen.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("--listen expects host:port");
-  std::string host = d.o.listen.substr(0, colon);
-  int port = std::stoi(d.o.listen.substr(colon + 1));
-  d.port = port == 0 ? d.server.bind_to_any_port(host) : (d.server.bind_to_port(host, port) ? port : -1);
-  if (d.port < 0) throw std::runtime_error("cannot listen on " + d.o.listen);
+  d.port = profiler::bind_http_server(d.server, d.o.listen, "--listen");
   d.thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }
 
