@@ -8,5 +8,6 @@ namespace leakscope::cli {
 void register_top(CLI::App& app, int& exit_code);
 void register_diff(CLI::App& app, int& exit_code);
 void register_convert(CLI::App& app, int& exit_code);
+void register_trend(CLI::App& app, int& exit_code);
 
 }  // namespace leakscope::cli

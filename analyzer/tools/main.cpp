@@ -7,14 +7,15 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"leakscope: find memory leaks in heap profiles (jemalloc heap_v2 dumps, pprof profile.proto, "
-               "legacy heap text, folded stacks).\nExit codes: 0 ok, 2 bad usage or unreadable input (1 is reserved for "
-               "verdicts a check asked to fail on)."};
+               "legacy heap text, folded stacks).\nExit codes: 0 ok, 1 a verdict you asked to fail on (trend --fail-on-leak), "
+               "2 bad usage or unreadable input."};
   app.name("leakscope");
   app.require_subcommand(1);
   int exit_code = 0;
   leakscope::cli::register_top(app, exit_code);
   leakscope::cli::register_diff(app, exit_code);
   leakscope::cli::register_convert(app, exit_code);
+  leakscope::cli::register_trend(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

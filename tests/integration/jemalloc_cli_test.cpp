@@ -202,6 +202,36 @@ TEST(JemallocTop, SampledDumpTotalMatchesJeprof) {
   EXPECT_GT(ours["total"].get<int64_t>(), 1000 * 1000);
 }
 
+// trend over real dumps written at known times: growth in grow(), flat elsewhere.
+TEST(JemallocTrend, SeriesOrderedByTimeNamesTheGrower) {
+  auto dir = scratch_dir("trend");
+  std::vector<std::string> dumps;
+  for (int i = 0; i < 5; ++i) {
+    dumps.push_back(make_dump(dir, "s" + std::to_string(i), 10 + 40 * i));
+    auto t = "2026-01-01 00:0" + std::to_string(i) + ":00 UTC";
+    ASSERT_EQ(run_command("touch -d '" + t + "' " + dumps.back()).exit_code, 0);
+  }
+  // Given newest first: the timestamps, not the argument order, decide.
+  std::string args;
+  for (auto it = dumps.rbegin(); it != dumps.rend(); ++it) args += " " + *it;
+  auto r = run_command(kLeakscope + " trend --json --fail-on-leak" + args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["snapshots"], 5);
+  EXPECT_FALSE(j["times_from_files"].get<bool>());
+  EXPECT_DOUBLE_EQ(j["duration_s"].get<double>(), 240.0);
+  ASSERT_EQ(j["suspects"].size(), 1u) << j.dump(1);
+  EXPECT_EQ(j["suspects"][0]["name"], "grow");
+  EXPECT_NEAR(j["suspects"][0]["slope_bytes_per_s"].get<double>(), 40 * 4096 / 60.0, 1.0);
+  for (const char* key : {"growth", "r2", "monotonicity", "share", "values"}) EXPECT_TRUE(j["suspects"][0].contains(key)) << key;
+  // The same snapshot five times: nothing grows, exit 0.
+  auto flat = run_command(kLeakscope + " trend --fail-on-leak " + dumps[0] + " " + dumps[0] + " " + dumps[0]);
+  EXPECT_EQ(flat.exit_code, 0) << flat.out;
+  EXPECT_NE(flat.out.find("Verdict: no leak suspect"), std::string::npos) << flat.out;
+  // One snapshot is a usage error.
+  EXPECT_EQ(run_command(kLeakscope + " trend " + dumps[0]).exit_code, 2);
+}
+
 TEST(JemallocConvert, PprofReadsOutputWithoutTheBinary) {
   auto dir = scratch_dir("convert");
   std::string copy = dir + "/known_allocs_copy";

@@ -217,6 +217,33 @@ TEST(PeriodicSnapshots, TimeTriggeredSeriesWithRetention) {
   }
 }
 
+// A real series from the profiler: the leaking service is a suspect, the quiet one is not.
+TEST(PeriodicSnapshots, TrendVerdictOnRealSeries) {
+  for (int rate : {20, 0}) {
+    SCOPED_TRACE(rate);
+    auto dir = scratch_dir("trend-series-" + std::to_string(rate));
+    ChildProcess service({kService, "--rate", std::to_string(rate)},
+                         {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.4", "LEAKSCOPE_SNAPSHOT_RETAIN=0",
+                          "MALLOC_CONF=lg_prof_sample:14"});
+    ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
+    std::this_thread::sleep_for(3000ms);
+    service.terminate();
+    std::string files;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) files += " " + e.path().string();
+    auto r = run_command(std::string(LEAKSCOPE_BIN) + " trend --json --fail-on-leak" + files);
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_GE(j["snapshots"].get<int>(), 5);
+    if (rate > 0) {
+      EXPECT_EQ(r.exit_code, 1);
+      ASSERT_FALSE(j["suspects"].empty()) << r.out;
+      EXPECT_EQ(j["suspects"][0]["name"], kLeakFunction);
+    } else {
+      EXPECT_EQ(r.exit_code, 0) << r.out;
+      EXPECT_TRUE(j["suspects"].empty()) << r.out;
+    }
+  }
+}
+
 TEST(PeriodicSnapshots, GrowthTriggered) {
   auto dir = scratch_dir("growth");
   ChildProcess service({kService, "--rate", "50"},

@@ -2,7 +2,7 @@
 // an auto-ack consumer copies every delivery's body (recv_content) into a backlog that a slower
 // sender drains (send_one), so the backlog grows without bound.
 // Usage: backlog_demo SNAPSHOT_DIR  (run with MALLOC_CONF=prof:true,lg_prof_sample:<N>)
-// Writes SNAPSHOT_DIR/snapshot.1.heap after the first round and snapshot.2.heap after the third.
+// Writes SNAPSHOT_DIR/snapshot.N.heap after each of five rounds of 20000 deliveries.
 #include <jemalloc/jemalloc.h>
 
 #include <cstdio>
@@ -48,16 +48,15 @@ int main(int argc, char** argv) {
   load_routing_table();
   char frame[2048];
   std::memset(frame, 'm', sizeof frame);
-  for (int round = 1; round <= 3; ++round) {
+  for (int round = 1; round <= 5; ++round) {
     for (int i = 0; i < 20000; ++i) {
       recv_content(frame, 1024 + (i % 1024));  // the broker pushes...
       if (i % 3 == 0) send_one();              // ...faster than FCM accepts
     }
-    if (round == 1 && !dump(dir + "/snapshot.1.heap")) return 1;
-  }
-  if (!dump(dir + "/snapshot.2.heap")) {
-    std::fprintf(stderr, "prof.dump failed: is MALLOC_CONF=prof:true set?\n");
-    return 1;
+    if (!dump(dir + "/snapshot." + std::to_string(round) + ".heap")) {
+      std::fprintf(stderr, "prof.dump failed: is MALLOC_CONF=prof:true set?\n");
+      return 1;
+    }
   }
   return 0;
 }

@@ -1,0 +1,165 @@
+#include "leakscope/analyzer/trend_report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "leakscope/analyzer/units.h"
+
+namespace leakscope {
+namespace {
+
+void fit(const std::vector<double>& t, const std::vector<int64_t>& y, double& slope, double& r2) {
+  size_t n = t.size();
+  double mt = 0, my = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mt += t[i];
+    my += static_cast<double>(y[i]);
+  }
+  mt /= static_cast<double>(n);
+  my /= static_cast<double>(n);
+  double stt = 0, sty = 0, syy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    double dt = t[i] - mt, dy = static_cast<double>(y[i]) - my;
+    stt += dt * dt;
+    sty += dt * dy;
+    syy += dy * dy;
+  }
+  slope = stt > 0 ? sty / stt : 0;
+  r2 = (stt > 0 && syy > 0) ? (sty * sty) / (stt * syy) : 0;
+}
+
+// Mean of the last third minus mean of the first third: where the series settled, not where a
+// sawtooth or a spike happened to stand at the two ends.
+int64_t settled_growth(const std::vector<int64_t>& v) {
+  size_t w = std::max<size_t>(1, (v.size() + 2) / 3);
+  double first = 0, last = 0;
+  for (size_t i = 0; i < w; ++i) {
+    first += static_cast<double>(v[i]);
+    last += static_cast<double>(v[v.size() - 1 - i]);
+  }
+  return static_cast<int64_t>(std::llround((last - first) / static_cast<double>(w)));
+}
+
+}  // namespace
+
+TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<double>& times, const ValueType& type,
+                       int64_t period, const TrendThresholds& th) {
+  TrendReport r;
+  r.sample_type = type;
+  r.snapshots = series.size();
+  r.period = std::max<int64_t>(period, 1);
+  r.thresholds = th;
+  r.duration_s = times.empty() ? 0 : times.back() - times.front();
+  std::set<std::string> names;
+  for (const auto& a : series) {
+    r.totals.push_back(a.total);
+    for (const auto& [name, v] : a.nodes) names.insert(name);
+  }
+  std::vector<TrendRow> rows;
+  double positive_growth = 0;
+  for (const auto& name : names) {
+    TrendRow row;
+    row.name = name;
+    for (const auto& a : series) {
+      auto it = a.nodes.find(name);
+      row.values.push_back(it == a.nodes.end() ? 0 : it->second.flat);
+    }
+    row.growth = settled_growth(row.values);
+    if (row.growth > 0) positive_growth += static_cast<double>(row.growth);
+    rows.push_back(std::move(row));
+  }
+  for (auto& row : rows) {
+    fit(times, row.values, row.slope_per_s, row.r2);
+    size_t rising = 0;
+    for (size_t i = 1; i < row.values.size(); ++i) rising += row.values[i] >= row.values[i - 1];
+    row.monotonicity = row.values.size() > 1 ? static_cast<double>(rising) / static_cast<double>(row.values.size() - 1) : 0;
+    row.share = positive_growth > 0 && row.growth > 0 ? static_cast<double>(row.growth) / positive_growth : 0;
+    // An unsampled estimate of B bytes at sampling period R > 1 has a standard deviation of at most
+    // about sqrt(B*R) (small allocations); with R = 1 every allocation is recorded: no noise.
+    double peak = static_cast<double>(*std::max_element(row.values.begin(), row.values.end()));
+    row.noise = r.period > 1 ? std::max(th.noise_sigmas * std::sqrt(std::max(peak, 0.0) * static_cast<double>(r.period)),
+                                        th.min_periods * static_cast<double>(r.period))
+                             : 0.0;
+    bool grew = static_cast<double>(row.growth) > row.noise && row.slope_per_s > 0;
+    if (grew && r.snapshots >= 3 && row.r2 >= th.min_r2 && row.monotonicity >= th.min_monotonicity) {
+      row.kind = TrendRow::Kind::kSuspect;
+      r.suspects.push_back(row);
+    } else if (grew) {
+      row.kind = TrendRow::Kind::kGrowing;
+      r.growing.push_back(row);
+    } else {
+      ++r.stable;
+    }
+  }
+  auto strongest = [](const TrendRow& a, const TrendRow& b) {
+    return a.slope_per_s != b.slope_per_s ? a.slope_per_s > b.slope_per_s : a.name < b.name;
+  };
+  std::sort(r.suspects.begin(), r.suspects.end(), strongest);
+  std::sort(r.growing.begin(), r.growing.end(), strongest);
+  return r;
+}
+
+std::string render_trend_text(const TrendReport& r, size_t max_rows) {
+  const std::string& unit = r.sample_type.unit;
+  char buf[512];
+  std::string out = "Type: " + r.sample_type.type + "\n";
+  std::snprintf(buf, sizeof buf, "Snapshots: %zu over %.1f s%s; total %s -> %s\n", r.snapshots, r.duration_s,
+                r.times_from_files ? " (no timestamps: file order, 1 s apart)" : "",
+                format_value(r.totals.front(), unit).c_str(), format_value(r.totals.back(), unit).c_str());
+  out += buf;
+  std::snprintf(buf, sizeof buf,
+                "Suspect: grew by more than %.0f sampling sigmas (period %s), R^2 >= %.2f, >= %.0f%% of steps rising\n",
+                r.thresholds.noise_sigmas, format_value(r.period, unit).c_str(), r.thresholds.min_r2,
+                r.thresholds.min_monotonicity * 100);
+  out += buf;
+  auto table = [&](const char* title, const std::vector<TrendRow>& rows) {
+    out += std::string("\n") + title + " (" + std::to_string(rows.size()) + ")\n";
+    if (rows.empty()) return;
+    std::snprintf(buf, sizeof buf, "%12s %12s %6s %6s %7s  %s\n", "growth", "per second", "R^2", "mono", "share", "name");
+    out += buf;
+    size_t n = 0;
+    for (const auto& row : rows) {
+      if (max_rows && n++ >= max_rows) break;
+      std::snprintf(buf, sizeof buf, "%12s %12s %6.2f %6.2f %7s  ", format_delta(row.growth, unit).c_str(),
+                    format_delta(static_cast<int64_t>(row.slope_per_s), unit).c_str(), row.r2, row.monotonicity,
+                    format_percent(row.share).c_str());
+      out += buf + row.name + "\n";
+    }
+  };
+  table("Leak suspects", r.suspects);
+  table("Growing, not steadily enough to suspect", r.growing);
+  out += "\nStable: " + std::to_string(r.stable) + "\n";
+  out += r.suspects.empty() ? "Verdict: no leak suspect\n" : "Verdict: LEAK SUSPECTED in " + r.suspects.front().name + "\n";
+  return out;
+}
+
+std::string render_trend_json(const TrendReport& r) {
+  using json = nlohmann::ordered_json;
+  auto rows = [](const std::vector<TrendRow>& v) {
+    json a = json::array();
+    for (const auto& row : v)
+      a.push_back({{"name", row.name}, {"slope_bytes_per_s", row.slope_per_s}, {"growth", row.growth}, {"r2", row.r2},
+                   {"monotonicity", row.monotonicity}, {"share", row.share}, {"noise", row.noise},
+                   {"first", row.values.front()}, {"last", row.values.back()}, {"values", row.values}});
+    return a;
+  };
+  json j;
+  j["snapshots"] = r.snapshots;
+  j["sample_type"] = r.sample_type.type;
+  j["unit"] = r.sample_type.unit;
+  j["duration_s"] = r.duration_s;
+  j["times_from_files"] = r.times_from_files;
+  j["period"] = r.period;
+  j["thresholds"] = {{"min_r2", r.thresholds.min_r2}, {"min_monotonicity", r.thresholds.min_monotonicity},
+                     {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods}};
+  j["totals"] = r.totals;
+  j["suspects"] = rows(r.suspects);
+  j["growing"] = rows(r.growing);
+  j["stable"] = r.stable;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace leakscope

@@ -1,0 +1,73 @@
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <numeric>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/trend_report.h"
+
+namespace leakscope::cli {
+
+namespace {
+struct TrendArgs {
+  std::vector<std::string> snapshots;
+  ProfileOptions opt;
+  bool json = false, fail_on_leak = false;
+  size_t nodecount = 20;
+  TrendThresholds thresholds;
+};
+}  // namespace
+
+void register_trend(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<TrendArgs>();
+  auto* cmd = app.add_subcommand(
+      "trend", "Leak suspects from a series of heap snapshots: steady growth above sampling noise, per function");
+  cmd->add_option("snapshots", args->snapshots, "two or more snapshots (ordered by their timestamps, else as given)")
+      ->required()
+      ->expected(2, -1);
+  add_profile_options(cmd, args->opt);
+  cmd->add_flag("--json", args->json,
+                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...}],...})");
+  cmd->add_flag("--fail-on-leak", args->fail_on_leak, "exit 1 when there is a leak suspect (a CI verdict)");
+  cmd->add_option("--nodecount", args->nodecount, "rows per table in the text report (0: all)");
+  cmd->add_option("--min-r2", args->thresholds.min_r2, "suspects need a linear fit at least this good (default 0.8)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--min-monotonicity", args->thresholds.min_monotonicity,
+                  "suspects need at least this share of rising steps (default 0.7)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--noise-sigmas", args->thresholds.noise_sigmas,
+                  "growth must exceed this many sampling standard deviations (default 3)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([args, &exit_code] {
+    std::vector<Profile> profiles;
+    for (const auto& path : args->snapshots) profiles.push_back(load_profile(path, args->opt));
+    int index = sample_index_for(profiles.front(), args->opt.sample_index, args->snapshots.front());
+    const ValueType type = profiles.front().sample_types[index];
+    bool have_times = std::all_of(profiles.begin(), profiles.end(), [](const Profile& p) { return p.time_nanos > 0; });
+    std::vector<size_t> order(profiles.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (have_times)
+      std::stable_sort(order.begin(), order.end(),
+                       [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
+    StackOptions so = stack_options(args->opt);
+    std::vector<Aggregate> series;
+    std::vector<double> times;
+    int64_t period = 1;
+    for (size_t k = 0; k < order.size(); ++k) {
+      const Profile& p = profiles[order[k]];
+      int i = sample_index_for(p, type.type, args->snapshots[order[k]]);
+      series.push_back(aggregate(p, StackTable(p, so), i));
+      times.push_back(have_times ? static_cast<double>(p.time_nanos - profiles[order[0]].time_nanos) / 1e9
+                                 : static_cast<double>(k));
+      period = std::max(period, p.period);
+    }
+    TrendReport r = make_trend(series, times, type, period, args->thresholds);
+    r.times_from_files = !have_times;
+    std::cout << (args->json ? render_trend_json(r) : render_trend_text(r, args->nodecount));
+    exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;
+  });
+}
+
+}  // namespace leakscope::cli
