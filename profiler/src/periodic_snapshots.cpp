@@ -13,11 +13,13 @@
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/snapshotter.h"
+#include "periodic_task.h"
 
 namespace leakscope::profiler {
 namespace fs = std::filesystem;
 
-PeriodicSnapshots::PeriodicSnapshots(PeriodicSnapshotOptions options) : options_(std::move(options)) {}
+PeriodicSnapshots::PeriodicSnapshots(PeriodicSnapshotOptions options)
+    : options_(std::move(options)), task_(std::make_unique<PeriodicTask>()) {}
 
 PeriodicSnapshots::~PeriodicSnapshots() { stop(); }
 
@@ -25,20 +27,16 @@ void PeriodicSnapshots::start() {
   std::error_code ec;
   fs::create_directories(options_.dir, ec);
   if (!fs::is_directory(options_.dir)) throw std::runtime_error("cannot create snapshot directory " + options_.dir);
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  last_time_ = std::chrono::steady_clock::now();
+  last_allocated_ = read_allocator_stats().allocated;
+  // Check often enough for growth triggers; time triggers are exact to this granularity.
+  auto tick = std::chrono::milliseconds(options_.interval_seconds > 0 && options_.interval_seconds < 0.5
+                                            ? static_cast<int>(options_.interval_seconds * 1000 / 2 + 1)
+                                            : 250);
+  task_->start(tick, [this] { check(); });
 }
 
-void PeriodicSnapshots::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void PeriodicSnapshots::stop() { task_->stop(); }
 
 uint64_t PeriodicSnapshots::written() const {
   std::lock_guard lock(mu_);
@@ -73,36 +71,21 @@ void PeriodicSnapshots::write_one() {
   fs::remove(fs::path(options_.dir) / (base + std::to_string(seq - options_.retain) + ".pb.gz"), ec);
 }
 
-void PeriodicSnapshots::run() {
-  set_thread_profiling_active(false);
-  using clock = std::chrono::steady_clock;
-  auto last_time = clock::now();
-  uint64_t last_allocated = read_allocator_stats().allocated;
-  // Check often enough for growth triggers; time triggers are exact to this granularity.
-  auto tick = std::chrono::milliseconds(options_.interval_seconds > 0 && options_.interval_seconds < 0.5
-                                            ? static_cast<int>(options_.interval_seconds * 1000 / 2 + 1)
-                                            : 250);
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    wake_.wait_for(lock, tick, [this] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    auto now = clock::now();
-    uint64_t allocated = read_allocator_stats().allocated;
-    bool due = options_.interval_seconds > 0 &&
-               std::chrono::duration<double>(now - last_time).count() >= options_.interval_seconds;
-    bool grown = options_.growth_bytes > 0 && allocated >= last_allocated + options_.growth_bytes;
-    if (due || grown) {
-      try {
-        write_one();
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "leakscope: snapshot failed: %s\n", e.what());
-      }
-      last_time = now;
-      last_allocated = allocated;
-    }
-    lock.lock();
+// One tick: a snapshot when the interval has passed or allocated memory grew enough.
+void PeriodicSnapshots::check() {
+  auto now = std::chrono::steady_clock::now();
+  uint64_t allocated = read_allocator_stats().allocated;
+  bool due = options_.interval_seconds > 0 &&
+             std::chrono::duration<double>(now - last_time_).count() >= options_.interval_seconds;
+  bool grown = options_.growth_bytes > 0 && allocated >= last_allocated_ + options_.growth_bytes;
+  if (!due && !grown) return;
+  try {
+    write_one();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "leakscope: snapshot failed: %s\n", e.what());
   }
+  last_time_ = now;
+  last_allocated_ = allocated;
 }
 
 }  // namespace leakscope::profiler

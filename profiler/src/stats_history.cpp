@@ -1,30 +1,21 @@
 #include "leakscope/profiler/stats_history.h"
 
-#include "leakscope/profiler/jemalloc_control.h"
+#include "periodic_task.h"
 
 namespace leakscope::profiler {
 
-StatsHistory::StatsHistory(size_t capacity, std::chrono::milliseconds period) : capacity_(capacity), period_(period) {
+StatsHistory::StatsHistory(size_t capacity, std::chrono::milliseconds period)
+    : capacity_(capacity), period_(period), task_(std::make_unique<PeriodicTask>()) {
   ring_.reserve(capacity_);
 }
 
 StatsHistory::~StatsHistory() { stop(); }
 
 void StatsHistory::start() {
-  std::lock_guard lock(mu_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  task_->start(period_, [this] { record(read_allocator_stats()); });
 }
 
-void StatsHistory::stop() {
-  {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void StatsHistory::stop() { task_->stop(); }
 
 void StatsHistory::record(const AllocatorStats& s) {
   std::lock_guard lock(mu_);
@@ -42,18 +33,6 @@ std::vector<AllocatorStats> StatsHistory::samples() const {
   std::vector<AllocatorStats> out(ring_.begin() + static_cast<long>(next_), ring_.end());
   out.insert(out.end(), ring_.begin(), ring_.begin() + static_cast<long>(next_));
   return out;
-}
-
-void StatsHistory::run() {
-  set_thread_profiling_active(false);
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    lock.unlock();
-    AllocatorStats s = read_allocator_stats();
-    record(s);
-    lock.lock();
-    wake_.wait_for(lock, period_, [this] { return stopping_; });
-  }
 }
 
 }  // namespace leakscope::profiler

@@ -2,11 +2,11 @@
 // stats.allocated, written as DIR/<name>.<pid>.<seq>.pb.gz, keeping the newest `retain` files.
 #pragma once
 
-#include <condition_variable>
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 namespace leakscope::profiler {
 
@@ -18,6 +18,8 @@ struct PeriodicSnapshotOptions {
   unsigned retain = 100;        // 0: keep all
 };
 
+class PeriodicTask;
+
 class PeriodicSnapshots {
  public:
   explicit PeriodicSnapshots(PeriodicSnapshotOptions options);
@@ -27,14 +29,14 @@ class PeriodicSnapshots {
   uint64_t written() const;
 
  private:
-  void run();
+  void check();
   void write_one();
   PeriodicSnapshotOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
   uint64_t seq_ = 0;
-  std::thread thread_;
+  std::chrono::steady_clock::time_point last_time_;
+  uint64_t last_allocated_ = 0;
+  std::unique_ptr<PeriodicTask> task_;
 };
 
 }  // namespace leakscope::profiler

@@ -1,15 +1,16 @@
 // A ring of allocator statistics sampled once a second, for the live charts.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
+#include <chrono>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include "leakscope/profiler/allocator_stats.h"
 
 namespace leakscope::profiler {
+
+class PeriodicTask;
 
 class StatsHistory {
  public:
@@ -21,15 +22,12 @@ class StatsHistory {
   std::vector<AllocatorStats> samples() const;  // oldest first
 
  private:
-  void run();
   size_t capacity_;
   std::chrono::milliseconds period_;
   mutable std::mutex mu_;
-  std::condition_variable wake_;
   std::vector<AllocatorStats> ring_;
   size_t next_ = 0;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicTask> task_;
 };
 
 }  // namespace leakscope::profiler
