@@ -114,6 +114,15 @@ class RelayWithBroker : public ::testing::Test {
     std::regex rx("\n" + std::regex_replace(name, std::regex(R"([{}"])"), R"(\$&)") + R"( (\d+))");
     return std::regex_search(text, m, rx) ? std::stoull(m[1]) : 0;
   }
+  // Polls the relay's /metrics until `name` reaches `value` or the timeout passes; returns the last value.
+  uint64_t wait_metric(const std::string& name, uint64_t value, std::chrono::seconds timeout) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    uint64_t v = 0;
+    while ((v = metric(relay_metrics(), name)) < value && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(100ms);
+    return v;
+  }
+
   uint64_t queue_length(const std::string& queue) {
     relay::AmqpSession s(broker_->amqp_url(), 0);
     return s.queue_length(queue);
@@ -135,8 +144,7 @@ TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
   auto ids = accepted_ids();
   EXPECT_EQ(ids.size(), 10000u);
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 10000u) << "no duplicates";
-  auto m = relay_metrics();
-  EXPECT_EQ(metric(m, "fcm_relay_acked_total"), 10000u) << m;
+  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 10000, 30s), 10000u);
   EXPECT_EQ(queue_length(queue_), 0u);
   relay_->terminate();
   EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
@@ -148,11 +156,10 @@ TEST_F(RelayWithBroker, MalformedJobsGoToTheRejectedQueueAndTheRelayKeepsRunning
   start_relay();
   publish(200, "--malformed-every 10");  // 20 malformed: half not JSON, half without a target
   EXPECT_EQ(wait_accepted(180, 60s), 180u);
-  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(wait_metric("fcm_relay_rejected_total{reason=\"not_json\"}", 10, 30s), 10u);
+  EXPECT_EQ(wait_metric("fcm_relay_rejected_total{reason=\"no_target\"}", 10, 30s), 10u);
+  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 200, 30s), 200u);
   EXPECT_EQ(queue_length(queue_ + ".rejected"), 20u);
-  auto m = relay_metrics();
-  EXPECT_EQ(metric(m, "fcm_relay_rejected_total{reason=\"not_json\"}"), 10u) << m;
-  EXPECT_EQ(metric(m, "fcm_relay_rejected_total{reason=\"no_target\"}"), 10u) << m;
   EXPECT_EQ(queue_length(queue_), 0u);
   httplib::Client c("127.0.0.1", relay_http_);
   EXPECT_EQ(c.Get("/healthz")->status, 200);
@@ -164,9 +171,9 @@ TEST_F(RelayWithBroker, UnregisteredTokensAreRejectedWithTheirReason) {
   start_relay();
   publish(50);
   EXPECT_EQ(wait_accepted(40, 60s), 40u);
-  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(wait_metric("fcm_relay_rejected_total{reason=\"UNREGISTERED\"}", 10, 30s), 10u);
+  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 50, 30s), 50u) << "rejected jobs are acked after publishing";
   EXPECT_EQ(queue_length(queue_ + ".rejected"), 10u);
-  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_rejected_total{reason=\"UNREGISTERED\"}"), 10u);
 }
 
 TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) {
