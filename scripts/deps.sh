@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git binutils perl time
+  build-essential cmake pkg-config git binutils perl time python3 curl
   libjemalloc-dev libjemalloc2          # jemalloc with --enable-prof, and jeprof (bench peer)
   libdw-dev libelf-dev                  # ELF symbols, DWARF lines and inline frames
   libprotobuf-dev protobuf-compiler     # pprof profile.proto
