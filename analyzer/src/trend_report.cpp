@@ -46,8 +46,16 @@ int64_t settled_growth(const std::vector<int64_t>& v) {
 }  // namespace
 
 TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<double>& times, const ValueType& type,
-                       int64_t period, const TrendThresholds& th) {
+                       int64_t period, const TrendThresholds& th, const std::vector<int64_t>& work,
+                       const std::string& work_unit) {
   TrendReport r;
+  bool with_work = work.size() == series.size() && !series.empty();
+  std::vector<double> work_axis;
+  if (with_work) {
+    r.work = work;
+    r.work_unit = work_unit.empty() ? "unit of work" : work_unit;
+    for (auto w : work) work_axis.push_back(static_cast<double>(w));
+  }
   r.sample_type = type;
   r.snapshots = series.size();
   r.period = std::max<int64_t>(period, 1);
@@ -73,6 +81,10 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
   }
   for (auto& row : rows) {
     fit(times, row.values, row.slope_per_s, row.r2);
+    if (with_work) {
+      double unused_r2;
+      fit(work_axis, row.values, row.slope_per_work, unused_r2);
+    }
     size_t rising = 0;
     for (size_t i = 1; i < row.values.size(); ++i) rising += row.values[i] >= row.values[i - 1];
     row.monotonicity = row.values.size() > 1 ? static_cast<double>(rising) / static_cast<double>(row.values.size() - 1) : 0;
@@ -126,7 +138,13 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
       std::snprintf(buf, sizeof buf, "%12s %12s %6.2f %6.2f %7s  ", format_delta(row.growth, unit).c_str(),
                     format_delta(static_cast<int64_t>(row.slope_per_s), unit).c_str(), row.r2, row.monotonicity,
                     format_percent(row.share).c_str());
-      out += buf + row.name + "\n";
+      out += buf;
+      if (!r.work_unit.empty()) {
+        std::snprintf(buf, sizeof buf, "(%s per %s)  ", format_delta(std::llround(row.slope_per_work), unit).c_str(),
+                      r.work_unit.c_str());
+        out += buf;
+      }
+      out += row.name + "\n";
     }
   };
   table("Leak suspects", r.suspects);
@@ -138,12 +156,16 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
 
 std::string render_trend_json(const TrendReport& r) {
   using json = nlohmann::ordered_json;
-  auto rows = [](const std::vector<TrendRow>& v) {
+  bool has_work = !r.work_unit.empty();
+  auto rows = [has_work](const std::vector<TrendRow>& v) {
     json a = json::array();
-    for (const auto& row : v)
-      a.push_back({{"name", row.name}, {"slope_bytes_per_s", row.slope_per_s}, {"growth", row.growth}, {"r2", row.r2},
-                   {"monotonicity", row.monotonicity}, {"share", row.share}, {"noise", row.noise},
-                   {"first", row.values.front()}, {"last", row.values.back()}, {"values", row.values}});
+    for (const auto& row : v) {
+      json x = {{"name", row.name}, {"slope_bytes_per_s", row.slope_per_s}, {"growth", row.growth}, {"r2", row.r2},
+                {"monotonicity", row.monotonicity}, {"share", row.share}, {"noise", row.noise},
+                {"first", row.values.front()}, {"last", row.values.back()}, {"values", row.values}};
+      if (has_work) x["slope_per_work"] = row.slope_per_work;
+      a.push_back(std::move(x));
+    }
     return a;
   };
   json j;
@@ -153,6 +175,10 @@ std::string render_trend_json(const TrendReport& r) {
   j["duration_s"] = r.duration_s;
   j["times_from_files"] = r.times_from_files;
   j["period"] = r.period;
+  if (has_work) {
+    j["work_unit"] = r.work_unit;
+    j["work"] = r.work;
+  }
   j["thresholds"] = {{"min_r2", r.thresholds.min_r2}, {"min_monotonicity", r.thresholds.min_monotonicity},
                      {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods}};
   j["totals"] = r.totals;

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/trend_report.h"
+#include "leakscope/analyzer/work_counter.h"
 
 namespace leakscope::cli {
 
@@ -55,15 +56,22 @@ void register_trend(CLI::App& app, int& exit_code) {
     std::vector<Aggregate> series;
     std::vector<double> times;
     int64_t period = 1;
+    std::vector<int64_t> work;
+    std::string work_unit;
     for (size_t k = 0; k < order.size(); ++k) {
       const Profile& p = profiles[order[k]];
+      if (auto w = work_count_of(p)) {
+        work.push_back(w->value);
+        work_unit = w->unit;
+      }
       int i = sample_index_for(p, type.type, args->snapshots[order[k]]);
       series.push_back(aggregate(p, StackTable(p, so), i));
       times.push_back(have_times ? static_cast<double>(p.time_nanos - profiles[order[0]].time_nanos) / 1e9
                                  : static_cast<double>(k));
       period = std::max(period, p.period);
     }
-    TrendReport r = make_trend(series, times, type, period, args->thresholds);
+    if (work.size() != series.size()) work.clear();  // only when every snapshot has a count
+    TrendReport r = make_trend(series, times, type, period, args->thresholds, work, work_unit);
     r.times_from_files = !have_times;
     std::cout << (args->json ? render_trend_json(r) : render_trend_text(r, args->nodecount));
     exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;

@@ -6,6 +6,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/stack_table.h"
 #include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/jemalloc_control.h"
 
@@ -32,6 +33,12 @@ uint64_t Snapshotter::count() const {
   return count_;
 }
 
+void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> counter) {
+  std::lock_guard lock(mu_);
+  work_unit_ = std::move(unit);
+  work_counter_ = std::move(counter);
+}
+
 Profile Snapshotter::take() {
   std::lock_guard lock(mu_);
   ThreadSamplingOff quiet;  // the dump, parse and symbolization must not be sampled themselves
@@ -44,6 +51,7 @@ Profile Snapshotter::take() {
   p.drop_frames = allocator_frames_regex();
   p.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
   p.comments.push_back("leakscope in-process snapshot");
+  if (work_counter_) p.comments.push_back(format_work_comment(work_counter_(), work_unit_));
   ++count_;
   return p;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "leakscope/profiler/profiler.h"
+#include "leakscope/profiler/snapshotter.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/fcm_sender.h"
 #include "leakscope/relay/log.h"
@@ -158,6 +159,10 @@ int main(int argc, char** argv) {
     relay::OAuthTokenSource tokens(account);
     relay::FcmSender sender(s, tokens);
     relay::RelayMetrics metrics;
+    // Snapshots record messages consumed, so `leakscope trend` reports growth per message too.
+    profiler::Snapshotter::instance().set_work_counter("message", [&metrics] {
+      return static_cast<int64_t>(metrics.consumed.load());
+    });
     relay::StatusServer status(http_addr, metrics, sender, tokens);
     status.start();
     std::signal(SIGTERM, [](int) { stop_requested = true; });

@@ -233,10 +233,13 @@ TEST(PeriodicSnapshots, TrendVerdictOnRealSeries) {
     auto r = run_command(std::string(LEAKSCOPE_BIN) + " trend --json --fail-on-leak" + files);
     auto j = nlohmann::json::parse(r.out);
     EXPECT_GE(j["snapshots"].get<int>(), 5);
+    EXPECT_EQ(j["work_unit"], "tick") << "the service's work counter travels in its snapshots";
     if (rate > 0) {
       EXPECT_EQ(r.exit_code, 1);
       ASSERT_FALSE(j["suspects"].empty()) << r.out;
       EXPECT_EQ(j["suspects"][0]["name"], kLeakFunction);
+      // 20 blocks of 1 KiB leak per tick; sampled at 16 KiB the estimate is close, not exact.
+      EXPECT_NEAR(j["suspects"][0]["slope_per_work"].get<double>(), 20 * 1024, 20 * 1024 * 0.4) << r.out;
     } else {
       EXPECT_EQ(r.exit_code, 0) << r.out;
       EXPECT_TRUE(j["suspects"].empty()) << r.out;

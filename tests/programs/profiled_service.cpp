@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "profiled_service: %s\n", e.what());
     return 2;
   }
+  static std::atomic<int64_t> ticks{0};
+  Snapshotter::instance().set_work_counter("tick", [] { return ticks.load(); });
   std::printf("ready\n");
   std::fflush(stdout);
 
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
   while (!stop && std::chrono::steady_clock::now() < end) {
     leak_step(rate);
     churn_step(1);
+    ++ticks;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   stop = true;

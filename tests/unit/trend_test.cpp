@@ -1,5 +1,7 @@
 #include "leakscope/analyzer/trend_report.h"
 
+#include "leakscope/analyzer/work_counter.h"
+
 #include <gtest/gtest.h>
 
 namespace leakscope {
@@ -58,6 +60,25 @@ TEST(Trend, GrowthMustExceedSamplingNoise) {
   EXPECT_TRUE(make_trend(quiet, seconds(6), {"inuse_space", "bytes"}, 524288, {}).suspects.empty());
   auto loud = series({{"f", {2000000, 12000000, 22000000, 32000000, 42000000, 52000000}}});
   EXPECT_EQ(make_trend(loud, seconds(6), {"inuse_space", "bytes"}, 524288, {}).suspects.size(), 1u);
+}
+
+TEST(Trend, SlopePerUnitOfWork) {
+  auto s = series({{"per_message", {0, 2048, 4096, 6144}}});
+  TrendReport r = make_trend(s, seconds(4), {"inuse_space", "bytes"}, 1, {}, {0, 100, 200, 300}, "message");
+  ASSERT_EQ(r.suspects.size(), 1u);
+  EXPECT_DOUBLE_EQ(r.suspects[0].slope_per_work, 20.48);
+  EXPECT_EQ(r.work_unit, "message");
+}
+
+TEST(WorkCounter, CommentRoundTrip) {
+  Profile p;
+  p.comments = {"something else", format_work_comment(12345, "message")};
+  auto w = work_count_of(p);
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(w->value, 12345);
+  EXPECT_EQ(w->unit, "message");
+  p.comments = {"leakscope:work=oops"};
+  EXPECT_FALSE(work_count_of(p).has_value());
 }
 
 TEST(Trend, TwoSnapshotsCanShowGrowthButNotASteadyTrend) {

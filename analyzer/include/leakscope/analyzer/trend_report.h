@@ -26,6 +26,7 @@ struct TrendRow {
   std::vector<int64_t> values;  // flat value in each snapshot
   int64_t growth = 0;           // mean of the last third - mean of the first third
   double slope_per_s = 0;       // least squares
+  double slope_per_work = 0;    // least squares against the work counter, when snapshots carry one
   double r2 = 0;
   double monotonicity = 0;
   double share = 0;  // of the sum of positive growth
@@ -39,6 +40,8 @@ struct TrendReport {
   double duration_s = 0;
   int64_t period = 1;
   bool times_from_files = false;  // no timestamps: snapshot order, one second apart
+  std::string work_unit;          // set when every snapshot carries a work count
+  std::vector<int64_t> work;
   TrendThresholds thresholds;
   std::vector<int64_t> totals;
   std::vector<TrendRow> suspects, growing;  // strongest first
@@ -46,8 +49,10 @@ struct TrendReport {
 };
 
 // `series` in time order with their times (seconds); aggregated at one granularity and sample type.
+// `work`, when not empty, is each snapshot's work count (same order); slopes per unit of work follow.
 TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<double>& times_s, const ValueType& type,
-                       int64_t period, const TrendThresholds& thresholds);
+                       int64_t period, const TrendThresholds& thresholds, const std::vector<int64_t>& work = {},
+                       const std::string& work_unit = "");
 std::string render_trend_text(const TrendReport& r, size_t max_rows);
 std::string render_trend_json(const TrendReport& r);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,9 @@ class Snapshotter {
   // The same, as gzipped profile.proto.
   std::string take_proto_gz();
   uint64_t count() const;
+  // A count of work done (messages, requests); each snapshot records its value, so a trend can
+  // report growth per unit of work, not only per second.
+  void set_work_counter(std::string unit, std::function<int64_t()> counter);
 
  private:
   Snapshotter();
@@ -33,6 +37,8 @@ class Snapshotter {
   mutable std::mutex mu_;
   std::unique_ptr<Symbolizer> symbolizer_;
   uint64_t count_ = 0;
+  std::string work_unit_;
+  std::function<int64_t()> work_counter_;
 };
 
 }  // namespace leakscope::profiler
