@@ -37,7 +37,8 @@ struct FaultProxy::Impl {
         ssize_t n = read(fds[i].fd, buf, sizeof buf);
         if (n <= 0) return;
         for (ssize_t off = 0; off < n;) {
-          ssize_t w = write(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off));
+          // MSG_NOSIGNAL: a peer reset is an ordinary event here, not a reason to kill the process.
+          ssize_t w = send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
           if (w <= 0) return;
           off += w;
         }
