@@ -46,6 +46,10 @@ const std::string& allocator_frames_regex() {
   return rx;
 }
 
+std::string with_allocator_frames(const std::string& drop_frames) {
+  return drop_frames.empty() ? allocator_frames_regex() : drop_frames + "|" + allocator_frames_regex();
+}
+
 namespace {
 
 std::string hex(uint64_t v) {
@@ -103,7 +107,7 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
 
   // Per-function flags, computed once: the regexes run on distinct names only.
   std::string drop_rx = p.drop_frames;
-  if (!opt.keep_allocator_frames) drop_rx = drop_rx.empty() ? allocator_frames_regex() : drop_rx + "|" + allocator_frames_regex();
+  if (!opt.keep_allocator_frames) drop_rx = with_allocator_frames(drop_rx);
   std::regex drop, keep, focus, ignore, hide;
   if (!drop_rx.empty()) drop = compile("^(?:" + drop_rx + ")$", "drop_frames");
   if (!p.keep_frames.empty()) keep = compile("^(?:" + p.keep_frames + ")$", "keep_frames");

@@ -38,7 +38,7 @@ void register_convert(CLI::App& app, int& exit_code) {
     Profile p = load_profile(args->profile, args->opt);
     // Carry our allocator trimming into the file as pprof's drop_frames, so pprof shows what we show.
     if (!args->opt.keep_allocator_frames)
-      p.drop_frames = p.drop_frames.empty() ? allocator_frames_regex() : p.drop_frames + "|" + allocator_frames_regex();
+      p.drop_frames = with_allocator_frames(p.drop_frames);
     std::string bytes;
     switch (kind) {
       case kProto: bytes = ends_with(out, ".pb.gz") ? write_proto_gz(p) : encode_proto(p); break;

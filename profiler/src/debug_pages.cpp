@@ -103,26 +103,6 @@ std::string vars_json(const AllocatorStats& s) {
   return nlohmann::ordered_json{{"memstats", j}}.dump(2) + "\n";
 }
 
-std::string prometheus_metrics(const AllocatorStats& s) {
-  std::string out;
-  auto gauge = [&](const char* name, const char* help, uint64_t v, const char* type = "gauge") {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
-           std::to_string(v) + "\n";
-  };
-  gauge("jemalloc_allocated_bytes", "Bytes allocated by the application (stats.allocated).", s.allocated);
-  gauge("jemalloc_active_bytes", "Bytes in active pages (stats.active).", s.active);
-  gauge("jemalloc_resident_bytes", "Bytes in physically resident allocator pages (stats.resident).", s.resident);
-  gauge("jemalloc_mapped_bytes", "Bytes in extents mapped by the allocator (stats.mapped).", s.mapped);
-  gauge("jemalloc_retained_bytes", "Bytes retained by the allocator, not returned to the OS (stats.retained).",
-        s.retained);
-  gauge("jemalloc_metadata_bytes", "Bytes of allocator metadata (stats.metadata).", s.metadata);
-  gauge("process_resident_memory_bytes", "Resident memory size in bytes.", s.rss);
-  gauge("leakscope_profiling_active", "1 when heap sampling is active.", s.profiling_active ? 1 : 0);
-  gauge("leakscope_sample_period_bytes", "Mean bytes between heap samples.", s.sample_period);
-  gauge("leakscope_snapshots_total", "Heap snapshots taken.", s.snapshots, "counter");
-  return out;
-}
-
 std::string stats_text_block(const AllocatorStats& s) {
   auto line = [](const char* name, uint64_t v) { return std::string("# ") + name + " = " + std::to_string(v) + "\n"; };
   return "\n# leakscope allocator statistics (jemalloc)\n" + line("Allocated", s.allocated) +

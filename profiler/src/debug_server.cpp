@@ -151,7 +151,7 @@ void DebugServer::Impl::routes() {
     text(res, vars_json(read_allocator_stats()), "application/json; charset=utf-8");
   });
   server.Get("/metrics", [=](const httplib::Request&, httplib::Response& res) {
-    text(res, prometheus_metrics(read_allocator_stats()), "text/plain; version=0.0.4; charset=utf-8");
+    text(res, allocator_stats_prometheus(read_allocator_stats()), "text/plain; version=0.0.4; charset=utf-8");
   });
   server.Get("/debug/charts", [=](const httplib::Request&, httplib::Response& res) {
     text(res, charts_page(), "text/html; charset=utf-8");

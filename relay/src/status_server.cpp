@@ -42,10 +42,7 @@ void StatusServer::start() {
   });
   d.server.Get("/metrics", [&d](const httplib::Request&, httplib::Response& res) {
     std::string out = render_relay_metrics(d.metrics, d.sender.counters());
-    auto s = profiler::read_allocator_stats();
-    out += "# TYPE jemalloc_allocated_bytes gauge\njemalloc_allocated_bytes " + std::to_string(s.allocated) + "\n";
-    out += "# TYPE jemalloc_resident_bytes gauge\njemalloc_resident_bytes " + std::to_string(s.resident) + "\n";
-    out += "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes " + std::to_string(s.rss) + "\n";
+    out += profiler::allocator_stats_prometheus(profiler::read_allocator_stats());
     res.set_content(out, "text/plain; version=0.0.4");
   });
   d.port = profiler::bind_http_server(d.server, d.address, "--http-addr");

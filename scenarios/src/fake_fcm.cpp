@@ -264,10 +264,6 @@ void FakeFcm::stop() {
   }
 }
 
-void FakeFcm::wait() {
-  while (impl_->server.is_running() || !impl_->thread.joinable()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-}
-
 int FakeFcm::port() const { return impl_->port; }
 
 }  // namespace leakscope::scenarios

@@ -86,7 +86,7 @@ struct FaultProxy::Impl {
   void reap_finished() {
     for (auto it = pairs.begin(); it != pairs.end();) {
       char c;
-      if (recv(it->client, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0 || fcntl_closed(it->client)) {
+      if (recv(it->client, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0 || has_socket_error(it->client)) {
         it->pump.join();
         close(it->client);
         close(it->upstream);
@@ -96,7 +96,7 @@ struct FaultProxy::Impl {
       }
     }
   }
-  static bool fcntl_closed(int fd) {
+  static bool has_socket_error(int fd) {
     int err = 0;
     socklen_t len = sizeof err;
     return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0;

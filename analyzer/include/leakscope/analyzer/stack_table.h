@@ -24,6 +24,8 @@ struct StackOptions {
 // The allocator frames trimmed by default: jemalloc internals, the malloc family, operator new
 // and libstdc++ allocator plumbing. A full-match regex, as pprof's drop_frames.
 const std::string& allocator_frames_regex();
+// A profile's own drop_frames regex extended with the allocator frames.
+std::string with_allocator_frames(const std::string& drop_frames);
 
 class StackTable {
  public:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace leakscope::profiler {
 
@@ -21,6 +22,8 @@ struct AllocatorStats {
 };
 
 AllocatorStats read_allocator_stats();
+// Prometheus text exposition of `s` (jemalloc_*_bytes, process_resident_memory_bytes, leakscope_*).
+std::string allocator_stats_prometheus(const AllocatorStats& s);
 uint64_t process_rss_bytes();
 
 }  // namespace leakscope::profiler

@@ -32,7 +32,6 @@ class FakeFcm {
   ~FakeFcm();
   void start();  // throws std::runtime_error
   void stop();
-  void wait();   // until stopped
   int port() const;
 
  private:
