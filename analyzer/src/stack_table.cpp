@@ -73,7 +73,10 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
   std::unordered_map<std::string, uint32_t> node_of;
   auto intern = [&](std::string key) {
     auto [it, inserted] = node_of.try_emplace(std::move(key), static_cast<uint32_t>(names_.size()));
-    if (inserted) names_.push_back(it->first);
+    if (inserted) {
+      names_.push_back(it->first);
+      mapping_of_node_.push_back(0);
+    }
     return it->second;
   };
   struct FrameInfo {
@@ -103,6 +106,8 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
       frames.push_back({intern(std::move(key)), line.function_id, inlined});
     }
     if (loc.lines.empty()) frames.push_back({intern("0x" + hex(loc.address)), 0, false});
+    for (const auto& fr : frames)
+      if (mapping_of_node_[fr.node] == 0) mapping_of_node_[fr.node] = loc.mapping_id;
   }
 
   // Per-function flags, computed once: the regexes run on distinct names only.

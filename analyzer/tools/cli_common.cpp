@@ -58,6 +58,17 @@ int sample_index_for(const Profile& p, const std::string& requested, const std::
   throw InputError(source, "", "no sample type '" + requested + "'; this profile has: " + have);
 }
 
+ProfileAndBase load_profile_and_base(const std::string& path, const std::string& base_path, const ProfileOptions& o) {
+  ProfileAndBase r;
+  r.now = load_profile(path, o);
+  r.now_index = sample_index_for(r.now, o.sample_index, path);
+  if (!base_path.empty()) {
+    r.base = load_profile(base_path, o);
+    r.base_index = sample_index_for(r.base, r.now.sample_types[r.now_index].type, base_path);
+  }
+  return r;
+}
+
 StackOptions stack_options(const ProfileOptions& o) {
   StackOptions s;
   s.granularity = parse_granularity(o.granularity);

@@ -28,6 +28,17 @@ int sample_index_for(const Profile& p, const std::string& requested, const std::
 
 StackOptions stack_options(const ProfileOptions& o);
 
+// A profile and, for comparisons, its base: the base's sample type is the one chosen for the profile.
+struct ProfileAndBase {
+  Profile now;
+  int now_index = 0;
+  Profile base;
+  int base_index = -1;  // -1: no base
+  bool has_base() const { return base_index >= 0; }
+};
+// Loads `path` and, when `base_path` is not empty, the base.
+ProfileAndBase load_profile_and_base(const std::string& path, const std::string& base_path, const ProfileOptions& o);
+
 // Writes atomically (temp file + rename): a failure never leaves partial output behind.
 void write_file(const std::string& path, const std::string& bytes);
 

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   leakscope::cli::register_diff(app, exit_code);
   leakscope::cli::register_convert(app, exit_code);
   leakscope::cli::register_trend(app, exit_code);
+  leakscope::cli::register_flame(app, exit_code);
+  leakscope::cli::register_dot(app, exit_code);
+  leakscope::cli::register_report(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -29,6 +32,9 @@ int main(int argc, char** argv) {
     std::cerr << "leakscope: " << e.what() << "\n";
     return 2;
   } catch (const std::invalid_argument& e) {
+    std::cerr << "leakscope: " << e.what() << "\n";
+    return 2;
+  } catch (const std::runtime_error& e) {
     std::cerr << "leakscope: " << e.what() << "\n";
     return 2;
   } catch (const std::bad_alloc&) {

@@ -18,8 +18,12 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source);
 Profile read_legacy_heap(std::string_view text, const std::string& source);
 // pprof profile.proto (uncompressed bytes).
 Profile read_proto(std::string_view bytes, const std::string& source);
-// Folded stacks: "root;caller;leaf 123" per line.
+// Folded stacks: "root;caller;leaf 123" per line, or the two-column diff form
+// "root;caller;leaf <base> <new>": then sample type 0 is "samples_base", 1 is "samples" (the default).
 Profile read_folded(std::string_view text, const std::string& source);
+inline constexpr const char* kDiffFoldedComment = "leakscope:diff-folded";
+// Whether the profile came from two-column diff folded input.
+bool is_diff_folded(const Profile& p);
 
 ProfileFormat detect_format(std::string_view bytes);
 // Reads a file ("-" for stdin), inflating gzip, and parses it. Throws InputError.

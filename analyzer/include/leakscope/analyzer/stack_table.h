@@ -33,6 +33,8 @@ class StackTable {
 
   size_t node_count() const { return names_.size(); }
   const std::string& name(uint32_t node) const { return names_[node]; }
+  // The mapping (binary or library) the node was first seen in; 0 when unknown (folded input).
+  uint64_t mapping_id(uint32_t node) const { return mapping_of_node_[node]; }
   // Stack of sample i, leaf first; empty when the sample was filtered out.
   std::span<const uint32_t> stack(size_t sample) const {
     return {frames_.data() + offsets_[sample], offsets_[sample + 1] - offsets_[sample]};
@@ -45,6 +47,7 @@ class StackTable {
 
  private:
   std::vector<std::string> names_;
+  std::vector<uint64_t> mapping_of_node_;
   // All stacks back to back (one allocation, not one per sample); stack i is
   // frames_[offsets_[i], offsets_[i+1]).
   std::vector<uint32_t> frames_;

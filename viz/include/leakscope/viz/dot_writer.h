@@ -1,0 +1,16 @@
+// Graphviz dot text for a call graph, styled as pprof draws it: boxes labelled with flat and cum,
+// font size by flat, edge width by weight, colour by cum (red growth, green shrink in a diff),
+// dashed edges where pruned nodes were jumped over, and a legend with the pruning counts.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "leakscope/viz/call_graph.h"
+
+namespace leakscope::viz {
+
+// `legend_lines` go first in the legend box (e.g. "File: x", "Base: y").
+std::string render_dot(const CallGraph& g, const std::vector<std::string>& legend_lines);
+
+}  // namespace leakscope::viz

@@ -1,0 +1,55 @@
+// The merged call tree behind a flame graph: identical frames under the same parent are one node.
+// Each node holds the value for the profile being drawn and, for differential graphs, the base's value,
+// matched by name so two snapshots of different processes (different ASLR) line up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "leakscope/analyzer/profile.h"
+#include "leakscope/analyzer/stack_table.h"
+
+namespace leakscope::viz {
+
+struct FlameNode {
+  uint32_t name = 0;    // index into FlameTree::names()
+  uint32_t parent = 0;  // the root is its own parent
+  uint32_t depth = 0;   // root: 0
+  int64_t value = 0;    // the drawn profile's cumulative value
+  int64_t base = 0;     // the base profile's cumulative value (differential graphs)
+};
+
+enum class FlameColumn { kValue, kBase };
+
+class FlameTree {
+ public:
+  // reverse: merge stacks from the leaf (each root box is an allocating function, its callers above).
+  explicit FlameTree(bool reverse = false);
+
+  // Adds every non-empty sample of `stacks` at `sample_index`, scaled (for normalized diffs).
+  void add(const Profile& p, const StackTable& stacks, int sample_index, FlameColumn column, double scale = 1.0);
+  // Orders each node's children by name (flamegraph.pl's order: stable across snapshots).
+  void finish();
+
+  const std::vector<FlameNode>& nodes() const { return nodes_; }
+  const std::vector<uint32_t>& children(uint32_t node) const { return children_[node]; }
+  const std::string& name(uint32_t node) const { return names_[nodes_[node].name]; }
+  // File name of the binary or library the frame came from; "" when unknown.
+  const std::string& module(uint32_t node) const { return modules_[nodes_[node].name]; }
+  static constexpr uint32_t kRoot = 0;
+
+ private:
+  uint32_t intern(const std::string& name, const std::string& module);
+  uint32_t child(uint32_t parent, uint32_t name);
+
+  bool reverse_;
+  std::vector<FlameNode> nodes_;
+  std::vector<std::vector<uint32_t>> children_;
+  std::vector<std::string> names_, modules_;
+  std::unordered_map<std::string, uint32_t> name_ids_;
+  std::unordered_map<uint64_t, uint32_t> child_of_;  // (parent << 32 | name) -> node
+};
+
+}  // namespace leakscope::viz

@@ -1,0 +1,22 @@
+// A small static SVG line chart (memory over time) for reports: no script, so it shows anywhere.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace leakscope::viz {
+
+struct ChartSeries {
+  std::string name;
+  std::vector<double> x, y;  // same length
+};
+
+// x in seconds, y in `unit` ("bytes" prints 1024-based sizes).
+std::string render_line_chart(const std::vector<ChartSeries>& series, const std::string& unit, int width = 900,
+                              int height = 280);
+
+// Reads a CSV with a header row: the first column is x (seconds), every other numeric column a series.
+// Throws InputError (file, line, what was expected) on malformed input.
+std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::string& source);
+
+}  // namespace leakscope::viz

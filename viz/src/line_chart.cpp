@@ -1,0 +1,108 @@
+#include "leakscope/viz/line_chart.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+#include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/units.h"
+#include "leakscope/viz/markup.h"
+
+namespace leakscope::viz {
+
+namespace {
+const char* kColours[] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) out.push_back(cell);
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
+}
+}  // namespace
+
+std::string render_line_chart(const std::vector<ChartSeries>& series, const std::string& unit, int width, int height) {
+  const double left = 80, right = 20, top = 20, bottom = 40;
+  double xmax = 0, ymax = 0;
+  for (const auto& s : series) {
+    for (double x : s.x) xmax = std::max(xmax, x);
+    for (double y : s.y) ymax = std::max(ymax, y);
+  }
+  if (xmax <= 0) xmax = 1;
+  if (ymax <= 0) ymax = 1;
+  ymax *= 1.05;
+  const double pw = width - left - right, ph = height - top - bottom;
+  auto px = [&](double x) { return left + x / xmax * pw; };
+  auto py = [&](double y) { return top + ph - y / ymax * ph; };
+  std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + std::to_string(width) +
+                    "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " +
+                    std::to_string(height) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  out += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) +
+         "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
+  for (int i = 0; i <= 4; ++i) {
+    double y = ymax * i / 4, yy = py(y);
+    out += "<line x1=\"" + num(left) + "\" x2=\"" + num(left + pw) + "\" y1=\"" + num(yy) + "\" y2=\"" + num(yy) +
+           "\" stroke=\"#e4e4e4\"/><text x=\"" + num(left - 6) + "\" y=\"" + num(yy + 4) + "\" text-anchor=\"end\">" +
+           xml_escape(format_value(static_cast<int64_t>(y), unit)) + "</text>\n";
+    double x = xmax * i / 4;
+    out += "<text x=\"" + num(px(x)) + "\" y=\"" + num(top + ph + 16) + "\" text-anchor=\"middle\">" + num(x) + " s</text>\n";
+  }
+  for (size_t s = 0; s < series.size(); ++s) {
+    const auto& sr = series[s];
+    std::string points;
+    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) points += num(px(sr.x[i])) + "," + num(py(sr.y[i])) + " ";
+    const char* colour = kColours[s % std::size(kColours)];
+    out += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + std::string(colour) + "\" points=\"" + points +
+           "\"><title>" + xml_escape(sr.name) + "</title></polyline>\n";
+    out += "<text x=\"" + num(left + 10 + 170 * static_cast<double>(s)) + "\" y=\"" + num(height - 6.0) + "\" fill=\"" +
+           colour + "\">\u25A0 " + xml_escape(sr.name) + "</text>\n";
+  }
+  out += "</svg>\n";
+  return out;
+}
+
+std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::string& source) {
+  std::stringstream in(text);
+  std::string line;
+  size_t line_no = 0;
+  std::vector<ChartSeries> series;
+  auto where = [&] { return "line " + std::to_string(line_no); };
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    auto cells = split_csv_line(line);
+    if (series.empty()) {
+      if (cells.size() < 2) throw InputError(source, where(), "expected a header 'seconds,series1[,series2...]'");
+      for (size_t c = 1; c < cells.size(); ++c) series.push_back({cells[c], {}, {}});
+      continue;
+    }
+    if (cells.size() != series.size() + 1)
+      throw InputError(source, where(), "expected " + std::to_string(series.size() + 1) + " comma-separated numbers");
+    std::vector<double> v(cells.size());
+    for (size_t c = 0; c < cells.size(); ++c) {
+      char* end = nullptr;
+      v[c] = std::strtod(cells[c].c_str(), &end);
+      if (cells[c].empty() || *end != '\0' || !std::isfinite(v[c]))
+        throw InputError(source, where(), "expected a number in column " + std::to_string(c + 1) + ", found '" + cells[c] + "'");
+    }
+    for (size_t c = 1; c < v.size(); ++c) {
+      series[c - 1].x.push_back(v[0]);
+      series[c - 1].y.push_back(v[c]);
+    }
+  }
+  if (series.empty()) throw InputError(source, "", "empty CSV, expected a header 'seconds,series1[,...]' and rows");
+  return series;
+}
+
+}  // namespace leakscope::viz

@@ -1,0 +1,62 @@
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "leakscope/viz/dot_writer.h"
+#include "leakscope/viz/graphviz_render.h"
+#include "leakscope/viz/views.h"
+
+namespace leakscope::cli {
+
+namespace {
+struct DotArgs {
+  std::string profile, base, output, format;
+  ProfileOptions opt;
+  viz::CallGraphOptions graph;
+  bool normalize = false;
+};
+
+std::string format_for(const std::string& output, const std::string& requested) {
+  if (!requested.empty()) return requested;
+  std::string ext = std::filesystem::path(output).extension().string();
+  if (ext == ".svg") return "svg";
+  if (ext == ".png") return "png";
+  return "dot";
+}
+}  // namespace
+
+void register_dot(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<DotArgs>();
+  auto* cmd = app.add_subcommand(
+      "dot", "pprof-style call graph: Graphviz dot text, or SVG/PNG rendered in-process with libgvc; with --base, growth in red");
+  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+      ->required();
+  cmd->add_option("-o,--output", args->output, "out.dot, out.svg or out.png ('-': dot text on stdout)")->required();
+  cmd->add_option("--format", args->format, "dot|svg|png (default: from the output's extension)")
+      ->check(CLI::IsMember({"dot", "svg", "png"}));
+  add_profile_options(cmd, args->opt);
+  cmd->add_option("--base", args->base, "draw PROFILE - BASE: red where memory grew, green where it shrank");
+  cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
+  cmd->add_option("--nodecount", args->graph.nodecount, "keep at most N nodes, largest cum first (default 80; 0: all)");
+  cmd->add_option("--nodefraction", args->graph.nodefraction, "drop nodes below this share of the total (default 0.005)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--edgefraction", args->graph.edgefraction, "drop edges below this share of the total (default 0.001)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->callback([args, &exit_code] {
+    auto& a = *args;
+    std::string format = format_for(a.output, a.format);
+    ProfileAndBase in = load_profile_and_base(a.profile, a.base, a.opt);
+    viz::ViewInput view{&in.now, in.now_index, in.has_base() ? &in.base : nullptr, in.base_index, a.normalize,
+                        stack_options(a.opt)};
+    std::vector<std::string> legend{"File: " + std::filesystem::path(a.profile).filename().string()};
+    if (in.has_base()) legend.push_back("Base: " + std::filesystem::path(a.base).filename().string());
+    viz::CallGraph graph = viz::call_graph_for(view, a.graph);
+    std::string dot = viz::render_dot(graph, legend);
+    write_file(a.output, format == "dot" ? dot : viz::render_graphviz(dot, format));
+    exit_code = 0;
+  });
+}
+
+}  // namespace leakscope::cli
