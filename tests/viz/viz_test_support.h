@@ -1,0 +1,37 @@
+// Helpers for the viz CLI tests: write inputs, run leakscope, check XML is well formed.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "run_command.h"
+
+namespace leakscope::test {
+
+inline const std::string kLeakscope = LEAKSCOPE_BIN;
+
+inline std::string write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// python3's XML parser as the referee for well-formedness (a browser is stricter about nothing else).
+inline void expect_well_formed_xml(const std::string& path) {
+  auto r = run_command("python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' " + shell_quote(path));
+  EXPECT_EQ(r.exit_code, 0) << path << " is not well-formed XML: " << r.err;
+}
+
+// Every match of `rx`'s first group in `text`.
+inline std::vector<std::string> all_matches(const std::string& text, const std::string& rx) {
+  std::vector<std::string> out;
+  std::regex re(rx);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it)
+    out.push_back((*it)[1].str());
+  return out;
+}
+
+}  // namespace leakscope::test
