@@ -1,16 +1,12 @@
 // Loads /debug/charts in headless Chromium and checks, from the DOM, that the chart shows data
 // points that change over time. Usage: node charts_check.mjs URL SCREENSHOT.png
 // Prints one JSON line with what it saw; exits non-zero on any failed check.
-import { chromium } from 'playwright-core';
+import { launch } from './browser.mjs';
 
 const [url, screenshot] = process.argv.slice(2);
 const deadline = setTimeout(() => { console.error('timed out'); process.exit(3); }, 60000);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 let failed = false;
 const check = (ok, what) => { if (!ok) { console.error('FAILED: ' + what); failed = true; } };
 try {
