@@ -1,38 +1,16 @@
-// A program under test running in the background: started with extra environment variables,
-// its output captured to files, stopped (SIGTERM, then SIGKILL) and reaped when the object dies.
+// Tests start their programs with the scenarios' ChildProcess, logging into the test scratch dir.
 #pragma once
 
-#include <sys/types.h>
-
-#include <chrono>
-#include <string>
-#include <vector>
+#include "leakscope/scenarios/child_process.h"
 
 namespace leakscope::test {
 
-class ChildProcess {
+class ChildProcess : public scenarios::ChildProcess {
  public:
-  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env_overrides);
-  ~ChildProcess();
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  // Waits until stdout or stderr contains `needle`; returns false on timeout or early exit.
-  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout);
-  // Exit code (128+signal when killed), or -1 if still running after `timeout`.
-  int wait_exit(std::chrono::milliseconds timeout);
-  void terminate();  // SIGTERM, then SIGKILL after 5 s
-  std::string out() const;
-  std::string err() const;
-  pid_t pid() const { return pid_; }
-
- private:
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
-  std::string out_path_, err_path_;
+  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env_overrides)
+      : scenarios::ChildProcess(argv, env_overrides, LEAKSCOPE_TEST_SCRATCH) {}
 };
 
-// The port from "debug endpoints on http://127.0.0.1:PORT/" in the child's stderr, or -1.
-int debug_port(const ChildProcess& child);
+using scenarios::debug_port;
 
 }  // namespace leakscope::test

@@ -1,4 +1,4 @@
-#include "child_process.h"
+#include "leakscope/scenarios/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -6,20 +6,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
-#include "run_command.h"
-
 extern char** environ;
 
-namespace leakscope::test {
+namespace leakscope::scenarios {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env_overrides) {
+namespace {
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env_overrides,
+                           const std::string& log_dir) {
   static int counter = 0;
-  std::string base = std::string(LEAKSCOPE_TEST_SCRATCH) + "/child." + std::to_string(::getpid()) + "." +
-                     std::to_string(counter++);
+  std::filesystem::create_directories(log_dir);
+  std::string base = log_dir + "/" + std::filesystem::path(argv.at(0)).filename().string() + "." +
+                     std::to_string(::getpid()) + "." + std::to_string(counter++);
   out_path_ = base + ".out";
   err_path_ = base + ".err";
   std::vector<std::string> env_strings;
@@ -41,15 +53,22 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vect
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attr, 0);
+  int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
 }
 
 ChildProcess::~ChildProcess() { terminate(); }
 
-std::string ChildProcess::out() const { return read_file(out_path_); }
-std::string ChildProcess::err() const { return read_file(err_path_); }
+std::string ChildProcess::out() const { return slurp(out_path_); }
+std::string ChildProcess::err() const { return slurp(err_path_); }
+
+bool ChildProcess::running() { return pid_ > 0 && wait_exit(std::chrono::milliseconds(0)) == -1; }
 
 int ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   if (pid_ < 0) return exit_code_;
@@ -67,10 +86,10 @@ int ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   }
 }
 
-void ChildProcess::terminate() {
+void ChildProcess::terminate(std::chrono::milliseconds grace) {
   if (pid_ < 0) return;
   kill(pid_, SIGTERM);
-  if (wait_exit(std::chrono::seconds(5)) == -1) {
+  if (wait_exit(grace) == -1) {
     kill(pid_, SIGKILL);
     wait_exit(std::chrono::seconds(5));
   }
@@ -93,4 +112,4 @@ int debug_port(const ChildProcess& child) {
   return std::regex_search(err, m, rx) ? std::stoi(m[1]) : -1;
 }
 
-}  // namespace leakscope::test
+}  // namespace leakscope::scenarios
