@@ -1,0 +1,162 @@
+// The leak scenarios as regression checks (ctest label: scenario). Each runs scenarios/run for real,
+// then checks the verdict against the raw artifacts it did not compute itself: the deliveries fake-fcm
+// recorded, the snapshot files, and `leakscope diff` of the first and last snapshot (a different
+// path from the trend verdict).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "child_process.h"
+#include "run_command.h"
+
+namespace leakscope::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+const std::string kBinDir = fs::path(LEAKSCOPE_BIN).parent_path().string();
+const std::string kRun = std::string(SCENARIOS_DIR) + "/run";
+
+struct Outcome {
+  int exit_code;
+  nlohmann::json verdict;
+  std::string dir;
+};
+
+Outcome run_scenario(const std::string& name, const std::string& variant) {
+  std::string dir = scratch_dir("scenario-" + name + "-" + variant);
+  auto r = run_command("LEAKSCOPE_BUILD=" + shell_quote(fs::path(kBinDir).parent_path().string()) + " " + kRun + " " +
+                       name + " --variant " + variant + " --duration 12 --out " + dir);
+  std::cerr << r.out;
+  nlohmann::json v = nlohmann::json::object();
+  if (fs::exists(dir + "/verdict.json")) v = nlohmann::json::parse(read_file(dir + "/verdict.json"));
+  EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
+  return {r.exit_code, v, dir};
+}
+
+std::vector<std::string> snapshots(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir + "/snapshots")) files.push_back(e.path().string());
+  std::sort(files.begin(), files.end(), [](const std::string& a, const std::string& b) {
+    auto seq = [](const std::string& f) { return std::stoull(f.substr(f.rfind('.', f.size() - 7) + 1)); };
+    return seq(a) < seq(b);
+  });
+  return files;
+}
+
+// Distinct job ids fake-fcm accepted, and all acceptances.
+std::pair<size_t, size_t> recorded_deliveries(const std::string& dir) {
+  std::ifstream in(dir + "/accepted.jsonl");
+  std::set<std::string> ids;
+  size_t all = 0;
+  for (std::string line; std::getline(in, line); ++all)
+    ids.insert(nlohmann::json::parse(line)["message"]["data"]["id"].get<std::string>());
+  return {ids.size(), all};
+}
+
+std::string top_growth(const std::string& dir) {
+  auto s = snapshots(dir);
+  auto r = run_command(std::string(LEAKSCOPE_BIN) + " diff --json " + s.front() + " " + s.back());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto d = nlohmann::json::parse(r.out);
+  return d["rows"].empty() ? "" : d["rows"][0]["name"].get<std::string>();
+}
+
+void expect_consistent(const Outcome& o) {
+  auto [unique, all] = recorded_deliveries(o.dir);
+  EXPECT_EQ(o.verdict["delivered"].get<size_t>(), unique);
+  EXPECT_EQ(o.verdict["duplicates"].get<size_t>(), all - unique);
+  EXPECT_EQ(o.verdict["snapshots"].get<size_t>(), snapshots(o.dir).size());
+  EXPECT_GE(snapshots(o.dir).size(), 8u);
+  EXPECT_TRUE(fs::exists(o.dir + "/report/index.html"));
+  EXPECT_TRUE(fs::exists(o.dir + "/report/diff-flame.svg"));
+}
+
+TEST(Scenario, AutoackLeakyBlamesRecvContent) {
+  auto o = run_scenario("autoack", "leaky");
+  EXPECT_EQ(o.exit_code, 0) << o.verdict.dump(1);
+  ASSERT_FALSE(o.verdict["suspects"].empty()) << o.verdict.dump(1);
+  EXPECT_EQ(o.verdict["suspects"][0]["name"], "leakscope::relay::recv_content");
+  expect_consistent(o);
+  EXPECT_EQ(top_growth(o.dir), "leakscope::relay::recv_content");
+  // Auto-ack's real damage: what sat in the relay's buffer when it stopped is gone.
+  EXPECT_GT(o.verdict["lost"].get<int64_t>(), 0);
+}
+
+TEST(Scenario, AutoackFixedIsCleanAndLosesNothing) {
+  auto o = run_scenario("autoack", "fixed");
+  EXPECT_EQ(o.exit_code, 0) << o.verdict.dump(1);
+  EXPECT_TRUE(o.verdict["suspects"].empty()) << o.verdict.dump(1);
+  EXPECT_EQ(o.verdict["lost"], 0);
+  expect_consistent(o);
+  EXPECT_GT(o.verdict["still_queued"].get<int64_t>(), 0) << "the backlog waited in the broker";
+}
+
+TEST(Scenario, NotifyCloseLeakyBlamesNotifyClose) {
+  auto o = run_scenario("notify-close", "leaky");
+  EXPECT_EQ(o.exit_code, 0) << o.verdict.dump(1);
+  ASSERT_FALSE(o.verdict["suspects"].empty()) << o.verdict.dump(1);
+  EXPECT_EQ(o.verdict["suspects"][0]["name"], "leakscope::relay::notify_close");
+  expect_consistent(o);
+  EXPECT_EQ(top_growth(o.dir), "leakscope::relay::notify_close");
+  EXPECT_GT(o.verdict["close_listeners_at_end"].get<int64_t>(), 100);
+}
+
+TEST(Scenario, NotifyCloseFixedIsCleanAndEveryReconnectWorks) {
+  auto o = run_scenario("notify-close", "fixed");
+  EXPECT_EQ(o.exit_code, 0) << o.verdict.dump(1);
+  EXPECT_TRUE(o.verdict["suspects"].empty()) << o.verdict.dump(1);
+  EXPECT_EQ(o.verdict["lost"], 0);
+  EXPECT_EQ(o.verdict["close_listeners_at_end"], 0);
+  EXPECT_GE(o.verdict["connection_cuts"].get<int>(), 15);
+  EXPECT_GE(o.verdict["reconnects"].get<int>(), o.verdict["connection_cuts"].get<int>() - 1);
+  EXPECT_TRUE(o.verdict["connected_at_end"].get<bool>());
+  expect_consistent(o);
+}
+
+// Ctrl-C mid-run: the runner stops every process it started. This test process becomes a child
+// subreaper, so anything the runner left behind would be reparented here and show up in waitpid.
+TEST(Scenario, InterruptLeavesNoOrphans) {
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  std::string dir = scratch_dir("scenario-interrupt");
+  {
+    ChildProcess runner({kBinDir + "/scenario-run", "notify-close", "--variant", "leaky", "--duration", "30", "--out", dir}, {});
+    ASSERT_TRUE(runner.wait_for_output("publishing", 120s)) << runner.err();
+    std::this_thread::sleep_for(2s);
+    kill(runner.pid(), SIGINT);
+    EXPECT_EQ(runner.wait_exit(60s), 130) << runner.err();
+    EXPECT_NE(runner.err().find("interrupted"), std::string::npos);
+  }
+  // Give reparenting a moment, then list what is left under this process.
+  std::this_thread::sleep_for(1s);
+  std::vector<std::string> left;
+  std::vector<pid_t> left_pids;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string stat = read_file(e.path().string() + "/stat");
+    if (stat.empty()) continue;
+    size_t close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    if (sscanf(stat.c_str() + close + 2, "%c %d", &state, &ppid) == 2 && ppid == getpid() && state != 'Z')
+    {
+      left.push_back(stat.substr(0, close + 1));
+      left_pids.push_back(std::stoi(stat));
+    }
+  }
+  EXPECT_TRUE(left.empty()) << "orphans: " << ::testing::PrintToString(left);
+  for (pid_t p : left_pids) kill(-p, SIGKILL), kill(p, SIGKILL);  // never leave them to the next test
+  while (waitpid(-1, nullptr, WNOHANG) > 0) {
+  }
+}
+
+}  // namespace
+}  // namespace leakscope::test
