@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all build configure deps test demo bench clean
+.PHONY: all build configure deps test demo scenarios bench clean
 
 all: build
 
@@ -24,6 +24,10 @@ test: deps
 demo: deps
 	$(MAKE) build
 	scripts/demo.sh $(BUILD)
+
+scenarios: deps
+	$(MAKE) build
+	scripts/scenarios.sh $(BUILD)
 
 bench: deps
 	$(MAKE) build
