@@ -35,17 +35,18 @@ void resolve_mixed_inline(const Profile& p, const StackTable& stacks, int index,
 }
 }  // namespace
 
-Aggregate aggregate(const Profile& p, const StackTable& stacks, int index, double scale) {
+std::vector<NodeValue> aggregate_nodes(const Profile& p, const StackTable& stacks, int index, double scale,
+                                       int64_t* total) {
   std::vector<NodeValue> by_node(stacks.node_count());
   std::vector<size_t> seen_in(stacks.node_count(), SIZE_MAX);
-  Aggregate out;
+  int64_t sum = 0;
   for (size_t i = 0; i < stacks.sample_count(); ++i) {
     const auto& stack = stacks.stack(i);
     if (stack.empty()) continue;
     int64_t v = p.samples[i].values[index];
     if (scale != 1.0) v = std::llround(static_cast<double>(v) * scale);
     if (v == 0) continue;  // as pprof: empty samples make no nodes or edges
-    out.total += v;
+    sum += v;
     by_node[stack[0]].flat += v;
     for (size_t k = 0; k < stack.size(); ++k) {
       uint32_t n = stack[k];
@@ -57,6 +58,13 @@ Aggregate aggregate(const Profile& p, const StackTable& stacks, int index, doubl
     }
   }
   resolve_mixed_inline(p, stacks, index, by_node);
+  if (total) *total = sum;
+  return by_node;
+}
+
+Aggregate aggregate(const Profile& p, const StackTable& stacks, int index, double scale) {
+  Aggregate out;
+  std::vector<NodeValue> by_node = aggregate_nodes(p, stacks, index, scale, &out.total);
   for (uint32_t n = 0; n < by_node.size(); ++n)
     if (by_node[n].flat || by_node[n].cum) merge_into(out.nodes[stacks.name(n)], by_node[n], 1);
   return out;

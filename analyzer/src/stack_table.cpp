@@ -76,6 +76,7 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
     if (inserted) {
       names_.push_back(it->first);
       mapping_of_node_.push_back(0);
+      origin_of_node_.emplace_back();
     }
     return it->second;
   };
@@ -103,7 +104,9 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
           break;
       }
       bool inlined = &line != &loc.lines.back();
-      frames.push_back({intern(std::move(key)), line.function_id, inlined});
+      uint32_t node = intern(std::move(key));
+      if (origin_of_node_[node].function_id == 0) origin_of_node_[node] = {line.function_id, line.line};
+      frames.push_back({node, line.function_id, inlined});
     }
     if (loc.lines.empty()) frames.push_back({intern("0x" + hex(loc.address)), 0, false});
     for (const auto& fr : frames)

@@ -30,6 +30,10 @@ struct Aggregate {
 
 Aggregate aggregate(const Profile& p, const StackTable& stacks, int sample_index, double scale = 1.0);
 
+// The same, indexed by StackTable node (for reports that need each node's origin).
+std::vector<NodeValue> aggregate_nodes(const Profile& p, const StackTable& stacks, int sample_index, double scale = 1.0,
+                                       int64_t* total = nullptr);
+
 // a - b per name (pprof -base semantics).
 Aggregate subtract(const Aggregate& a, const Aggregate& b);
 

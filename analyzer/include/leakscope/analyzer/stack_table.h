@@ -35,6 +35,12 @@ class StackTable {
   const std::string& name(uint32_t node) const { return names_[node]; }
   // The mapping (binary or library) the node was first seen in; 0 when unknown (folded input).
   uint64_t mapping_id(uint32_t node) const { return mapping_of_node_[node]; }
+  // Where the node was first seen: its function (0 for an unsymbolized address) and source line.
+  struct Origin {
+    uint64_t function_id = 0;
+    int64_t line = 0;
+  };
+  const Origin& origin(uint32_t node) const { return origin_of_node_[node]; }
   // Stack of sample i, leaf first; empty when the sample was filtered out.
   std::span<const uint32_t> stack(size_t sample) const {
     return {frames_.data() + offsets_[sample], offsets_[sample + 1] - offsets_[sample]};
@@ -48,6 +54,7 @@ class StackTable {
  private:
   std::vector<std::string> names_;
   std::vector<uint64_t> mapping_of_node_;
+  std::vector<Origin> origin_of_node_;
   // All stacks back to back (one allocation, not one per sample); stack i is
   // frames_[offsets_[i], offsets_[i+1]).
   std::vector<uint32_t> frames_;
