@@ -4,7 +4,9 @@
 #  2. a Go heap profile with 200k distinct stacks (analyzer/bench/go/manystacks):     `leakscope top` vs `go tool pprof -top`
 #  3. Google Benchmark stage timings (analyzer/bench/analyzer_bench.cpp)
 #  4. heap profiling overhead per allocation, beside heaptrack (scripts/bench_profiler.sh)
-#  5. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
+#  5. flame graph SVG and call graph from the dump's folded stacks: `leakscope flame`/`dot` vs flamegraph.pl
+#     (when FLAMEGRAPH_PL or flamegraph.pl on PATH is there: it is not packaged in Debian 12)
+#  6. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -73,6 +75,32 @@ echo
 echo "== targets (issue #2) =="
 awk -v s="$ls_je_s" -v m="$ls_je_kb" 'BEGIN { printf "jemalloc top <= 0.7 s and <= 400 MB: %s\n", (s <= 0.7 && m <= 400*1024) ? "met" : "MISSED" }'
 awk -v s="$ls_go_s" -v m="$ls_go_kb" 'BEGIN { printf "Go top       <= 0.5 s and <= 150 MB: %s\n", (s <= 0.5 && m <= 150*1024) ? "met" : "MISSED" }'
+
+if [ ! -s "$DATA/many.folded" ]; then
+  step "converting the dump to folded stacks"
+  "$LEAKSCOPE" convert "$DATA/many.heap" -o "$DATA/many.folded"
+fi
+step "timing leakscope flame and dot on the folded stacks ($RUNS runs)"
+read -r fl_s fl_kb < <(median_of "$LEAKSCOPE" flame "$DATA/many.folded" -o "$DATA/many.svg")
+read -r dot_s dot_kb < <(median_of "$LEAKSCOPE" dot "$DATA/many.folded" -o "$DATA/many-graph.svg")
+flamegraph_pl=${FLAMEGRAPH_PL:-$(command -v flamegraph.pl || true)}
+echo
+echo "== flame graph and call graph, 200k stacks ($(du -m "$DATA/many.folded" | cut -f1) MB folded) =="
+row "output" "tool" "wall s" "peak MB"
+row "flame SVG ($(du -k "$DATA/many.svg" | cut -f1) KB, $(grep -c '<g class="f"' "$DATA/many.svg") boxes)" "leakscope flame" "$fl_s" "$((fl_kb / 1024))"
+if [ -n "$flamegraph_pl" ]; then
+  step "timing flamegraph.pl on the same folded stacks (slow)"
+  read -r fg_s fg_kb < <(measure perl "$flamegraph_pl" "$DATA/many.folded")
+  row "" "flamegraph.pl" "$fg_s" "$((fg_kb / 1024))"
+  row "" "speed-up" "$(ratio "$fl_s" "$fg_s")" ""
+else
+  row "" "flamegraph.pl" "not found" ""
+  echo "  (flamegraph.pl is not packaged in Debian 12; FLAMEGRAPH_PL=/path/to/flamegraph.pl adds it to this table)"
+fi
+row "call graph SVG (libgvc)" "leakscope dot" "$dot_s" "$((dot_kb / 1024))"
+awk -v s="$fl_s" 'BEGIN { printf "flame <= 0.5 s (issue #5): %s\n", s <= 0.5 ? "met" : "MISSED" }'
+awk -v s="$dot_s" 'BEGIN { printf "dot + libgvc render <= 1 s (issue #5): %s\n", s <= 1.0 ? "met" : "MISSED" }'
+
 echo
 echo "== stage timings (Google Benchmark) =="
 LEAKSCOPE_BENCH_JEMALLOC=$DATA/many.heap LEAKSCOPE_BENCH_GO=$DATA/many.pb.gz \

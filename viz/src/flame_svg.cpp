@@ -96,7 +96,7 @@ std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& o, Fl
     boxes.push_back(b);
     st.max_depth = std::max<size_t>(st.max_depth, nodes[b.node].depth);
     double x = b.x;
-    const auto& kids = tree.children(b.node);
+    const auto kids = tree.children(b.node);
     std::vector<Box> row;
     for (uint32_t c : kids) {
       int64_t v = width_value(c);

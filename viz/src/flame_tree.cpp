@@ -22,12 +22,6 @@ uint32_t FlameTree::intern(const std::string& name, const std::string& module) {
   return it->second;
 }
 
-uint32_t FlameTree::child(uint32_t parent, uint32_t name) {
-  auto [it, inserted] = child_of_.try_emplace((uint64_t{parent} << 32) | name, static_cast<uint32_t>(nodes_.size()));
-  if (inserted) nodes_.push_back(FlameNode{name, parent, nodes_[parent].depth + 1, 0, 0});
-  return it->second;
-}
-
 void FlameTree::add(const Profile& p, const StackTable& stacks, int index, FlameColumn column, double scale) {
   // StackTable node -> tree name, resolved once per node.
   std::vector<uint32_t> name_of(stacks.node_count(), UINT32_MAX);
@@ -38,30 +32,66 @@ void FlameTree::add(const Profile& p, const StackTable& stacks, int index, Flame
     }
     return name_of[n];
   };
-  auto slot = [column](FlameNode& n) -> int64_t& { return column == FlameColumn::kValue ? n.value : n.base; };
   for (size_t i = 0; i < stacks.sample_count(); ++i) {
     auto stack = stacks.stack(i);
     if (stack.empty()) continue;
     int64_t v = p.samples[i].values[index];
     if (scale != 1.0) v = std::llround(static_cast<double>(v) * scale);
     if (v == 0) continue;
-    slot(nodes_[kRoot]) += v;
-    uint32_t cur = kRoot;
+    (column == FlameColumn::kValue ? nodes_[kRoot].value : nodes_[kRoot].base) += v;
+    size_t offset = pending_frames_.size();
     // Stacks are stored leaf first: a flame graph walks them root first, a reversed one leaf first.
-    for (size_t k = 0; k < stack.size(); ++k) {
-      uint32_t frame = reverse_ ? stack[k] : stack[stack.size() - 1 - k];
-      cur = child(cur, tree_name(frame));
-      slot(nodes_[cur]) += v;
-    }
+    for (size_t k = 0; k < stack.size(); ++k)
+      pending_frames_.push_back(tree_name(reverse_ ? stack[k] : stack[stack.size() - 1 - k]));
+    pending_.push_back({offset, stack.size(), v, column});
   }
 }
 
 void FlameTree::finish() {
-  child_of_.clear();
-  children_.assign(nodes_.size(), {});
-  for (uint32_t n = 1; n < nodes_.size(); ++n) children_[nodes_[n].parent].push_back(n);
-  for (auto& c : children_)
-    std::sort(c.begin(), c.end(), [&](uint32_t a, uint32_t b) { return names_[nodes_[a].name] < names_[nodes_[b].name]; });
+  // Rank names alphabetically once; stacks then sort by rank sequences.
+  std::vector<uint32_t> by_name(names_.size()), rank(names_.size());
+  for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) { return names_[a] < names_[b]; });
+  for (uint32_t i = 0; i < by_name.size(); ++i) rank[by_name[i]] = i;
+  for (auto& f : pending_frames_) f = rank[f];  // frames now hold ranks; by_name maps back
+
+  std::vector<uint32_t> order(pending_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto frames = [&](const PendingStack& s) { return pending_frames_.begin() + static_cast<long>(s.offset); };
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const auto &x = pending_[a], &y = pending_[b];
+    return std::lexicographical_compare(frames(x), frames(x) + static_cast<long>(x.length), frames(y),
+                                        frames(y) + static_cast<long>(y.length));
+  });
+
+  // Sorted stacks sharing a prefix are adjacent: reuse the previous stack's nodes along the common prefix.
+  std::vector<uint32_t> path;  // path[d]: the node at depth d + 1 of the previous stack
+  const PendingStack* previous = nullptr;
+  for (uint32_t i : order) {
+    const PendingStack& s = pending_[i];
+    size_t common = 0;
+    if (previous)
+      while (common < s.length && common < previous->length && frames(s)[static_cast<long>(common)] == frames(*previous)[static_cast<long>(common)])
+        ++common;
+    path.resize(common);
+    for (size_t d = common; d < s.length; ++d) {
+      uint32_t parent = d == 0 ? kRoot : path[d - 1];
+      path.push_back(static_cast<uint32_t>(nodes_.size()));
+      nodes_.push_back(FlameNode{by_name[frames(s)[static_cast<long>(d)]], parent, static_cast<uint32_t>(d + 1), 0, 0});
+    }
+    for (uint32_t n : path) (s.column == FlameColumn::kValue ? nodes_[n].value : nodes_[n].base) += s.value;
+    previous = &s;
+  }
+  pending_ = {};
+  pending_frames_ = {};
+
+  // Children lists in creation order, which is name order.
+  child_offsets_.assign(nodes_.size() + 1, 0);
+  for (uint32_t n = 1; n < nodes_.size(); ++n) ++child_offsets_[nodes_[n].parent + 1];
+  for (size_t i = 1; i < child_offsets_.size(); ++i) child_offsets_[i] += child_offsets_[i - 1];
+  child_list_.resize(nodes_.size() - 1);
+  std::vector<size_t> fill(child_offsets_.begin(), child_offsets_.end() - 1);
+  for (uint32_t n = 1; n < nodes_.size(); ++n) child_list_[fill[nodes_[n].parent]++] = n;
 }
 
 }  // namespace leakscope::viz

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,11 +31,14 @@ class FlameTree {
 
   // Adds every non-empty sample of `stacks` at `sample_index`, scaled (for normalized diffs).
   void add(const Profile& p, const StackTable& stacks, int sample_index, FlameColumn column, double scale = 1.0);
-  // Orders each node's children by name (flamegraph.pl's order: stable across snapshots).
+  // Builds the tree: stacks sorted by frame names (flamegraph.pl's order, stable across snapshots),
+  // then merged along common prefixes. No hashing per frame, so 200k deep stacks take a blink.
   void finish();
 
   const std::vector<FlameNode>& nodes() const { return nodes_; }
-  const std::vector<uint32_t>& children(uint32_t node) const { return children_[node]; }
+  std::span<const uint32_t> children(uint32_t node) const {
+    return {child_list_.data() + child_offsets_[node], child_offsets_[node + 1] - child_offsets_[node]};
+  }
   const std::string& name(uint32_t node) const { return names_[nodes_[node].name]; }
   // File name of the binary or library the frame came from; "" when unknown.
   const std::string& module(uint32_t node) const { return modules_[nodes_[node].name]; }
@@ -42,14 +46,23 @@ class FlameTree {
 
  private:
   uint32_t intern(const std::string& name, const std::string& module);
-  uint32_t child(uint32_t parent, uint32_t name);
+
+  struct PendingStack {
+    size_t offset, length;  // into pending_frames_, in drawing order (root first, or leaf first reversed)
+    int64_t value;
+    FlameColumn column;
+  };
 
   bool reverse_;
   std::vector<FlameNode> nodes_;
-  std::vector<std::vector<uint32_t>> children_;
+  // Children of node n are child_list_[child_offsets_[n], child_offsets_[n + 1]): one array for a
+  // million-node tree instead of a million small vectors.
+  std::vector<uint32_t> child_list_;
+  std::vector<size_t> child_offsets_;
   std::vector<std::string> names_, modules_;
   std::unordered_map<std::string, uint32_t> name_ids_;
-  std::unordered_map<uint64_t, uint32_t> child_of_;  // (parent << 32 | name) -> node
+  std::vector<uint32_t> pending_frames_;
+  std::vector<PendingStack> pending_;
 };
 
 }  // namespace leakscope::viz
