@@ -16,5 +16,6 @@ void register_list(CLI::App& app, int& exit_code);
 void register_flame(CLI::App& app, int& exit_code);
 void register_dot(CLI::App& app, int& exit_code);
 void register_report(CLI::App& app, int& exit_code);
+void register_serve(CLI::App& app, int& exit_code);
 
 }  // namespace leakscope::cli

@@ -4,10 +4,13 @@
 
 #include <filesystem>
 
+#include "child_process.h"
 #include "viz_test_support.h"
 
 namespace leakscope::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 TEST(VizInBrowser, FlameSearchZoomUrlStateAndReport) {
   std::string dir = scratch_dir("viz_browser");
@@ -28,6 +31,25 @@ TEST(VizInBrowser, FlameSearchZoomUrlStateAndReport) {
   EXPECT_NE(r.out.find("\"zoomed\""), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(artifacts + "/flame-zoom.png"));
   EXPECT_TRUE(std::filesystem::exists(artifacts + "/report.png"));
+}
+
+TEST(VizInBrowser, ServeViewsSearchSampleTypesRefineZoomAndDownload) {
+  std::string dir = scratch_dir("serve_browser");
+  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:16 " + std::string(BACKLOG_DEMO_BIN) + " " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ChildProcess serve({kLeakscope, "serve", dir + "/snapshot.5.heap", "--http", "127.0.0.1:0"}, {});
+  ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 30s)) << serve.err();
+  std::smatch m;
+  std::string err = serve.err();
+  ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) << err;
+  std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
+  std::filesystem::create_directories(artifacts);
+  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/serve_check.mjs") + " http://127.0.0.1:" + m[1].str() + " " +
+                  shell_quote("(anonymous namespace)::recv_content") + " recv_content " + artifacts);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"zoom\""), std::string::npos) << r.out;
+  serve.terminate();
+  EXPECT_EQ(serve.wait_exit(10s), 0) << "SIGTERM stops the server cleanly: " << serve.err();
 }
 
 }  // namespace

@@ -1,0 +1,267 @@
+#include "leakscope/viz/web_ui.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <mutex>
+#include <regex>
+
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/diff_report.h"
+#include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/text_views.h"
+#include "leakscope/analyzer/top_report.h"
+#include "leakscope/analyzer/units.h"
+#include "leakscope/analyzer/writers.h"
+#include "leakscope/profiler/http_listen.h"
+#include "leakscope/viz/dot_writer.h"
+#include "leakscope/viz/flame_svg.h"
+#include "leakscope/viz/graphviz_render.h"
+#include "leakscope/viz/html_page.h"
+#include "leakscope/viz/markup.h"
+#include "leakscope/viz/views.h"
+
+namespace leakscope::viz {
+
+namespace {
+
+// The view state carried in every URL: sample type, refinements, search.
+struct Query {
+  std::string si, focus, ignore, hide, search, regex;
+
+  static Query from(const httplib::Request& r) {
+    auto get = [&](const char* k) { return r.has_param(k) ? r.get_param_value(k) : std::string(); };
+    return {get("si"), get("focus"), get("ignore"), get("hide"), get("s"), get("regex")};
+  }
+  // The query string for links (without regex, which belongs to peek and source).
+  std::string string() const {
+    httplib::Params p;
+    if (!si.empty()) p.emplace("si", si);
+    if (!focus.empty()) p.emplace("focus", focus);
+    if (!ignore.empty()) p.emplace("ignore", ignore);
+    if (!hide.empty()) p.emplace("hide", hide);
+    if (!search.empty()) p.emplace("s", search);
+    return httplib::detail::params_to_query_str(p);
+  }
+};
+
+struct View {
+  std::string name, path, title;
+};
+const std::vector<View> kViews = {{"top", "/ui/top", "Top"},
+                                  {"graph", "/ui/graph", "Graph"},
+                                  {"flame", "/ui/flame", "Flame Graph"},
+                                  {"peek", "/ui/peek", "Peek"},
+                                  {"source", "/ui/source", "Source"}};
+
+}  // namespace
+
+struct WebUi::Impl {
+  WebUiInput in;
+  httplib::Server server;
+  std::mutex flame_mutex;
+  std::string flame_key, flame_svg;  // the last flame graph, rendered once for page and frame
+  int flame_height = 0;
+
+  int sample_index(const Query& q) const {
+    if (q.si.empty()) return in.now.default_sample_index();
+    int i = in.now.sample_index(q.si);
+    if (i < 0) throw std::invalid_argument("no sample type '" + q.si + "' in this profile");
+    return i;
+  }
+
+  ViewInput view(const Query& q, bool with_base) const {
+    ViewInput v;
+    v.now = &in.now;
+    v.now_index = sample_index(q);
+    if (with_base && in.has_base) {
+      v.base = &in.base;
+      v.base_index = in.base.sample_index(in.now.sample_types[v.now_index].type);
+      if (v.base_index < 0) throw std::invalid_argument("the base has no sample type " + in.now.sample_types[v.now_index].type);
+    }
+    v.normalize = in.normalize;
+    v.stacks.keep_allocator_frames = in.keep_allocator_frames;
+    v.stacks.focus = q.focus;
+    v.stacks.ignore = q.ignore;
+    v.stacks.hide = q.hide;
+    return v;
+  }
+
+  // The page frame: header, navigation, the refine form; `active` is the view's name.
+  HtmlPage page(const Query& q, const std::string& active) const {
+    HtmlPage p("leakscope: " + std::filesystem::path(in.profile_name).filename().string() +
+               (in.has_base ? " vs " + std::filesystem::path(in.base_name).filename().string() : ""));
+    std::string nav = "<nav class=\"views\">";
+    std::string qs = q.string();
+    for (const auto& v : kViews)
+      nav += "<a id=\"nav-" + v.name + "\" class=\"" + (v.name == active ? "active" : "") + "\" href=\"" + v.path +
+             (qs.empty() ? "" : "?" + xml_escape(qs)) + "\">" + v.title + "</a> ";
+    nav += "<a id=\"download\" href=\"/download\">Download profile</a></nav>\n";
+    std::string form = "<form class=\"refine\" method=\"get\" action=\"/ui/" + active + "\">";
+    form += "<label>Sample <select name=\"si\" id=\"si\" onchange=\"this.form.submit()\">";
+    int current = sample_index(q);
+    for (size_t i = 0; i < in.now.sample_types.size(); ++i) {
+      const auto& t = in.now.sample_types[i].type;
+      form += "<option value=\"" + xml_escape(t) + "\"" + (static_cast<int>(i) == current ? " selected" : "") + ">" +
+              xml_escape(t) + "</option>";
+    }
+    form += "</select></label>";
+    auto field = [&](const char* name, const char* label, const std::string& value) {
+      form += " <label>" + std::string(label) + " <input name=\"" + name + "\" id=\"" + name + "\" value=\"" +
+              xml_escape(value) + "\" size=\"14\"></label>";
+    };
+    field("focus", "Focus", q.focus);
+    field("ignore", "Ignore", q.ignore);
+    field("hide", "Hide", q.hide);
+    field("s", "Search", q.search);
+    if (active == "peek" || active == "source") field("regex", "Functions", q.regex.empty() ? q.search : q.regex);
+    form += " <button type=\"submit\" id=\"refine\">Refine</button> <a id=\"reset\" href=\"/ui/" + active + "\">Reset</a></form>\n";
+    p.raw("<style>nav.views a { margin-right: 1em; } nav.views a.active { font-weight: 700; } "
+          "form.refine { margin: 0.8em 0; } tr.match td { background: #f7d6f7; } pre { font-size: 0.85em; }</style>\n");
+    p.raw(nav + form);
+    return p;
+  }
+
+  std::string total_line(const ViewInput& v) const {
+    const auto& t = in.now.sample_types[v.now_index];
+    StackTable stacks(in.now, v.stacks);
+    Aggregate a = aggregate(in.now, stacks, v.now_index);
+    return t.type + ": total " + format_value(a.total, t.unit) +
+           (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)" : "");
+  }
+
+  std::string top(const Query& q) const {
+    HtmlPage p = page(q, "top");
+    ViewInput v = view(q, false);
+    const auto& type = in.now.sample_types[v.now_index];
+    Aggregate agg = aggregate(in.now, StackTable(in.now, v.stacks), v.now_index);
+    p.paragraph(total_line(v), "total");
+    std::regex match;
+    if (!q.search.empty()) match = std::regex(q.search);
+    TopReport r = make_top(agg, type, {false, 0, 0.0});
+    std::string rows;
+    int64_t sum = 0;
+    auto pct = [&](int64_t x) { return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0); };
+    for (const auto& row : r.rows) {
+      sum += row.flat;
+      bool hit = !q.search.empty() && std::regex_search(row.name, match);
+      rows += std::string("<tr") + (hit ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) + "</td><td class=\"n\">" +
+              format_value(row.flat, type.unit) + "</td><td class=\"n\">" + pct(row.flat) + "</td><td class=\"n\">" + pct(sum) +
+              "</td><td class=\"n\">" + format_value(row.cum, type.unit) + "</td><td class=\"n\">" + pct(row.cum) + "</td></tr>\n";
+    }
+    p.raw("<table class=\"data\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">flat</th><th class=\"n\">flat%</th>"
+          "<th class=\"n\">sum%</th><th class=\"n\">cum</th><th class=\"n\">cum%</th></tr></thead><tbody>\n" +
+          rows + "</tbody></table>\n");
+    return p.html();
+  }
+
+  std::string graph_svg(const Query& q) const {
+    ViewInput v = view(q, true);
+    std::vector<std::string> legend{"File: " + std::filesystem::path(in.profile_name).filename().string()};
+    if (v.base) legend.push_back("Base: " + std::filesystem::path(in.base_name).filename().string());
+    return render_graphviz(render_dot(call_graph_for(v, {}), legend), "svg");
+  }
+
+  // Renders (or reuses) the flame graph for this query.
+  std::pair<std::string, int> flame(const Query& q) {
+    std::string key = q.string();
+    std::lock_guard lock(flame_mutex);
+    if (key != flame_key || flame_svg.empty()) {
+      ViewInput v = view(q, true);
+      FlameSvgOptions o;
+      o.sample_type = in.now.sample_types[v.now_index];
+      o.differential = is_differential(v);
+      if (o.differential) o.title = "Differential Flame Graph";
+      FlameSvgStats st;
+      flame_svg = render_flame_svg(flame_tree_for(v, false), o, &st);
+      flame_height = st.height;
+      flame_key = key;
+    }
+    return {flame_svg, flame_height};
+  }
+
+  std::string text_view(const Query& q, const std::string& name) const {
+    HtmlPage p = page(q, name);
+    std::string rx = q.regex.empty() ? q.search : q.regex;
+    if (rx.empty()) {
+      p.paragraph("Enter a function regex under Functions (or Search) to see its " +
+                  std::string(name == "peek" ? "callers and callees." : "source lines."));
+      return p.html();
+    }
+    ViewInput v = view(q, false);
+    std::string text;
+    if (name == "peek") {
+      text = render_peek(in.now, StackTable(in.now, v.stacks), v.now_index, rx);
+    } else {
+      StackOptions so = v.stacks;
+      so.granularity = Granularity::kLines;
+      text = render_list(in.now, StackTable(in.now, so), v.now_index, rx, in.source_path);
+    }
+    p.raw("<pre id=\"" + name + "-text\">" + xml_escape(text) + "</pre>\n");
+    return p.html();
+  }
+
+  void routes() {
+    auto html = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/html; charset=utf-8"); };
+    // Bad regexes and unknown sample types are the user's typos: a 400 page that says which.
+    auto guarded = [this](auto handler) {
+      return [this, handler](const httplib::Request& req, httplib::Response& res) {
+        try {
+          handler(req, res);
+        } catch (const std::regex_error& e) {
+          res.status = 400;
+          res.set_content(std::string("invalid regular expression: ") + e.what() + "\n", "text/plain");
+        } catch (const std::exception& e) {
+          res.status = 400;
+          res.set_content(std::string(e.what()) + "\n", "text/plain");
+        }
+      };
+    };
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/ui/top"); });
+    server.Get("/ui/top", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, top(Query::from(req))); }));
+    server.Get("/ui/graph", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
+      Query q = Query::from(req);
+      HtmlPage p = page(q, "graph");
+      p.paragraph(total_line(view(q, false)), "total");
+      std::string qs = q.string();
+      p.raw("<object id=\"graph-object\" type=\"image/svg+xml\" data=\"/svg/graph" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
+            "\" style=\"width:100%;height:760px\"></object>\n");
+      html(res, p.html());
+    }));
+    server.Get("/ui/flame", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
+      Query q = Query::from(req);
+      HtmlPage p = page(q, "flame");
+      p.paragraph(total_line(view(q, false)), "total");
+      int height = flame(q).second;
+      std::string qs = q.string();
+      p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
+            "\" style=\"width:1220px;border:0;height:" + std::to_string(height + 10) + "px\"></iframe>\n");
+      html(res, p.html());
+    }));
+    server.Get("/ui/peek", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from(req), "peek")); }));
+    server.Get("/ui/source", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from(req), "source")); }));
+    server.Get("/svg/graph", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(graph_svg(Query::from(req)), "image/svg+xml");
+    }));
+    server.Get("/svg/flame", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      res.set_content(flame(Query::from(req)).first, "image/svg+xml");
+    }));
+    server.Get("/download", [this](const httplib::Request&, httplib::Response& res) {
+      std::string name = std::filesystem::path(in.profile_name).stem().string() + ".pb.gz";
+      res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+      res.set_content(write_proto_gz(in.now), "application/octet-stream");
+    });
+  }
+};
+
+WebUi::WebUi(WebUiInput input) : impl_(std::make_unique<Impl>()) {
+  impl_->in = std::move(input);
+  impl_->routes();
+}
+WebUi::~WebUi() = default;
+
+int WebUi::bind(const std::string& address) { return profiler::bind_http_server(impl_->server, address, "leakscope serve"); }
+void WebUi::serve() { impl_->server.listen_after_bind(); }
+void WebUi::stop() { impl_->server.stop(); }
+
+}  // namespace leakscope::viz
