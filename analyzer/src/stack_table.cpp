@@ -147,7 +147,8 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
     frames.clear();
     for (auto id : p.samples[i].location_ids) {
       const auto& lf = frames_of_location[id - 1];
-      frames.insert(frames.end(), lf.begin(), lf.end());
+      if (lf.size() == 1) frames.push_back(lf[0]);  // the common case: no inlining
+      else frames.insert(frames.end(), lf.begin(), lf.end());
     }
     // pprof's Prune: from the root, after the first user frame, the first allocator frame and
     // everything leafward of it goes. A stack of allocator frames only is left whole.
