@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all build configure deps test demo scenarios bench clean
+.PHONY: all build configure deps test test-asan fuzz demo scenarios bench clean
 
 all: build
 
@@ -17,9 +17,20 @@ configure: $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Every test: the ctest suites, the sanitizer build's suites, and each fuzzer for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
 test: deps
 	$(MAKE) build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	scripts/test_asan.sh
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
+test-asan: deps
+	scripts/test_asan.sh
+
+fuzz: deps
+	$(MAKE) build
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 demo: deps
 	$(MAKE) build
@@ -34,4 +45,4 @@ bench: deps
 	scripts/bench.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -78,7 +78,7 @@ std::string render_diff_json(const DiffReport& r, size_t max_rows) {
     rows.push_back({{"name", row.name}, {"base", row.base}, {"new", row.now}, {"delta", row.delta()}});
   }
   j["rows"] = std::move(rows);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace leakscope

@@ -46,7 +46,7 @@ std::string write_json(const Profile& p) {
     samples.push_back({{"location_ids", s.location_ids}, {"values", s.values}, {"labels", labels}});
   }
   j["samples"] = samples;
-  return j.dump(1) + "\n";
+  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace leakscope

@@ -79,7 +79,7 @@ std::string render_top_json(const TopReport& r) {
     rows.push_back(std::move(x));
   }
   j["rows"] = std::move(rows);
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace leakscope

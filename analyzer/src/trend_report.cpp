@@ -185,7 +185,7 @@ std::string render_trend_json(const TrendReport& r) {
   j["suspects"] = rows(r.suspects);
   j["growing"] = rows(r.growing);
   j["stable"] = r.stable;
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace leakscope

@@ -91,7 +91,7 @@ std::string charts_data_json(const std::vector<AllocatorStats>& history) {
   for (const auto& s : history)
     arr.push_back({{"t", s.time_nanos / 1e9}, {"allocated", s.allocated}, {"active", s.active},
                    {"resident", s.resident}, {"rss", s.rss}});
-  return arr.dump();
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string vars_json(const AllocatorStats& s) {
@@ -100,7 +100,7 @@ std::string vars_json(const AllocatorStats& s) {
                               {"rss", s.rss},             {"profiling_active", s.profiling_active},
                               {"fast_unwinder", s.fast_unwinder},
                               {"sample_period_bytes", s.sample_period}, {"snapshots", s.snapshots}};
-  return nlohmann::ordered_json{{"memstats", j}}.dump(2) + "\n";
+  return nlohmann::ordered_json{{"memstats", j}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string stats_text_block(const AllocatorStats& s) {

@@ -13,6 +13,7 @@
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/http_listen.h"
+#include "leakscope/profiler/query_params.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/snapshotter.h"
 #include "leakscope/profiler/stats_history.h"
@@ -50,21 +51,13 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-// Parses an optional integer query parameter in [lo, hi]; false (and a 400 body) when malformed.
+// An optional integer query parameter in [lo, hi]; false (and a 400 body) when malformed.
 bool int_param(const httplib::Request& req, httplib::Response& res, const char* name, int lo, int hi, int& out) {
-  if (!req.has_param(name)) return true;
-  std::string v = req.get_param_value(name);
-  int parsed = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
-  if (ec != std::errc() || p != v.data() + v.size() || parsed < lo || parsed > hi) {
-    res.status = 400;
-    res.set_content("bad value for '" + std::string(name) + "': expected an integer from " + std::to_string(lo) +
-                        " to " + std::to_string(hi) + "\n",
-                    "text/plain; charset=utf-8");
-    return false;
-  }
-  out = parsed;
-  return true;
+  auto error = read_int_param(req.params, name, lo, hi, out);
+  if (!error) return true;
+  res.status = 400;
+  res.set_content(*error + "\n", "text/plain; charset=utf-8");
+  return false;
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ JobCheck check_job(std::string_view body) {
     j = nlohmann::json::parse(body);
   } catch (const nlohmann::json::parse_error& e) {
     return refuse("not_json", "not JSON at byte " + std::to_string(e.byte));
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number literal too large for any type (found by fuzzing)
+    return refuse("not_json", std::string("unusable JSON: ") + e.what());
   }
   if (!j.is_object() || !j.contains("message") || !j["message"].is_object())
     return refuse("no_message", "expected {\"message\": {...}}");

@@ -12,12 +12,17 @@ ServiceAccount load_service_account(const std::string& path) {
   if (!in) throw std::runtime_error(path + ": cannot open the service account file");
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_service_account(ss.str(), path);
+}
+
+ServiceAccount parse_service_account(std::string_view text, const std::string& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw std::runtime_error(path + ": not JSON at byte " + std::to_string(e.byte) + ", expected a service account key file");
   }
+  if (!j.is_object()) throw std::runtime_error(path + ": expected a JSON object (a service account key file)");
   ServiceAccount sa;
   auto field = [&](const char* name, std::string& out) {
     if (!j.contains(name) || !j[name].is_string() || j[name].get<std::string>().empty())

@@ -1,6 +1,8 @@
 // The debug endpoints of a real process (profiled_service, linking the profiler), over real HTTP on
 // loopback; `go tool pprof` as the client that must just work.
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <httplib.h>
 
 #include <filesystem>
@@ -125,6 +127,57 @@ TEST_F(Endpoints, BadParametersAre400AndUnknownPaths404) {
   r = get("/../../etc/passwd");
   ASSERT_TRUE(r);
   EXPECT_NE(r->status, 200);
+}
+
+// Hostile requests: odd and oversized query strings, traversal attempts, a body far over the limit.
+// Each gets a clear refusal and the endpoint keeps serving.
+TEST_F(Endpoints, HostileRequestsAreRefusedAndTheServerKeepsServing) {
+  std::string huge(200 * 1024, 'a');
+  std::vector<std::string> queries{"?debug=" + huge, "?" + huge, "?debug=%00", "?seconds=99999999999999999999",
+                                   "?gc=1;rm%20-rf", "?debug=%ff%fe"};
+  for (const std::string& q : queries) {
+    auto r = get("/debug/pprof/heap" + q);
+    if (r) {  // a refusal, or the connection closed on an oversized request line
+      EXPECT_GE(r->status, 400) << q.substr(0, 40);
+    }
+  }
+  // As Go's net/http/pprof: unknown parameters are ignored, and of repeated ones the first counts.
+  for (const char* q : {"?%%%%=&&&==", "?debug=1&debug=2&debug=%ff%fe"}) {
+    auto r = get(std::string("/debug/pprof/heap") + q);
+    ASSERT_TRUE(r) << q;
+    EXPECT_EQ(r->status, 200) << q;
+  }
+  for (const char* path : {"/debug/pprof/../../../../etc/passwd", "/debug/pprof/%2e%2e/%2e%2e/etc/passwd",
+                           "/debug/pprof//etc/passwd", "/debug/pprof/cmdline/../../../etc/shadow"}) {
+    auto r = get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_NE(r->status, 200) << path;
+    EXPECT_EQ(r->body.find("root:"), std::string::npos) << path;
+  }
+  httplib::Client c("127.0.0.1", port_);
+  auto big = c.Post("/debug/pprof/heap", std::string(1 << 20, 'x'), "application/octet-stream");
+  if (big) {
+    EXPECT_GE(big->status, 400);
+  }
+  auto ok = get("/debug/pprof/heap");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << "still serving after the hostile requests";
+}
+
+// Snapshots requested by many clients at once are all answered, one at a time, and stay valid.
+TEST_F(Endpoints, ConcurrentSnapshotRequestsAreSerializedAndValid) {
+  std::vector<std::thread> clients;
+  std::atomic<int> good{0};
+  for (int i = 0; i < 8; ++i)
+    clients.emplace_back([&] {
+      httplib::Client c("127.0.0.1", port_);
+      c.set_read_timeout(60, 0);
+      auto r = c.Get("/debug/pprof/heap");
+      if (r && r->status == 200 && flat_of(parse_gz_proto(r->body), kLeakFunction) > 0) ++good;
+    });
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(good.load(), 8);
+  EXPECT_EQ(service_->wait_exit(0ms), -1) << "the service is still running";
 }
 
 TEST_F(Endpoints, VarsMetricsAndCmdline) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace leakscope::relay {
 
@@ -15,6 +16,8 @@ struct ServiceAccount {
 
 // Throws std::runtime_error "<path>: <what is missing or wrong>".
 ServiceAccount load_service_account(const std::string& path);
+// The same from text already read; `path` names it in errors.
+ServiceAccount parse_service_account(std::string_view text, const std::string& path);
 // The JSON text of a service account file (for tests and fake-fcm's --make-service-account).
 std::string service_account_json(const ServiceAccount& sa);
 

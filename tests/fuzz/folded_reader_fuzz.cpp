@@ -1,0 +1,6 @@
+// libFuzzer target: the folded stacks reader (one and two columns) and everything downstream of it.
+#include "exercise_profile.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return leakscope::fuzz::fuzz_reader(data, size, leakscope::read_folded);
+}

@@ -1,0 +1,6 @@
+// libFuzzer target: the legacy gperftools / Go heap text reader and everything downstream of it.
+#include "exercise_profile.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return leakscope::fuzz::fuzz_reader(data, size, leakscope::read_legacy_heap);
+}
