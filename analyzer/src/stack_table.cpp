@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <regex>
 #include <stdexcept>
 #include <unordered_map>
@@ -58,9 +60,18 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-std::regex compile(const std::string& rx, const char* flag) {
+// Compiled regexes are kept: the allocator-frames regex is large, and a command or a web UI request
+// builds several stack tables. A const std::regex is safe to match from many threads.
+std::shared_ptr<const std::regex> compile(const std::string& rx, const char* flag) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::shared_ptr<const std::regex>> cache;
+  std::lock_guard lock(mu);
+  auto it = cache.find(rx);
+  if (it != cache.end()) return it->second;
   try {
-    return std::regex(rx, std::regex::ECMAScript | std::regex::optimize);
+    auto compiled = std::make_shared<const std::regex>(rx, std::regex::ECMAScript | std::regex::optimize);
+    if (cache.size() > 256) cache.clear();  // bounded: the web UI compiles what users type; holders keep theirs
+    return cache.emplace(rx, std::move(compiled)).first->second;
   } catch (const std::regex_error& e) {
     throw std::invalid_argument(std::string(flag) + ": invalid regular expression '" + rx + "': " + e.what());
   }
@@ -116,12 +127,13 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
   // Per-function flags, computed once: the regexes run on distinct names only.
   std::string drop_rx = p.drop_frames;
   if (!opt.keep_allocator_frames) drop_rx = with_allocator_frames(drop_rx);
-  std::regex drop, keep, focus, ignore, hide;
-  if (!drop_rx.empty()) drop = compile("^(?:" + drop_rx + ")$", "drop_frames");
-  if (!p.keep_frames.empty()) keep = compile("^(?:" + p.keep_frames + ")$", "keep_frames");
-  if (!opt.focus.empty()) focus = compile(opt.focus, "--focus");
-  if (!opt.ignore.empty()) ignore = compile(opt.ignore, "--ignore");
-  if (!opt.hide.empty()) hide = compile(opt.hide, "--hide");
+  auto none = std::make_shared<const std::regex>();
+  auto drop_p = drop_rx.empty() ? none : compile("^(?:" + drop_rx + ")$", "drop_frames");
+  auto keep_p = p.keep_frames.empty() ? none : compile("^(?:" + p.keep_frames + ")$", "keep_frames");
+  auto focus_p = opt.focus.empty() ? none : compile(opt.focus, "--focus");
+  auto ignore_p = opt.ignore.empty() ? none : compile(opt.ignore, "--ignore");
+  auto hide_p = opt.hide.empty() ? none : compile(opt.hide, "--hide");
+  const std::regex &drop = *drop_p, &keep = *keep_p, &focus = *focus_p, &ignore = *ignore_p, &hide = *hide_p;
   enum : uint8_t { kDrop = 1, kFocus = 2, kIgnore = 4, kHide = 8 };
   std::vector<uint8_t> fn_flags(p.functions.size() + 1, 0);
   std::vector<uint8_t> node_flags(names_.size(), 0);

@@ -21,6 +21,8 @@ ServiceAccount parse_service_account(std::string_view text, const std::string& p
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw std::runtime_error(path + ": not JSON at byte " + std::to_string(e.byte) + ", expected a service account key file");
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for any type (found by fuzzing)
+    throw std::runtime_error(path + ": unusable JSON (" + e.what() + "), expected a service account key file");
   }
   if (!j.is_object()) throw std::runtime_error(path + ": expected a JSON object (a service account key file)");
   ServiceAccount sa;
