@@ -168,6 +168,10 @@ struct FakeFcm::Impl {
       res = retryable(500, "INTERNAL", "INTERNAL");
     } else if (r < o.rate_429 + o.rate_500 + o.rate_503) {
       res = retryable(503, "UNAVAILABLE", "UNAVAILABLE");
+    } else if (r < o.rate_429 + o.rate_500 + o.rate_503 + o.rate_garbage) {
+      count("injected_garbage");
+      res = {502, std::string("<html><body>502 Bad Gateway</body></html>\x00\xff{\"error\":", 48), "text/html", {}};
+      res.headers.emplace_back("Retry-After", o.retry_after_value.empty() ? "1" : o.retry_after_value);
     } else if (!o.unregistered_pattern.empty() && !token.empty() && std::regex_search(token, unregistered)) {
       count("unregistered");
       res = json_response(404, fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found."));
@@ -191,7 +195,7 @@ struct FakeFcm::Impl {
   HttpResponse retryable(int code, const char* status, const char* error_code) {
     count(std::string("injected_") + std::to_string(code));
     HttpResponse r = json_response(code, fcm_error(code, status, error_code, "injected failure"));
-    r.headers.emplace_back("Retry-After", std::to_string(o.retry_after_seconds));
+    r.headers.emplace_back("Retry-After", o.retry_after_value.empty() ? std::to_string(o.retry_after_seconds) : o.retry_after_value);
     return r;
   }
 

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate-500", o.rate_500, "fraction answered 500 INTERNAL")->check(CLI::Range(0.0, 1.0));
   app.add_option("--rate-503", o.rate_503, "fraction answered 503 UNAVAILABLE")->check(CLI::Range(0.0, 1.0));
   app.add_option("--retry-after", o.retry_after_seconds, "Retry-After seconds on injected failures");
+  app.add_option("--retry-after-value", o.retry_after_value, "Retry-After sent verbatim instead (an HTTP-date, or garbage)");
+  app.add_option("--rate-garbage", o.rate_garbage, "fraction answered 502 with a body that is not JSON")->check(CLI::Range(0.0, 1.0));
   app.add_option("--unregistered", o.unregistered_pattern, "regex on message.token answered 404 UNREGISTERED");
   app.add_option("--record", o.record_file, "append each accepted request body as a JSON line");
   app.add_option("--seed", o.seed, "random seed for latency and error injection");

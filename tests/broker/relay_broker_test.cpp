@@ -187,6 +187,26 @@ TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) {
   EXPECT_GT(fcm_stats().value("injected_503", 0), 250);
 }
 
+// A hostile FCM side: a fifth of the answers are 502 with a body that is not JSON (binary bytes
+// included), and every Retry-After is an HTTP-date in the past or garbage. Nothing is lost, the relay
+// stays up, and /metrics show the retries.
+TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) {
+  for (const char* retry_after : {"Wed, 21 Oct 2015 07:28:00 GMT", "soon"}) {
+    SCOPED_TRACE(retry_after);
+    queue_ += "x";
+    fcm_.reset();
+    relay_.reset();
+    dir_ = scratch_dir(std::string("garbage-fcm") + (retry_after[0] == 'W' ? "-date" : "-junk"));
+    start_fcm({"--rate-garbage", "0.2", "--rate-503", "0.1", "--retry-after-value", retry_after});
+    start_relay();
+    publish(1000);
+    EXPECT_EQ(wait_unique(1000, 60s), 1000u);
+    EXPECT_GT(metric(relay_metrics(), "fcm_relay_retried_total"), 50u);
+    EXPECT_TRUE(relay_->running()) << relay_->err();
+    EXPECT_GT(fcm_stats().value("injected_garbage", 0), 50);
+  }
+}
+
 TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the flood lasts seconds
   start_relay();

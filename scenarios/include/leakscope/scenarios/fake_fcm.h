@@ -18,6 +18,8 @@ struct FakeFcmOptions {
   int max_concurrency = 0;    // sends processed at once (0: unlimited); others wait
   double rate_429 = 0, rate_500 = 0, rate_503 = 0;
   int retry_after_seconds = 1;
+  std::string retry_after_value;  // when set, sent verbatim as Retry-After (an HTTP-date, garbage, ...)
+  double rate_garbage = 0;        // fraction answered 502 with a body that is not JSON (a broken proxy)
   std::string unregistered_pattern;  // regex on message.token -> 404 UNREGISTERED
   std::string record_file;           // accepted request bodies, one JSON line each
   uint64_t seed = 1;
