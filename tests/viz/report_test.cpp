@@ -11,12 +11,8 @@ namespace {
 
 TEST(Report, BaseTrendAndMemoryMakeOnePageWithEverySection) {
   std::string dir = scratch_dir("report");
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:16 " + std::string(BACKLOG_DEMO_BIN) + " " + dir);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string snaps;
-  for (int i = 1; i <= 5; ++i) snaps += " " + dir + "/snapshot." + std::to_string(i) + ".heap";
-  r = run_command(kLeakscope + " trend --json" + snaps + " > " + dir + "/trend.json");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(make_backlog_series(dir));
+  CommandResult r;
   write_text(dir + "/memory.csv", "seconds,rss\n0,1000\n1,2000\n2,4000\n");
   r = run_command(kLeakscope + " report " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.1.heap --trend-json " + dir +
                   "/trend.json --memory-csv " + dir + "/memory.csv -o " + dir + "/out");

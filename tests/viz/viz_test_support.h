@@ -34,4 +34,16 @@ inline std::vector<std::string> all_matches(const std::string& text, const std::
   return out;
 }
 
+// Five real jemalloc snapshots of the backlog leak in miniature (tests/programs/backlog_demo) in `dir`,
+// and `leakscope trend --json` over them in dir/trend.json. Returns false (with a test failure) on error.
+inline bool make_backlog_series(const std::string& dir) {
+  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:16 " + std::string(BACKLOG_DEMO_BIN) + " " + dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string snaps;
+  for (int i = 1; i <= 5; ++i) snaps += " " + dir + "/snapshot." + std::to_string(i) + ".heap";
+  auto t = run_command(kLeakscope + " trend --json" + snaps + " > " + dir + "/trend.json");
+  EXPECT_EQ(t.exit_code, 0) << t.err;
+  return r.exit_code == 0 && t.exit_code == 0;
+}
+
 }  // namespace leakscope::test
