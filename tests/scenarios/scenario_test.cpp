@@ -85,7 +85,9 @@ Outcome expect_leak_in(const std::string& scenario, const std::string& function)
   auto o = run_scenario(scenario, "leaky");
   EXPECT_EQ(o.exit_code, 0) << o.verdict.dump(1);
   EXPECT_FALSE(o.verdict["suspects"].empty()) << o.verdict.dump(1);
-  if (!o.verdict["suspects"].empty()) EXPECT_EQ(o.verdict["suspects"][0]["name"], function);
+  if (!o.verdict["suspects"].empty()) {
+    EXPECT_EQ(o.verdict["suspects"][0]["name"], function);
+  }
   expect_consistent(o);
   EXPECT_EQ(top_growth(o.dir), function);
   return o;
