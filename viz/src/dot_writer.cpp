@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "leakscope/analyzer/units.h"
 #include "leakscope/viz/markup.h"
@@ -45,6 +46,12 @@ std::string fixed(double v) {
 }
 
 }  // namespace
+
+std::vector<std::string> file_legend(const std::string& profile, const std::string& base) {
+  std::vector<std::string> lines{"File: " + std::filesystem::path(profile).filename().string()};
+  if (!base.empty()) lines.push_back("Base: " + std::filesystem::path(base).filename().string());
+  return lines;
+}
 
 std::string render_dot(const CallGraph& g, const std::vector<std::string>& legend_lines) {
   const std::string& unit = g.sample_type.unit;

@@ -122,20 +122,23 @@ struct WebUi::Impl {
     return p;
   }
 
-  std::string total_line(const ViewInput& v) const {
+  std::string total_line(const ViewInput& v, const StackTable& stacks, const Aggregate& a) const {
     const auto& t = in.now.sample_types[v.now_index];
-    StackTable stacks(in.now, v.stacks);
-    Aggregate a = aggregate(in.now, stacks, v.now_index);
     return t.type + ": total " + format_value(a.total, t.unit) +
            (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)" : "");
+  }
+  std::string total_line(const ViewInput& v) const {
+    StackTable stacks(in.now, v.stacks);
+    return total_line(v, stacks, aggregate(in.now, stacks, v.now_index));
   }
 
   std::string top(const Query& q) const {
     HtmlPage p = page(q, "top");
     ViewInput v = view(q, false);
     const auto& type = in.now.sample_types[v.now_index];
-    Aggregate agg = aggregate(in.now, StackTable(in.now, v.stacks), v.now_index);
-    p.paragraph(total_line(v), "total");
+    StackTable stacks(in.now, v.stacks);
+    Aggregate agg = aggregate(in.now, stacks, v.now_index);
+    p.paragraph(total_line(v, stacks, agg), "total");
     std::regex match;
     if (!q.search.empty()) match = std::regex(q.search);
     TopReport r = make_top(agg, type, {false, 0, 0.0});
@@ -157,9 +160,7 @@ struct WebUi::Impl {
 
   std::string graph_svg(const Query& q) const {
     ViewInput v = view(q, true);
-    std::vector<std::string> legend{"File: " + std::filesystem::path(in.profile_name).filename().string()};
-    if (v.base) legend.push_back("Base: " + std::filesystem::path(in.base_name).filename().string());
-    return render_graphviz(render_dot(call_graph_for(v, {}), legend), "svg");
+    return render_graphviz(render_dot(call_graph_for(v, {}), file_legend(in.profile_name, v.base ? in.base_name : "")), "svg");
   }
 
   // Renders (or reuses) the flame graph for this query.

@@ -2,7 +2,7 @@
 #include <iostream>
 #include <memory>
 
-#include "cli_common.h"
+#include "viz_cli.h"
 #include "commands.h"
 #include "leakscope/viz/dot_writer.h"
 #include "leakscope/viz/graphviz_render.h"
@@ -48,12 +48,8 @@ void register_dot(CLI::App& app, int& exit_code) {
     auto& a = *args;
     std::string format = format_for(a.output, a.format);
     ProfileAndBase in = load_profile_and_base(a.profile, a.base, a.opt);
-    viz::ViewInput view{&in.now, in.now_index, in.has_base() ? &in.base : nullptr, in.base_index, a.normalize,
-                        stack_options(a.opt)};
-    std::vector<std::string> legend{"File: " + std::filesystem::path(a.profile).filename().string()};
-    if (in.has_base()) legend.push_back("Base: " + std::filesystem::path(a.base).filename().string());
-    viz::CallGraph graph = viz::call_graph_for(view, a.graph);
-    std::string dot = viz::render_dot(graph, legend);
+    viz::ViewInput view = view_of(in, a.opt, a.normalize);
+    std::string dot = viz::render_dot(viz::call_graph_for(view, a.graph), viz::file_legend(a.profile, a.base));
     write_file(a.output, format == "dot" ? dot : viz::render_graphviz(dot, format));
     exit_code = 0;
   });

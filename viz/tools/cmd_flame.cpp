@@ -1,7 +1,7 @@
 #include <iostream>
 #include <memory>
 
-#include "cli_common.h"
+#include "viz_cli.h"
 #include "commands.h"
 #include "leakscope/analyzer/units.h"
 #include "leakscope/viz/flame_svg.h"
@@ -47,8 +47,7 @@ void register_flame(CLI::App& app, int& exit_code) {
     viz::check_palette(a.svg.palette);
     a.svg.minwidth_px = viz::parse_minwidth(a.minwidth, a.svg.width);
     ProfileAndBase in = load_profile_and_base(a.profile, a.base, a.opt);
-    viz::ViewInput view{&in.now, in.now_index, in.has_base() ? &in.base : nullptr, in.base_index, a.normalize,
-                        stack_options(a.opt)};
+    viz::ViewInput view = view_of(in, a.opt, a.normalize);
     a.svg.differential = viz::is_differential(view);
     if (a.svg.negate && !a.svg.differential)
       throw std::invalid_argument("--negate needs a differential graph (--base, or two-column diff folded input)");

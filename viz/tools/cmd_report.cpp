@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli_common.h"
+#include "viz_cli.h"
 #include "commands.h"
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/diff_report.h"
@@ -104,8 +104,7 @@ void register_report(CLI::App& app, int& exit_code) {
     auto& a = *args;
     ProfileAndBase in = load_profile_and_base(a.profile, a.base, a.opt);
     const ValueType type = in.now.sample_types[in.now_index];
-    viz::ViewInput view{&in.now, in.now_index, in.has_base() ? &in.base : nullptr, in.base_index, a.normalize,
-                        stack_options(a.opt)};
+    viz::ViewInput view = view_of(in, a.opt, a.normalize);
     viz::ViewInput alone = view;
     alone.base = nullptr;
     std::filesystem::create_directories(a.out_dir);
@@ -174,9 +173,7 @@ void register_report(CLI::App& app, int& exit_code) {
     page.heading("Flame graph", "flame");
     page.embed_svg("flame.svg", embedded_height(st), "flame-object");
 
-    std::vector<std::string> legend{"File: " + std::filesystem::path(a.profile).filename().string()};
-    if (in.has_base()) legend.push_back("Base: " + std::filesystem::path(a.base).filename().string());
-    std::string dot = viz::render_dot(viz::call_graph_for(view, {}), legend);
+    std::string dot = viz::render_dot(viz::call_graph_for(view, {}), viz::file_legend(a.profile, a.base));
     write_file(out("graph.dot"), dot);
     write_file(out("graph.svg"), viz::render_graphviz(dot, "svg"));
     page.heading(in.has_base() ? "Call graph of the growth" : "Call graph", "graph");

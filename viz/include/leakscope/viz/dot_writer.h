@@ -13,4 +13,7 @@ namespace leakscope::viz {
 // `legend_lines` go first in the legend box (e.g. "File: x", "Base: y").
 std::string render_dot(const CallGraph& g, const std::vector<std::string>& legend_lines);
 
+// The legend's first lines: "File: NAME" and, when `base` is not empty, "Base: NAME" (base names only).
+std::vector<std::string> file_legend(const std::string& profile, const std::string& base);
+
 }  // namespace leakscope::viz
