@@ -12,6 +12,7 @@
 #include "leakscope/analyzer/profile_merge.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/guarded_http_server.h"
 #include "leakscope/profiler/http_listen.h"
 #include "leakscope/profiler/query_params.h"
 #include "leakscope/profiler/jemalloc_control.h"
@@ -27,22 +28,6 @@ bool is_loopback_host(const std::string& host) {
 namespace {
 
 constexpr int kMaxDeltaSeconds = 300;
-
-// Worker threads of the server never sample: serving the profile must not change it.
-class QuietTaskQueue : public httplib::TaskQueue {
- public:
-  explicit QuietTaskQueue(size_t threads) : pool_(threads) {}
-  void enqueue(std::function<void()> fn) override {
-    pool_.enqueue([fn = std::move(fn)] {
-      set_thread_profiling_active(false);
-      fn();
-    });
-  }
-  void shutdown() override { pool_.shutdown(); }
-
- private:
-  httplib::ThreadPool pool_;
-};
 
 bool constant_time_equal(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
@@ -66,7 +51,8 @@ struct DebugServer::Impl {
   DebugServerOptions options;
   std::string host;
   int port = -1;
-  httplib::Server server;
+  // Worker threads never sample: serving the profile must not change it.
+  GuardedHttpServer server{ConnectionLimits{}, [] { set_thread_profiling_active(false); }};
   std::thread thread;
   StatsHistory history;
 
@@ -88,6 +74,7 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
     if (gc) purge_all_arenas();
     Profile p = Snapshotter::instance().take();
     if (seconds > 0) {
+      GuardedHttpServer::extend_allowance(std::chrono::seconds(seconds));
       std::this_thread::sleep_for(std::chrono::seconds(seconds));
       if (gc) purge_all_arenas();
       Profile later = Snapshotter::instance().take();
@@ -108,7 +95,6 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
 }
 
 void DebugServer::Impl::routes() {
-  server.new_task_queue = [] { return new QuietTaskQueue(4); };
   server.set_read_timeout(5, 0);
   server.set_write_timeout(10, 0);
   server.set_keep_alive_max_count(20);
@@ -176,6 +162,7 @@ void DebugServer::start() {
   d.routes();
   d.port = bind_http_server(d.server, d.options.address, "debug endpoints");
   d.history.start();
+  d.server.start_watchdog();
   d.thread = std::thread([this] {
     set_thread_profiling_active(false);
     impl_->server.listen_after_bind();

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/guarded_http_server.h"
 #include "leakscope/profiler/http_listen.h"
 
 namespace leakscope::relay {
@@ -14,7 +15,7 @@ struct StatusServer::Impl {
   RelayMetrics& metrics;
   const FcmSender& sender;
   const OAuthTokenSource& tokens;
-  httplib::Server server;
+  profiler::GuardedHttpServer server;  // slow or piled-up clients cannot starve the health checks
   std::thread thread;
   int port = -1;
 };
@@ -46,6 +47,7 @@ void StatusServer::start() {
     res.set_content(out, "text/plain; version=0.0.4");
   });
   d.port = profiler::bind_http_server(d.server, d.address, "--http-addr");
+  d.server.start_watchdog();
   d.thread = std::thread([&d] { d.server.listen_after_bind(); });
 }
 

@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include <filesystem>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -14,6 +15,7 @@
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/stack_table.h"
+#include "raw_connection.h"
 #include "run_command.h"
 
 namespace leakscope::test {
@@ -162,6 +164,59 @@ TEST_F(Endpoints, HostileRequestsAreRefusedAndTheServerKeepsServing) {
   auto ok = get("/debug/pprof/heap");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << "still serving after the hostile requests";
+}
+
+// Slowloris: more trickling clients than the server has workers, each byte well inside the 5 s
+// per-read timeout. Each is cut off at the 10 s header deadline, and a normal request is answered
+// while they are still sending.
+TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 6; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(slow.back()->connected());
+  }
+  std::atomic<bool> trickling{true};
+  auto answered_while_trickling = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(30, 0);
+    auto r = c.Get("/debug/vars");
+    return r && r->status == 200 && trickling.load();
+  });
+  const std::string request = "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  size_t still_open = slow.size();
+  std::vector<bool> cut(slow.size(), false);
+  for (int tick = 0; tick < 50 && still_open > 0; ++tick) {  // at most 25 s
+    for (size_t i = 0; i < slow.size(); ++i) {
+      if (cut[i] || !(slow[i]->closed_by_server(0ms) || !slow[i]->send(std::string(1, request[tick % request.size()]))))
+        continue;
+      cut[i] = true;
+      --still_open;
+    }
+    std::this_thread::sleep_for(500ms);
+  }
+  bool served = answered_while_trickling.get();
+  trickling = false;
+  EXPECT_EQ(still_open, 0u) << "every trickling client is cut off";
+  EXPECT_TRUE(served) << "a normal request is answered while the tricklers are still sending";
+}
+
+// Idle connections beyond the bound (32) are answered 503 at once instead of queueing for a worker.
+TEST_F(Endpoints, ConnectionFloodIsBounded) {
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 64; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  int turned_away = 0;
+  for (auto& c : idle) {
+    std::string got;
+    if (c->closed_by_server(100ms, &got) && got.rfind("HTTP/1.1 503", 0) == 0) ++turned_away;
+  }
+  EXPECT_EQ(turned_away, 32);
+  idle.clear();
+  auto r = get("/debug/vars");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 // Snapshots requested by many clients at once are all answered, one at a time, and stay valid.

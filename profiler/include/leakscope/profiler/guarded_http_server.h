@@ -1,0 +1,76 @@
+// A cpp-httplib server that bounds what one client can hold: each request's line and headers must
+// arrive within a deadline (a client trickling a byte every few seconds passes every per-read
+// timeout, so cpp-httplib alone lets it hold a worker for ever), a handler gets a time allowance of
+// its own, and connections beyond a bound are answered 503 at once instead of queueing.
+//
+// A watchdog thread shuts down (shutdown(2), through a private dup of the socket, so a reused fd
+// number is never touched) every connection past its deadline; the worker then sees the socket
+// closed and moves on.
+#pragma once
+
+#include <httplib.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace leakscope::profiler {
+
+struct ConnectionLimits {
+  std::chrono::milliseconds header_deadline{10'000};   // request line + headers, from connect or last response
+  std::chrono::milliseconds handler_allowance{60'000};  // from headers read to response written
+  size_t max_connections = 32;                          // being served or waiting for a worker
+  size_t worker_threads = 4;
+};
+
+class GuardedHttpServer : public httplib::Server {
+ public:
+  // `on_worker_start` runs first on each worker thread (the profiler turns sampling off there).
+  explicit GuardedHttpServer(ConnectionLimits limits = {}, std::function<void()> on_worker_start = {});
+  ~GuardedHttpServer() override;
+
+  // The deadlines hang on these two hooks, so they replace cpp-httplib's own setters of the same name:
+  // `handler` still runs first thing for each request whose headers are in.
+  GuardedHttpServer& set_pre_routing_handler(HandlerWithResponse handler);
+  GuardedHttpServer& set_logger(httplib::Logger logger);
+
+  // A handler that waits on purpose (?seconds=N) extends its own allowance.
+  static void extend_allowance(std::chrono::milliseconds extra);
+
+  // Connections shut down by the watchdog, and refused for being over the bound (for tests, metrics).
+  uint64_t timed_out() const;
+  uint64_t refused() const;
+
+  // Starts the watchdog; call before listen_after_bind(). Stopped by the destructor.
+  void start_watchdog();
+
+ private:
+  struct Connection {
+    int watch_fd = -1;  // our dup of the socket
+    std::chrono::steady_clock::time_point deadline;
+  };
+
+  bool process_and_close_socket(socket_t sock) override;
+  static void refuse(socket_t sock);
+  static void set_deadline(std::chrono::milliseconds from_now);
+  bool admit();  // false: over the bound
+  void watch();
+
+  ConnectionLimits limits_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::map<uint64_t, Connection> connections_;
+  uint64_t next_id_ = 0;
+  size_t waiting_ = 0;  // accepted, not yet picked up by a worker
+  uint64_t timed_out_ = 0, refused_ = 0;
+  std::thread watchdog_;
+  HandlerWithResponse user_pre_routing_;
+  httplib::Logger user_logger_;
+};
+
+}  // namespace leakscope::profiler

@@ -1,0 +1,145 @@
+// GuardedHttpServer over real loopback sockets: trickling clients are cut off at the header
+// deadline while others are served, slow handlers at their allowance, and connections over the bound
+// are answered 503 at once. Short limits keep each test to a few seconds.
+#include "leakscope/profiler/guarded_http_server.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "leakscope/profiler/http_listen.h"
+#include "raw_connection.h"
+
+namespace leakscope::test {
+namespace {
+
+using namespace std::chrono_literals;
+using profiler::ConnectionLimits;
+using profiler::GuardedHttpServer;
+
+class Guarded : public ::testing::Test {
+ protected:
+  void start(ConnectionLimits limits) {
+    server_ = std::make_unique<GuardedHttpServer>(limits);
+    server_->set_read_timeout(5, 0);  // per read, as the debug server: each trickled byte passes it
+    server_->Get("/fast", [](const httplib::Request&, httplib::Response& res) { res.set_content("fast\n", "text/plain"); });
+    server_->Get("/sleep", [](const httplib::Request& req, httplib::Response& res) {
+      auto ms = std::chrono::milliseconds(std::stoi(req.get_param_value("ms")));
+      if (req.has_param("extend")) GuardedHttpServer::extend_allowance(ms);
+      std::this_thread::sleep_for(ms);
+      res.set_content("slept\n", "text/plain");
+    });
+    port_ = profiler::bind_http_server(*server_, "127.0.0.1:0", "test");
+    server_->start_watchdog();
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    while (!server_->is_running()) std::this_thread::sleep_for(5ms);
+  }
+  void TearDown() override {
+    if (!server_) return;
+    server_->stop();
+    thread_.join();
+  }
+
+  std::unique_ptr<GuardedHttpServer> server_;
+  std::thread thread_;
+  int port_ = -1;
+};
+
+ConnectionLimits limits(int header_ms, int handler_ms, size_t max_connections, size_t workers) {
+  ConnectionLimits l;
+  l.header_deadline = std::chrono::milliseconds(header_ms);
+  l.handler_allowance = std::chrono::milliseconds(handler_ms);
+  l.max_connections = max_connections;
+  l.worker_threads = workers;
+  return l;
+}
+
+TEST_F(Guarded, TricklingClientsAreCutOffWhileOthersAreServed) {
+  start(limits(1000, 5000, 32, 2));
+  // More tricklers than workers: without a header deadline they would hold both workers for as long
+  // as they keep sending (each byte well inside the 5 s per-read timeout).
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 4; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(slow.back()->connected());
+  }
+  std::atomic<bool> trickling{true};
+  auto answered_while_trickling = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(300ms);
+    httplib::Client c("127.0.0.1", port_);
+    c.set_read_timeout(15, 0);
+    auto r = c.Get("/fast");
+    return r && r->status == 200 && trickling.load();
+  });
+  const std::string request = "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  std::vector<bool> cut(slow.size(), false);
+  size_t still_open = slow.size();
+  for (int tick = 0; tick < 100 && still_open > 0; ++tick) {  // at most 10 s
+    for (size_t i = 0; i < slow.size(); ++i) {
+      if (cut[i]) continue;
+      if (slow[i]->closed_by_server(0ms) || !slow[i]->send(std::string(1, request[tick % request.size()]))) {
+        cut[i] = true;
+        --still_open;
+      }
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  bool served = answered_while_trickling.get();
+  trickling = false;
+  EXPECT_EQ(still_open, 0u) << "every trickling client is cut off at the header deadline";
+  EXPECT_TRUE(served) << "a normal request is answered while the tricklers are still sending";
+}
+
+TEST_F(Guarded, HandlersGetTheirAllowanceAndMayExtendIt) {
+  start(limits(1000, 1000, 32, 2));
+  httplib::Client c("127.0.0.1", port_);
+  c.set_read_timeout(10, 0);
+  auto quick = c.Get("/sleep?ms=100");
+  ASSERT_TRUE(quick);
+  EXPECT_EQ(quick->status, 200);
+  auto over = c.Get("/sleep?ms=2500");
+  EXPECT_FALSE(over && over->status == 200) << "a handler past its allowance loses its connection";
+  auto extended = c.Get("/sleep?ms=2500&extend=1");
+  ASSERT_TRUE(extended);
+  EXPECT_EQ(extended->status, 200) << "a handler that waits on purpose extends its own allowance";
+}
+
+TEST_F(Guarded, KeepAliveRequestsEachGetAFreshDeadline) {
+  // Idle gaps between keep-alive requests outlast the handler allowance but not the header deadline,
+  // which starts again once each response is written.
+  start(limits(2000, 1000, 32, 2));
+  RawConnection c(port_);
+  ASSERT_TRUE(c.connected());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send("GET /sleep?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")) << i;
+    std::string got;
+    EXPECT_TRUE(c.read_until("slept\n", 5s, got)) << i << ": " << got;
+    std::this_thread::sleep_for(1200ms);
+  }
+}
+
+TEST_F(Guarded, ConnectionsOverTheBoundAre503AtOnce) {
+  start(limits(3000, 5000, 4, 2));
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(port_));
+    ASSERT_TRUE(idle.back()->connected());
+  }
+  int busy = 0;
+  for (auto& c : idle) {
+    std::string got;
+    if (c->closed_by_server(200ms, &got) && got.rfind("HTTP/1.1 503", 0) == 0) ++busy;
+  }
+  EXPECT_EQ(busy, 16) << "4 held (2 served, 2 waiting), the other 16 turned away";
+  idle.clear();
+  httplib::Client c("127.0.0.1", port_);
+  c.set_read_timeout(15, 0);
+  auto r = c.Get("/fast");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << "served again once the idle connections are gone";
+}
+
+}  // namespace
+}  // namespace leakscope::test

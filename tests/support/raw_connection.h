@@ -1,0 +1,64 @@
+// A plain TCP client on loopback for tests that must misbehave in ways an HTTP client will not:
+// trickle bytes, hold a connection open without a request, read a raw response.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+
+namespace leakscope::test {
+
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool send(const std::string& bytes) { return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()); }
+  // True when the server closed (or reset) the connection within `wait`; `received` gets what it sent.
+  bool closed_by_server(std::chrono::milliseconds wait, std::string* received = nullptr) {
+    std::string ignored;
+    std::string& got = received ? *received : ignored;
+    auto until = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      int r = receive_some(got);
+      if (r < 0) return true;
+      if (r == 0 && std::chrono::steady_clock::now() >= until) return false;
+    }
+  }
+  // Reads until `marker` arrives; false when the server closes first or time runs out.
+  bool read_until(const std::string& marker, std::chrono::milliseconds wait, std::string& got) {
+    auto until = std::chrono::steady_clock::now() + wait;
+    while (got.find(marker) == std::string::npos) {
+      if (receive_some(got) < 0 || std::chrono::steady_clock::now() >= until) return false;
+    }
+    return true;
+  }
+
+ private:
+  // Waits up to 50 ms for bytes: -1 when the connection is closed, else how many arrived.
+  int receive_some(std::string& got) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) return 0;
+    char buf[4096];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n <= 0) return -1;
+    got.append(buf, static_cast<size_t>(n));
+    return static_cast<int>(n);
+  }
+
+  int fd_;
+  bool connected_ = false;
+};
+
+}  // namespace leakscope::test
