@@ -2,6 +2,8 @@
 
 #include <amqp_tcp_socket.h>
 
+#include <algorithm>
+#include <chrono>
 #include <vector>
 
 namespace leakscope::relay {
@@ -116,56 +118,90 @@ void AmqpSession::cancel() {
   check_rpc("basic.cancel");
 }
 
+AmqpSession::Next AmqpSession::broken(std::string reason) {
+  close_reason_ = std::move(reason);
+  open_ = false;
+  return Next::kClosed;
+}
+
+int AmqpSession::wait_frame(amqp_frame_t& frame, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now()),
+                       std::chrono::microseconds(0));
+  timeval tv{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
+  return amqp_simple_wait_frame_noblock(conn_, &frame, &tv);
+}
+
+// Reads a delivery frame by frame rather than with amqp_consume_message: rabbitmq-c reads a
+// message's header and body frames with no time limit, so a stream that stops mid-message (heartbeats
+// still flowing) would hang the consumer, and its unacked deliveries, for the connection's life.
+// Any frame out of sequence (AMQP's 505 UNEXPECTED_FRAME) ends the connection: the stream cannot be
+// trusted past it, and the broker requeues whatever this connection had not acked.
 AmqpSession::Next AmqpSession::next_delivery(Delivery& out, std::chrono::milliseconds timeout) {
   amqp_maybe_release_buffers(conn_);
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
-  amqp_envelope_t envelope;
-  amqp_rpc_reply_t r = amqp_consume_message(conn_, &envelope, &tv, 0);
-  if (r.reply_type == AMQP_RESPONSE_NORMAL) {
-    out.tag = envelope.delivery_tag;
-    out.redelivered = envelope.redelivered;
-    out.body.assign(static_cast<char*>(envelope.message.body.bytes), envelope.message.body.len);
-    amqp_destroy_envelope(&envelope);
-    return Next::kDelivery;
-  }
-  if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT) return Next::kTimeout;
-  if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_UNEXPECTED_STATE) {
-    // A frame other than a delivery: confirms, returns, or the broker closing things.
-    amqp_frame_t frame;
-    timeval none{0, 0};
-    if (amqp_simple_wait_frame_noblock(conn_, &frame, &none) != AMQP_STATUS_OK) return Next::kTimeout;
-    if (frame.frame_type != AMQP_FRAME_METHOD) return Next::kTimeout;
-    switch (frame.payload.method.id) {
-      case AMQP_BASIC_ACK_METHOD: {
-        auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
-        confirmed_ = ack->multiple ? ack->delivery_tag : std::max(confirmed_, ack->delivery_tag);
-        return Next::kTimeout;
-      }
-      case AMQP_BASIC_NACK_METHOD: nacked_ = true; return Next::kTimeout;
-      case AMQP_BASIC_RETURN_METHOD: {
-        amqp_message_t message;
-        if (amqp_read_message(conn_, frame.channel, &message, 0).reply_type == AMQP_RESPONSE_NORMAL)
-          amqp_destroy_message(&message);
-        return Next::kTimeout;
-      }
-      case AMQP_CHANNEL_CLOSE_METHOD:
-        amqp_channel_close_ok_t close_ok;
-        amqp_send_method(conn_, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok);
-        open_ = false;
-        return Next::kClosed;
-      case AMQP_CONNECTION_CLOSE_METHOD:
-        amqp_connection_close_ok_t conn_close_ok;
-        amqp_send_method(conn_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &conn_close_ok);
-        open_ = false;
-        return Next::kClosed;
-      case AMQP_BASIC_CANCEL_METHOD:
-        consumer_tag_.clear();
-        return Next::kClosed;
-      default: return Next::kTimeout;
+  amqp_frame_t frame;
+  int rc = wait_frame(frame, std::chrono::steady_clock::now() + timeout);
+  if (rc == AMQP_STATUS_TIMEOUT) return Next::kTimeout;
+  if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));  // socket error, heartbeat timeout, bad frame
+  if (frame.frame_type != AMQP_FRAME_METHOD)
+    return broken("unexpected frame: content frame of type " + std::to_string(frame.frame_type) + " outside a message");
+  switch (frame.payload.method.id) {
+    case AMQP_BASIC_DELIVER_METHOD: {
+      auto* d = static_cast<amqp_basic_deliver_t*>(frame.payload.method.decoded);
+      out.tag = d->delivery_tag;
+      out.redelivered = d->redelivered;
+      return read_content(frame.channel, out.body);
     }
+    case AMQP_BASIC_ACK_METHOD: {  // publisher confirms
+      auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+      confirmed_ = ack->multiple ? ack->delivery_tag : std::max(confirmed_, ack->delivery_tag);
+      return Next::kTimeout;
+    }
+    case AMQP_BASIC_NACK_METHOD: nacked_ = true; return Next::kTimeout;
+    case AMQP_BASIC_RETURN_METHOD: {
+      std::string ignored;
+      Next n = read_content(frame.channel, ignored);
+      return n == Next::kDelivery ? Next::kTimeout : n;
+    }
+    case AMQP_CHANNEL_CLOSE_METHOD: {
+      amqp_channel_close_ok_t close_ok;
+      amqp_send_method(conn_, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok);
+      return broken("the broker closed the channel");
+    }
+    case AMQP_CONNECTION_CLOSE_METHOD: {
+      amqp_connection_close_ok_t conn_close_ok;
+      amqp_send_method(conn_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &conn_close_ok);
+      return broken("the broker closed the connection");
+    }
+    case AMQP_BASIC_CANCEL_METHOD:
+      consumer_tag_.clear();
+      return broken("the broker cancelled the consumer");
+    default: return Next::kTimeout;  // connection.blocked and the like: nothing to do here
   }
-  open_ = false;  // socket error, heartbeat timeout, connection closed
-  return Next::kClosed;
+}
+
+AmqpSession::Next AmqpSession::read_content(amqp_channel_t channel, std::string& body) {
+  // A broker sends a message's frames back to back; seconds without them means the stream broke.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  amqp_frame_t frame;
+  int rc = wait_frame(frame, deadline);
+  if (rc == AMQP_STATUS_TIMEOUT) return broken("a message's content header did not follow its method within 5 s");
+  if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));
+  if (frame.frame_type != AMQP_FRAME_HEADER || frame.channel != channel)
+    return broken("unexpected frame: type " + std::to_string(frame.frame_type) + " where a content header belongs");
+  uint64_t size = frame.payload.properties.body_size;
+  body.clear();
+  body.reserve(static_cast<size_t>(std::min<uint64_t>(size, 1 << 20)));
+  while (body.size() < size) {
+    rc = wait_frame(frame, deadline);
+    if (rc == AMQP_STATUS_TIMEOUT) return broken("a message's body did not arrive within 5 s");
+    if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));
+    if (frame.frame_type != AMQP_FRAME_BODY || frame.channel != channel)
+      return broken("unexpected frame: type " + std::to_string(frame.frame_type) + " where a body frame belongs");
+    const amqp_bytes_t& fragment = frame.payload.body_fragment;
+    if (body.size() + fragment.len > size) return broken("unexpected frame: body longer than its header said");
+    body.append(static_cast<const char*>(fragment.bytes), fragment.len);
+  }
+  return Next::kDelivery;
 }
 
 void AmqpSession::ack(uint64_t tag) {

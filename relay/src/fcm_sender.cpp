@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 #include <map>
 #include <random>
+
+#include "leakscope/relay/log.h"
 
 namespace leakscope::relay {
 namespace {
@@ -21,9 +24,34 @@ struct Transfer {
   Clock::time_point started;
 };
 
+// FCM's answers are a few hundred bytes; whatever a broken server sends, keep only enough to classify.
+constexpr size_t kMaxResponseBody = 64 * 1024;
+
 size_t on_body(char* data, size_t size, size_t n, void* t) {
-  static_cast<Transfer*>(t)->response.append(data, size * n);
+  std::string& body = static_cast<Transfer*>(t)->response;
+  body.append(data, std::min(size * n, kMaxResponseBody - std::min(body.size(), kMaxResponseBody)));
   return size * n;
+}
+
+// A retry's cause as a metric label: one of a small fixed set, whatever the server answered.
+std::string retry_cause(CURLcode result, long status) {
+  switch (result) {
+    case CURLE_OK:
+      return "http_" + std::to_string(std::clamp(status, 0L, 999L));
+    case CURLE_OPERATION_TIMEDOUT:
+      return "timeout";
+    case CURLE_PARTIAL_FILE:
+      return "truncated_response";
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "connect_failed";
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+      return "connection_dropped";
+    default:
+      return "transport_other";
+  }
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* t) {
@@ -75,6 +103,18 @@ struct FcmSender::Impl {
     return std::max(jittered, retry_after);  // never earlier than the server asked
   }
 
+  // Counts the retry under its cause and says so in the log: the first of each cause, then every
+  // 1000th, so a failing FCM is visible without a line per attempt.
+  void note_retry(const std::string& cause, const std::string& reason) {
+    uint64_t n;
+    {
+      std::lock_guard lock(c.mu);
+      n = ++c.retried_by_cause[cause];
+    }
+    if (n == 1 || n % 1000 == 0)
+      log_event("warn", "FCM send will be retried", {{"cause", cause}, {"reason", reason}, {"occurrences", n}});
+  }
+
   void schedule_retry(SendJob job, int attempts, std::chrono::milliseconds retry_after, const std::string& reason) {
     if (attempts >= o.max_attempts) return finish(std::move(job), FinalOutcome::kDeadLettered, reason, attempts);
     ++c.retried;
@@ -88,6 +128,7 @@ struct FcmSender::Impl {
     try {
       token = tokens.token();
     } catch (const std::exception& e) {
+      note_retry("token", e.what());
       return schedule_retry(std::move(job), attempts + 1, std::chrono::milliseconds(0), std::string("token: ") + e.what());
     }
     auto* t = new Transfer{std::move(job), attempts + 1, {}, {}, nullptr, curl_easy_init(), Clock::now()};
@@ -143,6 +184,7 @@ struct FcmSender::Impl {
         tokens.invalidate();
         return schedule_retry(std::move(t->job), t->attempts, std::chrono::milliseconds(0), out.reason);
       case OutcomeKind::kRetry:
+        note_retry(retry_cause(result, status), out.reason);
         return schedule_retry(std::move(t->job), t->attempts, out.retry_after, out.reason);
     }
   }

@@ -30,6 +30,13 @@ std::string render_relay_metrics(RelayMetrics& m, const SenderCounters& s) {
     for (const auto& [reason, v] : m.rejected_by_reason)
       out += "fcm_relay_rejected_total{reason=\"" + reason + "\"} " + n(v) + "\n";
   }
+  {
+    std::lock_guard lock(s.mu);
+    out += "# HELP fcm_relay_retried_by_cause_total Send attempts scheduled for retry, by cause.\n"
+           "# TYPE fcm_relay_retried_by_cause_total counter\n";
+    for (const auto& [cause, v] : s.retried_by_cause)
+      out += "fcm_relay_retried_by_cause_total{cause=\"" + cause + "\"} " + n(v) + "\n";
+  }
   out += "# HELP fcm_relay_fcm_latency_seconds FCM request latency.\n# TYPE fcm_relay_fcm_latency_seconds histogram\n";
   uint64_t cumulative = 0;
   for (int i = 0; i < 8; ++i) {

@@ -98,7 +98,7 @@ void RelayService::session(const std::atomic<bool>& stop) {
     }
     // Wait for a delivery no longer than the health tick, so the tick keeps its schedule.
     auto next = amqp.next_delivery(d, std::min(std::chrono::milliseconds(20), o_.health_interval));
-    if (next == AmqpSession::Next::kClosed) throw AmqpError("broker closed the channel or connection");
+    if (next == AmqpSession::Next::kClosed) throw AmqpError(amqp.close_reason());
     if (next != AmqpSession::Next::kDelivery) continue;
     ++metrics_.consumed;
     if (o_.auto_ack) {

@@ -11,6 +11,8 @@
 namespace leakscope::relay {
 
 struct StatusServer::Impl {
+  Impl(std::string a, RelayMetrics& m, const FcmSender& s, const OAuthTokenSource& t)
+      : address(std::move(a)), metrics(m), sender(s), tokens(t) {}
   std::string address;
   RelayMetrics& metrics;
   const FcmSender& sender;
@@ -22,7 +24,7 @@ struct StatusServer::Impl {
 
 StatusServer::StatusServer(std::string address, RelayMetrics& metrics, const FcmSender& sender,
                            const OAuthTokenSource& tokens)
-    : impl_(new Impl{std::move(address), metrics, sender, tokens, {}, {}, -1}) {}
+    : impl_(new Impl(std::move(address), metrics, sender, tokens)) {}
 
 StatusServer::~StatusServer() {
   if (impl_->thread.joinable()) {

@@ -39,6 +39,7 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--prefetch", "FCM_RELAY_PREFETCH"},
     {"--max-inflight", "FCM_RELAY_MAX_INFLIGHT"},
     {"--max-attempts", "FCM_RELAY_MAX_ATTEMPTS"},
+    {"--fcm-timeout-ms", "FCM_RELAY_FCM_TIMEOUT_MS"},
     {"--ack-mode", "FCM_RELAY_ACK_MODE"},
     {"--close-watch", "FCM_RELAY_CLOSE_WATCH"},
     {"--health-interval-ms", "FCM_RELAY_HEALTH_INTERVAL_MS"},
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   relay::SenderOptions s;
   std::string fcm_base_url = "https://fcm.googleapis.com", credentials, project_id, ack_mode = "manual",
               close_watch = "status", http_addr = "127.0.0.1:9090", log_level = "info";
-  int health_ms = 1000, shutdown_s = 10, lg_sample = -1;
+  int health_ms = 1000, shutdown_s = 10, lg_sample = -1, fcm_timeout_ms = 30000;
   profiler::ProfilerOptions prof;
   bool print_config = false;
 
@@ -94,6 +95,8 @@ int main(int argc, char** argv) {
   app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535));
   app.add_option("--max-inflight", r.max_inflight, "FCM requests in flight at most")->check(CLI::Range(1, 10000));
   app.add_option("--max-attempts", s.max_attempts, "send attempts before dead-lettering")->check(CLI::Range(1, 100));
+  app.add_option("--fcm-timeout-ms", fcm_timeout_ms, "whole-request deadline for one FCM send (a stalled answer is retried)")
+      ->check(CLI::Range(100, 600000));
   app.add_option("--ack-mode", ack_mode, "manual (production) | auto (DEFECTIVE on purpose: leak 1)")
           ->check(CLI::IsMember({"manual", "auto"}));
   app.add_option("--close-watch", close_watch, "status (production) | notify (DEFECTIVE on purpose: leak 2)")
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
   r.health_interval = std::chrono::milliseconds(health_ms);
   r.shutdown_timeout = std::chrono::seconds(shutdown_s);
   s.max_inflight = r.max_inflight;
+  s.request_timeout = std::chrono::milliseconds(fcm_timeout_ms);
   relay::set_log_level(log_level);
 
   try {
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
                                   {"fcm_send_url", s.send_url}, {"credentials", credentials},
                                   {"client_email", account.client_email}, {"private_key", "****"},
                                   {"prefetch", r.prefetch}, {"max_inflight", r.max_inflight}, {"max_attempts", s.max_attempts},
+                                  {"fcm_timeout_ms", fcm_timeout_ms},
                                   {"ack_mode", ack_mode}, {"close_watch", close_watch}, {"health_interval_ms", health_ms},
                                   {"heartbeat", r.heartbeat_seconds}, {"shutdown_timeout", shutdown_s}, {"h2c", s.h2c},
                                   {"http_addr", http_addr}, {"debug_addr", prof.debug_addr}, {"log_level", log_level}};

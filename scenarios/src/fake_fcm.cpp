@@ -85,6 +85,7 @@ struct FakeFcm::Impl {
   std::mt19937_64 rng;
   std::ofstream record;
   std::regex unregistered;
+  std::atomic<bool> stopping{false};  // ends trickled answers at shutdown
 
   double uniform() {
     std::lock_guard lock(mu);
@@ -172,6 +173,15 @@ struct FakeFcm::Impl {
       count("injected_garbage");
       res = {502, std::string("<html><body>502 Bad Gateway</body></html>\x00\xff{\"error\":", 48), "text/html", {}};
       res.headers.emplace_back("Retry-After", o.retry_after_value.empty() ? "1" : o.retry_after_value);
+    } else if ((r -= o.rate_429 + o.rate_500 + o.rate_503 + o.rate_garbage) < o.rate_truncated) {
+      res = retryable(503, "UNAVAILABLE", "UNAVAILABLE");
+      res.delivery = HttpResponse::Delivery::kTruncated;
+      count("injected_truncated");
+    } else if (r < o.rate_truncated + o.rate_slow) {
+      res = retryable(503, "UNAVAILABLE", "UNAVAILABLE");
+      res.delivery = HttpResponse::Delivery::kTrickled;
+      res.trickle_ms = o.slow_ms;
+      count("injected_slow");
     } else if (!o.unregistered_pattern.empty() && !token.empty() && std::regex_search(token, unregistered)) {
       count("unregistered");
       res = json_response(404, fcm_error(404, "NOT_FOUND", "UNREGISTERED", "Requested entity was not found."));
@@ -190,6 +200,27 @@ struct FakeFcm::Impl {
     }
     slot_free.notify_one();
     return res;
+  }
+
+  // Hands the body to cpp-httplib as the response's delivery mode asks.
+  void send_body(HttpResponse res, httplib::Response& r) {
+    if (res.delivery == HttpResponse::Delivery::kWhole) return r.set_content(res.body, res.content_type.c_str());
+    auto body = std::make_shared<std::string>(std::move(res.body));
+    if (res.delivery == HttpResponse::Delivery::kTruncated) {
+      r.set_content_provider(body->size(), res.content_type.c_str(), [body](size_t, size_t, httplib::DataSink& sink) {
+        sink.write(body->data(), body->size() / 2);
+        return false;  // cpp-httplib drops the connection: Content-Length promised more
+      });
+      return;
+    }
+    auto pause = std::chrono::milliseconds(res.trickle_ms / std::max<size_t>(body->size(), 1));
+    r.set_content_provider(body->size(), res.content_type.c_str(), [this, body, pause](size_t offset, size_t, httplib::DataSink& sink) {
+      for (auto until = std::chrono::steady_clock::now() + pause; std::chrono::steady_clock::now() < until;) {
+        if (stopping || !sink.is_writable()) return false;
+        std::this_thread::sleep_for(std::min(pause, std::chrono::milliseconds(50)));
+      }
+      return sink.write(body->data() + offset, 1);  // one byte at a time: a stalled FCM or proxy
+    });
   }
 
   HttpResponse retryable(int code, const char* status, const char* error_code) {
@@ -253,7 +284,7 @@ void FakeFcm::start() {
     HttpResponse res = impl_->route(req);
     r.status = res.status;
     for (const auto& [k, v] : res.headers) r.set_header(k.c_str(), v);
-    r.set_content(res.body, res.content_type.c_str());
+    impl_->send_body(std::move(res), r);
   };
   d.server.Post(".*", adapter);
   d.server.Get(".*", adapter);
@@ -263,6 +294,7 @@ void FakeFcm::start() {
 
 void FakeFcm::stop() {
   if (impl_ && impl_->thread.joinable()) {
+    impl_->stopping = true;
     impl_->server.stop();
     impl_->thread.join();
   }

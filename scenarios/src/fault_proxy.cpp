@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <list>
+#include <string>
+#include <utility>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -18,7 +20,8 @@ struct FaultProxy::Impl {
   int target_port;
   int listen_fd = -1, port = 0;
   std::atomic<bool> stopping{false};
-  std::atomic<uint64_t> accepted{0}, cut_count{0};
+  std::atomic<uint64_t> accepted{0}, cut_count{0}, faults_applied{0};
+  std::atomic<int> armed{-1};  // a FrameFault waiting for its frame, or -1
   std::thread acceptor;
   std::mutex mu;
   struct Pair {
@@ -27,20 +30,66 @@ struct FaultProxy::Impl {
   };
   std::list<Pair> pairs;
 
-  static void pump(int a, int b, std::atomic<bool>& stopping) {
+  // Splits the broker's byte stream into frames (type, channel, size, payload, 0xCE) and applies an
+  // armed frame fault to the first channel frame that comes by.
+  struct FrameRewriter {
+    Impl& proxy;
+    std::string partial;  // bytes of an incomplete frame
+    std::string held;     // a frame waiting to be sent after the next one (kSwapWithNext)
+
+    std::string feed(const char* data, size_t n) {
+      partial.append(data, n);
+      std::string out;
+      while (partial.size() >= 7) {
+        uint32_t size = (uint32_t(uint8_t(partial[3])) << 24) | (uint32_t(uint8_t(partial[4])) << 16) |
+                        (uint32_t(uint8_t(partial[5])) << 8) | uint32_t(uint8_t(partial[6]));
+        if (partial.size() < size_t(size) + 8) break;
+        std::string frame = partial.substr(0, size_t(size) + 8);
+        partial.erase(0, frame.size());
+        bool channel_frame = frame[1] != 0 || frame[2] != 0;
+        out += rewrite(std::move(frame), channel_frame);
+      }
+      return out;
+    }
+
+    std::string rewrite(std::string frame, bool channel_frame) {
+      if (!channel_frame) return frame;
+      if (!held.empty()) return frame + std::exchange(held, {});
+      int fault = proxy.armed.exchange(-1);
+      if (fault < 0) return frame;
+      ++proxy.faults_applied;
+      switch (static_cast<FrameFault>(fault)) {
+        case FrameFault::kSwapWithNext: held = std::move(frame); return {};
+        case FrameFault::kDuplicate: return frame + frame;
+        case FrameFault::kDrop: return {};
+      }
+      return frame;
+    }
+  };
+
+  // Forwards client <-> upstream until either side closes; the upstream's frames go through `rewriter`.
+  static void pump(int client, int upstream, std::atomic<bool>& stopping, FrameRewriter rewriter) {
     char buf[65536];
-    pollfd fds[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+    pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
     while (!stopping) {
       if (poll(fds, 2, 100) < 0) break;
       for (int i = 0; i < 2; ++i) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         ssize_t n = read(fds[i].fd, buf, sizeof buf);
         if (n <= 0) return;
-        for (ssize_t off = 0; off < n;) {
+        std::string rewritten;
+        const char* out = buf;
+        size_t len = static_cast<size_t>(n);
+        if (fds[i].fd == upstream) {  // frame boundaries are tracked from the first byte
+          rewritten = rewriter.feed(buf, len);
+          out = rewritten.data();
+          len = rewritten.size();
+        }
+        for (size_t off = 0; off < len;) {
           // MSG_NOSIGNAL: a peer reset is an ordinary event here, not a reason to kill the process.
-          ssize_t w = send(fds[1 - i].fd, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
+          ssize_t w = send(fds[1 - i].fd, out + off, len - off, MSG_NOSIGNAL);
           if (w <= 0) return;
-          off += w;
+          off += static_cast<size_t>(w);
         }
       }
     }
@@ -75,7 +124,7 @@ struct FaultProxy::Impl {
       reap_finished();
       auto& pair = pairs.emplace_back(Pair{client, upstream, {}});
       pair.pump = std::thread([this, client, upstream] {
-        pump(client, upstream, stopping);
+        pump(client, upstream, stopping, FrameRewriter{*this, {}, {}});
         shutdown(client, SHUT_RDWR);
         shutdown(upstream, SHUT_RDWR);
       });
@@ -147,7 +196,12 @@ void FaultProxy::cut_all() {
   ++impl_->cut_count;
 }
 
+void FaultProxy::inject(FrameFault fault) {
+  impl_->armed = static_cast<int>(fault);
+}
+
 uint64_t FaultProxy::connections_accepted() const { return impl_->accepted; }
+uint64_t FaultProxy::frame_faults_applied() const { return impl_->faults_applied; }
 uint64_t FaultProxy::cuts() const { return impl_->cut_count; }
 
 }  // namespace leakscope::scenarios

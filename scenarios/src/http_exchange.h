@@ -17,6 +17,10 @@ struct HttpResponse {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // How the transport sends the body: whole; cut in the middle (Content-Length promises all of
+  // it, half arrives, the connection drops); or trickled over `trickle_ms` after prompt headers.
+  enum class Delivery { kWhole, kTruncated, kTrickled } delivery = Delivery::kWhole;
+  int trickle_ms = 0;
 };
 
 }  // namespace leakscope::scenarios

@@ -31,6 +31,11 @@ int main(int argc, char** argv) {
   app.add_option("--retry-after", o.retry_after_seconds, "Retry-After seconds on injected failures");
   app.add_option("--retry-after-value", o.retry_after_value, "Retry-After sent verbatim instead (an HTTP-date, or garbage)");
   app.add_option("--rate-garbage", o.rate_garbage, "fraction answered 502 with a body that is not JSON")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rate-truncated", o.rate_truncated, "fraction answered 503 whose body stops halfway (connection dropped)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rate-slow", o.rate_slow, "fraction answered 503 with prompt headers and a body trickled over --slow-ms")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--slow-ms", o.slow_ms, "how long a slow answer's body takes")->check(CLI::Range(0, 3600000));
   app.add_option("--unregistered", o.unregistered_pattern, "regex on message.token answered 404 UNREGISTERED");
   app.add_option("--record", o.record_file, "append each accepted request body as a JSON line");
   app.add_option("--seed", o.seed, "random seed for latency and error injection");

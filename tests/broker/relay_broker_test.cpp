@@ -207,6 +207,26 @@ TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) {
   }
 }
 
+// FCM answers that break off: a tenth are 503s whose body stops halfway before the connection drops,
+// and a twentieth stall (headers at once, then a body trickled over two minutes — longer than this
+// test waits). The relay's request deadline turns each stall into a retry; nothing is lost, the
+// relay stays up, and /metrics and the log name both causes.
+TEST_F(RelayWithBroker, TruncatedAndStalledAnswersLoseNothing) {
+  start_fcm({"--rate-truncated", "0.1", "--rate-slow", "0.05", "--slow-ms", "120000"});
+  start_relay({"--fcm-timeout-ms", "1500", "--max-attempts", "20"});
+  publish(1000);
+  EXPECT_EQ(wait_unique(1000, 90s), 1000u) << "0 lost";
+  EXPECT_TRUE(relay_->running()) << relay_->err();
+  auto stats = fcm_stats();
+  EXPECT_GT(stats.value("injected_truncated", 0), 50);
+  EXPECT_GT(stats.value("injected_slow", 0), 20);
+  auto m = relay_metrics();
+  EXPECT_GT(metric(m, R"(fcm_relay_retried_by_cause_total{cause="truncated_response"})"), 50u) << m;
+  EXPECT_GT(metric(m, R"(fcm_relay_retried_by_cause_total{cause="timeout"})"), 20u) << m;
+  for (const char* cause : {"\"cause\":\"timeout\"", "\"cause\":\"truncated_response\""})
+    EXPECT_NE(relay_->err().find(cause), std::string::npos) << cause;
+}
+
 TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the flood lasts seconds
   start_relay();
@@ -259,6 +279,30 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
             << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
 }
 
+
+// The broker's frames out of order: a delivery's frames swapped with the next, sent twice, or
+// dropped, five times each during a 20k-job run. Each breaks the frame sequence; the relay gives the
+// connection up (saying why), reconnects, and the broker redelivers what was not acked: 0 lost.
+TEST_F(RelayWithBroker, FramesOutOfOrderLoseNothing) {
+  scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
+  start_fcm();
+  publish(20000, "--confirm-batch 2000");
+  start_relay({}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
+  const scenarios::FrameFault faults[] = {scenarios::FrameFault::kSwapWithNext, scenarios::FrameFault::kDuplicate,
+                                          scenarios::FrameFault::kDrop};
+  for (int i = 0; i < 15; ++i) {
+    std::this_thread::sleep_for(150ms);
+    proxy.inject(faults[i % 3]);
+  }
+  EXPECT_EQ(wait_unique(20000, 120s), 20000u) << "every id delivered at least once";
+  EXPECT_TRUE(relay_->running()) << relay_->err();
+  EXPECT_GE(proxy.frame_faults_applied(), 12u) << "the run outlasted most of the faults";
+  auto m = relay_metrics();
+  EXPECT_GE(metric(m, "fcm_relay_reconnects_total"), 10u) << m;
+  EXPECT_NE(relay_->err().find("unexpected frame"), std::string::npos) << "the log says what broke";
+  std::cerr << proxy.frame_faults_applied() << " frame faults in 20k jobs: " << accepted_ids().size() - 20000
+            << " duplicates, " << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
+}
 
 // The two historic leaks, on purpose: two heap snapshots from the relay's own profiler endpoint,
 // diffed by leakscope, must name the guilty function.

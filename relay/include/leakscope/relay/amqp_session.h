@@ -1,6 +1,7 @@
 // One AMQP connection with one channel (rabbitmq-c allows one connection per thread), wrapped so
-// that every failure is an AmqpError and every message is released (amqp_destroy_envelope,
-// amqp_maybe_release_buffers). Heartbeats are serviced inside these calls, so call next_delivery
+// that every failure is an AmqpError and every message's frames are released
+// (amqp_maybe_release_buffers before each read). Deliveries are read frame by frame with a time
+// limit (see next_delivery). Heartbeats are serviced inside these calls, so call next_delivery
 // often (its timeout bounds the wait).
 #pragma once
 
@@ -38,8 +39,10 @@ class AmqpSession {
   void consume(const std::string& queue, bool no_ack);
   void cancel();  // basic.cancel for the consumer
   enum class Next { kDelivery, kTimeout, kClosed };
-  // kClosed: the broker closed the channel or connection, or cancelled the consumer.
+  // kClosed: the broker closed the channel or connection, or cancelled the consumer, or the frame
+  // stream broke (a socket error, a malformed or out-of-sequence frame); close_reason() says which.
   Next next_delivery(Delivery& out, std::chrono::milliseconds timeout);
+  const std::string& close_reason() const { return close_reason_; }
   void ack(uint64_t tag);
   void reject(uint64_t tag, bool requeue);
   void publish(const std::string& routing_key, const std::string& body,
@@ -52,8 +55,12 @@ class AmqpSession {
 
  private:
   void check_rpc(const char* what);
+  Next broken(std::string reason);  // marks the connection unusable; always kClosed
+  int wait_frame(amqp_frame_t& frame, std::chrono::steady_clock::time_point deadline);
+  Next read_content(amqp_channel_t channel, std::string& body);  // header + body frames of one message
   amqp_connection_state_t conn_ = nullptr;
   bool open_ = false;
+  std::string close_reason_;
   std::string consumer_tag_;
   uint64_t published_ = 0, confirmed_ = 0;
   bool nacked_ = false;

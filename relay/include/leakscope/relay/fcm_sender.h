@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,10 @@ struct SenderCounters {
   std::atomic<int64_t> in_flight{0}, waiting{0};
   std::atomic<uint64_t> latency_buckets[8]{};  // <=5, 10, 25, 50, 100, 250, 1000, +inf ms
   std::atomic<uint64_t> latency_sum_us{0}, latency_count{0};
+  // Retries by cause: timeout, truncated_response, connection_dropped, connect_failed, http_<status>,
+  // token, transport_other. A small fixed set, whatever a server answers.
+  mutable std::mutex mu;
+  std::map<std::string, uint64_t> retried_by_cause;
 };
 inline constexpr int kLatencyBoundsMs[7] = {5, 10, 25, 50, 100, 250, 1000};
 

@@ -20,6 +20,9 @@ struct FakeFcmOptions {
   int retry_after_seconds = 1;
   std::string retry_after_value;  // when set, sent verbatim as Retry-After (an HTTP-date, garbage, ...)
   double rate_garbage = 0;        // fraction answered 502 with a body that is not JSON (a broken proxy)
+  double rate_truncated = 0;      // fraction answered 503 whose body stops halfway and the connection drops
+  double rate_slow = 0;           // fraction answered 503 with headers at once, then the body over slow_ms
+  int slow_ms = 30000;
   std::string unregistered_pattern;  // regex on message.token -> 404 UNREGISTERED
   std::string record_file;           // accepted request bodies, one JSON line each
   uint64_t seed = 1;

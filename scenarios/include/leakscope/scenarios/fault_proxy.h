@@ -1,5 +1,5 @@
-// A TCP proxy on loopback that can cut every connection through it on demand: the faults the
-// relay must survive (connection drops between it and the broker).
+// A TCP proxy on loopback between an AMQP client and the broker that injects the faults the relay
+// must survive: every connection cut on demand, or the broker's frames put out of order.
 #pragma once
 
 #include <atomic>
@@ -7,6 +7,10 @@
 #include <string>
 
 namespace leakscope::scenarios {
+
+// Faults in the broker -> client frame stream, applied to the next frame on a non-zero channel
+// (deliveries and their content; connection-level frames and heartbeats pass untouched).
+enum class FrameFault { kSwapWithNext, kDuplicate, kDrop };
 
 class FaultProxy {
  public:
@@ -16,8 +20,11 @@ class FaultProxy {
   int port() const;
   // Closes every connection currently open through the proxy (clients see a reset).
   void cut_all();
+  // Arms one frame fault; it hits the next channel frame any connection forwards.
+  void inject(FrameFault fault);
   uint64_t connections_accepted() const;
   uint64_t cuts() const;
+  uint64_t frame_faults_applied() const;
 
  private:
   struct Impl;
