@@ -1,5 +1,6 @@
 // make bench: end-to-end messages/s and peak RSS of fcm-relay in production mode against a
-// zero-latency fake-fcm, next to a bare rabbitmq-c consumer on the same broker in the same run.
+// zero-latency fake-fcm (over HTTP/1.1, then over HTTP/2 with TLS), next to a bare rabbitmq-c
+// consumer on the same broker in the same run.
 // Usage: relay_throughput_bench BIN_DIR [MESSAGES]  (default 200000)
 #include <fcntl.h>
 #include <signal.h>
@@ -12,6 +13,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -44,6 +47,18 @@ int wait_for(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// CPU seconds (user + system) a process has used so far.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i)
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 uint64_t peak_rss_kb(pid_t pid) {
@@ -85,45 +100,67 @@ int main(int argc, char** argv) {
     }
     double bare_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    std::fprintf(stderr, "bench: publishing %ld jobs for the relay\n", n);
-    publish(bin, broker, "relay", n, dir + "/loadgen-relay.log");
-    int fcm_port = leakscope::scenarios::free_loopback_port();
-    std::string sa = dir + "/sa.json";
+    int fcm_port = leakscope::scenarios::free_loopback_port(), h2_port = leakscope::scenarios::free_loopback_port();
+    std::string sa = dir + "/sa.json", cert = dir + "/fcm.crt", key = dir + "/fcm.key";
     wait_for(spawn({bin + "fake-fcm", "--make-service-account", sa, "--token-uri",
                     "http://127.0.0.1:" + std::to_string(fcm_port) + "/token"}, dir + "/sa.log"));
-    pid_t fcm = spawn({bin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port)}, dir + "/fake-fcm.log");
+    wait_for(spawn({bin + "fake-fcm", "--make-tls-cert", cert, "--tls-key", key}, dir + "/cert.log"));
+    pid_t fcm = spawn({bin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port), "--listen-h2",
+                       "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key},
+                      dir + "/fake-fcm.log");
     std::this_thread::sleep_for(300ms);
-    int relay_http = leakscope::scenarios::free_loopback_port();
-    pid_t relay = spawn({bin + "fcm-relay", "--amqp-url", broker.amqp_url(), "--queue", "relay", "--credentials", sa,
-                         "--fcm-base-url", "http://127.0.0.1:" + std::to_string(fcm_port), "--http-addr",
-                         "127.0.0.1:" + std::to_string(relay_http),
-                         "--prefetch", "500", "--max-inflight", "128", "--log-level", "warn"},
-                        dir + "/relay.log");
-    leakscope::relay::AmqpSession probe(broker.amqp_url(), 0);
-    t0 = std::chrono::steady_clock::now();
-    uint64_t relay_rss = 0;
-    bool sampled = false;
-    while (probe.queue_length("relay") > 0 && std::chrono::steady_clock::now() - t0 < 600s) {
-      relay_rss = std::max(relay_rss, peak_rss_kb(relay));
-      std::this_thread::sleep_for(20ms);
-      if (!sampled && std::getenv("BENCH_RELAY_METRICS") && std::chrono::steady_clock::now() - t0 > 3s) {
-        sampled = true;  // a look inside mid-run: where the time goes
-        std::system(("curl -s http://127.0.0.1:" + std::to_string(relay_http) + "/metrics | grep -E '^fcm_relay_(in_flight|fcm_latency|retry|sent|consumed|acked)' >&2").c_str());
+
+    struct Transport {
+      const char* label;
+      std::vector<std::string> flags;
+      double rate = 0;
+      uint64_t rss_kb = 0;
+      double relay_cpu = 0, fcm_cpu = 0;  // seconds during the run
+    };
+    std::vector<Transport> transports{
+        {"fcm-relay, HTTP/1.1 keep-alive pool", {"--fcm-base-url", "http://127.0.0.1:" + std::to_string(fcm_port)}},
+        {"fcm-relay, HTTP/2 over TLS (as FCM)", {"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert}}};
+    for (auto& t : transports) {
+      std::string queue = "relay-" + std::to_string(&t - transports.data());
+      std::fprintf(stderr, "bench: publishing %ld jobs for the relay (%s)\n", n, t.label);
+      publish(bin, broker, queue, n, dir + "/loadgen-" + queue + ".log");
+      int relay_http = leakscope::scenarios::free_loopback_port();
+      std::vector<std::string> args{bin + "fcm-relay", "--amqp-url", broker.amqp_url(), "--queue", queue, "--credentials", sa,
+                                    "--http-addr", "127.0.0.1:" + std::to_string(relay_http),
+                                    "--prefetch", "500", "--max-inflight", "128", "--log-level", "warn"};
+      args.insert(args.end(), t.flags.begin(), t.flags.end());
+      pid_t relay = spawn(args, dir + "/" + queue + ".log");
+      leakscope::relay::AmqpSession probe(broker.amqp_url(), 0);
+      t0 = std::chrono::steady_clock::now();
+      double fcm_cpu_before = cpu_seconds(fcm);
+      bool sampled = false;
+      while (probe.queue_length(queue) > 0 && std::chrono::steady_clock::now() - t0 < 600s) {
+        t.rss_kb = std::max(t.rss_kb, peak_rss_kb(relay));
+        std::this_thread::sleep_for(20ms);
+        if (!sampled && std::getenv("BENCH_RELAY_METRICS") && std::chrono::steady_clock::now() - t0 > 3s) {
+          sampled = true;  // a look inside mid-run: where the time goes
+          std::system(("curl -s http://127.0.0.1:" + std::to_string(relay_http) + "/metrics | grep -E '^fcm_relay_(in_flight|fcm_latency|retry|sent|consumed|acked)' >&2").c_str());
+        }
       }
+      t.rate = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      t.rss_kb = std::max(t.rss_kb, peak_rss_kb(relay));
+      t.relay_cpu = cpu_seconds(relay);
+      t.fcm_cpu = cpu_seconds(fcm) - fcm_cpu_before;
+      kill(relay, SIGTERM);
+      wait_for(relay);
     }
-    double relay_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    relay_rss = std::max(relay_rss, peak_rss_kb(relay));
-    kill(relay, SIGTERM);
-    wait_for(relay);
     kill(fcm, SIGTERM);
     wait_for(fcm);
-    double bare_rate = n / bare_s, relay_rate = n / relay_s;
+    double bare_rate = n / bare_s;
     std::printf("== fcm-relay throughput (%ld messages, zero-latency fake-fcm, same broker) ==\n", n);
-    std::printf("%-40s %12s %12s\n", "", "msg/s", "peak RSS MB");
-    std::printf("%-40s %12.0f %12.1f\n", "bare rabbitmq-c consumer (ack, prefetch 500)", bare_rate, bare_rss / 1024.0);
-    std::printf("%-40s %12.0f %12.1f\n", "fcm-relay, production mode", relay_rate, relay_rss / 1024.0);
-    std::printf("relay / bare: %.0f%% (target >= 75%%); relay RSS %s 64 MiB\n", 100 * relay_rate / bare_rate,
-                relay_rss <= 64 * 1024 ? "<=" : ">");
+    std::printf("%-44s %10s %12s %12s\n", "", "msg/s", "of bare", "peak RSS MB");
+    std::printf("%-44s %10.0f %12s %12.1f\n", "bare rabbitmq-c consumer (ack, prefetch 500)", bare_rate, "", bare_rss / 1024.0);
+    for (const auto& t : transports)
+      std::printf("%-44s %10.0f %11.0f%% %12.1f\n", t.label, t.rate, 100 * t.rate / bare_rate, t.rss_kb / 1024.0);
+    std::printf("CPU per message (µs):\n");
+    for (const auto& t : transports)
+      std::printf("  %-42s relay %5.1f   fake-fcm %5.1f\n", t.label, 1e6 * t.relay_cpu / n, 1e6 * t.fcm_cpu / n);
+    std::printf("target: relay >= 75%% of bare, RSS <= 64 MiB\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: %s (logs in %s)\n", e.what(), dir.c_str());
     return 1;

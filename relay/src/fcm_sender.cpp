@@ -147,8 +147,9 @@ struct FcmSender::Impl {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // prefer a multiplexed stream over a new connection
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, o.h2c ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);  // h2 where TLS+ALPN offers it, else HTTP/1.1
     curl_multi_add_handle(multi, e);
     ++active;
     ++c.in_flight;

@@ -27,7 +27,6 @@ std::atomic<bool> stop_requested{false};
 // They enter as arguments placed before the real ones (later arguments win); the config file
 // only fills what no argument set.
 const std::pair<const char*, const char*> kEnvironment[] = {
-    {"--h2c", "FCM_RELAY_H2C"},
     {"--amqp-url", "FCM_RELAY_AMQP_URL"},
     {"--queue", "FCM_RELAY_QUEUE"},
     {"--durable", "FCM_RELAY_DURABLE"},
@@ -35,6 +34,7 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--dead-letter-queue", "FCM_RELAY_DEAD_LETTER_QUEUE"},
     {"--fcm-base-url", "FCM_RELAY_FCM_BASE_URL"},
     {"--credentials", "FCM_RELAY_CREDENTIALS"},
+    {"--ca-file", "FCM_RELAY_CA_FILE"},
     {"--project-id", "FCM_RELAY_PROJECT_ID"},
     {"--prefetch", "FCM_RELAY_PREFETCH"},
     {"--max-inflight", "FCM_RELAY_MAX_INFLIGHT"},
@@ -58,10 +58,6 @@ std::vector<std::string> arguments_with_environment(int argc, char** argv) {
   for (const auto& [option, variable] : kEnvironment) {
     const char* v = std::getenv(variable);
     if (!v || !*v) continue;
-    if (std::string(option) == "--h2c") {
-      if (std::string(v) != "0" && std::string(v) != "false") args.push_back(option);
-      continue;
-    }
     args.push_back(std::string(option) + "=" + v);
   }
   for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
@@ -91,6 +87,8 @@ int main(int argc, char** argv) {
   app.add_option("--dead-letter-queue", r.dead_letter_queue, "where jobs go after the last retry (default QUEUE.dead)");
   app.add_option("--fcm-base-url", fcm_base_url, "FCM API base URL");
   app.add_option("--credentials", credentials, "service account key file (default $GOOGLE_APPLICATION_CREDENTIALS)");
+  app.add_option("--ca-file", s.ca_file, "PEM CA certificates to trust for the FCM base URL instead of the system's")
+      ->check(CLI::ExistingFile);
   app.add_option("--project-id", project_id, "Firebase project (default: the credentials' project_id)");
   app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535));
   app.add_option("--max-inflight", r.max_inflight, "FCM requests in flight at most")->check(CLI::Range(1, 10000));
@@ -104,7 +102,6 @@ int main(int argc, char** argv) {
   app.add_option("--health-interval-ms", health_ms, "health check tick")->check(CLI::Range(10, 600000));
   app.add_option("--heartbeat", r.heartbeat_seconds, "AMQP heartbeat seconds")->check(CLI::Range(0, 600));
   app.add_option("--shutdown-timeout", shutdown_s, "seconds to finish in-flight sends on SIGTERM")->check(CLI::Range(0, 3600));
-  app.add_flag("--h2c", s.h2c, "HTTP/2 without TLS to the FCM base URL (local fake-fcm)");
   app.add_option("--http-addr", http_addr, "address of /healthz, /readyz, /metrics");
   app.add_option("--debug-addr", prof.debug_addr, "leakscope profiler endpoints (/debug/pprof/...)");
   app.add_option("--lg-sample", lg_sample, "heap sampling: mean 2^N bytes between samples");
@@ -144,12 +141,12 @@ int main(int argc, char** argv) {
     s.send_url = fcm_base_url + "/v1/projects/" + project_id + "/messages:send";
     if (print_config) {
       nlohmann::ordered_json c = {{"amqp_url", relay::mask_amqp_url(r.amqp_url)}, {"queue", r.queue}, {"durable", r.durable},
-                                  {"fcm_send_url", s.send_url}, {"credentials", credentials},
+                                  {"fcm_send_url", s.send_url}, {"ca_file", s.ca_file}, {"credentials", credentials},
                                   {"client_email", account.client_email}, {"private_key", "****"},
                                   {"prefetch", r.prefetch}, {"max_inflight", r.max_inflight}, {"max_attempts", s.max_attempts},
                                   {"fcm_timeout_ms", fcm_timeout_ms},
                                   {"ack_mode", ack_mode}, {"close_watch", close_watch}, {"health_interval_ms", health_ms},
-                                  {"heartbeat", r.heartbeat_seconds}, {"shutdown_timeout", shutdown_s}, {"h2c", s.h2c},
+                                  {"heartbeat", r.heartbeat_seconds}, {"shutdown_timeout", shutdown_s},
                                   {"http_addr", http_addr}, {"debug_addr", prof.debug_addr}, {"log_level", log_level}};
       std::cout << c.dump(2) << "\n";
       return 0;

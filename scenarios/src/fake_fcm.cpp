@@ -14,6 +14,7 @@
 
 #include "leakscope/relay/jwt.h"
 #include "leakscope/relay/service_account.h"
+#include "h2_tls_listener.h"
 #include "http_exchange.h"
 #include "leakscope/profiler/http_listen.h"
 
@@ -76,6 +77,7 @@ struct FakeFcm::Impl {
   httplib::Server server;
   std::thread thread;
   int port = -1;
+  std::unique_ptr<H2TlsListener> h2;
   std::string verify_key, expected_issuer;
   std::mutex mu;
   std::condition_variable slot_free;
@@ -235,14 +237,24 @@ struct FakeFcm::Impl {
     nlohmann::json j = counters;
     j["in_flight"] = in_flight;
     j["max_in_flight"] = max_in_flight;
+    if (h2) {  // what the HTTP/2 listener saw: many streams over few connections is multiplexing
+      j["h2_connections"] = h2->counters().connections.load();
+      j["h2_streams"] = h2->counters().streams.load();
+      j["h2_max_concurrent_streams"] = h2->counters().max_concurrent_streams.load();
+    }
     return json_response(200, j.dump());
   }
 
   HttpResponse route(const HttpRequest& req) {
-    static const std::regex send_path(R"(/v1/projects/([^/]+)/messages:send)");
-    std::smatch m;
     if (req.method == "POST" && req.path == "/token") return handle_token(req);
-    if (req.method == "POST" && std::regex_match(req.path, m, send_path)) return handle_send(req, m[1]);
+    // /v1/projects/{project}/messages:send
+    static const std::string kPrefix = "/v1/projects/", kSuffix = "/messages:send";
+    const std::string& p = req.path;
+    if (req.method == "POST" && p.size() > kPrefix.size() + kSuffix.size() && p.compare(0, kPrefix.size(), kPrefix) == 0 &&
+        p.compare(p.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+      std::string project = p.substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size());
+      if (project.find('/') == std::string::npos) return handle_send(req, project);
+    }
     if (req.method == "GET" && req.path == "/stats") return stats();
     return json_response(404, fcm_error(404, "NOT_FOUND", "", "no such endpoint: " + req.path));
   }
@@ -276,11 +288,7 @@ void FakeFcm::start() {
     req.method = q.method;
     req.path = q.path;
     req.body = q.body;
-    for (const auto& [k, v] : q.headers) {
-      std::string lower = k;
-      for (auto& c : lower) c = static_cast<char>(std::tolower(c));
-      req.headers[lower] = v;
-    }
+    if (q.has_header("Authorization")) req.headers["authorization"] = q.get_header_value("Authorization");  // all route reads
     HttpResponse res = impl_->route(req);
     r.status = res.status;
     for (const auto& [k, v] : res.headers) r.set_header(k.c_str(), v);
@@ -289,17 +297,24 @@ void FakeFcm::start() {
   d.server.Post(".*", adapter);
   d.server.Get(".*", adapter);
   d.port = profiler::bind_http_server(d.server, d.o.listen, "--listen");
+  if (!d.o.listen_h2.empty()) {
+    if (d.o.tls_cert.empty() || d.o.tls_key.empty()) throw std::runtime_error("--listen-h2 needs --tls-cert and --tls-key");
+    d.h2 = std::make_unique<H2TlsListener>(d.o.listen_h2, d.o.tls_cert, d.o.tls_key,
+                                           [this](const HttpRequest& req) { return impl_->route(req); }, d.o.threads);
+  }
   d.thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }
 
 void FakeFcm::stop() {
+  if (impl_) impl_->stopping = true;
+  if (impl_) impl_->h2.reset();
   if (impl_ && impl_->thread.joinable()) {
-    impl_->stopping = true;
     impl_->server.stop();
     impl_->thread.join();
   }
 }
 
 int FakeFcm::port() const { return impl_->port; }
+int FakeFcm::h2_port() const { return impl_->h2 ? impl_->h2->port() : -1; }
 
 }  // namespace leakscope::scenarios

@@ -20,6 +20,11 @@ int main(int argc, char** argv) {
   std::string make_sa, project_id = "leakscope-test", token_uri;
   CLI::App app{"fake-fcm: a local FCM HTTP v1 + OAuth2 token endpoint for tests (validating, optionally slow or failing)"};
   app.add_option("--listen", o.listen, "HTTP/1.1 host:port (port 0 picks a free one; printed on stderr)");
+  app.add_option("--listen-h2", o.listen_h2, "also serve the API over TLS, HTTP/2 only (ALPN h2), on host:port");
+  app.add_option("--tls-cert", o.tls_cert, "PEM certificate for --listen-h2");
+  app.add_option("--tls-key", o.tls_key, "PEM private key for --listen-h2");
+  std::string make_cert;
+  app.add_option("--make-tls-cert", make_cert, "write a self-signed certificate for 127.0.0.1 here (key: --tls-key) and exit");
   app.add_option("--service-account", o.service_account_file, "verify JWT assertions against this key file");
   app.add_option("--token-ttl", o.token_ttl_seconds, "lifetime of issued access tokens, seconds");
   app.add_option("--latency-ms", o.latency_ms, "mean added latency per send");
@@ -48,6 +53,11 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
+    if (!make_cert.empty()) {
+      if (o.tls_key.empty()) throw std::runtime_error("--make-tls-cert needs --tls-key");
+      leakscope::scenarios::write_self_signed_certificate(make_cert, o.tls_key);
+      return 0;
+    }
     if (!make_sa.empty()) {
       if (token_uri.empty()) throw std::runtime_error("--make-service-account needs --token-uri");
       leakscope::relay::ServiceAccount sa{project_id, "relay@" + project_id + ".iam.gserviceaccount.com", "test-key-1",
@@ -57,6 +67,7 @@ int main(int argc, char** argv) {
     }
     leakscope::scenarios::FakeFcm server(o);
     server.start();
+    if (server.h2_port() > 0) std::cerr << "fake-fcm listening (HTTP/2) on https://127.0.0.1:" << server.h2_port() << std::endl;
     std::cerr << "fake-fcm listening on http://127.0.0.1:" << server.port() << std::endl;
     std::signal(SIGTERM, [](int) { stopping = true; });
     std::signal(SIGINT, [](int) { stopping = true; });

@@ -207,6 +207,28 @@ TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) {
   }
 }
 
+// HTTP/2 as against Google: TLS with ALPN h2 (fake-fcm's certificate trusted through --ca-file), and
+// the relay's 64 sends in flight multiplexed as streams over a connection or two. What fake-fcm's
+// HTTP/2 listener counted is the evidence: every job a stream, many streams open at once, few
+// connections.
+TEST_F(RelayWithBroker, Http2OverTlsMultiplexesManyStreamsOnFewConnections) {
+  std::string cert = dir_ + "/fake-fcm.crt", key = dir_ + "/fake-fcm.key";
+  auto made = run_command(kBin + "fake-fcm --make-tls-cert " + cert + " --tls-key " + key);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  int h2_port = scenarios::free_loopback_port();
+  start_fcm({"--listen-h2", "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key,
+             "--latency-ms", "20"});
+  start_relay({"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert, "--max-inflight", "64"});
+  publish(5000);
+  EXPECT_EQ(wait_unique(5000, 120s), 5000u) << "0 lost";
+  auto stats = fcm_stats();
+  EXPECT_GE(stats.value("h2_streams", 0), 5000) << stats.dump();
+  EXPECT_LE(stats.value("h2_connections", 0), 4) << stats.dump();
+  EXPECT_GE(stats.value("h2_max_concurrent_streams", 0), 16) << stats.dump();
+  std::cerr << "HTTP/2: " << stats.value("h2_streams", 0) << " streams over " << stats.value("h2_connections", 0)
+            << " connection(s), up to " << stats.value("h2_max_concurrent_streams", 0) << " at once\n";
+}
+
 // FCM answers that break off: a tenth are 503s whose body stops halfway before the connection drops,
 // and a twentieth stall (headers at once, then a body trickled over two minutes — longer than this
 // test waits). The relay's request deadline turns each stall into a retry; nothing is lost, the

@@ -170,7 +170,7 @@ TEST_F(Endpoints, HostileRequestsAreRefusedAndTheServerKeepsServing) {
 // per-read timeout. Each is cut off at the 10 s header deadline, and a normal request is answered
 // while they are still sending.
 TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
-  std::vector<std::unique_ptr<RawConnection>> slow;
+  RawConnections slow;
   for (int i = 0; i < 6; ++i) {
     slow.push_back(std::make_unique<RawConnection>(port_));
     ASSERT_TRUE(slow.back()->connected());
@@ -182,18 +182,7 @@ TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
     auto r = c.Get("/debug/vars");
     return r && r->status == 200 && trickling.load();
   });
-  const std::string request = "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-  size_t still_open = slow.size();
-  std::vector<bool> cut(slow.size(), false);
-  for (int tick = 0; tick < 50 && still_open > 0; ++tick) {  // at most 25 s
-    for (size_t i = 0; i < slow.size(); ++i) {
-      if (cut[i] || !(slow[i]->closed_by_server(0ms) || !slow[i]->send(std::string(1, request[tick % request.size()]))))
-        continue;
-      cut[i] = true;
-      --still_open;
-    }
-    std::this_thread::sleep_for(500ms);
-  }
+  size_t still_open = trickle_until_cut(slow, "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ", 50, 500ms);  // ≤ 25 s
   bool served = answered_while_trickling.get();
   trickling = false;
   EXPECT_EQ(still_open, 0u) << "every trickling client is cut off";
@@ -202,16 +191,12 @@ TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
 
 // Idle connections beyond the bound (32) are answered 503 at once instead of queueing for a worker.
 TEST_F(Endpoints, ConnectionFloodIsBounded) {
-  std::vector<std::unique_ptr<RawConnection>> idle;
+  RawConnections idle;
   for (int i = 0; i < 64; ++i) {
     idle.push_back(std::make_unique<RawConnection>(port_));
     ASSERT_TRUE(idle.back()->connected());
   }
-  int turned_away = 0;
-  for (auto& c : idle) {
-    std::string got;
-    if (c->closed_by_server(100ms, &got) && got.rfind("HTTP/1.1 503", 0) == 0) ++turned_away;
-  }
+  int turned_away = count_turned_away(idle, 100ms);
   EXPECT_EQ(turned_away, 32);
   idle.clear();
   auto r = get("/debug/vars");

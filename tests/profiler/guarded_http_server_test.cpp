@@ -60,7 +60,7 @@ TEST_F(Guarded, TricklingClientsAreCutOffWhileOthersAreServed) {
   start(limits(1000, 5000, 32, 2));
   // More tricklers than workers: without a header deadline they would hold both workers for as long
   // as they keep sending (each byte well inside the 5 s per-read timeout).
-  std::vector<std::unique_ptr<RawConnection>> slow;
+  RawConnections slow;
   for (int i = 0; i < 4; ++i) {
     slow.push_back(std::make_unique<RawConnection>(port_));
     ASSERT_TRUE(slow.back()->connected());
@@ -73,19 +73,7 @@ TEST_F(Guarded, TricklingClientsAreCutOffWhileOthersAreServed) {
     auto r = c.Get("/fast");
     return r && r->status == 200 && trickling.load();
   });
-  const std::string request = "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ";
-  std::vector<bool> cut(slow.size(), false);
-  size_t still_open = slow.size();
-  for (int tick = 0; tick < 100 && still_open > 0; ++tick) {  // at most 10 s
-    for (size_t i = 0; i < slow.size(); ++i) {
-      if (cut[i]) continue;
-      if (slow[i]->closed_by_server(0ms) || !slow[i]->send(std::string(1, request[tick % request.size()]))) {
-        cut[i] = true;
-        --still_open;
-      }
-    }
-    std::this_thread::sleep_for(100ms);
-  }
+  size_t still_open = trickle_until_cut(slow, "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ", 100, 100ms);  // ≤ 10 s
   bool served = answered_while_trickling.get();
   trickling = false;
   EXPECT_EQ(still_open, 0u) << "every trickling client is cut off at the header deadline";
@@ -122,16 +110,12 @@ TEST_F(Guarded, KeepAliveRequestsEachGetAFreshDeadline) {
 
 TEST_F(Guarded, ConnectionsOverTheBoundAre503AtOnce) {
   start(limits(3000, 5000, 4, 2));
-  std::vector<std::unique_ptr<RawConnection>> idle;
+  RawConnections idle;
   for (int i = 0; i < 20; ++i) {
     idle.push_back(std::make_unique<RawConnection>(port_));
     ASSERT_TRUE(idle.back()->connected());
   }
-  int busy = 0;
-  for (auto& c : idle) {
-    std::string got;
-    if (c->closed_by_server(200ms, &got) && got.rfind("HTTP/1.1 503", 0) == 0) ++busy;
-  }
+  int busy = count_turned_away(idle, 200ms);
   EXPECT_EQ(busy, 16) << "4 held (2 served, 2 waiting), the other 16 turned away";
   idle.clear();
   httplib::Client c("127.0.0.1", port_);

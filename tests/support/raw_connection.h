@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace leakscope::test {
 
@@ -60,5 +63,35 @@ class RawConnection {
   int fd_;
   bool connected_ = false;
 };
+
+using RawConnections = std::vector<std::unique_ptr<RawConnection>>;
+
+// Slowloris: sends `request` one byte per connection every `tick`, for at most `ticks` ticks or until
+// the server has closed every connection. Returns how many are still open.
+inline size_t trickle_until_cut(RawConnections& slow, const std::string& request, int ticks, std::chrono::milliseconds tick) {
+  std::vector<bool> cut(slow.size(), false);
+  size_t still_open = slow.size();
+  for (int t = 0; t < ticks && still_open > 0; ++t) {
+    for (size_t i = 0; i < slow.size(); ++i) {
+      if (cut[i]) continue;
+      if (slow[i]->closed_by_server(std::chrono::milliseconds(0)) || !slow[i]->send(std::string(1, request[t % request.size()]))) {
+        cut[i] = true;
+        --still_open;
+      }
+    }
+    std::this_thread::sleep_for(tick);
+  }
+  return still_open;
+}
+
+// How many of `connections` the server answered with a 503 and closed within `wait` each.
+inline int count_turned_away(RawConnections& connections, std::chrono::milliseconds wait) {
+  int n = 0;
+  for (auto& c : connections) {
+    std::string got;
+    if (c->closed_by_server(wait, &got) && got.rfind("HTTP/1.1 503", 0) == 0) ++n;
+  }
+  return n;
+}
 
 }  // namespace leakscope::test

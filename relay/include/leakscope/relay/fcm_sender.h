@@ -29,7 +29,7 @@ struct SenderOptions {
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{30000};
   std::chrono::milliseconds request_timeout{30000};
-  bool h2c = false;  // HTTP/2 without TLS (prior knowledge), for a local fake-fcm
+  std::string ca_file;  // trust these CAs (PEM) instead of the system's: a test or private FCM endpoint
 };
 
 struct SendJob {

@@ -10,7 +10,9 @@
 namespace leakscope::scenarios {
 
 struct FakeFcmOptions {
-  std::string listen = "127.0.0.1:0";  // HTTP/1.1
+  std::string listen = "127.0.0.1:0";  // HTTP/1.1 (and the /token endpoint)
+  std::string listen_h2;                // when set: the same API over TLS, HTTP/2 only (ALPN h2)
+  std::string tls_cert, tls_key;        // PEM files for listen_h2
   std::string service_account_file;  // when set: verify JWT signatures and issuer against it
   int token_ttl_seconds = 3600;
   int latency_ms = 0;         // mean added latency per send
@@ -38,10 +40,15 @@ class FakeFcm {
   void start();  // throws std::runtime_error
   void stop();
   int port() const;
+  int h2_port() const;  // -1 without listen_h2
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A self-signed certificate for 127.0.0.1 / localhost (RSA 2048, SAN, 30 days) and its key, PEM
+// files, for --listen-h2 (clients trust it as their CA file).
+void write_self_signed_certificate(const std::string& cert_file, const std::string& key_file);
 
 }  // namespace leakscope::scenarios
