@@ -47,17 +47,18 @@ std::string human_bytes(double b) {
 }
 
 std::vector<std::string> snapshots_in(const std::string& dir) {
-  std::vector<std::string> files;
+  // <name>.<pid>.<seq>.pb.gz: ordered by the sequence number, read once per file.
+  static const std::regex seq_rx(R"(\.(\d+)\.pb\.gz$)");
+  std::vector<std::pair<uint64_t, std::string>> numbered;
   if (fs::exists(dir))
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().string().ends_with(".pb.gz")) files.push_back(e.path().string());
-  // <name>.<pid>.<seq>.pb.gz: order by the sequence number.
-  auto seq = [](const std::string& f) {
-    std::smatch m;
-    static const std::regex rx(R"(\.(\d+)\.pb\.gz$)");
-    return std::regex_search(f, m, rx) ? std::stoull(m[1]) : 0ull;
-  };
-  std::sort(files.begin(), files.end(), [&](const auto& a, const auto& b) { return seq(a) < seq(b); });
+    for (const auto& e : fs::directory_iterator(dir)) {
+      std::string f = e.path().string();
+      std::smatch m;
+      if (f.ends_with(".pb.gz")) numbered.emplace_back(std::regex_search(f, m, seq_rx) ? std::stoull(m[1]) : 0, f);
+    }
+  std::sort(numbered.begin(), numbered.end());
+  std::vector<std::string> files;
+  for (auto& [seq, f] : numbered) files.push_back(std::move(f));
   return files;
 }
 

@@ -39,12 +39,6 @@ std::string percent(int64_t v, int64_t total) {
   return format_percent(total ? static_cast<double>(v) / static_cast<double>(std::llabs(total)) : 0);
 }
 
-std::string fixed(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
-
 }  // namespace
 
 std::vector<std::string> file_legend(const std::string& profile, const std::string& base) {
@@ -95,7 +89,7 @@ std::string render_dot(const CallGraph& g, const std::vector<std::string>& legen
     const auto& to = g.nodes[e.to].name;
     out += "N" + std::to_string(e.from + 1) + " -> N" + std::to_string(e.to + 1) + " [label=\" " + value(e.weight) +
            "\" weight=" + std::to_string(1 + static_cast<int>(100 * std::llabs(e.weight) / reference)) +
-           " penwidth=" + fixed(1 + 5 * w) + " color=\"" + dot_colour(score, false) + "\" tooltip=\"" + dot_escape(from) +
+           " penwidth=" + format_double("%.2f", 1 + 5 * w) + " color=\"" + dot_colour(score, false) + "\" tooltip=\"" + dot_escape(from) +
            " -> " + dot_escape(to) + " (" + value(e.weight) + ")\"" + (e.residual ? " style=\"dashed\"" : "") + "]\n";
   }
   out += "}\n";

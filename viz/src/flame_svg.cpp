@@ -25,12 +25,6 @@ struct Box {
   double x, w;
 };
 
-std::string fmt(const char* f, double a) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, a);
-  return buf;
-}
-
 std::string label(const std::string& name, double w) {
   auto fits = static_cast<long>((w - 6) / (kFontSize * kFontWidth));
   if (fits < 3) return "";
@@ -130,9 +124,9 @@ std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& o, Fl
   out.reserve(boxes.size() * 200 + 8192);
   out += "<?xml version=\"1.0\" standalone=\"no\"?>\n";
   out += "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(o.width) + "\" height=\"" +
-         fmt("%.0f", height) + "\" viewBox=\"0 0 " + std::to_string(o.width) + " " + fmt("%.0f", height) +
-         "\" onload=\"init(evt)\" data-xpad=\"" + fmt("%g", kXpad) + "\" data-inner=\"" + fmt("%.2f", inner) +
-         "\" data-fontsize=\"" + fmt("%g", kFontSize) + "\" data-fontwidth=\"" + fmt("%g", kFontWidth) + "\">\n";
+         format_double("%.0f", height) + "\" viewBox=\"0 0 " + std::to_string(o.width) + " " + format_double("%.0f", height) +
+         "\" onload=\"init(evt)\" data-xpad=\"" + format_double("%g", kXpad) + "\" data-inner=\"" + format_double("%.2f", inner) +
+         "\" data-fontsize=\"" + format_double("%g", kFontSize) + "\" data-fontwidth=\"" + format_double("%g", kFontWidth) + "\">\n";
   out += "<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
          "<stop stop-color=\"#eeeeee\" offset=\"5%\"/><stop stop-color=\"" +
          std::string(o.differential ? "#f8f8f8" : "#eeeeb0") + "\" offset=\"95%\"/></linearGradient></defs>\n";
@@ -147,14 +141,14 @@ std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& o, Fl
   out += kFlameScript;
   out += "]]></script>\n";
   out += "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"url(#background)\"/>\n";
-  const std::string mid = fmt("%.1f", o.width / 2.0);
+  const std::string mid = format_double("%.1f", o.width / 2.0);
   out += "<text id=\"title\" x=\"" + mid + "\" y=\"24\">" + xml_escape(o.title) + "</text>\n";
-  if (!subtitle.empty()) out += "<text id=\"subtitle\" x=\"" + mid + "\" y=\"" + fmt("%g", kTitleArea - 2) + "\">" + xml_escape(subtitle) + "</text>\n";
-  const std::string bottom = fmt("%.0f", height - 17);
-  out += "<text id=\"details\" x=\"" + fmt("%g", kXpad) + "\" y=\"" + bottom + "\"> </text>\n";
-  out += "<text id=\"unzoom\" class=\"hide\" x=\"" + fmt("%g", kXpad) + "\" y=\"24\">Reset Zoom</text>\n";
-  out += "<text id=\"search\" x=\"" + fmt("%.0f", o.width - kXpad) + "\" y=\"24\">Search</text>\n";
-  out += "<text id=\"matched\" x=\"" + fmt("%.0f", o.width - kXpad) + "\" y=\"" + bottom + "\"> </text>\n";
+  if (!subtitle.empty()) out += "<text id=\"subtitle\" x=\"" + mid + "\" y=\"" + format_double("%g", kTitleArea - 2) + "\">" + xml_escape(subtitle) + "</text>\n";
+  const std::string bottom = format_double("%.0f", height - 17);
+  out += "<text id=\"details\" x=\"" + format_double("%g", kXpad) + "\" y=\"" + bottom + "\"> </text>\n";
+  out += "<text id=\"unzoom\" class=\"hide\" x=\"" + format_double("%g", kXpad) + "\" y=\"24\">Reset Zoom</text>\n";
+  out += "<text id=\"search\" x=\"" + format_double("%.0f", o.width - kXpad) + "\" y=\"24\">Search</text>\n";
+  out += "<text id=\"matched\" x=\"" + format_double("%.0f", o.width - kXpad) + "\" y=\"" + bottom + "\"> </text>\n";
   out += "<g id=\"frames\">\n";
   char buf[160];
   for (const Box& b : boxes) {

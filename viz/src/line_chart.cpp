@@ -15,12 +15,6 @@ namespace leakscope::viz {
 namespace {
 const char* kColours[] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
   std::stringstream ss(line);
@@ -47,24 +41,24 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + std::to_string(width) +
                     "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " +
                     std::to_string(height) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  out += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) +
+  out += "<rect x=\"" + format_double("%.1f", left) + "\" y=\"" + format_double("%.1f", top) + "\" width=\"" + format_double("%.1f", pw) + "\" height=\"" + format_double("%.1f", ph) +
          "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
   for (int i = 0; i <= 4; ++i) {
     double y = ymax * i / 4, yy = py(y);
-    out += "<line x1=\"" + num(left) + "\" x2=\"" + num(left + pw) + "\" y1=\"" + num(yy) + "\" y2=\"" + num(yy) +
-           "\" stroke=\"#e4e4e4\"/><text x=\"" + num(left - 6) + "\" y=\"" + num(yy + 4) + "\" text-anchor=\"end\">" +
+    out += "<line x1=\"" + format_double("%.1f", left) + "\" x2=\"" + format_double("%.1f", left + pw) + "\" y1=\"" + format_double("%.1f", yy) + "\" y2=\"" + format_double("%.1f", yy) +
+           "\" stroke=\"#e4e4e4\"/><text x=\"" + format_double("%.1f", left - 6) + "\" y=\"" + format_double("%.1f", yy + 4) + "\" text-anchor=\"end\">" +
            xml_escape(format_value(static_cast<int64_t>(y), unit)) + "</text>\n";
     double x = xmax * i / 4;
-    out += "<text x=\"" + num(px(x)) + "\" y=\"" + num(top + ph + 16) + "\" text-anchor=\"middle\">" + num(x) + " s</text>\n";
+    out += "<text x=\"" + format_double("%.1f", px(x)) + "\" y=\"" + format_double("%.1f", top + ph + 16) + "\" text-anchor=\"middle\">" + format_double("%.1f", x) + " s</text>\n";
   }
   for (size_t s = 0; s < series.size(); ++s) {
     const auto& sr = series[s];
     std::string points;
-    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) points += num(px(sr.x[i])) + "," + num(py(sr.y[i])) + " ";
+    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) points += format_double("%.1f", px(sr.x[i])) + "," + format_double("%.1f", py(sr.y[i])) + " ";
     const char* colour = kColours[s % std::size(kColours)];
     out += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + std::string(colour) + "\" points=\"" + points +
            "\"><title>" + xml_escape(sr.name) + "</title></polyline>\n";
-    out += "<text x=\"" + num(left + 10 + 170 * static_cast<double>(s)) + "\" y=\"" + num(height - 6.0) + "\" fill=\"" +
+    out += "<text x=\"" + format_double("%.1f", left + 10 + 170 * static_cast<double>(s)) + "\" y=\"" + format_double("%.1f", height - 6.0) + "\" fill=\"" +
            colour + "\">\u25A0 " + xml_escape(sr.name) + "</text>\n";
   }
   out += "</svg>\n";

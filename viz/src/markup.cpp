@@ -1,5 +1,7 @@
 #include "leakscope/viz/markup.h"
 
+#include <cstdio>
+
 namespace leakscope::viz {
 
 namespace {
@@ -57,6 +59,12 @@ std::string dot_escape(std::string_view s) {
     i += n;
   }
   return out;
+}
+
+std::string format_double(const char* printf_format, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, printf_format, value);
+  return buf;
 }
 
 }  // namespace leakscope::viz

@@ -18,6 +18,7 @@
 #include "leakscope/viz/graphviz_render.h"
 #include "leakscope/viz/html_page.h"
 #include "leakscope/viz/line_chart.h"
+#include "leakscope/viz/markup.h"
 #include "leakscope/viz/views.h"
 
 namespace leakscope::cli {
@@ -43,12 +44,6 @@ std::string iso_time(int64_t nanos) {
   std::time_t t = static_cast<std::time_t>(nanos / 1000000000);
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&t));
-  return buf;
-}
-
-std::string fixed(double v, const char* f = "%.3f") {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
   return buf;
 }
 
@@ -79,7 +74,7 @@ void add_trend(viz::HtmlPage& page, const std::string& path) {
   for (const auto& s : suspects)
     rows.push_back({s.value("name", "?"), format_delta(s.value("growth", int64_t{0}), unit),
                     format_value(static_cast<int64_t>(s.value("slope_bytes_per_s", 0.0)), unit) + "/s",
-                    fixed(s.value("r2", 0.0)), fixed(s.value("monotonicity", 0.0), "%.2f"),
+                    viz::format_double("%.3f", s.value("r2", 0.0)), viz::format_double("%.2f", s.value("monotonicity", 0.0)),
                     format_percent(s.value("share", 0.0))});
   page.table({"suspect", "growth", "slope", "R\u00b2", "rising steps", "share of growth"}, rows, 1, "suspects");
 }

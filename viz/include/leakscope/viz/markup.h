@@ -14,4 +14,7 @@ std::string xml_escape(std::string_view s);
 // A Graphviz double-quoted string: quotes and backslashes escaped, controls dropped, invalid UTF-8 as "?".
 std::string dot_escape(std::string_view s);
 
+// One number for an attribute or a table cell, by a printf format for a double ("%.2f", "%g").
+std::string format_double(const char* printf_format, double value);
+
 }  // namespace leakscope::viz
