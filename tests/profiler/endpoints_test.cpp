@@ -170,32 +170,17 @@ TEST_F(Endpoints, HostileRequestsAreRefusedAndTheServerKeepsServing) {
 // per-read timeout. Each is cut off at the 10 s header deadline, and a normal request is answered
 // while they are still sending.
 TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
-  RawConnections slow;
-  for (int i = 0; i < 6; ++i) {
-    slow.push_back(std::make_unique<RawConnection>(port_));
-    ASSERT_TRUE(slow.back()->connected());
-  }
-  std::atomic<bool> trickling{true};
-  auto answered_while_trickling = std::async(std::launch::async, [&] {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(30, 0);
-    auto r = c.Get("/debug/vars");
-    return r && r->status == 200 && trickling.load();
-  });
-  size_t still_open = trickle_until_cut(slow, "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ", 50, 500ms);  // ≤ 25 s
-  bool served = answered_while_trickling.get();
-  trickling = false;
-  EXPECT_EQ(still_open, 0u) << "every trickling client is cut off";
-  EXPECT_TRUE(served) << "a normal request is answered while the tricklers are still sending";
+  RawConnections slow = open_connections(port_, 6);
+  ASSERT_TRUE(all_connected(slow));
+  auto r = slowloris(port_, slow, "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ", "/debug/vars", 50, 500ms);  // ≤ 25 s
+  EXPECT_EQ(r.still_open, 0u) << "every trickling client is cut off";
+  EXPECT_TRUE(r.served_while_trickling) << "a normal request is answered while the tricklers are still sending";
 }
 
 // Idle connections beyond the bound (32) are answered 503 at once instead of queueing for a worker.
 TEST_F(Endpoints, ConnectionFloodIsBounded) {
-  RawConnections idle;
-  for (int i = 0; i < 64; ++i) {
-    idle.push_back(std::make_unique<RawConnection>(port_));
-    ASSERT_TRUE(idle.back()->connected());
-  }
+  RawConnections idle = open_connections(port_, 64);
+  ASSERT_TRUE(all_connected(idle));
   int turned_away = count_turned_away(idle, 100ms);
   EXPECT_EQ(turned_away, 32);
   idle.clear();

@@ -60,24 +60,11 @@ TEST_F(Guarded, TricklingClientsAreCutOffWhileOthersAreServed) {
   start(limits(1000, 5000, 32, 2));
   // More tricklers than workers: without a header deadline they would hold both workers for as long
   // as they keep sending (each byte well inside the 5 s per-read timeout).
-  RawConnections slow;
-  for (int i = 0; i < 4; ++i) {
-    slow.push_back(std::make_unique<RawConnection>(port_));
-    ASSERT_TRUE(slow.back()->connected());
-  }
-  std::atomic<bool> trickling{true};
-  auto answered_while_trickling = std::async(std::launch::async, [&] {
-    std::this_thread::sleep_for(300ms);
-    httplib::Client c("127.0.0.1", port_);
-    c.set_read_timeout(15, 0);
-    auto r = c.Get("/fast");
-    return r && r->status == 200 && trickling.load();
-  });
-  size_t still_open = trickle_until_cut(slow, "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ", 100, 100ms);  // ≤ 10 s
-  bool served = answered_while_trickling.get();
-  trickling = false;
-  EXPECT_EQ(still_open, 0u) << "every trickling client is cut off at the header deadline";
-  EXPECT_TRUE(served) << "a normal request is answered while the tricklers are still sending";
+  RawConnections slow = open_connections(port_, 4);
+  ASSERT_TRUE(all_connected(slow));
+  auto r = slowloris(port_, slow, "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ", "/fast", 100, 100ms);  // ≤ 10 s
+  EXPECT_EQ(r.still_open, 0u) << "every trickling client is cut off at the header deadline";
+  EXPECT_TRUE(r.served_while_trickling) << "a normal request is answered while the tricklers are still sending";
 }
 
 TEST_F(Guarded, HandlersGetTheirAllowanceAndMayExtendIt) {
@@ -110,11 +97,8 @@ TEST_F(Guarded, KeepAliveRequestsEachGetAFreshDeadline) {
 
 TEST_F(Guarded, ConnectionsOverTheBoundAre503AtOnce) {
   start(limits(3000, 5000, 4, 2));
-  RawConnections idle;
-  for (int i = 0; i < 20; ++i) {
-    idle.push_back(std::make_unique<RawConnection>(port_));
-    ASSERT_TRUE(idle.back()->connected());
-  }
+  RawConnections idle = open_connections(port_, 20);
+  ASSERT_TRUE(all_connected(idle));
   int busy = count_turned_away(idle, 200ms);
   EXPECT_EQ(busy, 16) << "4 held (2 served, 2 waiting), the other 16 turned away";
   idle.clear();

@@ -8,7 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <httplib.h>
+
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -66,6 +70,17 @@ class RawConnection {
 
 using RawConnections = std::vector<std::unique_ptr<RawConnection>>;
 
+inline RawConnections open_connections(int port, int n) {
+  RawConnections c;
+  for (int i = 0; i < n; ++i) c.push_back(std::make_unique<RawConnection>(port));
+  return c;
+}
+inline bool all_connected(const RawConnections& c) {
+  for (const auto& x : c)
+    if (!x->connected()) return false;
+  return true;
+}
+
 // Slowloris: sends `request` one byte per connection every `tick`, for at most `ticks` ticks or until
 // the server has closed every connection. Returns how many are still open.
 inline size_t trickle_until_cut(RawConnections& slow, const std::string& request, int ticks, std::chrono::milliseconds tick) {
@@ -82,6 +97,28 @@ inline size_t trickle_until_cut(RawConnections& slow, const std::string& request
     std::this_thread::sleep_for(tick);
   }
   return still_open;
+}
+
+struct SlowlorisOutcome {
+  size_t still_open = 0;               // tricklers the server never cut off
+  bool served_while_trickling = false;  // a normal GET got its 200 before the trickling ended
+};
+// `slow` trickle `request` (see trickle_until_cut) while a normal client GETs `path`.
+inline SlowlorisOutcome slowloris(int port, RawConnections& slow, const std::string& request, const std::string& path,
+                                  int ticks, std::chrono::milliseconds tick) {
+  std::atomic<bool> trickling{true};
+  auto normal = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the tricklers hold the workers first
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    auto r = c.Get(path.c_str());
+    return r && r->status == 200 && trickling.load();
+  });
+  SlowlorisOutcome out;
+  out.still_open = trickle_until_cut(slow, request, ticks, tick);
+  out.served_while_trickling = normal.get();
+  trickling = false;
+  return out;
 }
 
 // How many of `connections` the server answered with a 503 and closed within `wait` each.
