@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test-asan: the analyzer, viz and their tests built with AddressSanitizer + UndefinedBehaviorSanitizer
+# make test-asan: the analyzer, viz, the guarded HTTP server and their tests built with AddressSanitizer + UndefinedBehaviorSanitizer
 # (gcc) in build-asan/, then run; any sanitizer report fails the run.
 # Not run here, by design: the profiler, relay, broker, scenario and browser suites. They link jemalloc,
 # which replaces malloc; ASan must own malloc to do its job, so jemalloc programs and ASan cannot share a
@@ -8,7 +8,7 @@
 # Usage: scripts/test_asan.sh
 set -euo pipefail
 ASAN=${ASAN_BUILD:-build-asan}
-SUITES=(analyzer_unit_tests bad_input_tests text_view_tests jemalloc_cli_tests go_pprof_tests viz_tests)
+SUITES=(analyzer_unit_tests bad_input_tests text_view_tests jemalloc_cli_tests go_pprof_tests viz_tests guarded_http_server_tests)
 echo "test-asan: building with -fsanitize=address,undefined in $ASAN/"
 cmake -S . -B "$ASAN" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKSCOPE_SANITIZE=ON -DLEAKSCOPE_BENCH=OFF >/dev/null
 cmake --build "$ASAN" --target leakscope known_allocs backlog_demo "${SUITES[@]}" -j "$(nproc)" >"$ASAN/build.log" 2>&1 \

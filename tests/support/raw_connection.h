@@ -121,6 +121,21 @@ inline SlowlorisOutcome slowloris(int port, RawConnections& slow, const std::str
   return out;
 }
 
+// After a flood: the status of GET `path` once the server has let go of the closed connections
+// (they free their slots as their workers notice, so early tries may still be 503). At most `wait`.
+inline int status_once_freed(int port, const std::string& path, std::chrono::milliseconds wait) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(15, 0);
+  int status = 0;
+  for (auto until = std::chrono::steady_clock::now() + wait; std::chrono::steady_clock::now() < until;) {
+    auto r = c.Get(path.c_str());
+    status = r ? r->status : 0;
+    if (status != 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
 // How many of `connections` the server answered with a 503 and closed within `wait` each.
 inline int count_turned_away(RawConnections& connections, std::chrono::milliseconds wait) {
   int n = 0;
