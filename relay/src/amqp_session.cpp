@@ -52,6 +52,11 @@ AmqpSession::AmqpSession(const std::string& url, int heartbeat_seconds) {
   static char default_vhost[] = "/";
   if (info.vhost == nullptr || info.vhost[0] == '\0') info.vhost = default_vhost;
   conn_ = amqp_new_connection();
+  // Without these, rabbitmq-c waits for an RPC reply (queue.declare-ok, basic.consume-ok, ...) for
+  // ever, heartbeats still flowing: a reply lost in a broken stream would hang the relay in setup.
+  timeval handshake{10, 0}, rpc{10, 0};
+  amqp_set_handshake_timeout(conn_, &handshake);
+  amqp_set_rpc_timeout(conn_, &rpc);
   amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
   timeval timeout{5, 0};
   if (!socket || amqp_socket_open_noblock(socket, info.host, info.port, &timeout) != AMQP_STATUS_OK) {

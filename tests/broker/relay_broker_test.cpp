@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
@@ -96,11 +97,13 @@ class RelayWithBroker : public ::testing::Test {
     return unique;
   }
 
+  // Complete lines only: fake-fcm may be writing the last one while this reads.
   std::multiset<std::string> accepted_ids() {
     std::multiset<std::string> ids;
-    std::ifstream in(dir_ + "/accepted.jsonl");
-    for (std::string line; std::getline(in, line);)
-      ids.insert(nlohmann::json::parse(line)["message"]["data"]["id"].get<std::string>());
+    std::ifstream in(dir_ + "/accepted.jsonl", std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+      ids.insert(nlohmann::json::parse(text.substr(start, end - start))["message"]["data"]["id"].get<std::string>());
     return ids;
   }
 
@@ -303,26 +306,36 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
 
 
 // The broker's frames out of order: a delivery's frames swapped with the next, sent twice, or
-// dropped, five times each during a 20k-job run. Each breaks the frame sequence; the relay gives the
-// connection up (saying why), reconnects, and the broker redelivers what was not acked: 0 lost.
+// dropped, five times each during a 40k-job run, then a setup reply dropped. Each breaks the frame
+// sequence or stalls an RPC; the relay gives the connection up (saying why), reconnects, and the
+// broker redelivers what was not acked: 0 lost.
 TEST_F(RelayWithBroker, FramesOutOfOrderLoseNothing) {
   scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
-  start_fcm();
-  publish(20000, "--confirm-batch 2000");
+  start_fcm({"--latency-ms", "20"});  // at most 64 / 20 ms = 3,200 jobs/s: the run outlasts the faults
+  publish(40000, "--confirm-batch 4000");
   start_relay({}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
+  // One fault at a time, each into a flowing stream of deliveries: the next is armed once the last
+  // has hit a frame and the relay, reconnected, has delivered 200 more jobs (bounded waits).
+  auto inject_and_wait = [&](scenarios::FrameFault f) {
+    uint64_t before = proxy.frame_faults_applied();
+    proxy.inject(f);
+    for (int i = 0; i < 300 && proxy.frame_faults_applied() == before; ++i) std::this_thread::sleep_for(50ms);
+    wait_accepted(fcm_stats().value("accepted", uint64_t{0}) + 200, 30s);
+  };
   const scenarios::FrameFault faults[] = {scenarios::FrameFault::kSwapWithNext, scenarios::FrameFault::kDuplicate,
                                           scenarios::FrameFault::kDrop};
-  for (int i = 0; i < 15; ++i) {
-    std::this_thread::sleep_for(150ms);
-    proxy.inject(faults[i % 3]);
-  }
-  EXPECT_EQ(wait_unique(20000, 120s), 20000u) << "every id delivered at least once";
+  for (int i = 0; i < 15; ++i) inject_and_wait(faults[i % 3]);
+  // A reply lost while the relay sets up its next connection: after a cut, the first channel frame
+  // is channel.open-ok. Without an RPC timeout the relay would wait for it for ever.
+  proxy.cut_all();
+  proxy.inject(scenarios::FrameFault::kDrop);
+  EXPECT_EQ(wait_unique(40000, 150s), 40000u) << "every id delivered at least once";
   EXPECT_TRUE(relay_->running()) << relay_->err();
-  EXPECT_GE(proxy.frame_faults_applied(), 12u) << "the run outlasted most of the faults";
+  EXPECT_EQ(proxy.frame_faults_applied(), 16u) << "every fault hit a frame before the run ended";
   auto m = relay_metrics();
-  EXPECT_GE(metric(m, "fcm_relay_reconnects_total"), 10u) << m;
+  EXPECT_GE(metric(m, "fcm_relay_reconnects_total"), 14u) << m;
   EXPECT_NE(relay_->err().find("unexpected frame"), std::string::npos) << "the log says what broke";
-  std::cerr << proxy.frame_faults_applied() << " frame faults in 20k jobs: " << accepted_ids().size() - 20000
+  std::cerr << proxy.frame_faults_applied() << " frame faults in 40k jobs: " << static_cast<long>(accepted_ids().size()) - 40000
             << " duplicates, " << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
 }
 
