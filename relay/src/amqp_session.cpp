@@ -184,24 +184,27 @@ AmqpSession::Next AmqpSession::next_delivery(Delivery& out, std::chrono::millise
   }
 }
 
+bool AmqpSession::content_frame(amqp_frame_t& frame, amqp_channel_t channel, uint8_t type,
+                                std::chrono::steady_clock::time_point deadline, const char* what) {
+  int rc = wait_frame(frame, deadline);
+  if (rc == AMQP_STATUS_TIMEOUT) broken(std::string("a message's ") + what + " did not arrive within 5 s");
+  else if (rc != AMQP_STATUS_OK) broken(amqp_error_string2(rc));
+  else if (frame.frame_type != type || frame.channel != channel)
+    broken("unexpected frame: type " + std::to_string(frame.frame_type) + " where a " + what + " belongs");
+  else return true;
+  return false;
+}
+
 AmqpSession::Next AmqpSession::read_content(amqp_channel_t channel, std::string& body) {
   // A broker sends a message's frames back to back; seconds without them means the stream broke.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   amqp_frame_t frame;
-  int rc = wait_frame(frame, deadline);
-  if (rc == AMQP_STATUS_TIMEOUT) return broken("a message's content header did not follow its method within 5 s");
-  if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));
-  if (frame.frame_type != AMQP_FRAME_HEADER || frame.channel != channel)
-    return broken("unexpected frame: type " + std::to_string(frame.frame_type) + " where a content header belongs");
+  if (!content_frame(frame, channel, AMQP_FRAME_HEADER, deadline, "content header")) return Next::kClosed;
   uint64_t size = frame.payload.properties.body_size;
   body.clear();
   body.reserve(static_cast<size_t>(std::min<uint64_t>(size, 1 << 20)));
   while (body.size() < size) {
-    rc = wait_frame(frame, deadline);
-    if (rc == AMQP_STATUS_TIMEOUT) return broken("a message's body did not arrive within 5 s");
-    if (rc != AMQP_STATUS_OK) return broken(amqp_error_string2(rc));
-    if (frame.frame_type != AMQP_FRAME_BODY || frame.channel != channel)
-      return broken("unexpected frame: type " + std::to_string(frame.frame_type) + " where a body frame belongs");
+    if (!content_frame(frame, channel, AMQP_FRAME_BODY, deadline, "body frame")) return Next::kClosed;
     const amqp_bytes_t& fragment = frame.payload.body_fragment;
     if (body.size() + fragment.len > size) return broken("unexpected frame: body longer than its header said");
     body.append(static_cast<const char*>(fragment.bytes), fragment.len);

@@ -306,9 +306,10 @@ void FakeFcm::start() {
 }
 
 void FakeFcm::stop() {
-  if (impl_) impl_->stopping = true;
-  if (impl_) impl_->h2.reset();
-  if (impl_ && impl_->thread.joinable()) {
+  if (!impl_) return;
+  impl_->stopping = true;  // ends trickled answers
+  impl_->h2.reset();
+  if (impl_->thread.joinable()) {
     impl_->server.stop();
     impl_->thread.join();
   }

@@ -8,6 +8,7 @@
 
 #include <list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <mutex>
 #include <stdexcept>
@@ -37,33 +38,31 @@ struct FaultProxy::Impl {
     std::string partial;  // bytes of an incomplete frame
     std::string held;     // a frame waiting to be sent after the next one (kSwapWithNext)
 
-    std::string feed(const char* data, size_t n) {
+    // Appends what to forward to `out`; keeps an incomplete last frame for the next read.
+    void feed(const char* data, size_t n, std::string& out) {
       partial.append(data, n);
-      std::string out;
-      while (partial.size() >= 7) {
-        uint32_t size = (uint32_t(uint8_t(partial[3])) << 24) | (uint32_t(uint8_t(partial[4])) << 16) |
-                        (uint32_t(uint8_t(partial[5])) << 8) | uint32_t(uint8_t(partial[6]));
-        if (partial.size() < size_t(size) + 8) break;
-        std::string frame = partial.substr(0, size_t(size) + 8);
-        partial.erase(0, frame.size());
-        bool channel_frame = frame[1] != 0 || frame[2] != 0;
-        out += rewrite(std::move(frame), channel_frame);
+      size_t at = 0;
+      while (partial.size() - at >= 7) {
+        const auto* h = reinterpret_cast<const uint8_t*>(partial.data() + at);
+        size_t frame_size = ((size_t(h[3]) << 24) | (size_t(h[4]) << 16) | (size_t(h[5]) << 8) | size_t(h[6])) + 8;
+        if (partial.size() - at < frame_size) break;
+        rewrite(std::string_view(partial).substr(at, frame_size), h[1] != 0 || h[2] != 0, out);
+        at += frame_size;
       }
-      return out;
+      partial.erase(0, at);  // once per read, not once per frame
     }
 
-    std::string rewrite(std::string frame, bool channel_frame) {
-      if (!channel_frame) return frame;
-      if (!held.empty()) return frame + std::exchange(held, {});
-      int fault = proxy.armed.exchange(-1);
-      if (fault < 0) return frame;
-      ++proxy.faults_applied;
+    void rewrite(std::string_view frame, bool channel_frame, std::string& out) {
+      int fault = -1;
+      if (channel_frame && held.empty()) fault = proxy.armed.exchange(-1);
+      if (fault >= 0) ++proxy.faults_applied;
       switch (static_cast<FrameFault>(fault)) {
-        case FrameFault::kSwapWithNext: held = std::move(frame); return {};
-        case FrameFault::kDuplicate: return frame + frame;
-        case FrameFault::kDrop: return {};
+        case FrameFault::kSwapWithNext: held = frame; return;
+        case FrameFault::kDuplicate: out += frame; break;
+        case FrameFault::kDrop: return;
       }
-      return frame;
+      out += frame;
+      if (channel_frame && !held.empty()) out += std::exchange(held, {});  // the swapped frame, now second
     }
   };
 
@@ -81,7 +80,7 @@ struct FaultProxy::Impl {
         const char* out = buf;
         size_t len = static_cast<size_t>(n);
         if (fds[i].fd == upstream) {  // frame boundaries are tracked from the first byte
-          rewritten = rewriter.feed(buf, len);
+          rewriter.feed(buf, len, rewritten);
           out = rewritten.data();
           len = rewritten.size();
         }

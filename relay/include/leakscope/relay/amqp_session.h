@@ -58,6 +58,10 @@ class AmqpSession {
   Next broken(std::string reason);  // marks the connection unusable; always kClosed
   int wait_frame(amqp_frame_t& frame, std::chrono::steady_clock::time_point deadline);
   Next read_content(amqp_channel_t channel, std::string& body);  // header + body frames of one message
+  // The next frame of a message, of `type` on `channel`, by `deadline`; false (connection marked
+  // broken, with the reason) otherwise.
+  bool content_frame(amqp_frame_t& frame, amqp_channel_t channel, uint8_t type,
+                     std::chrono::steady_clock::time_point deadline, const char* what);
   amqp_connection_state_t conn_ = nullptr;
   bool open_ = false;
   std::string close_reason_;
