@@ -212,8 +212,8 @@ AmqpSession::Next AmqpSession::read_content(amqp_channel_t channel, std::string&
   return Next::kDelivery;
 }
 
-void AmqpSession::ack(uint64_t tag) {
-  if (amqp_basic_ack(conn_, kChannel, tag, 0) != AMQP_STATUS_OK) {
+void AmqpSession::ack(uint64_t tag, bool multiple) {
+  if (amqp_basic_ack(conn_, kChannel, tag, multiple) != AMQP_STATUS_OK) {
     open_ = false;
     throw AmqpError("basic.ack failed");
   }

@@ -2,8 +2,8 @@
 
 #include <random>
 #include <thread>
-#include <unordered_set>
 
+#include "leakscope/relay/ack_window.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/relay/log.h"
 
@@ -53,9 +53,17 @@ void RelayService::session(const std::atomic<bool>& stop) {
   established_ = true;
   log_event("info", "consuming", {{"queue", o_.queue}, {"generation", generation}, {"ack_mode", o_.auto_ack ? "auto" : "manual"}});
 
-  std::unordered_set<uint64_t> outstanding;  // delivery tags of this connection awaiting a result
+  // Deliveries of this connection awaiting a result or an ack. Finished ones held back behind a
+  // slow one occupy prefetch slots, so hold at most a quarter of them.
+  AckWindow acks(std::min<size_t>(64, static_cast<size_t>(o_.prefetch) / 4));
   auto reject_to = [&](const std::string& queue, const std::string& body, const std::string& reason) {
     amqp.publish(queue, body, {{"x-reject-reason", reason}});
+  };
+  auto send_acks = [&](bool all_finished = false) {
+    for (const Ack& a : acks.take_acks(all_finished)) {
+      amqp.ack(a.tag, a.multiple);
+      metrics_.acked += a.deliveries;
+    }
   };
   auto handle_results = [&] {
     for (auto& r : sender_.take_results()) {
@@ -68,10 +76,9 @@ void RelayService::session(const std::atomic<bool>& stop) {
       }
       if (r.outcome == FinalOutcome::kRejected) reject_to(o_.rejected_queue, r.job.body, r.reason);
       if (r.outcome == FinalOutcome::kDeadLettered) reject_to(o_.dead_letter_queue, r.job.body, r.reason);
-      amqp.ack(r.job.tag);
-      ++metrics_.acked;
-      outstanding.erase(r.job.tag);
+      acks.finished(r.job.tag);
     }
+    send_acks();
   };
   auto next_tick = std::chrono::steady_clock::now() + o_.health_interval;
   Delivery d;
@@ -105,34 +112,36 @@ void RelayService::session(const std::atomic<bool>& stop) {
       backlog_.push(d);
       continue;
     }
+    acks.delivered(d.tag);
     JobCheck check = check_job(d.body);
     if (!check.ok) {
       metrics_.rejected(check.reason);
       reject_to(o_.rejected_queue, d.body, check.reason);
-      amqp.ack(d.tag);
-      ++metrics_.acked;
+      acks.finished(d.tag);  // acked with the next batch of results
       continue;
     }
-    outstanding.insert(d.tag);
     sender_.submit({d.tag, generation, std::move(d.body), check.id});
   }
 
   // Graceful stop: no new deliveries; finish what is in flight within the deadline; requeue the rest.
   amqp.cancel();
-  log_event("info", "stopping", {{"in_flight", outstanding.size()}});
+  send_acks();
+  log_event("info", "stopping", {{"in_flight", acks.unfinished_count()}});
   for (const auto& j : sender_.drain_unstarted()) {
     if (!o_.auto_ack && j.generation == generation) {
       amqp.reject(j.tag, true);
       ++metrics_.requeued;
-      outstanding.erase(j.tag);
+      acks.forget(j.tag);
     }
   }
   auto deadline = std::chrono::steady_clock::now() + o_.shutdown_timeout;
-  while (!outstanding.empty() && std::chrono::steady_clock::now() < deadline) {
+  while (acks.unfinished_count() > 0 && std::chrono::steady_clock::now() < deadline) {
     handle_results();
     amqp.next_delivery(d, std::chrono::milliseconds(20));  // services heartbeats; nothing new arrives
   }
-  for (uint64_t tag : outstanding) {
+  handle_results();
+  send_acks(true);
+  for (uint64_t tag : acks.unfinished()) {
     amqp.reject(tag, true);
     ++metrics_.requeued;
   }

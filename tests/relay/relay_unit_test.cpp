@@ -1,11 +1,56 @@
 #include <gtest/gtest.h>
 
+#include "leakscope/relay/ack_window.h"
 #include "leakscope/relay/fcm_outcome.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/relay/jwt.h"
 
 namespace leakscope::relay {
 namespace {
+
+std::string acks_text(const std::vector<Ack>& acks) {
+  std::string s;
+  for (const auto& a : acks) s += std::to_string(a.tag) + (a.multiple ? "m" : "") + "x" + std::to_string(a.deliveries) + " ";
+  return s;
+}
+
+TEST(AckWindow, AcksTheFinishedOldestRunCumulatively) {
+  AckWindow w(64);
+  for (uint64_t t = 1; t <= 6; ++t) w.delivered(t);
+  w.finished(3);
+  w.finished(2);
+  EXPECT_EQ(acks_text(w.take_acks()), "") << "1 is not finished: nothing may be acked cumulatively";
+  w.finished(1);
+  EXPECT_EQ(acks_text(w.take_acks()), "3mx3 ");
+  w.finished(4);
+  EXPECT_EQ(acks_text(w.take_acks()), "4x1 ") << "a run of one is a plain ack";
+  EXPECT_EQ(w.unfinished(), (std::vector<uint64_t>{5, 6}));
+  EXPECT_EQ(w.unacked(), 2u);
+  w.finished(4);
+  w.finished(99);
+  EXPECT_EQ(acks_text(w.take_acks()), "") << "acked and unknown tags are ignored";
+}
+
+TEST(AckWindow, SettlesFinishedDeliveriesSinglyWhenASlowOneHoldsTooManyBack) {
+  AckWindow w(3);
+  for (uint64_t t = 1; t <= 8; ++t) w.delivered(t);
+  for (uint64_t t : {2, 3, 5}) w.finished(t);
+  EXPECT_EQ(acks_text(w.take_acks()), "") << "three held back is within the limit";
+  w.finished(6);
+  EXPECT_EQ(acks_text(w.take_acks()), "2x1 3x1 5x1 6x1 ") << "1 and 4 still unfinished";
+  EXPECT_EQ(w.unfinished(), (std::vector<uint64_t>{1, 4, 7, 8}));
+  w.finished(1);
+  w.finished(7);
+  EXPECT_EQ(acks_text(w.take_acks()), "1x1 ") << "settled tags no longer count: 1 is the whole finished run";
+  w.forget(4);
+  EXPECT_EQ(acks_text(w.take_acks()), "7x1 ") << "4 requeued elsewhere: 7 is now the oldest";
+  EXPECT_EQ(w.unfinished(), (std::vector<uint64_t>{8}));
+  w.delivered(9);
+  w.finished(9);
+  EXPECT_EQ(acks_text(w.take_acks()), "") << "one held back behind 8";
+  EXPECT_EQ(acks_text(w.take_acks(true)), "9x1 ") << "at shutdown every finished one is settled";
+  EXPECT_EQ(w.unfinished_count(), 1u);
+}
 
 TEST(Jwt, SignsAndVerifiesRs256AndDetectsTampering) {
   std::string key = generate_rsa_private_key_pem();

@@ -43,7 +43,7 @@ class AmqpSession {
   // stream broke (a socket error, a malformed or out-of-sequence frame); close_reason() says which.
   Next next_delivery(Delivery& out, std::chrono::milliseconds timeout);
   const std::string& close_reason() const { return close_reason_; }
-  void ack(uint64_t tag);
+  void ack(uint64_t tag, bool multiple = false);  // multiple: also every older unacked delivery
   void reject(uint64_t tag, bool requeue);
   void publish(const std::string& routing_key, const std::string& body,
                const std::map<std::string, std::string>& headers = {}, bool persistent = true);
