@@ -15,11 +15,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The request headers for one access token, shared by the transfers that use it: built once per
+// token, freed when the last transfer holding it is done.
+using SharedHeaders = std::shared_ptr<curl_slist>;
+
 struct Transfer {
   SendJob job;
   int attempts = 0;  // including this one
   std::string response, retry_after;
-  curl_slist* headers = nullptr;
+  SharedHeaders headers;
   CURL* easy = nullptr;
   Clock::time_point started;
 };
@@ -82,13 +86,50 @@ struct FcmSender::Impl {
   std::atomic<size_t> pending{0};
   size_t active = 0;  // sender thread only
   std::mt19937_64 rng{std::random_device{}()};
+  // Sender thread only: finished easy handles keep their options (and libcurl its caches), so a
+  // new transfer sets just what differs; headers are rebuilt only when the token changes.
+  std::vector<CURL*> idle_handles;
+  std::string headers_token;
+  SharedHeaders headers;
 
   Impl(SenderOptions opt, OAuthTokenSource& t, SenderCounters& counters) : o(std::move(opt)), tokens(t), c(counters) {
     multi = curl_multi_init();
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(o.max_inflight));
   }
-  ~Impl() { curl_multi_cleanup(multi); }
+  ~Impl() {
+    for (CURL* e : idle_handles) curl_easy_cleanup(e);
+    curl_multi_cleanup(multi);
+  }
+
+  CURL* easy_handle() {
+    if (!idle_handles.empty()) {
+      CURL* e = idle_handles.back();
+      idle_handles.pop_back();
+      return e;
+    }
+    CURL* e = curl_easy_init();
+    curl_easy_setopt(e, CURLOPT_URL, o.send_url.c_str());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // prefer a multiplexed stream over a new connection
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);  // h2 where TLS+ALPN offers it, else HTTP/1.1
+    return e;
+  }
+
+  SharedHeaders headers_for(const std::string& token) {
+    if (!headers || token != headers_token) {
+      curl_slist* list = curl_slist_append(nullptr, ("Authorization: Bearer " + token).c_str());
+      list = curl_slist_append(list, "Content-Type: application/json; UTF-8");
+      headers = SharedHeaders(list, curl_slist_free_all);
+      headers_token = token;
+    }
+    return headers;
+  }
 
   void finish(SendJob job, FinalOutcome outcome, std::string reason, int attempts) {
     std::lock_guard lock(mu);
@@ -131,25 +172,14 @@ struct FcmSender::Impl {
       note_retry("token", e.what());
       return schedule_retry(std::move(job), attempts + 1, std::chrono::milliseconds(0), std::string("token: ") + e.what());
     }
-    auto* t = new Transfer{std::move(job), attempts + 1, {}, {}, nullptr, curl_easy_init(), Clock::now()};
-    t->headers = curl_slist_append(t->headers, ("Authorization: Bearer " + token).c_str());
-    t->headers = curl_slist_append(t->headers, "Content-Type: application/json; UTF-8");
+    auto* t = new Transfer{std::move(job), attempts + 1, {}, {}, headers_for(token), easy_handle(), Clock::now()};
     CURL* e = t->easy;
-    curl_easy_setopt(e, CURLOPT_URL, o.send_url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.get());
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->job.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, static_cast<long>(t->job.body.size()));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.request_timeout.count()));
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // prefer a multiplexed stream over a new connection
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);  // h2 where TLS+ALPN offers it, else HTTP/1.1
     curl_multi_add_handle(multi, e);
     ++active;
     ++c.in_flight;
@@ -161,8 +191,7 @@ struct FcmSender::Impl {
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     curl_multi_remove_handle(multi, e);
-    curl_easy_cleanup(e);
-    curl_slist_free_all(t->headers);
+    idle_handles.push_back(e);
     --active;
     --c.in_flight;
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t->started).count();
@@ -211,9 +240,13 @@ struct FcmSender::Impl {
       int running = 0;
       curl_multi_perform(multi, &running);
       int left = 0;
+      bool freed_slots = false;
       while (CURLMsg* m = curl_multi_info_read(multi, &left))
-        if (m->msg == CURLMSG_DONE) complete(m->easy_handle, m->data.result);
-      curl_multi_poll(multi, nullptr, 0, 20, nullptr);
+        if (m->msg == CURLMSG_DONE) {
+          complete(m->easy_handle, m->data.result);
+          freed_slots = true;
+        }
+      if (!freed_slots) curl_multi_poll(multi, nullptr, 0, 20, nullptr);  // else refill first: jobs may be queued
     }
   }
 };
@@ -234,12 +267,16 @@ void FcmSender::stop() {
 }
 
 void FcmSender::submit(SendJob job) {
+  bool was_empty;
   {
     std::lock_guard lock(impl_->mu);
+    was_empty = impl_->queue.empty();
     impl_->queue.emplace_back(std::move(job), 0);
     ++impl_->pending;
   }
-  curl_multi_wakeup(impl_->multi);
+  // A non-empty queue means the sender has a wake-up pending already, or is at max_inflight and
+  // comes back for more as a transfer completes: one wake-up per batch instead of per job.
+  if (was_empty) curl_multi_wakeup(impl_->multi);
 }
 
 std::vector<SendResult> FcmSender::take_results() {
