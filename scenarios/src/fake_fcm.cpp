@@ -89,6 +89,11 @@ struct FakeFcm::Impl {
   std::regex unregistered;
   std::atomic<bool> stopping{false};  // ends trickled answers at shutdown
 
+  // No injected latency, stall or concurrency limit: a request is answered without waiting.
+  bool never_waits() const {
+    return o.latency_ms <= 0 && o.latency_jitter_ms <= 0 && o.max_concurrency <= 0 && o.rate_slow <= 0;
+  }
+
   double uniform() {
     std::lock_guard lock(mu);
     return std::uniform_real_distribution<double>(0, 1)(rng);
@@ -300,7 +305,8 @@ void FakeFcm::start() {
   if (!d.o.listen_h2.empty()) {
     if (d.o.tls_cert.empty() || d.o.tls_key.empty()) throw std::runtime_error("--listen-h2 needs --tls-cert and --tls-key");
     d.h2 = std::make_unique<H2TlsListener>(d.o.listen_h2, d.o.tls_cert, d.o.tls_key,
-                                           [this](const HttpRequest& req) { return impl_->route(req); }, d.o.threads);
+                                           [this](const HttpRequest& req) { return impl_->route(req); },
+                                           d.never_waits() ? 0 : d.o.threads);
   }
   d.thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }

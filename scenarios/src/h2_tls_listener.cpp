@@ -71,6 +71,7 @@ struct H2TlsListener::Impl {
   SSL_CTX* ctx = nullptr;
   int listen_fd = -1, port = 0;
   std::atomic<bool> stopping{false};
+  bool answer_inline = false;  // the handler never waits (no injected latency)
   std::atomic<int64_t> open_streams{0};
   H2Counters counters;
   httplib::ThreadPool workers;
@@ -78,7 +79,7 @@ struct H2TlsListener::Impl {
   std::mutex mu;
   std::list<std::thread> connection_threads;
 
-  Impl(Handler h, int threads) : handler(std::move(h)), workers(static_cast<size_t>(threads)) {}
+  Impl(Handler h, int threads) : handler(std::move(h)), answer_inline(threads == 0), workers(static_cast<size_t>(std::max(threads, 1))) {}
 
   void accept_loop();
   void serve(int fd);
@@ -102,6 +103,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
   std::map<int32_t, Stream> streams;  // touched only by the connection thread
   std::mutex mu;
   std::deque<std::pair<int32_t, HttpResponse>> answered;  // from workers
+  std::string out;                                        // frames to write (connection thread)
   int wake_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 
   ~Connection() { ::close(wake_fd); }
@@ -113,6 +115,11 @@ struct Connection : std::enable_shared_from_this<Connection> {
                                                               !counters->max_concurrent_streams.compare_exchange_weak(seen, uint64_t(open));) {
     }
     auto* listener = owner;
+    if (listener->answer_inline) {  // the handler never waits: no hand-off to a worker and back
+      HttpResponse res = listener->handler(streams[id].request);
+      --listener->open_streams;
+      return answer(id, std::move(res));
+    }
     owner->workers.enqueue([self = shared_from_this(), listener, id, request = streams[id].request] {
       HttpResponse res = listener->handler(request);
       if (res.delivery == HttpResponse::Delivery::kTrickled) {  // HTTP/2 here: the whole answer, late
@@ -136,27 +143,29 @@ struct Connection : std::enable_shared_from_this<Connection> {
       std::lock_guard lock(mu);
       ready.swap(answered);
     }
-    for (auto& [id, res] : ready) {
-      auto it = streams.find(id);
-      if (it == streams.end()) continue;  // the client reset the stream meanwhile
-      Stream& s = it->second;
-      s.body = std::move(res.body);
-      if (res.delivery == HttpResponse::Delivery::kTruncated) s.cut_at = s.body.size() / 2;
-      std::vector<std::pair<std::string, std::string>> fields{
-          {":status", std::to_string(res.status)}, {"content-type", res.content_type}, {"content-length", std::to_string(s.body.size())}};
-      for (auto [name, value] : res.headers) {
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // HTTP/2: lower case
-        fields.emplace_back(name, value);
-      }
-      std::vector<nghttp2_nv> nv;
-      for (auto& [n, v] : fields)
-        nv.push_back({reinterpret_cast<uint8_t*>(n.data()), reinterpret_cast<uint8_t*>(v.data()), n.size(), v.size(),
-                      NGHTTP2_NV_FLAG_NONE});
-      nghttp2_data_provider body;
-      body.source.ptr = &s;
-      body.read_callback = read_body;
-      nghttp2_submit_response(session, id, nv.data(), nv.size(), &body);
+    for (auto& [id, res] : ready) answer(id, std::move(res));
+  }
+
+  void answer(int32_t id, HttpResponse res) {
+    auto it = streams.find(id);
+    if (it == streams.end()) return;  // the client reset the stream meanwhile
+    Stream& s = it->second;
+    s.body = std::move(res.body);
+    if (res.delivery == HttpResponse::Delivery::kTruncated) s.cut_at = s.body.size() / 2;
+    std::vector<std::pair<std::string, std::string>> fields{
+        {":status", std::to_string(res.status)}, {"content-type", res.content_type}, {"content-length", std::to_string(s.body.size())}};
+    for (auto [name, value] : res.headers) {
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // HTTP/2: lower case
+      fields.emplace_back(name, value);
     }
+    std::vector<nghttp2_nv> nv;
+    for (auto& [n, v] : fields)
+      nv.push_back({reinterpret_cast<uint8_t*>(n.data()), reinterpret_cast<uint8_t*>(v.data()), n.size(), v.size(),
+                    NGHTTP2_NV_FLAG_NONE});
+    nghttp2_data_provider body;
+    body.source.ptr = &s;
+    body.read_callback = read_body;
+    nghttp2_submit_response(session, id, nv.data(), nv.size(), &body);
   }
 
   static ssize_t read_body(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
@@ -174,9 +183,17 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
   static Connection& of(void* user_data) { return *static_cast<Connection*>(user_data); }
 
+  // Frames are gathered and written as one TLS record sequence per round (see flush): a write per
+  // frame would cost a record and a syscall for every header and data frame.
   static ssize_t on_send(nghttp2_session*, const uint8_t* data, size_t length, int, void* user_data) {
-    int n = SSL_write(of(user_data).ssl, data, static_cast<int>(length));
-    return n > 0 ? n : NGHTTP2_ERR_CALLBACK_FAILURE;
+    of(user_data).out.append(reinterpret_cast<const char*>(data), length);
+    return static_cast<ssize_t>(length);
+  }
+  bool flush() {
+    if (nghttp2_session_send(session) != 0) return false;
+    bool ok = out.empty() || SSL_write(ssl, out.data(), static_cast<int>(out.size())) > 0;
+    out.clear();
+    return ok;
   }
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
     if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) of(user_data).streams[frame->hd.stream_id] = {};
@@ -239,7 +256,7 @@ void H2TlsListener::Impl::serve(int fd) {
     nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 256}};
     nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
     uint8_t buf[16384];
-    while (!stopping && nghttp2_session_send(conn->session) == 0 &&
+    while (!stopping && conn->flush() &&
            (nghttp2_session_want_read(conn->session) || nghttp2_session_want_write(conn->session))) {
       pollfd fds[2] = {{fd, POLLIN, 0}, {conn->wake_fd, POLLIN, 0}};
       if (SSL_pending(ssl) == 0 && ::poll(fds, 2, 100) <= 0) continue;

@@ -1,7 +1,8 @@
 // fake-fcm's HTTP/2 listener: TLS with ALPN "h2" (as FCM itself), served with libnghttp2, so the
 // relay's multiplexing path runs as it does against Google. Each connection has a thread of its own
 // that owns the TLS stream and the nghttp2 session; requests run on a worker pool (they may sleep:
-// injected latency), and their responses are handed back to the connection thread.
+// injected latency), and their responses are handed back to the connection thread — or, when
+// nothing can make them wait, on the connection thread itself.
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@ struct H2Counters {
 class H2TlsListener {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
+  // worker_threads 0: answer on the connection thread, for a handler that never waits.
   // Throws std::runtime_error when the address, certificate or key is unusable.
   H2TlsListener(const std::string& address, const std::string& cert_file, const std::string& key_file, Handler handler,
                 int worker_threads);
