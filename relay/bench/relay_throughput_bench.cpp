@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,8 @@ using namespace std::chrono_literals;
 using leakscope::scenarios::Broker;
 
 namespace {
+
+const char* const kPrefetch = "1000";  // the same window for the bare consumer and the relay
 
 pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
   std::vector<char*> argv;
@@ -53,6 +56,7 @@ int wait_for(pid_t pid) {
 double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), {});
+  if (stat.rfind(')') == std::string::npos) return 0;  // gone
   std::istringstream rest(stat.substr(stat.rfind(')') + 2));
   std::string field;
   double ticks = 0;
@@ -90,15 +94,23 @@ int main(int argc, char** argv) {
     Broker broker(dir + "/broker");
     std::fprintf(stderr, "bench: publishing %ld jobs for the bare consumer\n", n);
     publish(bin, broker, "bare", n, dir + "/loadgen-bare.log");
-    pid_t bare = spawn({bin + "bare_consumer", std::to_string(broker.amqp_port()), "bare", std::to_string(n), "500"},
+    pid_t bare = spawn({bin + "bare_consumer", std::to_string(broker.amqp_port()), "bare", std::to_string(n), kPrefetch},
                        dir + "/bare.log");
+    pid_t node = broker.node_pid();
+    double broker_cpu_before = cpu_seconds(node);
     auto t0 = std::chrono::steady_clock::now();
     uint64_t bare_rss = 0;
-    while (waitpid(bare, nullptr, WNOHANG) == 0) {
+    int bare_status = 0;
+    rusage bare_usage{};
+    while (wait4(bare, &bare_status, WNOHANG, &bare_usage) == 0) {
       bare_rss = std::max(bare_rss, peak_rss_kb(bare));
       std::this_thread::sleep_for(20ms);
     }
+    auto seconds = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+    double bare_cpu = seconds(bare_usage.ru_utime) + seconds(bare_usage.ru_stime);
     double bare_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double bare_broker_cpu = cpu_seconds(node) - broker_cpu_before;
+    if (!WIFEXITED(bare_status) || WEXITSTATUS(bare_status) != 0) throw std::runtime_error("bare_consumer failed");
 
     int fcm_port = leakscope::scenarios::free_loopback_port(), h2_port = leakscope::scenarios::free_loopback_port();
     std::string sa = dir + "/sa.json", cert = dir + "/fcm.crt", key = dir + "/fcm.key";
@@ -115,7 +127,7 @@ int main(int argc, char** argv) {
       std::vector<std::string> flags;
       double rate = 0;
       uint64_t rss_kb = 0;
-      double relay_cpu = 0, fcm_cpu = 0;  // seconds during the run
+      double relay_cpu = 0, fcm_cpu = 0, broker_cpu = 0;  // seconds during the run
     };
     std::vector<Transport> transports{
         {"fcm-relay, HTTP/1.1 keep-alive pool", {"--fcm-base-url", "http://127.0.0.1:" + std::to_string(fcm_port)}},
@@ -127,12 +139,12 @@ int main(int argc, char** argv) {
       int relay_http = leakscope::scenarios::free_loopback_port();
       std::vector<std::string> args{bin + "fcm-relay", "--amqp-url", broker.amqp_url(), "--queue", queue, "--credentials", sa,
                                     "--http-addr", "127.0.0.1:" + std::to_string(relay_http),
-                                    "--prefetch", "500", "--max-inflight", "128", "--log-level", "warn"};
+                                    "--prefetch", kPrefetch, "--max-inflight", "256", "--log-level", "warn"};
       args.insert(args.end(), t.flags.begin(), t.flags.end());
       pid_t relay = spawn(args, dir + "/" + queue + ".log");
       leakscope::relay::AmqpSession probe(broker.amqp_url(), 0);
       t0 = std::chrono::steady_clock::now();
-      double fcm_cpu_before = cpu_seconds(fcm);
+      double fcm_cpu_before = cpu_seconds(fcm), broker_before = cpu_seconds(node);
       bool sampled = false;
       while (probe.queue_length(queue) > 0 && std::chrono::steady_clock::now() - t0 < 600s) {
         t.rss_kb = std::max(t.rss_kb, peak_rss_kb(relay));
@@ -146,6 +158,7 @@ int main(int argc, char** argv) {
       t.rss_kb = std::max(t.rss_kb, peak_rss_kb(relay));
       t.relay_cpu = cpu_seconds(relay);
       t.fcm_cpu = cpu_seconds(fcm) - fcm_cpu_before;
+      t.broker_cpu = cpu_seconds(node) - broker_before;
       kill(relay, SIGTERM);
       wait_for(relay);
     }
@@ -154,12 +167,14 @@ int main(int argc, char** argv) {
     double bare_rate = n / bare_s;
     std::printf("== fcm-relay throughput (%ld messages, zero-latency fake-fcm, same broker) ==\n", n);
     std::printf("%-44s %10s %12s %12s\n", "", "msg/s", "of bare", "peak RSS MB");
-    std::printf("%-44s %10.0f %12s %12.1f\n", "bare rabbitmq-c consumer (ack, prefetch 500)", bare_rate, "", bare_rss / 1024.0);
+    std::printf("%-44s %10.0f %12s %12.1f\n", "bare rabbitmq-c consumer (ack, prefetch 1000)", bare_rate, "", bare_rss / 1024.0);
     for (const auto& t : transports)
       std::printf("%-44s %10.0f %11.0f%% %12.1f\n", t.label, t.rate, 100 * t.rate / bare_rate, t.rss_kb / 1024.0);
-    std::printf("CPU per message (µs):\n");
+    // Broker, client and FCM stand-in share this machine's cores: where each message's CPU goes.
+    std::printf("CPU per message (µs):%23s %10s %10s %10s\n", "", "consumer", "fake-fcm", "broker");
+    std::printf("  %-42s %10.1f %10s %10.1f\n", "bare rabbitmq-c consumer", 1e6 * bare_cpu / n, "", 1e6 * bare_broker_cpu / n);
     for (const auto& t : transports)
-      std::printf("  %-42s relay %5.1f   fake-fcm %5.1f\n", t.label, 1e6 * t.relay_cpu / n, 1e6 * t.fcm_cpu / n);
+      std::printf("  %-42s %10.1f %10.1f %10.1f\n", t.label, 1e6 * t.relay_cpu / n, 1e6 * t.fcm_cpu / n, 1e6 * t.broker_cpu / n);
     std::printf("target: relay >= 75%% of bare, RSS <= 64 MiB\n");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: %s (logs in %s)\n", e.what(), dir.c_str());

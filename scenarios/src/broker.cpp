@@ -110,6 +110,9 @@ void Broker::launch(std::chrono::seconds timeout) {
   }
   std::istringstream words(env_prefix());
   for (std::string w; words >> w;) env.push_back(w);
+  // No busy-waiting Erlang schedulers: this broker shares a few cores with the clients under test,
+  // and a spinning scheduler takes CPU they need (the usual setting for a co-located RabbitMQ).
+  env.push_back("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+sbwt none +sbwtdcpu none +sbwtdio none");
   std::vector<char*> envp;
   for (auto& s : env) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -145,6 +148,12 @@ void Broker::launch(std::chrono::seconds timeout) {
   stop();
   throw std::runtime_error("rabbitmq-server did not accept AMQP logins within " + std::to_string(timeout.count()) +
                            " s:\n" + tail_of(dir_ + "/log", 20));
+}
+
+pid_t Broker::node_pid() const {
+  std::ifstream in(dir_ + "/pid");
+  long pid = -1;
+  return in >> pid ? static_cast<pid_t>(pid) : -1;
 }
 
 void Broker::stop() {

@@ -25,6 +25,8 @@ class Broker {
   void restart(std::chrono::seconds timeout = std::chrono::seconds(90));
   void stop();
   bool running() const { return pid_ > 0; }
+  // The Erlang VM's pid (from its pid file), e.g. to account its CPU; -1 when not known.
+  pid_t node_pid() const;
 
  private:
   void launch(std::chrono::seconds timeout);
