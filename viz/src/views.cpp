@@ -14,12 +14,22 @@ double base_scale(const ViewInput& in) {
 
 bool is_differential(const ViewInput& in) { return in.base || is_diff_folded(*in.now); }
 
+namespace {
+
+// The caller's table when it gave one, else one built into `own`.
+const StackTable& table_of(const Profile& p, const StackTable* given, const StackOptions& options, std::optional<StackTable>& own) {
+  return given ? *given : own.emplace(p, options);
+}
+
+}  // namespace
+
 FlameTree flame_tree_for(const ViewInput& in, bool reverse) {
   FlameTree tree(reverse);
-  StackTable stacks(*in.now, in.stacks);
+  std::optional<StackTable> own_now, own_base;
+  const StackTable& stacks = table_of(*in.now, in.now_stacks, in.stacks, own_now);
   tree.add(*in.now, stacks, in.now_index, FlameColumn::kValue);
   if (in.base) {
-    tree.add(*in.base, StackTable(*in.base, in.stacks), in.base_index, FlameColumn::kBase, base_scale(in));
+    tree.add(*in.base, table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, FlameColumn::kBase, base_scale(in));
   } else if (is_diff_folded(*in.now)) {
     tree.add(*in.now, stacks, 0, FlameColumn::kBase);
   }
@@ -28,13 +38,10 @@ FlameTree flame_tree_for(const ViewInput& in, bool reverse) {
 }
 
 CallGraph call_graph_for(const ViewInput& in, const CallGraphOptions& options) {
-  StackTable stacks(*in.now, in.stacks);
-  std::vector<GraphInput> inputs{{in.now, &stacks, in.now_index, 1.0}};
-  std::optional<StackTable> base_stacks;
-  if (in.base) {
-    base_stacks.emplace(*in.base, in.stacks);
-    inputs.push_back({in.base, &*base_stacks, in.base_index, -base_scale(in)});
-  }
+  std::optional<StackTable> own_now, own_base;
+  std::vector<GraphInput> inputs{{in.now, &table_of(*in.now, in.now_stacks, in.stacks, own_now), in.now_index, 1.0}};
+  if (in.base)
+    inputs.push_back({in.base, &table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, -base_scale(in)});
   return build_call_graph(inputs, in.now->sample_types[in.now_index], options);
 }
 

@@ -163,12 +163,14 @@ struct WebUi::Impl {
     return render_graphviz(render_dot(call_graph_for(v, {}), file_legend(in.profile_name, v.base ? in.base_name : "")), "svg");
   }
 
-  // Renders (or reuses) the flame graph for this query.
-  std::pair<std::string, int> flame(const Query& q) {
+  // Renders (or reuses) the flame graph for this query; `now_stacks`, when given, is the query's
+  // table for the profile, already built.
+  std::pair<std::string, int> flame(const Query& q, const StackTable* now_stacks = nullptr) {
     std::string key = q.string();
     std::lock_guard lock(flame_mutex);
     if (key != flame_key || flame_svg.empty()) {
       ViewInput v = view(q, true);
+      v.now_stacks = now_stacks;
       FlameSvgOptions o;
       o.sample_type = in.now.sample_types[v.now_index];
       o.differential = is_differential(v);
@@ -232,8 +234,10 @@ struct WebUi::Impl {
     server.Get("/ui/flame", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
       Query q = Query::from(req);
       HtmlPage p = page(q, "flame");
-      p.paragraph(total_line(view(q, false)), "total");
-      int height = flame(q).second;
+      ViewInput v = view(q, false);
+      StackTable stacks(in.now, v.stacks);  // for the total line and the graph both
+      p.paragraph(total_line(v, stacks, aggregate(in.now, stacks, v.now_index)), "total");
+      int height = flame(q, &stacks).second;
       std::string qs = q.string();
       p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
             "\" style=\"width:1220px;border:0;height:" + std::to_string(height + 10) + "px\"></iframe>\n");

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "viz_cli.h"
@@ -100,8 +101,15 @@ void register_report(CLI::App& app, int& exit_code) {
     ProfileAndBase in = load_profile_and_base(a.profile, a.base, a.opt);
     const ValueType type = in.now.sample_types[in.now_index];
     viz::ViewInput view = view_of(in, a.opt, a.normalize);
+    // Every section below reads the same stack tables: built once here.
+    StackTable stacks(in.now, view.stacks);
+    std::optional<StackTable> base_stacks;
+    if (in.has_base()) base_stacks.emplace(in.base, view.stacks);
+    view.now_stacks = &stacks;
+    view.base_stacks = base_stacks ? &*base_stacks : nullptr;
     viz::ViewInput alone = view;
     alone.base = nullptr;
+    alone.base_stacks = nullptr;
     std::filesystem::create_directories(a.out_dir);
     auto out = [&](const std::string& name) { return (std::filesystem::path(a.out_dir) / name).string(); };
 
@@ -126,11 +134,9 @@ void register_report(CLI::App& app, int& exit_code) {
       page.raw(viz::render_line_chart(viz::read_chart_csv(read_text(a.memory_csv), a.memory_csv), "bytes"));
     }
 
-    StackOptions so = stack_options(a.opt);
-    StackTable stacks(in.now, so);
     Aggregate now_agg = aggregate(in.now, stacks, in.now_index);
     if (in.has_base()) {
-      Aggregate base_agg = aggregate(in.base, StackTable(in.base, so), in.base_index, viz::base_scale(view));
+      Aggregate base_agg = aggregate(in.base, *base_stacks, in.base_index, viz::base_scale(view));
       DiffReport diff = make_diff(base_agg, now_agg, type);
       std::vector<std::vector<std::string>> rows;
       for (size_t i = 0; i < diff.rows.size() && i < a.rows; ++i) {

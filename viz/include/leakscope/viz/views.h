@@ -16,6 +16,10 @@ struct ViewInput {
   int base_index = 0;
   bool normalize = false;          // scale the base to now's total first
   StackOptions stacks;
+  // Optional tables already built from `now` / `base` with `stacks`: a page that draws several views
+  // of one profile builds each table once. Null: the view builds its own.
+  const StackTable* now_stacks = nullptr;
+  const StackTable* base_stacks = nullptr;
 };
 
 // The factor applied to base values (1 unless normalizing).
