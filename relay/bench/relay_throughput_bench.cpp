@@ -56,8 +56,9 @@ int wait_for(pid_t pid) {
 double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), {});
-  if (stat.rfind(')') == std::string::npos) return 0;  // gone
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  size_t name_end = stat.rfind(')');  // the command name may itself hold ')'
+  if (name_end == std::string::npos) return 0;  // gone
+  std::istringstream rest(stat.substr(name_end + 2));
   std::string field;
   double ticks = 0;
   for (int i = 3; i <= 15 && rest >> field; ++i)

@@ -21,7 +21,7 @@ struct Ack {
 
 class AckWindow {
  public:
-  explicit AckWindow(size_t max_held = 64) : max_held_(max_held) {}
+  explicit AckWindow(size_t max_held) : max_held_(max_held) {}
 
   void delivered(uint64_t tag) { unacked_.emplace(tag, false); }
   // Marks a delivery finished (to be acked); unknown tags are ignored.
