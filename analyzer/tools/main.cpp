@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   leakscope::cli::register_dot(app, exit_code);
   leakscope::cli::register_report(app, exit_code);
   leakscope::cli::register_serve(app, exit_code);
+  leakscope::cli::register_symbolize_snapshot(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

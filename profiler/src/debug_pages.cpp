@@ -42,13 +42,16 @@ polyline { fill: none; stroke-width: 2; }
 <polyline id="line-active" stroke="#ff7f0e"/>
 <polyline id="line-resident" stroke="#1f77b4"/>
 <polyline id="line-rss" stroke="#2ca02c"/>
+<polyline id="line-sampled_heap" stroke="#9467bd" stroke-dasharray="4 3"/>
+<polyline id="line-profiler" stroke="#7f7f7f"/>
 <text id="ymax" x="4" y="14" font-size="12"></text>
 </svg>
-<div class="legend"><span style="color:#d62728">■ allocated</span><span style="color:#ff7f0e">■ active</span><span style="color:#1f77b4">■ resident</span><span style="color:#2ca02c">■ RSS</span></div>
+<div class="legend"><span style="color:#d62728">■ allocated (service)</span><span style="color:#ff7f0e">■ active</span><span style="color:#1f77b4">■ resident</span><span style="color:#2ca02c">■ RSS</span><span style="color:#9467bd">■ sampled heap (snapshots)</span><span style="color:#7f7f7f">■ profiler's own</span></div>
+<p>The profiler's own memory (its arena) is not in the service line. RSS = jemalloc resident + other anonymous + file-backed.</p>
 </div>
 <table id="latest"></table>
 <script>
-const series = ["allocated", "active", "resident", "rss"];
+const series = ["allocated", "active", "resident", "rss", "sampled_heap", "profiler"];
 function human(b) {
   const u = ["B", "kB", "MB", "GB", "TB"]; let i = 0;
   while (Math.abs(b) >= 1024 && i < u.length - 1) { b /= 1024; i++; }
@@ -56,19 +59,19 @@ function human(b) {
 }
 function draw(points) {
   const w = 900, h = 320, pad = 20;
-  const ymax = Math.max(1, ...points.flatMap(p => series.map(s => p[s])));
+  const ymax = Math.max(1, ...points.flatMap(p => series.map(s => p[s] || 0)));
   const t0 = points.length ? points[0].t : 0, t1 = points.length ? points[points.length - 1].t : 1;
   const x = t => pad + (w - 2 * pad) * (t1 > t0 ? (t - t0) / (t1 - t0) : 1);
   const y = v => h - pad - (h - 2 * pad) * v / ymax;
   for (const s of series) {
     document.getElementById("line-" + s).setAttribute("points",
-      points.map(p => x(p.t).toFixed(1) + "," + y(p[s]).toFixed(1)).join(" "));
+      points.filter(p => p[s] !== undefined).map(p => x(p.t).toFixed(1) + "," + y(p[s]).toFixed(1)).join(" "));
   }
   document.getElementById("ymax").textContent = human(ymax);
   const last = points[points.length - 1];
   if (last) {
     document.getElementById("latest").innerHTML = series.map(s =>
-      "<tr><td>" + s + "</td><td class='value' data-series='" + s + "'>" + human(last[s]) + "</td></tr>").join("");
+      "<tr><td>" + s + "</td><td class='value' data-series='" + s + "'>" + (last[s] === undefined ? "–" : human(last[s])) + "</td></tr>").join("");
   }
   document.getElementById("status").textContent = points.length + " samples";
   document.body.dataset.samples = points.length;
@@ -88,11 +91,46 @@ setInterval(tick, 1000);
 
 std::string charts_data_json(const std::vector<AllocatorStats>& history) {
   auto arr = nlohmann::json::array();
-  for (const auto& s : history)
-    arr.push_back({{"t", s.time_nanos / 1e9}, {"allocated", s.allocated}, {"active", s.active},
-                   {"resident", s.resident}, {"rss", s.rss}});
+  for (const auto& s : history) {
+    nlohmann::json point = {{"t", s.time_nanos / 1e9},
+                            {"allocated", s.service_allocated()},
+                            {"active", s.active},
+                            {"resident", s.resident},
+                            {"rss", s.rss},
+                            {"profiler", s.profiler_allocated},
+                            {"rss_other_anon", s.rss_other_anon()},
+                            {"rss_file", s.rss_file}};
+    if (s.sampled_heap >= 0) point["sampled_heap"] = s.sampled_heap;
+    arr.push_back(std::move(point));
+  }
   return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+namespace {
+
+nlohmann::ordered_json memory_decomposition_json(const AllocatorStats& s) {
+  nlohmann::ordered_json sampled = nullptr;
+  if (s.sampled_heap >= 0) sampled = {{"bytes", s.sampled_heap}, {"time", s.sampled_heap_time_nanos / 1e9}};
+  return {{"sampled_heap", sampled},
+          {"jemalloc",
+           {{"allocated", s.allocated},
+            {"active", s.active},
+            {"fragmentation", s.fragmentation()},
+            {"metadata", s.metadata},
+            {"resident", s.resident},
+            {"retained", s.retained},
+            {"mapped", s.mapped}}},
+          {"service_allocated", s.service_allocated()},
+          {"profiler", {{"allocated", s.profiler_allocated}, {"resident", s.profiler_resident}}},
+          {"rss",
+           {{"total", s.rss},
+            {"jemalloc_resident", s.rss_jemalloc()},
+            {"other_anon", s.rss_other_anon()},
+            {"file", s.rss_file},
+            {"shmem", s.rss_shmem}}}};
+}
+
+}  // namespace
 
 std::string vars_json(const AllocatorStats& s) {
   nlohmann::ordered_json j = {{"allocated", s.allocated}, {"active", s.active},   {"resident", s.resident},
@@ -100,16 +138,24 @@ std::string vars_json(const AllocatorStats& s) {
                               {"rss", s.rss},             {"profiling_active", s.profiling_active},
                               {"fast_unwinder", s.fast_unwinder},
                               {"sample_period_bytes", s.sample_period}, {"snapshots", s.snapshots}};
-  return nlohmann::ordered_json{{"memstats", j}}.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return nlohmann::ordered_json{{"memstats", j}, {"memory", memory_decomposition_json(s)}}.dump(
+             2, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 std::string stats_text_block(const AllocatorStats& s) {
   auto line = [](const char* name, uint64_t v) { return std::string("# ") + name + " = " + std::to_string(v) + "\n"; };
-  return "\n# leakscope allocator statistics (jemalloc)\n" + line("Allocated", s.allocated) +
-         line("Active", s.active) + line("Resident", s.resident) + line("Mapped", s.mapped) +
-         line("Retained", s.retained) + line("Metadata", s.metadata) + line("RSS", s.rss) +
-         line("SamplePeriod", s.sample_period) + line("ProfilingActive", s.profiling_active ? 1 : 0) +
-         line("Snapshots", s.snapshots);
+  std::string out = "\n# leakscope allocator statistics (jemalloc)\n" + line("Allocated", s.allocated) +
+                    line("Active", s.active) + line("Fragmentation", s.fragmentation()) +
+                    line("Resident", s.resident) + line("Mapped", s.mapped) + line("Retained", s.retained) +
+                    line("Metadata", s.metadata) + line("ServiceAllocated", s.service_allocated()) +
+                    line("ProfilerAllocated", s.profiler_allocated) + line("ProfilerResident", s.profiler_resident);
+  if (s.sampled_heap >= 0) out += line("SampledHeap", static_cast<uint64_t>(s.sampled_heap));
+  out += "# RSS = JemallocResident + OtherAnon + File + Shmem\n" + line("RSS", s.rss) +
+         line("JemallocResident", s.rss_jemalloc()) + line("OtherAnon", s.rss_other_anon()) +
+         line("File", s.rss_file) + line("Shmem", s.rss_shmem) + line("SamplePeriod", s.sample_period) +
+         line("ProfilingActive", s.profiling_active ? 1 : 0) + line("Snapshots", s.snapshots);
+  return out;
 }
 
 }  // namespace leakscope::profiler

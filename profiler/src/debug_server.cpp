@@ -4,13 +4,12 @@
 
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 #include "debug_pages.h"
-#include "leakscope/analyzer/profile_merge.h"
-#include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/guarded_http_server.h"
 #include "leakscope/profiler/http_listen.h"
@@ -52,7 +51,7 @@ struct DebugServer::Impl {
   std::string host;
   int port = -1;
   // Worker threads never sample: serving the profile must not change it.
-  GuardedHttpServer server{ConnectionLimits{}, [] { set_thread_profiling_active(false); }};
+  GuardedHttpServer server{ConnectionLimits{}, [] { become_profiler_thread(); }};
   std::thread thread;
   StatsHistory history;
 
@@ -71,23 +70,30 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
     return;
   }
   try {
+    auto& snapshotter = Snapshotter::instance();
     if (gc) purge_all_arenas();
-    Profile p = Snapshotter::instance().take();
+    HeapDump first = snapshotter.dump();
+    std::optional<HeapDump> later;
     if (seconds > 0) {
       GuardedHttpServer::extend_allowance(std::chrono::seconds(seconds));
       std::this_thread::sleep_for(std::chrono::seconds(seconds));
       if (gc) purge_all_arenas();
-      Profile later = Snapshotter::instance().take();
-      p = merge_profiles(later, p, -1);
-      p.comments.push_back("delta profile over " + std::to_string(seconds) + "s");
+      later.emplace(snapshotter.dump());
     }
+    SnapshotRequest request;
+    request.format = debug ? SnapshotFormat::kLegacyText : SnapshotFormat::kProtoGz;
+    if (later) {
+      request.base = &first;
+      request.comments.push_back("delta profile over " + std::to_string(seconds) + "s");
+    }
+    Snapshot snap = snapshotter.encode(later ? *later : first, request);
     if (debug) {
-      res.set_content(write_legacy_heap_text(p) + stats_text_block(read_allocator_stats()), "text/plain; charset=utf-8");
+      res.set_content(snap.bytes + stats_text_block(read_allocator_stats()), "text/plain; charset=utf-8");
       return;
     }
     res.set_header("Content-Disposition", seconds > 0 ? "attachment; filename=\"heap-delta\"" : "attachment; filename=\"heap\"");
     res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_content(write_proto_gz(p), "application/octet-stream");
+    res.set_content(std::move(snap.bytes), "application/octet-stream");
   } catch (const std::exception& e) {
     res.status = 500;
     res.set_content(std::string("heap profile unavailable: ") + e.what() + "\n", "text/plain; charset=utf-8");
@@ -164,7 +170,7 @@ void DebugServer::start() {
   d.history.start();
   d.server.start_watchdog();
   d.thread = std::thread([this] {
-    set_thread_profiling_active(false);
+    become_profiler_thread();
     impl_->server.listen_after_bind();
   });
 }

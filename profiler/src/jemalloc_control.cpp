@@ -45,8 +45,9 @@ bool purge_all_arenas() {
   return mallctl(("arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge").c_str(), nullptr, nullptr, nullptr, 0) == 0;
 }
 
-std::string dump_heap() {
-  // jemalloc writes dumps to a path; a memfd keeps them off disk and needs no clean-up.
+int dump_heap_to_memfd() {
+  // jemalloc writes dumps to a path; a memfd keeps them off disk and off the heap, needs no clean-up,
+  // and a helper process can read it by inheriting the descriptor.
   int fd = memfd_create("leakscope-heap-dump", MFD_CLOEXEC);
   if (fd < 0) throw std::runtime_error("memfd_create failed");
   std::string path = "/proc/self/fd/" + std::to_string(fd);
@@ -55,17 +56,31 @@ std::string dump_heap() {
     close(fd);
     throw std::runtime_error("prof.dump failed: is jemalloc profiling enabled (MALLOC_CONF=prof:true)?");
   }
-  std::string text;
-  off_t size = lseek(fd, 0, SEEK_END);
-  if (size > 0) {
-    text.resize(static_cast<size_t>(size));
-    if (pread(fd, text.data(), text.size(), 0) != size) {
-      close(fd);
-      throw std::runtime_error("reading the heap dump back failed");
-    }
-  }
-  close(fd);
-  return text;
+  return fd;
+}
+
+unsigned profiler_arena() {
+  static const unsigned arena = [] {
+    unsigned index = 0;
+    size_t size = sizeof index;
+    if (mallctl("arenas.create", &index, &size, nullptr, 0) != 0) return 0u;
+    // Freed pages go back to the OS at once: a snapshot's transient buffers must not linger in RSS.
+    ssize_t now = 0;
+    for (const char* decay : {"dirty_decay_ms", "muzzy_decay_ms"})
+      write_ctl(("arena." + std::to_string(index) + "." + decay).c_str(), now);
+    return index;
+  }();
+  return arena;
+}
+
+void become_profiler_thread() {
+  set_thread_profiling_active(false);
+  unsigned arena = profiler_arena();
+  if (arena == 0) return;
+  // No thread cache: every allocation and free then goes straight to the profiler's arena, so the
+  // arena's statistics are exactly the profiler's memory (a cache would hand out the service's).
+  write_ctl("thread.tcache.enabled", false);
+  write_ctl("thread.arena", arena);
 }
 
 ThreadSamplingOff::ThreadSamplingOff() : was_active_(profiling_state().thread_active) {

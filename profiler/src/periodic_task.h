@@ -21,7 +21,7 @@ class PeriodicTask {
     if (thread_.joinable()) return;
     stopping_ = false;
     thread_ = std::thread([this, period, tick = std::move(tick)] {
-      set_thread_profiling_active(false);
+      become_profiler_thread();
       std::unique_lock lock(mu_);
       while (!stopping_) {
         lock.unlock();

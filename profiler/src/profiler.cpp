@@ -65,6 +65,24 @@ ProfilerOptions options_from_environment() {
     if (!env("LEAKSCOPE_SNAPSHOT_INTERVAL")) o.snapshots.interval_seconds = 0;
   }
   if (auto v = env("LEAKSCOPE_SNAPSHOT_RETAIN")) o.snapshots.retain = number<unsigned>("LEAKSCOPE_SNAPSHOT_RETAIN", v);
+  // The triggers for a snapshot before the OOM; with only these, no time-based series.
+  bool triggers_only = !env("LEAKSCOPE_SNAPSHOT_INTERVAL") && !env("LEAKSCOPE_SNAPSHOT_GROWTH");
+  bool any_trigger = false;
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_HIGH_WATER")) {
+    o.snapshots.high_water_percent = number<double>("LEAKSCOPE_SNAPSHOT_HIGH_WATER", v);
+    any_trigger = true;
+  }
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_RSS_ABOVE")) {
+    o.snapshots.rss_above_bytes = number<uint64_t>("LEAKSCOPE_SNAPSHOT_RSS_ABOVE", v);
+    any_trigger = true;
+  }
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION")) {
+    o.snapshots.cgroup_fraction = number<double>("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION", v);
+    if (o.snapshots.cgroup_fraction > 1) throw std::invalid_argument("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION must be at most 1");
+    any_trigger = true;
+  }
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_MIN_GAP")) o.snapshots.min_gap_seconds = number<double>("LEAKSCOPE_SNAPSHOT_MIN_GAP", v);
+  if (any_trigger && triggers_only) o.snapshots.interval_seconds = 0;
   return o;
 }
 
@@ -91,8 +109,10 @@ void Profiler::start(const ProfilerOptions& o) {
     server_ = std::move(server);
   }
   if (!o.snapshots.dir.empty() && !snapshots_) {
-    if (o.snapshots.interval_seconds <= 0 && o.snapshots.growth_bytes == 0)
-      throw std::runtime_error("periodic snapshots need an interval or a growth threshold");
+    const auto& so = o.snapshots;
+    if (so.interval_seconds <= 0 && so.growth_bytes == 0 && so.high_water_percent <= 0 && so.rss_above_bytes == 0 &&
+        so.cgroup_fraction <= 0)
+      throw std::runtime_error("periodic snapshots need an interval, a growth threshold or a trigger");
     auto snaps = std::make_unique<PeriodicSnapshots>(o.snapshots);
     snaps->start();
     snapshots_ = std::move(snaps);

@@ -1,19 +1,81 @@
 #include "leakscope/profiler/snapshotter.h"
 
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
-#include "leakscope/analyzer/stack_table.h"
-#include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/snapshot_assembly.h"
 #include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
+#include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/jemalloc_control.h"
+#include "loaded_images.h"
+#include "symbolizer_helper.h"
 
 namespace leakscope::profiler {
+namespace {
 
-// Bound on addresses the symbolizer remembers between snapshots (about 100 bytes each).
-constexpr size_t kMaxCachedAddresses = 256 * 1024;
+// A helper gets this long; past it the snapshot is made in-process, unsymbolized.
+constexpr std::chrono::milliseconds kHelperDeadline{30000};
+// Helper messages passed on to stderr once each; more distinct ones than this are dropped.
+constexpr size_t kMaxWarnings = 64;
+
+int64_t now_nanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string read_fd(int fd, const char* what) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) throw std::runtime_error(std::string("cannot read the ") + what);
+  std::string s(static_cast<size_t>(st.st_size), '\0');
+  if (!s.empty() && pread(fd, s.data(), s.size(), 0) != st.st_size)
+    throw std::runtime_error(std::string("cannot read the ") + what);
+  return s;
+}
+
+void write_fd(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n <= 0) throw std::runtime_error("cannot write the snapshot");
+    done += static_cast<size_t>(n);
+  }
+}
+
+std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest& r) {
+  std::vector<std::string> args = {"--format", r.format == SnapshotFormat::kLegacyText ? "legacy" : "proto",
+                                   "--time-nanos", std::to_string(now.time_nanos())};
+  if (r.base) args.insert(args.end(), {"--duration-nanos", std::to_string(now.time_nanos() - r.base->time_nanos())});
+  for (const auto& image : loaded_images()) args.insert(args.end(), {"--image", format_loaded_image(image)});
+  for (const auto* list : {&now.comments(), &r.comments})
+    for (const auto& c : *list) args.insert(args.end(), {"--comment", c});
+  return args;
+}
+
+int64_t inuse_space_of(const std::string& summary_json) {
+  auto j = nlohmann::json::parse(summary_json, nullptr, false);
+  if (j.is_discarded() || !j.contains("totals") || !j["totals"].contains("inuse_space")) return -1;
+  return j["totals"]["inuse_space"].get<int64_t>();
+}
+
+}  // namespace
+
+HeapDump::HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments)
+    : fd_(fd), time_nanos_(time_nanos), comments_(std::move(comments)) {}
+HeapDump::HeapDump(HeapDump&& o) noexcept : fd_(o.fd_), time_nanos_(o.time_nanos_), comments_(std::move(o.comments_)) {
+  o.fd_ = -1;
+}
+HeapDump::~HeapDump() {
+  if (fd_ >= 0) close(fd_);
+}
 
 Snapshotter& Snapshotter::instance() {
   // Never destroyed: snapshots may be requested by other threads during exit.
@@ -21,16 +83,9 @@ Snapshotter& Snapshotter::instance() {
   return *s;
 }
 
-Snapshotter::Snapshotter() {
-  ThreadSamplingOff quiet;
-  symbolizer_ = std::make_unique<Symbolizer>(SymbolizeOptions{}, kMaxCachedAddresses);
-}
-
-Snapshotter::~Snapshotter() = default;
-
-uint64_t Snapshotter::count() const {
+SnapshotterStats Snapshotter::stats() const {
   std::lock_guard lock(mu_);
-  return count_;
+  return stats_;
 }
 
 void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> counter) {
@@ -39,27 +94,93 @@ void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> co
   work_counter_ = std::move(counter);
 }
 
-Profile Snapshotter::take() {
+HeapDump Snapshotter::dump() {
+  ThreadSamplingOff quiet;
+  std::vector<std::string> comments = {"leakscope in-process snapshot", memory_figures_comment(read_allocator_stats())};
+  int64_t t = now_nanos();
+  int fd = dump_heap_to_memfd();
   std::lock_guard lock(mu_);
-  ThreadSamplingOff quiet;  // the dump, parse and symbolization must not be sampled themselves
-  auto now = std::chrono::system_clock::now();
-  std::string text = dump_heap();
-  Profile p = read_jemalloc_heap(text, "prof.dump");
-  text.clear();
-  text.shrink_to_fit();
-  symbolizer_->symbolize(p);
-  p.drop_frames = allocator_frames_regex();
-  p.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
-  p.comments.push_back("leakscope in-process snapshot");
-  if (work_counter_) p.comments.push_back(format_work_comment(work_counter_(), work_unit_));
-  ++count_;
-  return p;
+  if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
+  return HeapDump(fd, t, std::move(comments));
+}
+
+void Snapshotter::warn_once(const std::string& line) {
+  for (const auto& w : warned_)
+    if (w == line) return;
+  if (warned_.size() >= kMaxWarnings) return;
+  warned_.push_back(line);
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+Snapshot Snapshotter::encode(const HeapDump& now, const SnapshotRequest& request) {
+  std::lock_guard lock(mu_);
+  ThreadSamplingOff quiet;
+  std::string helper = find_symbolizer_helper();
+  Snapshot snap;
+  int out = request.out_fd;
+  if (helper.empty()) {
+    snap = encode_in_process(now, request, "no snapshot helper found (LEAKSCOPE_SYMBOLIZER names it; see README)");
+  } else {
+    int memfd = out >= 0 ? -1 : memfd_create("leakscope-snapshot", MFD_CLOEXEC);
+    if (out < 0 && memfd < 0) throw std::runtime_error("memfd_create failed");
+    HelperRun run = run_symbolizer_helper(helper, {now.fd(), request.base ? request.base->fd() : -1, out >= 0 ? out : memfd},
+                                          helper_args(now, request), kHelperDeadline);
+    for (const auto& e : run.errors) warn_once(e);
+    if (run.ok) {
+      if (memfd >= 0) snap.bytes = read_fd(memfd, "snapshot");
+      snap.symbolized = true;
+      snap.sampled_inuse_bytes = inuse_space_of(run.summary);
+    }
+    if (memfd >= 0) close(memfd);
+    if (!run.ok) snap = encode_in_process(now, request, run.failure);
+  }
+  ++stats_.count;
+  stats_.last_sampled_inuse_bytes = snap.sampled_inuse_bytes;
+  stats_.last_time_nanos = now.time_nanos();
+  stats_.last_symbolized = snap.symbolized;
+  return snap;
+}
+
+// The fallback: the same assembly without a symbolizer. Costs the process the parse (transiently),
+// never the DWARF state.
+Snapshot Snapshotter::encode_in_process(const HeapDump& now, const SnapshotRequest& request, const std::string& why) {
+  warn_once("leakscope: snapshots are unsymbolized: " + why +
+            "; symbolize one later with `leakscope convert SNAPSHOT -o out.pb.gz --binary-path DIR`");
+  std::string dump = read_fd(now.fd(), "heap dump"), base;
+  std::string_view base_view;
+  SnapshotParts parts;
+  parts.dump = dump;
+  if (request.base) {
+    base = read_fd(request.base->fd(), "heap dump");
+    base_view = base;
+    parts.base = &base_view;
+    parts.duration_nanos = now.time_nanos() - request.base->time_nanos();
+  }
+  parts.images = loaded_images();
+  parts.comments = now.comments();
+  parts.comments.insert(parts.comments.end(), request.comments.begin(), request.comments.end());
+  parts.comments.push_back("leakscope: unsymbolized: " + why);
+  parts.time_nanos = now.time_nanos();
+  Profile p = assemble_snapshot(parts, nullptr);
+  Snapshot snap;
+  snap.sampled_inuse_bytes = p.sample_index("inuse_space") >= 0 ? p.total(p.sample_index("inuse_space")) : -1;
+  snap.bytes = request.format == SnapshotFormat::kLegacyText ? write_legacy_heap_text(p) : write_proto_gz(p);
+  if (request.out_fd >= 0) {
+    write_fd(request.out_fd, snap.bytes);
+    snap.bytes.clear();
+  }
+  return snap;
 }
 
 std::string Snapshotter::take_proto_gz() {
-  Profile p = take();
+  HeapDump now = dump();
+  return encode(now, {}).bytes;
+}
+
+Profile Snapshotter::take() {
+  std::string gz = take_proto_gz();
   ThreadSamplingOff quiet;
-  return write_proto_gz(p);
+  return read_proto(gunzip(gz, "snapshot", 1ull << 30), "snapshot");
 }
 
 }  // namespace leakscope::profiler

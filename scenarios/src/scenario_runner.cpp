@@ -130,6 +130,7 @@ class Run {
 
   std::ofstream memory_csv_;
   double rss_start_ = -1, rss_end_ = 0, rss_max_ = 0, backlog_ = 0, sent_ = 0;
+  double allocated_start_ = -1, allocated_end_ = 0;
   uint64_t published_ = 0, cuts_ = 0;
   double reconnects_ = 0, listeners_ = 0;
 };
@@ -180,7 +181,13 @@ void Run::sample(double t) {
   auto r = c.Get("/metrics");
   if (!r || r->status != 200) return;
   double rss = metric(r->body, "process_resident_memory_bytes").value_or(0);
-  double heap = metric(r->body, "jemalloc_allocated_bytes").value_or(0);
+  // The relay's own allocations apart from the profiler's, and RSS apart from what jemalloc holds.
+  double heap = metric(r->body, "leakscope_service_allocated_bytes").value_or(0);
+  double profiler = metric(r->body, "leakscope_profiler_allocated_bytes").value_or(0);
+  double resident = metric(r->body, "jemalloc_resident_bytes").value_or(0);
+  double other_anon = metric(r->body, "leakscope_rss_other_anon_bytes").value_or(0);
+  double file = metric(r->body, "process_resident_file_bytes").value_or(0);
+  auto sampled = metric(r->body, "leakscope_sampled_heap_bytes");
   backlog_ = metric(r->body, "fcm_relay_backlog").value_or(0);
   sent_ = metric(r->body, "fcm_relay_sent_total").value_or(0);
   reconnects_ = metric(r->body, "fcm_relay_reconnects_total").value_or(0);
@@ -188,7 +195,12 @@ void Run::sample(double t) {
   if (rss_start_ < 0) rss_start_ = rss;
   rss_end_ = rss;
   rss_max_ = std::max(rss_max_, rss);
-  memory_csv_ << t << "," << static_cast<int64_t>(rss) << "," << static_cast<int64_t>(heap) << "\n" << std::flush;
+  if (allocated_start_ < 0) allocated_start_ = heap;
+  allocated_end_ = heap;
+  auto n = [](double v) { return std::to_string(static_cast<int64_t>(v)); };
+  memory_csv_ << t << "," << n(rss) << "," << n(resident) << "," << n(other_anon) << "," << n(file) << "," << n(heap)
+              << "," << n(profiler) << "," << (sampled ? n(*sampled) : "") << "\n"
+              << std::flush;
 }
 
 void Run::print_progress(double t, bool final) {
@@ -215,7 +227,8 @@ RunResult Run::run() {
   fs::remove_all(out_);
   fs::create_directories(logs_);
   memory_csv_.open(out_ + "/memory.csv");
-  memory_csv_ << "seconds,relay RSS,jemalloc allocated\n";
+  memory_csv_ << "seconds,relay RSS,jemalloc resident,other anonymous,file-backed,relay allocated,profiler's own,"
+                 "sampled heap\n";
   start_parts();
 
   const auto t0 = Clock::now();
@@ -297,6 +310,8 @@ RunResult Run::run() {
   v["rss_start"] = static_cast<int64_t>(std::max(0.0, rss_start_));
   v["rss_end"] = static_cast<int64_t>(rss_end_);
   v["rss_max"] = static_cast<int64_t>(rss_max_);
+  v["allocated_start"] = static_cast<int64_t>(std::max(0.0, allocated_start_));
+  v["allocated_end"] = static_cast<int64_t>(allocated_end_);
   v["snapshots"] = snaps.size();
   v["sampling_period_bytes"] = int64_t{1} << spec_.lg_sample;
   if (spec_.cut_every_s > 0) {

@@ -13,7 +13,7 @@
 namespace leakscope::viz {
 
 namespace {
-const char* kColours[] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+const char* kColours[] = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#7f7f7f", "#17becf"};
 
 std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> out;
@@ -26,7 +26,10 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }  // namespace
 
 std::string render_line_chart(const std::vector<ChartSeries>& series, const std::string& unit, int width, int height) {
-  const double left = 80, right = 20, top = 20, bottom = 40;
+  constexpr size_t kLegendPerRow = 5;
+  const double legend_rows = static_cast<double>((std::max<size_t>(series.size(), 1) - 1) / kLegendPerRow + 1);
+  height += static_cast<int>(14 * (legend_rows - 1));
+  const double left = 80, right = 20, top = 20, bottom = 40 + 14 * (legend_rows - 1);
   double xmax = 0, ymax = 0;
   for (const auto& s : series) {
     for (double x : s.x) xmax = std::max(xmax, x);
@@ -58,7 +61,9 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
     const char* colour = kColours[s % std::size(kColours)];
     out += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + std::string(colour) + "\" points=\"" + points +
            "\"><title>" + xml_escape(sr.name) + "</title></polyline>\n";
-    out += "<text x=\"" + format_double("%.1f", left + 10 + 170 * static_cast<double>(s)) + "\" y=\"" + format_double("%.1f", height - 6.0) + "\" fill=\"" +
+    double row = static_cast<double>(s / kLegendPerRow), column = static_cast<double>(s % kLegendPerRow);
+    out += "<text x=\"" + format_double("%.1f", left + 10 + 170 * column) + "\" y=\"" +
+           format_double("%.1f", height - 6.0 - 14 * (legend_rows - 1 - row)) + "\" fill=\"" +
            colour + "\">\u25A0 " + xml_escape(sr.name) + "</text>\n";
   }
   out += "</svg>\n";
@@ -87,10 +92,15 @@ std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::stri
     for (size_t c = 0; c < cells.size(); ++c) {
       char* end = nullptr;
       v[c] = std::strtod(cells[c].c_str(), &end);
+      if (c > 0 && cells[c].empty()) {  // no value yet for this series (e.g. before the first snapshot)
+        v[c] = NAN;
+        continue;
+      }
       if (cells[c].empty() || *end != '\0' || !std::isfinite(v[c]))
         throw InputError(source, where(), "expected a number in column " + std::to_string(c + 1) + ", found '" + cells[c] + "'");
     }
     for (size_t c = 1; c < v.size(); ++c) {
+      if (std::isnan(v[c])) continue;
       series[c - 1].x.push_back(v[0]);
       series[c - 1].y.push_back(v[c]);
     }

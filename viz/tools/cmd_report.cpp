@@ -12,6 +12,7 @@
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/diff_report.h"
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/memory_figures.h"
 #include "leakscope/analyzer/top_report.h"
 #include "leakscope/analyzer/units.h"
 #include "leakscope/viz/dot_writer.h"
@@ -132,6 +133,14 @@ void register_report(CLI::App& app, int& exit_code) {
     if (!a.memory_csv.empty()) {
       page.heading("Memory over time", "memory");
       page.raw(viz::render_line_chart(viz::read_chart_csv(read_text(a.memory_csv), a.memory_csv), "bytes"));
+    }
+    if (auto figures = memory_figures_of(in.now)) {
+      int inuse = in.now.sample_index("inuse_space");
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& part : rss_breakdown(*figures, inuse >= 0 ? in.now.total(inuse) : -1))
+        rows.push_back({part.total ? "= " + part.name : part.name, part.note, format_value(part.bytes, "bytes")});
+      page.heading("Where the RSS goes (at this snapshot)", "rss");
+      page.table({"part", "what it is", "bytes"}, rows, 2, "rss-table");
     }
 
     Aggregate now_agg = aggregate(in.now, stacks, in.now_index);

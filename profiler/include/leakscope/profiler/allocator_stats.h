@@ -1,29 +1,54 @@
-// jemalloc's allocator statistics (after refreshing the stats epoch) plus process RSS.
+// Memory figures that add up: jemalloc's statistics (after refreshing the stats epoch), the
+// profiler's own share of them (its arena), the last snapshot's sampled heap estimate, and the
+// process's RSS split into jemalloc's resident pages, other anonymous memory and file-backed pages.
+// Every surface that shows memory (/debug/vars, /metrics, /debug/charts, ?debug=1, snapshot comments)
+// shows this one decomposition.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
 namespace leakscope::profiler {
 
 struct AllocatorStats {
-  uint64_t allocated = 0;  // bytes the application holds (stats.allocated)
-  uint64_t active = 0;     // bytes in active pages (stats.active)
+  uint64_t allocated = 0;  // bytes the application holds (stats.allocated), the profiler's included
+  uint64_t active = 0;     // bytes in active pages (stats.active); active - allocated is fragmentation
   uint64_t resident = 0;   // bytes in physically resident allocator pages (stats.resident)
   uint64_t mapped = 0;     // bytes in extents mapped by the allocator (stats.mapped)
   uint64_t retained = 0;   // bytes retained, not returned to the OS (stats.retained)
   uint64_t metadata = 0;   // bytes of allocator metadata (stats.metadata)
-  uint64_t rss = 0;        // process resident set size (/proc/self/statm)
+  // The profiler's own arena (become_profiler_thread): part of the figures above, not the service's.
+  uint64_t profiler_allocated = 0;
+  uint64_t profiler_resident = 0;
+  // /proc/self/status: VmRSS = RssAnon + RssFile + RssShmem.
+  uint64_t rss = 0;
+  uint64_t rss_anon = 0;
+  uint64_t rss_file = 0;
+  uint64_t rss_shmem = 0;
+  int64_t sampled_heap = -1;  // the last snapshot's unsampled inuse_space total; -1 before any
+  int64_t sampled_heap_time_nanos = 0;
   bool profiling_active = false;
   bool fast_unwinder = false;  // leakscope's libunwind hook is installed
   uint64_t sample_period = 0;  // bytes between samples
   uint64_t snapshots = 0;      // snapshots taken by this process
   int64_t time_nanos = 0;
+
+  uint64_t service_allocated() const { return allocated - std::min(allocated, profiler_allocated); }
+  uint64_t fragmentation() const { return active > allocated ? active - allocated : 0; }
+  // Anonymous memory jemalloc does not account for: thread stacks, other allocators, mmap by libraries.
+  // jemalloc's resident is an upper bound (pages it dirtied), so this is clamped at 0.
+  uint64_t rss_other_anon() const { return rss_anon > resident ? rss_anon - resident : 0; }
+  // The jemalloc part of RSS: resident, but never more than the anonymous memory there is.
+  uint64_t rss_jemalloc() const { return std::min(resident, rss_anon); }
 };
 
 AllocatorStats read_allocator_stats();
-// Prometheus text exposition of `s` (jemalloc_*_bytes, process_resident_memory_bytes, leakscope_*).
+// Prometheus text exposition of `s` (jemalloc_*_bytes, process_*_bytes, leakscope_*).
 std::string allocator_stats_prometheus(const AllocatorStats& s);
+// The figures as one snapshot comment, "leakscope:memory allocated=N ..." (read back by the analyzer's
+// memory_figures_of).
+std::string memory_figures_comment(const AllocatorStats& s);
 uint64_t process_rss_bytes();
 
 }  // namespace leakscope::profiler

@@ -23,8 +23,16 @@ bool set_thread_profiling_active(bool active);
 bool reset_profiling(int lg_sample);
 // Returns unused dirty pages of every arena to the OS (arena.<all>.purge).
 bool purge_all_arenas();
-// Writes jemalloc's heap dump to memory (prof.dump into a memfd). Throws std::runtime_error.
-std::string dump_heap();
+// Writes jemalloc's heap dump into a new memfd and returns it (the caller closes it).
+// Throws std::runtime_error.
+int dump_heap_to_memfd();
+
+// The arena the profiler's own threads allocate from (created on first use; 0 when jemalloc refuses).
+unsigned profiler_arena();
+// For a thread the profiler owns (debug server, periodic snapshots, statistics): no sampling, no
+// thread cache, allocations from profiler_arena(). Its memory is then reported apart from the
+// service's, on every surface that shows memory.
+void become_profiler_thread();
 
 // Stops sampling on this thread for the scope: the profiler's own work must not show up in what it measures.
 class ThreadSamplingOff {

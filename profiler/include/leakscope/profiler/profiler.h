@@ -21,8 +21,10 @@ struct ProfilerOptions {
 };
 
 // LEAKSCOPE_DEBUG_ADDR, LEAKSCOPE_DEBUG_TOKEN, LEAKSCOPE_SNAPSHOT_DIR, LEAKSCOPE_SNAPSHOT_INTERVAL,
-// LEAKSCOPE_SNAPSHOT_GROWTH, LEAKSCOPE_SNAPSHOT_RETAIN, LEAKSCOPE_SNAPSHOT_NAME, LEAKSCOPE_LG_SAMPLE,
-// LEAKSCOPE_FAST_UNWIND. Throws std::invalid_argument naming the variable on a bad value.
+// LEAKSCOPE_SNAPSHOT_GROWTH, LEAKSCOPE_SNAPSHOT_RETAIN, LEAKSCOPE_SNAPSHOT_NAME, LEAKSCOPE_SNAPSHOT_HIGH_WATER,
+// LEAKSCOPE_SNAPSHOT_RSS_ABOVE, LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION, LEAKSCOPE_SNAPSHOT_MIN_GAP,
+// LEAKSCOPE_LG_SAMPLE, LEAKSCOPE_FAST_UNWIND (and LEAKSCOPE_SYMBOLIZER, read at each snapshot).
+// Throws std::invalid_argument naming the variable on a bad value.
 ProfilerOptions options_from_environment();
 // True when any of those variables (or LEAKSCOPE_PROFILE=1) asks for the profiler.
 bool environment_requests_profiler();
