@@ -29,9 +29,29 @@ DiffReport make_diff(const Aggregate& base, const Aggregate& now, const ValueTyp
   return r;
 }
 
+double normalize_scale(const Profile& base, int base_index, const Profile& now, int now_index) {
+  int64_t base_total = base.total(base_index);
+  return base_total ? static_cast<double>(now.total(now_index)) / static_cast<double>(base_total) : 1.0;
+}
+
+DiffReport diff_profiles(const Profile& base, const StackTable& base_stacks, int base_index, const Profile& now,
+                         const StackTable& now_stacks, int now_index, bool normalize) {
+  double scale = normalize ? normalize_scale(base, base_index, now, now_index) : 1.0;
+  DiffReport r = make_diff(aggregate(base, base_stacks, base_index, scale), aggregate(now, now_stacks, now_index),
+                           now.sample_types[now_index]);
+  r.normalized = normalize;
+  r.base_scale = scale;
+  return r;
+}
+
 namespace {
 double share(int64_t v, int64_t total) { return total ? static_cast<double>(v) / static_cast<double>(total) : 0; }
 std::string signed_percent(double f) { return (f > 0 ? "+" : "") + format_percent(f); }
+std::string format_scale(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", s);
+  return buf;
+}
 }  // namespace
 
 std::string render_diff_text(const DiffReport& r, const std::string& base_name, const std::string& new_name,
@@ -40,7 +60,9 @@ std::string render_diff_text(const DiffReport& r, const std::string& base_name, 
   std::string out;
   out += "Type: " + r.sample_type.type + "\n";
   out += "Base: " + base_name + "  total " + format_value(r.base_total, unit) +
-         (r.normalized ? "  (normalized to the new total)" : "") + "\n";
+         (r.normalized ? "  (normalized: base \u00d7" + format_scale(r.base_scale) + ", whole profiles matched before filters)"
+                       : "") +
+         "\n";
   out += "New:  " + new_name + "  total " + format_value(r.new_total, unit) + "\n";
   int64_t d = r.new_total - r.base_total;
   out += "Change: " + format_delta(d, unit) + " (" + signed_percent(share(d, r.base_total)) + " of base total)\n";

@@ -3,7 +3,6 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/diff_report.h"
 
 namespace leakscope::cli {
@@ -24,7 +23,9 @@ void register_diff(CLI::App& app, int& exit_code) {
   cmd->add_option("base", args->base, "the earlier snapshot")->required();
   cmd->add_option("new", args->now, "the later snapshot")->required();
   add_profile_options(cmd, args->opt);
-  cmd->add_flag("--normalize", args->normalize, "scale BASE so its total equals NEW's before comparing");
+  cmd->add_flag("--normalize", args->normalize,
+                "scale BASE by NEW's total / BASE's total first, both over all samples before --focus/--ignore "
+                "(pprof's -normalize; the same factor as report, flame, dot and serve)");
   cmd->add_option("--nodecount", args->nodecount, "show at most N rows (default 30; 0: all)");
   cmd->add_flag("--json", args->json,
                 R"(print {"sample_type","unit","base_total","new_total","rows":[{"name","base","new","delta"}]})");
@@ -34,17 +35,7 @@ void register_diff(CLI::App& app, int& exit_code) {
     Profile base = load_profile(args->base, args->opt);
     int bi = sample_index_for(base, now.sample_types[ni].type, args->base);
     StackOptions so = stack_options(args->opt);
-    Aggregate an = aggregate(now, StackTable(now, so), ni);
-    StackTable base_stacks(base, so);
-    double scale = 1.0;
-    if (args->normalize) {
-      Aggregate raw = aggregate(base, base_stacks, bi);
-      if (raw.total != 0) scale = static_cast<double>(an.total) / static_cast<double>(raw.total);
-    }
-    Aggregate ab = aggregate(base, base_stacks, bi, scale);
-    DiffReport r = make_diff(ab, an, now.sample_types[ni]);
-    r.normalized = args->normalize;
-    r.base_scale = scale;
+    DiffReport r = diff_profiles(base, StackTable(base, so), bi, now, StackTable(now, so), ni, args->normalize);
     std::cout << (args->json ? render_diff_json(r, args->nodecount)
                              : render_diff_text(r, args->base, args->now, args->nodecount));
     exit_code = 0;

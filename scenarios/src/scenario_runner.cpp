@@ -17,6 +17,7 @@
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/child_process.h"
 #include "leakscope/scenarios/fault_proxy.h"
+#include "leakscope/scenarios/verdict.h"
 
 namespace leakscope::scenarios {
 
@@ -281,6 +282,7 @@ RunResult Run::run() {
   } catch (const std::exception& e) {
     progress_ << "scenario: cannot read the queue length: " << e.what() << "\n";
   }
+  const bool cut_connections = proxy_ != nullptr;  // the verdict needs it after the proxy is gone
   proxy_.reset();
   broker_.reset();
 
@@ -323,16 +325,18 @@ RunResult Run::run() {
   v["relay_exit_code"] = relay_exit;
   v["expected_suspect"] = o_.variant == "leaky" ? nlohmann::json(spec_.expected_suspect) : nlohmann::json(nullptr);
   v["suspects"] = trend["suspects"];
-  std::string top = trend["suspects"].empty() ? "" : trend["suspects"][0].value("name", "");
-  if (o_.variant == "leaky") {
-    result.passed = top == spec_.expected_suspect;
-    v["result"] = result.passed ? "leak detected in " + top
-                                : "FAILED: expected suspect " + spec_.expected_suspect + ", got " + (top.empty() ? "none" : top);
-  } else {
-    result.passed = trend["suspects"].empty() && lost == 0 && loadgen_ok && (!proxy_ || connected_at_end);
-    v["result"] = result.passed ? std::string("clean: no suspect, nothing lost")
-                                : "FAILED: " + (top.empty() ? "" : "suspect " + top + "; ") + std::to_string(lost) + " lost";
-  }
+  RunFacts facts;
+  facts.variant = o_.variant;
+  facts.expected_suspect = spec_.expected_suspect;
+  facts.suspects = trend["suspects"].size();
+  facts.top_suspect = trend["suspects"].empty() ? "" : trend["suspects"][0].value("name", "");
+  facts.lost = lost;
+  facts.loadgen_ok = loadgen_ok;
+  facts.cut_connections = cut_connections;
+  facts.connected_at_end = connected_at_end;
+  RunVerdict decided = decide_verdict(facts);
+  result.passed = decided.passed;
+  v["result"] = decided.result;
   v["passed"] = result.passed;
   result.verdict_path = out_ + "/verdict.json";
   result.report_path = out_ + "/report/index.html";

@@ -13,6 +13,7 @@
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/fault_proxy.h"
 #include "run_command.h"
+#include "wait_until.h"
 
 namespace leakscope::test {
 namespace {
@@ -143,11 +144,12 @@ TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
   start_relay();
   publish(10000);
   EXPECT_EQ(wait_accepted(10000, 120s), 10000u);
-  std::this_thread::sleep_for(500ms);  // anything extra would show up now
+  // Every job acked and no send outstanding: any extra send would have been recorded by now.
+  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 10000, 30s), 10000u);
+  EXPECT_TRUE(wait_until([&] { return metric(relay_metrics(), "fcm_relay_in_flight") == 0; }, 30s, 100ms));
   auto ids = accepted_ids();
   EXPECT_EQ(ids.size(), 10000u);
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 10000u) << "no duplicates";
-  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 10000, 30s), 10000u);
   EXPECT_EQ(queue_length(queue_), 0u);
   relay_->terminate();
   EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
@@ -256,7 +258,7 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the flood lasts seconds
   start_relay();
   publish(5000);
-  std::this_thread::sleep_for(1000ms);
+  wait_accepted(500, 60s);  // under way: ~10% of the flood
   relay_->terminate();  // SIGTERM: finish in-flight, requeue the rest, exit 0
   EXPECT_EQ(relay_->wait_exit(30s), 0) << relay_->err();
   uint64_t before = fcm_stats().value("accepted", uint64_t{0});
@@ -272,7 +274,7 @@ TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
   start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the run lasts seconds
   start_relay();
   publish(3000);
-  std::this_thread::sleep_for(1000ms);
+  wait_accepted(300, 60s);  // under way: ~10% of the run
   EXPECT_LT(fcm_stats().value("accepted", 0), 3000) << "the restart must come mid-run";
   broker_->restart();  // durable queue and persistent messages survive; the relay reconnects
   EXPECT_EQ(wait_unique(3000, 120s), 3000u) << "0 lost";
@@ -292,6 +294,8 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
   publish(50000, "--confirm-batch 2000");
   start_relay({}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
   for (int cut = 0; cut < 20; ++cut) {
+    // Each cut hits a new connection: wait until the relay is back through the proxy, then let it work.
+    EXPECT_TRUE(wait_until([&] { return proxy.connections_accepted() > static_cast<uint64_t>(cut); }, 30s)) << cut;
     std::this_thread::sleep_for(400ms);
     proxy.cut_all();
   }
@@ -364,10 +368,10 @@ TEST_F(LeakModes, AutoAckBacklogGrowsInRecvContent) {
   start_relay({"--ack-mode", "auto", "--max-inflight", "4", "--debug-addr", "127.0.0.1:" + std::to_string(debug)}, "",
               {"MALLOC_CONF=lg_prof_sample:14"});
   publish(2000, "--payload-bytes 2000");
-  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 2000, 60s), 2000u);
   auto first = snapshot(debug, "first");
   publish(6000, "--payload-bytes 2000");
-  std::this_thread::sleep_for(1000ms);
+  EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 8000, 60s), 8000u) << "every body is in the relay's backlog";
   auto last = snapshot(debug, "last");
   EXPECT_GT(metric(relay_metrics(), "fcm_relay_backlog"), 4000u);
   auto d = diff(first, last);
@@ -381,9 +385,10 @@ TEST_F(LeakModes, NotifyCloseRegistryGrowsInNotifyClose) {
   int debug = scenarios::free_loopback_port();
   start_relay({"--close-watch", "notify", "--health-interval-ms", "10", "--debug-addr",
                "127.0.0.1:" + std::to_string(debug)}, "", {"MALLOC_CONF=lg_prof_sample:12"});
-  std::this_thread::sleep_for(300ms);
+  wait_metric("fcm_relay_close_listeners", 30, 30s);  // past start-up
   auto first = snapshot(debug, "first");
-  std::this_thread::sleep_for(3000ms);  // ~300 more listeners of 4 KiB each
+  uint64_t at_first = metric(relay_metrics(), "fcm_relay_close_listeners");
+  wait_metric("fcm_relay_close_listeners", at_first + 300, 60s);  // ~300 more listeners of 4 KiB each
   auto last = snapshot(debug, "last");
   EXPECT_GT(metric(relay_metrics(), "fcm_relay_close_listeners"), 200u);
   auto d = diff(first, last);
@@ -395,7 +400,8 @@ TEST_F(LeakModes, ProductionModeHasNeitherGrowth) {
   start_fcm({"--latency-ms", "20", "--max-concurrency", "4"});
   start_relay({"--health-interval-ms", "10", "--max-inflight", "4"});
   publish(3000, "--payload-bytes 2000");
-  std::this_thread::sleep_for(2000ms);
+  // ~2 s of work at 200 jobs/s (longer on a loaded machine): room for either leak to show.
+  EXPECT_GE(wait_metric("fcm_relay_acked_total", 400, 60s), 400u);
   auto m = relay_metrics();
   EXPECT_EQ(metric(m, "fcm_relay_backlog"), 0u);
   EXPECT_EQ(metric(m, "fcm_relay_close_listeners"), 0u);
@@ -408,11 +414,12 @@ TEST_F(RelayWithBroker, ProductionModeRssStaysBoundedUnderABigBacklog) {
   publish(200000, "--confirm-batch 5000");
   start_relay();
   uint64_t max_rss = 0;
-  for (int i = 0; i < 40; ++i) {  // 10 s of draining at ~1.3k/s
-    std::this_thread::sleep_for(250ms);
+  // RSS sampled while 13k jobs drain (~10 s at ~1.3k/s; longer on a loaded machine).
+  wait_until([&] {
     max_rss = std::max(max_rss, metric(relay_metrics(), "process_resident_memory_bytes"));
-  }
-  EXPECT_GT(fcm_stats().value("accepted", 0), 5000);
+    return fcm_stats().value("accepted", 0) >= 13000;
+  }, 120s, 250ms);
+  EXPECT_GE(fcm_stats().value("accepted", 0), 13000);
   EXPECT_GT(queue_length(queue_), 100000u) << "the backlog stays in the broker";
   EXPECT_LE(max_rss, 64u << 20) << "RSS " << (max_rss >> 20) << " MiB";
   std::cerr << "relay peak RSS with a 200k backlog: " << (max_rss >> 20) << " MiB\n";

@@ -17,7 +17,9 @@ try {
   const samples = () => page.evaluate(() => Number(document.body.dataset.samples || 0));
   await page.waitForFunction(() => Number(document.body.dataset.samples || 0) >= 2, null, { timeout: 20000 });
   const first = { n: await samples(), points: await page.getAttribute('#line-allocated', 'points') };
-  await page.waitForTimeout(2500);
+  // Until the page has drawn newer samples (not a fixed time: a loaded machine only makes it slower).
+  await page.waitForFunction((n) => Number(document.body.dataset.samples || 0) > n, first.n, { timeout: 30000 })
+    .catch(() => {});
   const second = { n: await samples(), points: await page.getAttribute('#line-allocated', 'points') };
   const plotted = second.points.trim().split(/\s+/).length;
   const latest = await page.textContent('td.value[data-series="allocated"]');

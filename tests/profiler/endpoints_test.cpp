@@ -17,6 +17,7 @@
 #include "leakscope/analyzer/stack_table.h"
 #include "raw_connection.h"
 #include "run_command.h"
+#include "wait_until.h"
 
 namespace leakscope::test {
 namespace {
@@ -33,6 +34,16 @@ int64_t flat_of(const Profile& p, const std::string& function, const char* type 
 
 Profile parse_gz_proto(const std::string& body) { return read_proto(gunzip(body, "response", 1 << 30), "response"); }
 
+// The snapshots written into `dir` whose file name starts with `prefix` (a half-written one ends in .tmp).
+size_t snapshots_in(const std::string& dir, const std::string& prefix = "") {
+  size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string f = e.path().filename().string();
+    n += f.rfind(prefix, 0) == 0 && e.path().extension() == ".gz";
+  }
+  return n;
+}
+
 class Endpoints : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -45,7 +56,11 @@ class Endpoints : public ::testing::Test {
     ASSERT_GT(port_, 0) << service_->err();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(30, 0);
-    std::this_thread::sleep_for(300ms);  // let it leak a little
+    // Until the leak shows in a profile (the tests below look for it), however slowly the service starts.
+    ASSERT_TRUE(wait_until([&] {
+      auto r = get("/debug/pprof/heap?debug=1");
+      return r && r->status == 200 && r->body.find("leak_step") != std::string::npos;
+    }, 20s, 100ms)) << "leak_step never showed in /debug/pprof/heap?debug=1";
   }
   httplib::Result get(const std::string& path) { return client_->Get(path.c_str()); }
 
@@ -181,10 +196,10 @@ TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
 TEST_F(Endpoints, ConnectionFloodIsBounded) {
   RawConnections idle = open_connections(port_, 64);
   ASSERT_TRUE(all_connected(idle));
-  int turned_away = count_turned_away(idle, 100ms);
+  int turned_away = count_turned_away(idle, 32, 10s);
   EXPECT_EQ(turned_away, 32);
   idle.clear();
-  EXPECT_EQ(status_once_freed(port_, "/debug/vars", 5000ms), 200) << "served again once the idle connections are gone";
+  EXPECT_EQ(status_once_freed(port_, "/debug/vars", 10s), 200) << "served again once the idle connections are gone";
 }
 
 // Snapshots requested by many clients at once are all answered, one at a time, and stay valid.
@@ -231,8 +246,12 @@ TEST_F(Endpoints, ChartsDataAccumulates) {
   ASSERT_TRUE(page);
   EXPECT_NE(page->body.find("/debug/charts/data"), std::string::npos);
   EXPECT_EQ(page->body.find("http"), std::string::npos) << "no external resources";
-  std::this_thread::sleep_for(2200ms);
-  auto data = nlohmann::json::parse(get("/debug/charts/data")->body);
+  nlohmann::json data;
+  wait_until([&] {
+    auto r = get("/debug/charts/data");
+    data = r ? nlohmann::json::parse(r->body) : nlohmann::json::array();
+    return data.size() >= 2 && data.back()["allocated"].get<uint64_t>() > data.front()["allocated"].get<uint64_t>();
+  }, 20s, 200ms);
   ASSERT_GE(data.size(), 2u);
   EXPECT_GT(data.back()["allocated"].get<uint64_t>(), data.front()["allocated"].get<uint64_t>()) << "it leaks";
 }
@@ -273,7 +292,12 @@ TEST(PeriodicSnapshots, TimeTriggeredSeriesWithRetention) {
                        {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.3",
                         "LEAKSCOPE_SNAPSHOT_RETAIN=3", "LEAKSCOPE_SNAPSHOT_NAME=svc", "MALLOC_CONF=lg_prof_sample:12"});
   ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
-  std::this_thread::sleep_for(2500ms);
+  // Until the fifth snapshot is written: two have been taken and removed by then.
+  EXPECT_TRUE(wait_until([&] {
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (std::regex_match(e.path().filename().string(), std::regex(R"(svc\.\d+\.([5-9]|\d\d+)\.pb\.gz)"))) return true;
+    return false;
+  }, 30s, 100ms)) << "the fifth snapshot never came";
   service.terminate();
   std::vector<std::pair<int, std::string>> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
@@ -302,7 +326,7 @@ TEST(PeriodicSnapshots, TrendVerdictOnRealSeries) {
                          {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.4", "LEAKSCOPE_SNAPSHOT_RETAIN=0",
                           "MALLOC_CONF=lg_prof_sample:14"});
     ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
-    std::this_thread::sleep_for(3000ms);
+    EXPECT_TRUE(wait_until([&] { return snapshots_in(dir) >= 7; }, 60s, 100ms)) << "7 snapshots never came";
     service.terminate();
     std::string files;
     for (const auto& e : std::filesystem::directory_iterator(dir)) files += " " + e.path().string();
@@ -328,11 +352,10 @@ TEST(PeriodicSnapshots, GrowthTriggered) {
   ChildProcess service({kService, "--rate", "50"},
                        {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_GROWTH=1048576"});
   ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
-  std::this_thread::sleep_for(2000ms);  // ~50 KiB per 10 ms: several MiB
+  // ~50 KiB per 10 ms: a snapshot every ~200 ms of leaking.
+  wait_until([&] { return snapshots_in(dir) >= 2; }, 30s, 100ms);
   service.terminate();
-  size_t n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.path().extension() == ".gz";
-  EXPECT_GE(n, 2u);
+  EXPECT_GE(snapshots_in(dir), 2u);
 }
 
 // The issue's stress case: 8 threads allocating and freeing while snapshots are taken every 50 ms for 10 s.
@@ -393,12 +416,9 @@ TEST(PreloadLibrary, SnapshotDirectoryFromEnvironment) {
                        {"LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB),
                         "MALLOC_CONF=prof:true", "LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.2"});
   ASSERT_TRUE(program.wait_for_output("lingering", 10s)) << program.err();
-  std::this_thread::sleep_for(1000ms);
+  wait_until([&] { return snapshots_in(dir, "known_allocs.") >= 2; }, 30s, 100ms);
   program.terminate();
-  size_t n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir))
-    n += e.path().filename().string().rfind("known_allocs.", 0) == 0;
-  EXPECT_GE(n, 2u);
+  EXPECT_GE(snapshots_in(dir, "known_allocs."), 2u);
 }
 
 }  // namespace

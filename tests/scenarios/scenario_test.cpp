@@ -15,6 +15,7 @@
 
 #include "child_process.h"
 #include "run_command.h"
+#include "wait_until.h"
 
 namespace leakscope::test {
 namespace {
@@ -138,23 +139,30 @@ TEST(Scenario, InterruptLeavesNoOrphans) {
     EXPECT_EQ(runner.wait_exit(60s), 130) << runner.err();
     EXPECT_NE(runner.err().find("interrupted"), std::string::npos);
   }
-  // Give reparenting a moment, then list what is left under this process.
-  std::this_thread::sleep_for(1s);
+  // What is left running under this process: processes the runner stopped may take a moment to
+  // exit (they are reaped below), so wait until none is left, within a bound.
   std::vector<std::string> left;
   std::vector<pid_t> left_pids;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string stat = read_file(e.path().string() + "/stat");
-    if (stat.empty()) continue;
-    size_t close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    int ppid = 0;
-    char state = 0;
-    if (sscanf(stat.c_str() + close + 2, "%c %d", &state, &ppid) == 2 && ppid == getpid() && state != 'Z')
-    {
-      left.push_back(stat.substr(0, close + 1));
-      left_pids.push_back(std::stoi(stat));
+  auto list_left = [&] {
+    left.clear();
+    left_pids.clear();
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      std::string stat = read_file(e.path().string() + "/stat");
+      if (stat.empty()) continue;
+      size_t close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      int ppid = 0;
+      char state = 0;
+      if (sscanf(stat.c_str() + close + 2, "%c %d", &state, &ppid) == 2 && ppid == getpid() && state != 'Z') {
+        left.push_back(stat.substr(0, close + 1));
+        left_pids.push_back(std::stoi(stat));
+      }
     }
-  }
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    return left.empty();
+  };
+  wait_until(list_left, 10s, 100ms);
   EXPECT_TRUE(left.empty()) << "orphans: " << ::testing::PrintToString(left);
   for (pid_t p : left_pids) kill(-p, SIGKILL), kill(p, SIGKILL);  // never leave them to the next test
   while (waitpid(-1, nullptr, WNOHANG) > 0) {

@@ -2,14 +2,13 @@
 
 #include <optional>
 
+#include "leakscope/analyzer/diff_report.h"
 #include "leakscope/analyzer/readers.h"
 
 namespace leakscope::viz {
 
 double base_scale(const ViewInput& in) {
-  if (!in.base || !in.normalize) return 1.0;
-  int64_t bt = in.base->total(in.base_index);
-  return bt ? static_cast<double>(in.now->total(in.now_index)) / static_cast<double>(bt) : 1.0;
+  return in.base && in.normalize ? normalize_scale(*in.base, in.base_index, *in.now, in.now_index) : 1.0;
 }
 
 bool is_differential(const ViewInput& in) { return in.base || is_diff_folded(*in.now); }

@@ -38,7 +38,9 @@ void register_dot(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"dot", "svg", "png"}));
   add_profile_options(cmd, args->opt);
   cmd->add_option("--base", args->base, "draw PROFILE - BASE: red where memory grew, green where it shrank");
-  cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
+  cmd->add_flag("--normalize", args->normalize,
+                "scale BASE by PROFILE's total / BASE's total first, both over all samples before --focus/--ignore "
+                "(as `leakscope diff --normalize`)");
   cmd->add_option("--nodecount", args->graph.nodecount, "keep at most N nodes, largest cum first (default 80; 0: all)");
   cmd->add_option("--nodefraction", args->graph.nodefraction, "drop nodes below this share of the total (default 0.005)")
       ->check(CLI::Range(0.0, 1.0));

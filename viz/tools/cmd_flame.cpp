@@ -31,7 +31,9 @@ void register_flame(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", args->output, "the SVG to write ('-': stdout)")->required();
   add_profile_options(cmd, args->opt);
   cmd->add_option("--base", args->base, "differential: width by PROFILE, red where it grew since BASE, blue where it shrank");
-  cmd->add_flag("--normalize", args->normalize, "differential: scale BASE to PROFILE's total first");
+  cmd->add_flag("--normalize", args->normalize,
+                "differential: scale BASE by PROFILE's total / BASE's total first, both over all samples before "
+                "--focus/--ignore (as `leakscope diff --normalize`)");
   cmd->add_flag("--negate", args->svg.negate, "differential: width by BASE, so frames that vanished are visible");
   auto* title = cmd->add_option("--title", args->svg.title, "title (default: Flame Graph, or Differential Flame Graph)");
   cmd->add_option("--subtitle", args->svg.subtitle, "second title line (default: sample type and total)");

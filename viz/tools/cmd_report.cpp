@@ -92,7 +92,9 @@ void register_report(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output", args->out_dir, "directory to write index.html and its SVGs into")->required();
   add_profile_options(cmd, args->opt);
   cmd->add_option("--base", args->base, "an earlier snapshot: adds the growth table and differential views");
-  cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
+  cmd->add_flag("--normalize", args->normalize,
+                "scale BASE by PROFILE's total / BASE's total first, both over all samples before --focus/--ignore "
+                "(pprof's -normalize; the same factor as `leakscope diff --normalize`)");
   cmd->add_option("--title", args->title, "page title");
   cmd->add_option("--trend-json", args->trend_json, "add the verdict from `leakscope trend --json` output");
   cmd->add_option("--memory-csv", args->memory_csv, "add a memory-over-time chart: CSV 'seconds,series...' with a header");
@@ -145,8 +147,7 @@ void register_report(CLI::App& app, int& exit_code) {
 
     Aggregate now_agg = aggregate(in.now, stacks, in.now_index);
     if (in.has_base()) {
-      Aggregate base_agg = aggregate(in.base, *base_stacks, in.base_index, viz::base_scale(view));
-      DiffReport diff = make_diff(base_agg, now_agg, type);
+      DiffReport diff = diff_profiles(in.base, *base_stacks, in.base_index, in.now, stacks, in.now_index, a.normalize);
       std::vector<std::vector<std::string>> rows;
       for (size_t i = 0; i < diff.rows.size() && i < a.rows; ++i) {
         const auto& r = diff.rows[i];

@@ -14,7 +14,7 @@ struct ViewInput {
   int now_index = 0;
   const Profile* base = nullptr;  // null: no comparison
   int base_index = 0;
-  bool normalize = false;          // scale the base to now's total first
+  bool normalize = false;          // scale the base to now's total first (normalize_scale, diff_report.h)
   StackOptions stacks;
   // Optional tables already built from `now` / `base` with `stacks`: a page that draws several views
   // of one profile builds each table once. Null: the view builds its own.
@@ -22,7 +22,8 @@ struct ViewInput {
   const StackTable* base_stacks = nullptr;
 };
 
-// The factor applied to base values (1 unless normalizing).
+// The factor applied to base values: normalize_scale when normalizing (the one definition `leakscope
+// diff` uses too), else 1.
 double base_scale(const ViewInput& in);
 
 // With a base the tree holds both values (differential); two-column diff folded input without a
