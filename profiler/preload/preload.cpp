@@ -25,7 +25,7 @@ __attribute__((constructor)) void leakscope_preload_start() {
     o.activate = st.active || environment_requests_profiler();
     Profiler::instance().start(o);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "leakscope: profiler not started: %s\n", e.what());
+    std::fprintf(stderr, "leakscope: %s; the program runs on\n", e.what());
   }
 }
 

@@ -84,18 +84,19 @@ void Profiler::start(const ProfilerOptions& o) {
   if (o.lg_sample >= 0 && !reset_profiling(o.lg_sample))
     throw std::runtime_error("cannot set the sampling rate to 2^" + std::to_string(o.lg_sample));
   if (o.activate) set_profiling_active(true);
-  if (!o.debug_addr.empty() && !server_) {
-    auto server = std::make_unique<DebugServer>(DebugServerOptions{o.debug_addr, o.debug_token});
-    server->start();
-    std::fprintf(stderr, "leakscope: debug endpoints on %s/debug/pprof/ (pid %d)\n", server->url().c_str(), ::getpid());
-    server_ = std::move(server);
-  }
+  // Snapshots first: an address in use (reported by the throw) leaves them running.
   if (!o.snapshots.dir.empty() && !snapshots_) {
     if (o.snapshots.interval_seconds <= 0 && o.snapshots.growth_bytes == 0)
       throw std::runtime_error("periodic snapshots need an interval or a growth threshold");
     auto snaps = std::make_unique<PeriodicSnapshots>(o.snapshots);
     snaps->start();
     snapshots_ = std::move(snaps);
+  }
+  if (!o.debug_addr.empty() && !server_) {
+    auto server = std::make_unique<DebugServer>(DebugServerOptions{o.debug_addr, o.debug_token});
+    server->start();
+    std::fprintf(stderr, "leakscope: debug endpoints on %s/debug/pprof/ (pid %d)\n", server->url().c_str(), ::getpid());
+    server_ = std::move(server);
   }
 }
 
