@@ -45,6 +45,25 @@ bool int_param(const httplib::Request& req, httplib::Response& res, const char* 
   return false;
 }
 
+// /debug/pprof/allocs is Go's heap profile with alloc_space as the default type (what Parca scrapes
+// by default). jemalloc has cumulative counts only with prof_accum:true; without them it is the heap.
+void prefer_alloc_space(Profile& p) {
+  if (p.sample_index("alloc_space") >= 0) p.default_sample_type = "alloc_space";
+}
+
+// The index lists allocs too. Its row is added here rather than in debug_pages.cpp while that file
+// is being reworked; it belongs there.
+std::string index_with_allocs() {
+  std::string page = index_page();
+  const std::string row =
+      "<tr><td><a href=\"allocs\">allocs</a></td><td>The same profile with alloc_space (all bytes allocated since "
+      "start) as the default type; needs MALLOC_CONF=prof_accum:true, else it is the heap profile. Use: "
+      "<code>go tool pprof http://HOST/debug/pprof/allocs</code></td></tr>\n";
+  size_t at = page.find("<tr><td><a href=\"cmdline\">");
+  if (at != std::string::npos) page.insert(at, row);
+  return page;
+}
+
 }  // namespace
 
 struct DebugServer::Impl {
@@ -57,10 +76,10 @@ struct DebugServer::Impl {
   StatsHistory history;
 
   void routes();
-  void heap(const httplib::Request& req, httplib::Response& res);
+  void heap(const httplib::Request& req, httplib::Response& res, bool allocs = false);
 };
 
-void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res) {
+void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res, bool allocs) {
   int debug = 0, seconds = 0, gc = 0;
   if (!int_param(req, res, "debug", 0, 2, debug) || !int_param(req, res, "seconds", 0, kMaxDeltaSeconds, seconds) ||
       !int_param(req, res, "gc", 0, 1, gc))
@@ -81,6 +100,7 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
       p = merge_profiles(later, p, -1);
       p.comments.push_back("delta profile over " + std::to_string(seconds) + "s");
     }
+    if (allocs) prefer_alloc_space(p);
     if (debug) {
       res.set_content(write_legacy_heap_text(p) + stats_text_block(read_allocator_stats()), "text/plain; charset=utf-8");
       return;
@@ -114,10 +134,11 @@ void DebugServer::Impl::routes() {
   }
   auto text = [](httplib::Response& res, const std::string& body, const char* type) { res.set_content(body, type); };
   server.Get("/debug/pprof/", [=](const httplib::Request&, httplib::Response& res) {
-    text(res, index_page(), "text/html; charset=utf-8");
+    text(res, index_with_allocs(), "text/html; charset=utf-8");
   });
   server.Get("/debug/pprof", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/debug/pprof/"); });
   server.Get("/debug/pprof/heap", [this](const httplib::Request& req, httplib::Response& res) { heap(req, res); });
+  server.Get("/debug/pprof/allocs", [this](const httplib::Request& req, httplib::Response& res) { heap(req, res, true); });
   server.Get("/debug/pprof/cmdline", [=](const httplib::Request&, httplib::Response& res) {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::stringstream ss;

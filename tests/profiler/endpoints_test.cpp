@@ -60,7 +60,7 @@ TEST_F(Endpoints, IndexLinksEverything) {
   auto r = get("/debug/pprof/");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  for (const char* link : {"href=\"heap\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
+  for (const char* link : {"href=\"heap\"", "href=\"allocs\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
     EXPECT_NE(r->body.find(link), std::string::npos) << link;
 }
 
@@ -81,6 +81,38 @@ TEST_F(Endpoints, GoToolPprofReadsTheEndpoint) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos) << r.out;
+}
+
+// Without cumulative counts (no prof_accum) allocs is the heap profile, in-use as its default.
+TEST_F(Endpoints, AllocsWithoutCumulativeDataIsTheHeap) {
+  auto r = get("/debug/pprof/allocs");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  Profile p = parse_gz_proto(r->body);
+  EXPECT_EQ(p.default_sample_type, "inuse_space");
+  EXPECT_GT(flat_of(p, kLeakFunction), 0);
+}
+
+// Go's allocs: the heap profile with alloc_space as the default type (what Parca scrapes).
+TEST(AllocsEndpoint, GoToolPprofDefaultsToAllocSpace) {
+  ChildProcess service({kService, "--rate", "20"},
+                       {"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0", "MALLOC_CONF=lg_prof_sample:12,prof_accum:true"});
+  ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
+  int port = debug_port(service);
+  ASSERT_GT(port, 0) << service.err();
+  std::this_thread::sleep_for(300ms);
+  auto dir = scratch_dir("pprof-allocs");
+  auto top = [&](const std::string& path) {
+    return run_command("PPROF_TMPDIR=" + dir + " go tool pprof -top http://127.0.0.1:" + std::to_string(port) + path);
+  };
+  auto allocs = top("/debug/pprof/allocs");
+  ASSERT_EQ(allocs.exit_code, 0) << allocs.err;
+  EXPECT_NE(allocs.out.find("Type: alloc_space"), std::string::npos) << allocs.out;
+  // churn_step frees all it allocates: it weighs in allocated bytes only.
+  EXPECT_NE(allocs.out.find("churn_step"), std::string::npos) << allocs.out;
+  auto heap = top("/debug/pprof/heap");
+  ASSERT_EQ(heap.exit_code, 0) << heap.err;
+  EXPECT_NE(heap.out.find("Type: inuse_space"), std::string::npos) << "heap keeps in-use as its default: " << heap.out;
 }
 
 TEST_F(Endpoints, DebugTextHasStacksAndAllocatorStatistics) {
