@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "child_process.h"
+#include "leakscope/profiler/guarded_http_server.h"
 #include "leakscope/profiler/http_listen.h"
 #include "run_command.h"
 
@@ -67,6 +68,14 @@ TEST(ExclusiveListen, HttpServersInOneProcess) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()), "cannot listen on " + address(port) + " for the second server: address already in use");
   }
+}
+
+// The servers the endpoints and the relay run on refuse even when bound by cpp-httplib's own calls.
+TEST(ExclusiveListen, GuardedServerBoundDirectly) {
+  profiler::GuardedHttpServer first, second;
+  int port = first.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  EXPECT_FALSE(second.bind_to_port("127.0.0.1", port));
 }
 
 TEST(ExclusiveListen, RawListenersInOneProcess) {
