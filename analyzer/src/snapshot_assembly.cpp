@@ -37,6 +37,8 @@ Profile assemble_snapshot(const SnapshotParts& parts, Symbolizer* symbolizer) {
   p.time_nanos = parts.time_nanos;
   p.duration_nanos = parts.duration_nanos;
   p.comments.insert(p.comments.end(), parts.comments.begin(), parts.comments.end());
+  if (!parts.default_sample_type.empty() && p.sample_index(parts.default_sample_type) >= 0)
+    p.default_sample_type = parts.default_sample_type;
   return p;
 }
 

@@ -22,7 +22,7 @@ namespace leakscope::cli {
 namespace {
 
 struct SymbolizeSnapshotArgs {
-  std::string dump, base, output, format = "proto";
+  std::string dump, base, output, format = "proto", default_sample_type;
   int out_fd = -1;
   std::vector<std::string> images, comments;
   int64_t time_nanos = 0, duration_nanos = 0;
@@ -67,6 +67,7 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
   cmd->add_option("--comment", a->comments, "a comment to record in the profile (repeatable)");
   cmd->add_option("--time-nanos", a->time_nanos, "the snapshot's time, ns since the epoch");
   cmd->add_option("--duration-nanos", a->duration_nanos, "for a delta: the time between the dumps, ns");
+  cmd->add_option("--default-sample-type", a->default_sample_type, "the profile's default type, when it has it");
   cmd->add_option("--binary-path", a->binary_path, "DIR[:DIR...] searched first for binaries; default $LEAKSCOPE_BINARY_PATH");
   cmd->callback([a, &exit_code] {
     if (a->output.empty() && a->out_fd < 0) throw std::invalid_argument("symbolize-snapshot: give -o FILE or --out-fd N");
@@ -83,6 +84,7 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
     parts.comments = a->comments;
     parts.time_nanos = a->time_nanos;
     parts.duration_nanos = a->duration_nanos;
+    parts.default_sample_type = a->default_sample_type;
     std::string dirs = a->binary_path;
     if (dirs.empty())
       if (const char* env = std::getenv("LEAKSCOPE_BINARY_PATH")) dirs = env;

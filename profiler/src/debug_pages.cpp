@@ -12,6 +12,7 @@ std::string index_page() {
 <p>leakscope heap profiling endpoints (Go net/http/pprof conventions).</p>
 <table>
 <tr><td><a href="heap">heap</a></td><td>Sampled heap profile (gzipped profile.proto; <a href="heap?debug=1">?debug=1</a> for text with allocator statistics, ?seconds=N for a delta, ?gc=1 to purge arenas first). Use: <code>go tool pprof http://HOST/debug/pprof/heap</code></td></tr>
+<tr><td><a href="allocs">allocs</a></td><td>The same profile with alloc_space (all bytes allocated since start) as the default type; needs MALLOC_CONF=prof_accum:true, else it is the heap profile. Use: <code>go tool pprof http://HOST/debug/pprof/allocs</code></td></tr>
 <tr><td><a href="cmdline">cmdline</a></td><td>The command line of this process.</td></tr>
 <tr><td><a href="/debug/vars">/debug/vars</a></td><td>Allocator statistics as JSON.</td></tr>
 <tr><td><a href="/metrics">/metrics</a></td><td>Prometheus metrics.</td></tr>

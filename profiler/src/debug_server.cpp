@@ -56,10 +56,10 @@ struct DebugServer::Impl {
   StatsHistory history;
 
   void routes();
-  void heap(const httplib::Request& req, httplib::Response& res);
+  void heap(const httplib::Request& req, httplib::Response& res, bool allocs = false);
 };
 
-void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res) {
+void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res, bool allocs) {
   int debug = 0, seconds = 0, gc = 0;
   if (!int_param(req, res, "debug", 0, 2, debug) || !int_param(req, res, "seconds", 0, kMaxDeltaSeconds, seconds) ||
       !int_param(req, res, "gc", 0, 1, gc))
@@ -82,6 +82,8 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
     }
     SnapshotRequest request;
     request.format = debug ? SnapshotFormat::kLegacyText : SnapshotFormat::kProtoGz;
+    // jemalloc has cumulative counts only with prof_accum:true; without them allocs is the heap profile.
+    if (allocs) request.default_sample_type = "alloc_space";
     if (later) {
       request.base = &first;
       request.comments.push_back("delta profile over " + std::to_string(seconds) + "s");
@@ -124,6 +126,7 @@ void DebugServer::Impl::routes() {
   });
   server.Get("/debug/pprof", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/debug/pprof/"); });
   server.Get("/debug/pprof/heap", [this](const httplib::Request& req, httplib::Response& res) { heap(req, res); });
+  server.Get("/debug/pprof/allocs", [this](const httplib::Request& req, httplib::Response& res) { heap(req, res, true); });
   server.Get("/debug/pprof/cmdline", [=](const httplib::Request&, httplib::Response& res) {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::stringstream ss;

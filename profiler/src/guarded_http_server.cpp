@@ -1,4 +1,5 @@
 #include "leakscope/profiler/guarded_http_server.h"
+#include "leakscope/profiler/http_listen.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -68,6 +69,7 @@ GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits, std::function<void
   };
   set_pre_routing_handler(nullptr);
   set_logger(nullptr);
+  set_socket_options(set_listener_socket_options);  // however it is bound, it never shares its port
 }
 
 GuardedHttpServer::~GuardedHttpServer() {

@@ -1,9 +1,68 @@
 #include "leakscope/profiler/http_listen.h"
 
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 
 namespace leakscope::profiler {
+
+namespace {
+
+std::string lowercase_first(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+
+// Binds and listens on the first of host's addresses that takes it, as cpp-httplib does; -1 and
+// the reason of the last failure otherwise.
+int open_listener(const std::string& host, int port, std::string& reason) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found); rc != 0) {
+    reason = lowercase_first(::gai_strerror(rc));
+    return -1;
+  }
+  int fd = -1;
+  for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      reason = lowercase_first(std::strerror(errno));
+      continue;
+    }
+    set_listener_socket_options(fd);
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
+      reason = lowercase_first(std::strerror(errno));
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  return fd;
+}
+
+std::runtime_error cannot_listen(const std::string& address, const std::string& what, const std::string& reason) {
+  return std::runtime_error("cannot listen on " + address + " for " + what + ": " + reason);
+}
+
+int bound_port(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return -1;
+  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+  return -1;
+}
+
+}  // namespace
 
 bool split_host_port(const std::string& addr, std::string& host, int& port) {
   size_t colon = addr.rfind(':');
@@ -15,14 +74,38 @@ bool split_host_port(const std::string& addr, std::string& host, int& port) {
   return !host.empty() && ec == std::errc() && end == p.data() + p.size() && port >= 0 && port <= 65535;
 }
 
+void set_listener_socket_options(int fd) {
+  int yes = 1, no = 0;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &no, sizeof no);
+}
+
+int listen_tcp(const std::string& address, const std::string& what, int& port) {
+  std::string host;
+  if (!split_host_port(address, host, port)) throw std::runtime_error(what + " address '" + address + "' is not host:port");
+  std::string reason;
+  int fd = open_listener(host, port, reason);
+  if (fd < 0) throw cannot_listen(address, what, reason);
+  port = bound_port(fd);
+  return fd;
+}
+
 int bind_http_server(httplib::Server& server, const std::string& address, const std::string& what) {
   std::string host;
   int port = 0;
   if (!split_host_port(address, host, port)) throw std::runtime_error(what + " address '" + address + "' is not host:port");
   server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
+  server.set_socket_options(set_listener_socket_options);
   int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (bound < 0) throw std::runtime_error("cannot listen on " + address + " for " + what + " (in use?)");
-  return bound;
+  if (bound >= 0) return bound;
+  // cpp-httplib says only that it failed; the same bind on a socket of our own says why.
+  std::string reason;
+  int probe = open_listener(host, port, reason);
+  if (probe >= 0) {
+    ::close(probe);
+    reason = "bind failed";
+  }
+  throw cannot_listen(address, what, reason);
 }
 
 }  // namespace leakscope::profiler

@@ -102,12 +102,7 @@ void Profiler::start(const ProfilerOptions& o) {
   if (o.lg_sample >= 0 && !reset_profiling(o.lg_sample))
     throw std::runtime_error("cannot set the sampling rate to 2^" + std::to_string(o.lg_sample));
   if (o.activate) set_profiling_active(true);
-  if (!o.debug_addr.empty() && !server_) {
-    auto server = std::make_unique<DebugServer>(DebugServerOptions{o.debug_addr, o.debug_token});
-    server->start();
-    std::fprintf(stderr, "leakscope: debug endpoints on %s/debug/pprof/ (pid %d)\n", server->url().c_str(), ::getpid());
-    server_ = std::move(server);
-  }
+  // Snapshots first: an address in use (reported by the throw) leaves them running.
   if (!o.snapshots.dir.empty() && !snapshots_) {
     const auto& so = o.snapshots;
     if (so.interval_seconds <= 0 && so.growth_bytes == 0 && so.high_water_percent <= 0 && so.rss_above_bytes == 0 &&
@@ -116,6 +111,12 @@ void Profiler::start(const ProfilerOptions& o) {
     auto snaps = std::make_unique<PeriodicSnapshots>(o.snapshots);
     snaps->start();
     snapshots_ = std::move(snaps);
+  }
+  if (!o.debug_addr.empty() && !server_) {
+    auto server = std::make_unique<DebugServer>(DebugServerOptions{o.debug_addr, o.debug_token});
+    server->start();
+    std::fprintf(stderr, "leakscope: debug endpoints on %s/debug/pprof/ (pid %d)\n", server->url().c_str(), ::getpid());
+    server_ = std::move(server);
   }
 }
 

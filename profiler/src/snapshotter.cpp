@@ -54,6 +54,7 @@ std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest&
   std::vector<std::string> args = {"--format", r.format == SnapshotFormat::kLegacyText ? "legacy" : "proto",
                                    "--time-nanos", std::to_string(now.time_nanos())};
   if (r.base) args.insert(args.end(), {"--duration-nanos", std::to_string(now.time_nanos() - r.base->time_nanos())});
+  if (!r.default_sample_type.empty()) args.insert(args.end(), {"--default-sample-type", r.default_sample_type});
   for (const auto& image : loaded_images()) args.insert(args.end(), {"--image", format_loaded_image(image)});
   for (const auto* list : {&now.comments(), &r.comments})
     for (const auto& c : *list) args.insert(args.end(), {"--comment", c});
@@ -161,6 +162,7 @@ Snapshot Snapshotter::encode_in_process(const HeapDump& now, const SnapshotReque
   parts.comments.insert(parts.comments.end(), request.comments.begin(), request.comments.end());
   parts.comments.push_back("leakscope: unsymbolized: " + why);
   parts.time_nanos = now.time_nanos();
+  parts.default_sample_type = request.default_sample_type;
   Profile p = assemble_snapshot(parts, nullptr);
   Snapshot snap;
   snap.sampled_inuse_bytes = p.sample_index("inuse_space") >= 0 ? p.total(p.sample_index("inuse_space")) : -1;

@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
     return rc;
   } catch (const std::exception& e) {
     std::cerr << "fcm-relay: " << e.what() << "\n";
+    profiler::Profiler::instance().stop();  // its threads must not outlive main (a --http-addr in use, say)
     return 2;
   }
 }

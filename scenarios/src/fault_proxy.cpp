@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "leakscope/profiler/http_listen.h"
+
 namespace leakscope::scenarios {
 
 struct FaultProxy::Impl {
@@ -154,17 +156,7 @@ struct FaultProxy::Impl {
 FaultProxy::FaultProxy(std::string target_host, int target_port) : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(target_host);
   impl_->target_port = target_port;
-  impl_->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(impl_->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || listen(impl_->listen_fd, 64) != 0 ||
-      getsockname(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("fault proxy cannot listen");
-  impl_->port = ntohs(addr.sin_port);
+  impl_->listen_fd = profiler::listen_tcp("127.0.0.1:0", "fault proxy", impl_->port);
   impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
 }
 

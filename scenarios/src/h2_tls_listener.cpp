@@ -44,26 +44,6 @@ int select_h2(SSL*, const unsigned char** out, unsigned char* outlen, const unsi
   return SSL_TLSEXT_ERR_OK;
 }
 
-int listen_on(const std::string& address, int& port) {
-  std::string host;
-  if (!profiler::split_host_port(address, host, port)) throw std::runtime_error("--listen-h2 '" + address + "' is not host:port");
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  socklen_t len = sizeof addr;
-  if (inet_pton(AF_INET, host == "localhost" ? "127.0.0.1" : host.c_str(), &addr.sin_addr) != 1 ||
-      ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 128) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot listen on " + address + " for --listen-h2 (in use?)");
-  }
-  port = ntohs(addr.sin_port);
-  return fd;
-}
-
 }  // namespace
 
 struct H2TlsListener::Impl {
@@ -290,15 +270,19 @@ H2TlsListener::H2TlsListener(const std::string& address, const std::string& cert
                              Handler handler, int worker_threads)
     : impl_(std::make_unique<Impl>(std::move(handler), worker_threads)) {
   auto& d = *impl_;
-  d.ctx = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_set_min_proto_version(d.ctx, TLS1_2_VERSION);
-  if (SSL_CTX_use_certificate_chain_file(d.ctx, cert_file.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(d.ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+  try {
+    d.ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_min_proto_version(d.ctx, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(d.ctx, cert_file.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(d.ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+      throw std::runtime_error("--tls-cert/--tls-key: " + openssl_error());
+    SSL_CTX_set_alpn_select_cb(d.ctx, select_h2, nullptr);
+    d.listen_fd = profiler::listen_tcp(address, "--listen-h2", d.port);
+  } catch (...) {
+    d.workers.shutdown();  // httplib's ThreadPool does not join in its destructor: std::terminate otherwise
     SSL_CTX_free(d.ctx);
-    throw std::runtime_error("--tls-cert/--tls-key: " + openssl_error());
+    throw;
   }
-  SSL_CTX_set_alpn_select_cb(d.ctx, select_h2, nullptr);
-  d.listen_fd = listen_on(address, d.port);
   d.acceptor = std::thread([this] { impl_->accept_loop(); });
 }
 

@@ -12,6 +12,7 @@
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/backtrace_hook.h"
 #include "leakscope/profiler/jemalloc_control.h"
+#include "leakscope/profiler/preload_target.h"
 #include "leakscope/profiler/snapshotter.h"
 
 namespace leakscope::profiler {
@@ -128,6 +129,33 @@ TEST(AllocatorStats, ReadsJemallocAndRss) {
   control_test_alloc(64, 1 << 16);  // 4 MiB kept: the compiler cannot elide these
   // stats.allocated merges per-thread cache counts lazily, so it is close, not exact.
   EXPECT_GE(read_allocator_stats().allocated, s.allocated + 48 * (1 << 16));
+}
+
+// Which process of a preloaded command starts the profiler.
+TEST(PreloadTarget, WrappersPassTheVariablesOn) {
+  for (const char* wrapper : {"timeout", "env", "nohup", "dash", "bash", "sh", "tini", "sudo"})
+    EXPECT_FALSE(is_preload_target(wrapper, wrapper, nullptr)) << wrapper;
+  EXPECT_TRUE(is_preload_target("fcm-relay", "fcm-relay", nullptr));
+  EXPECT_TRUE(is_preload_target("fcm-relay", "fcm-relay", "")) << "an empty LEAKSCOPE_PROGRAM is not set";
+}
+
+TEST(PreloadTarget, LeakscopeProgramNamesTheOneProgram) {
+  EXPECT_TRUE(is_preload_target("fcm-relay", "fcm-relay", "fcm-relay"));
+  EXPECT_FALSE(is_preload_target("known_allocs", "known_allocs", "fcm-relay"));
+  EXPECT_TRUE(is_preload_target("bash", "bash", "bash")) << "a named wrapper is profiled";
+  EXPECT_TRUE(is_preload_target("python3.11", "my-service", "my-service")) << "a script: comm is its name";
+  // The kernel keeps 15 characters of comm.
+  EXPECT_TRUE(is_preload_target("python3.11", "a-very-long-ser", "a-very-long-service-name"));
+  EXPECT_FALSE(is_preload_target("python3.11", "a-very-long-ser", "a-very-long-other-name"));
+}
+
+TEST(PreloadTarget, LdPreloadWithoutThisLibrary) {
+  EXPECT_EQ(ld_preload_without("/usr/lib/libjemalloc.so.2:/b/lib/libleakscope-preload.so", "libleakscope-preload.so"),
+            "/usr/lib/libjemalloc.so.2");
+  EXPECT_EQ(ld_preload_without("libleakscope-preload.so /x/libjemalloc.so.2 /y/libother.so", "libleakscope-preload.so"),
+            "/x/libjemalloc.so.2:/y/libother.so");
+  EXPECT_EQ(ld_preload_without("/b/lib/libleakscope-preload.so", "libleakscope-preload.so"), "");
+  EXPECT_EQ(ld_preload_without("/a/not-libleakscope-preload.so::", "libleakscope-preload.so"), "/a/not-libleakscope-preload.so");
 }
 
 }  // namespace

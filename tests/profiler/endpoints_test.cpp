@@ -9,6 +9,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <signal.h>
 
 #include "child_process.h"
 #include "leakscope/analyzer/aggregate.h"
@@ -27,6 +28,7 @@ const std::string kService = PROFILED_SERVICE_BIN;
 const std::string kLeakFunction = "(anonymous namespace)::leak_step";
 
 int64_t flat_of(const Profile& p, const std::string& function, const char* type = "inuse_space") {
+  if (p.sample_index(type) < 0) return 0;
   auto agg = aggregate(p, StackTable(p, {}), p.sample_index(type));
   auto it = agg.nodes.find(function);
   return it == agg.nodes.end() ? 0 : it->second.flat;
@@ -73,7 +75,7 @@ TEST_F(Endpoints, IndexLinksEverything) {
   auto r = get("/debug/pprof/");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  for (const char* link : {"href=\"heap\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
+  for (const char* link : {"href=\"heap\"", "href=\"allocs\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
     EXPECT_NE(r->body.find(link), std::string::npos) << link;
 }
 
@@ -94,6 +96,38 @@ TEST_F(Endpoints, GoToolPprofReadsTheEndpoint) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos) << r.out;
+}
+
+// Without cumulative counts (no prof_accum) allocs is the heap profile, in-use as its default.
+TEST_F(Endpoints, AllocsWithoutCumulativeDataIsTheHeap) {
+  auto r = get("/debug/pprof/allocs");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  Profile p = parse_gz_proto(r->body);
+  EXPECT_EQ(p.default_sample_type, "inuse_space");
+  EXPECT_GT(flat_of(p, kLeakFunction), 0);
+}
+
+// Go's allocs: the heap profile with alloc_space as the default type (what Parca scrapes).
+TEST(AllocsEndpoint, GoToolPprofDefaultsToAllocSpace) {
+  ChildProcess service({kService, "--rate", "20"},
+                       {"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0", "MALLOC_CONF=lg_prof_sample:12,prof_accum:true"});
+  ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
+  int port = debug_port(service);
+  ASSERT_GT(port, 0) << service.err();
+  std::this_thread::sleep_for(300ms);
+  auto dir = scratch_dir("pprof-allocs");
+  auto top = [&](const std::string& path) {
+    return run_command("PPROF_TMPDIR=" + dir + " go tool pprof -top http://127.0.0.1:" + std::to_string(port) + path);
+  };
+  auto allocs = top("/debug/pprof/allocs");
+  ASSERT_EQ(allocs.exit_code, 0) << allocs.err;
+  EXPECT_NE(allocs.out.find("Type: alloc_space"), std::string::npos) << allocs.out;
+  // churn_step frees all it allocates: it weighs in allocated bytes only.
+  EXPECT_NE(allocs.out.find("churn_step"), std::string::npos) << allocs.out;
+  auto heap = top("/debug/pprof/heap");
+  ASSERT_EQ(heap.exit_code, 0) << heap.err;
+  EXPECT_NE(heap.out.find("Type: inuse_space"), std::string::npos) << "heap keeps in-use as its default: " << heap.out;
 }
 
 TEST_F(Endpoints, DebugTextHasStacksAndAllocatorStatistics) {
@@ -408,6 +442,99 @@ TEST(PreloadLibrary, UnmodifiedProgramGetsEndpointsAndFastUnwinder) {
   EXPECT_EQ(flat_of(p, "keep_large"), 3 * 81920);
   EXPECT_EQ(flat_of(p, "grow"), 3 * 4096);
   EXPECT_EQ(program.err().find("unsymbolized"), std::string::npos) << program.err();
+}
+
+const std::string kPreloadEnv = "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB);
+
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A preloaded command's processes, stopped together (a wrapper need not pass SIGTERM on).
+struct PreloadedCommand {
+  PreloadedCommand(const std::vector<std::string>& argv, std::vector<std::string> env)
+      : process(argv, [&] {
+          env.insert(env.end(), {kPreloadEnv, "MALLOC_CONF=prof:true,lg_prof_sample:0", "LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
+          return env;
+        }()) {}
+  ~PreloadedCommand() {
+    if (process.pid() > 0) ::kill(-process.pid(), SIGTERM);
+  }
+  ChildProcess process;
+};
+
+// The heap served by the one process that started endpoints, and its command line.
+struct Served {
+  Profile heap;
+  std::string cmdline;
+};
+Served served_by(const ChildProcess& process) {
+  int port = debug_port(process);
+  if (port <= 0) return {};
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  auto heap = c.Get("/debug/pprof/heap");
+  auto cmdline = c.Get("/debug/pprof/cmdline");
+  if (!heap || !cmdline) return {};
+  return {parse_gz_proto(heap->body), cmdline->body};
+}
+
+// `timeout`, `sh -c` and `env` in front of the program: the program is profiled, not the wrapper.
+TEST(PreloadLibrary, ThroughAWrapperTheProgramIsProfiled) {
+  auto dir = scratch_dir("preload-wrappers");
+  const std::string program = KNOWN_ALLOCS_BIN;
+  std::vector<std::vector<std::string>> commands{
+      {"/usr/bin/timeout", "60", program, dir + "/timeout.heap", "3", "--linger"},
+      // A command after it, so the shell forks the program instead of exec'ing it.
+      {"/bin/sh", "-c", shell_quote(program) + " " + dir + "/sh.heap 3 --linger; echo done"},
+      {"/usr/bin/env", "LEAKSCOPE_TEST=1", program, dir + "/env.heap", "3", "--linger"}};
+  for (const auto& argv : commands) {
+    SCOPED_TRACE(argv[0]);
+    PreloadedCommand command(argv, {});
+    ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
+    std::string err = command.process.err();
+    EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
+    Served s = served_by(command.process);
+    EXPECT_EQ(s.cmdline.rfind(program + std::string(1, '\0'), 0), 0u) << "served by: " << s.cmdline;
+    EXPECT_EQ(flat_of(s.heap, "keep_large"), 3 * 81920) << "the program's heap";
+  }
+}
+
+// What the profiled program starts is not profiled: it neither takes endpoints nor serves.
+TEST(PreloadLibrary, ChildrenOfTheProfiledProgramAreNotProfiled) {
+  auto dir = scratch_dir("preload-children");
+  PreloadedCommand command({SPAWNER_BIN, KNOWN_ALLOCS_BIN, dir + "/child.heap", "3", "--linger"}, {});
+  ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
+  std::string err = command.process.err();
+  EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
+  EXPECT_NE(err.find("(pid " + std::to_string(command.process.pid()) + ")"), std::string::npos) << err;
+  Served s = served_by(command.process);
+  EXPECT_GT(flat_of(s.heap, "spawner_keep"), 0) << "the spawner's heap";
+  EXPECT_EQ(flat_of(s.heap, "keep_large"), 0);
+}
+
+TEST(PreloadLibrary, ProfileChildrenKeepsThemProfiled) {
+  auto dir = scratch_dir("preload-children-kept");
+  PreloadedCommand command({SPAWNER_BIN, KNOWN_ALLOCS_BIN, dir + "/child.heap", "3", "--linger"},
+                           {"LEAKSCOPE_PROFILE_CHILDREN=1"});
+  ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
+  EXPECT_EQ(count_of(command.process.err(), "debug endpoints on"), 2u) << command.process.err();
+}
+
+// LEAKSCOPE_PROGRAM names the program: here the spawner's child, as behind a start script.
+TEST(PreloadLibrary, LeakscopeProgramNamesTheProfiledProgram) {
+  auto dir = scratch_dir("preload-named");
+  PreloadedCommand command({SPAWNER_BIN, KNOWN_ALLOCS_BIN, dir + "/named.heap", "3", "--linger"},
+                           {"LEAKSCOPE_PROGRAM=known_allocs"});
+  ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
+  std::string err = command.process.err();
+  EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
+  EXPECT_EQ(err.find("(pid " + std::to_string(command.process.pid()) + ")"), std::string::npos) << "not the spawner: " << err;
+  Served s = served_by(command.process);
+  EXPECT_EQ(flat_of(s.heap, "keep_large"), 3 * 81920);
+  EXPECT_EQ(flat_of(s.heap, "spawner_keep"), 0);
 }
 
 TEST(PreloadLibrary, SnapshotDirectoryFromEnvironment) {

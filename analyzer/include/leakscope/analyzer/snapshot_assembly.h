@@ -30,6 +30,7 @@ struct SnapshotParts {
   std::vector<std::string> comments;
   int64_t time_nanos = 0;
   int64_t duration_nanos = 0;  // for a delta: the time between the two dumps
+  std::string default_sample_type;  // applied when the profile has that type (e.g. "alloc_space")
 };
 
 // Parses, subtracts, records build-ids on the mappings, marks allocator frames as drop_frames and,

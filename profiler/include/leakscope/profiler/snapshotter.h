@@ -41,6 +41,7 @@ struct SnapshotRequest {
   const HeapDump* base = nullptr;     // a delta: the result is now - base
   int out_fd = -1;                    // write the encoding here (from offset 0) instead of returning it
   std::vector<std::string> comments;  // e.g. the trigger that asked for it
+  std::string default_sample_type;    // when the profile has it (allocs: "alloc_space")
 };
 
 struct Snapshot {
