@@ -10,6 +10,7 @@ packages=(
   libprotobuf-dev protobuf-compiler     # pprof profile.proto
   zlib1g-dev                            # gzip profiles
   libcli11-dev nlohmann-json3-dev       # CLI and JSON
+  libre2-dev                            # patterns in pprof's dialect (RE2), linear-time matching
   libgtest-dev libgmock-dev libbenchmark-dev
   libunwind-dev libcpp-httplib-dev      # profiler: fast unwinder, debug endpoints
   golang-go                             # real Go heap profiles and `go tool pprof` as the interop referee

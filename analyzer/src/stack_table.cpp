@@ -2,11 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <memory>
-#include <mutex>
-#include <regex>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "leakscope/analyzer/pattern.h"
 
 namespace leakscope {
 
@@ -60,23 +59,6 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-// Compiled regexes are kept: the allocator-frames regex is large, and a command or a web UI request
-// builds several stack tables. A const std::regex is safe to match from many threads.
-std::shared_ptr<const std::regex> compile(const std::string& rx, const char* flag) {
-  static std::mutex mu;
-  static std::unordered_map<std::string, std::shared_ptr<const std::regex>> cache;
-  std::lock_guard lock(mu);
-  auto it = cache.find(rx);
-  if (it != cache.end()) return it->second;
-  try {
-    auto compiled = std::make_shared<const std::regex>(rx, std::regex::ECMAScript | std::regex::optimize);
-    if (cache.size() > 256) cache.clear();  // bounded: the web UI compiles what users type; holders keep theirs
-    return cache.emplace(rx, std::move(compiled)).first->second;
-  } catch (const std::regex_error& e) {
-    throw std::invalid_argument(std::string(flag) + ": invalid regular expression '" + rx + "': " + e.what());
-  }
-}
-
 }  // namespace
 
 StackTable::StackTable(const Profile& p, const StackOptions& opt) {
@@ -127,24 +109,24 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
   // Per-function flags, computed once: the regexes run on distinct names only.
   std::string drop_rx = p.drop_frames;
   if (!opt.keep_allocator_frames) drop_rx = with_allocator_frames(drop_rx);
-  auto none = std::make_shared<const std::regex>();
-  auto drop_p = drop_rx.empty() ? none : compile("^(?:" + drop_rx + ")$", "drop_frames");
-  auto keep_p = p.keep_frames.empty() ? none : compile("^(?:" + p.keep_frames + ")$", "keep_frames");
-  auto focus_p = opt.focus.empty() ? none : compile(opt.focus, "--focus");
-  auto ignore_p = opt.ignore.empty() ? none : compile(opt.ignore, "--ignore");
-  auto hide_p = opt.hide.empty() ? none : compile(opt.hide, "--hide");
-  const std::regex &drop = *drop_p, &keep = *keep_p, &focus = *focus_p, &ignore = *ignore_p, &hide = *hide_p;
+  // A profile's own patterns are checked alone, so that a bad one is named without the allocator frames.
+  if (!p.drop_frames.empty()) Pattern::compile(p.drop_frames, "the profile's drop_frames");
+  // Anchored as pprof's Prune does: "^(" + drop_frames + ")$".
+  Pattern drop = drop_rx.empty() ? Pattern() : Pattern::compile("^(?:" + drop_rx + ")$", "drop_frames");
+  Pattern keep = p.keep_frames.empty() ? Pattern() : Pattern::compile("^(?:" + p.keep_frames + ")$", "the profile's keep_frames");
+  Pattern focus = opt.focus.empty() ? Pattern() : Pattern::compile(opt.focus, "focus");
+  Pattern ignore = opt.ignore.empty() ? Pattern() : Pattern::compile(opt.ignore, "ignore");
+  Pattern hide = opt.hide.empty() ? Pattern() : Pattern::compile(opt.hide, "hide");
   enum : uint8_t { kDrop = 1, kFocus = 2, kIgnore = 4, kHide = 8 };
   std::vector<uint8_t> fn_flags(p.functions.size() + 1, 0);
   std::vector<uint8_t> node_flags(names_.size(), 0);
   auto classify = [&](const std::string& name, const std::string& file) {
     uint8_t f = 0;
-    if (!drop_rx.empty() && std::regex_match(name, drop) && !(!p.keep_frames.empty() && std::regex_match(name, keep)))
-      f |= kDrop;
-    auto matches = [&](const std::regex& rx) { return std::regex_search(name, rx) || (!file.empty() && std::regex_search(file, rx)); };
-    if (!opt.focus.empty() && matches(focus)) f |= kFocus;
-    if (!opt.ignore.empty() && matches(ignore)) f |= kIgnore;
-    if (!opt.hide.empty() && matches(hide)) f |= kHide;
+    if (drop.matches(name) && !keep.matches(name)) f |= kDrop;
+    auto matches = [&](const Pattern& rx) { return rx.matches(name) || (!file.empty() && rx.matches(file)); };
+    if (matches(focus)) f |= kFocus;
+    if (matches(ignore)) f |= kIgnore;
+    if (matches(hide)) f |= kHide;
     return f;
   };
   for (const auto& fn : p.functions) fn_flags[fn.id] = classify(fn.name, fn.filename);

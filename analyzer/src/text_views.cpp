@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <unordered_map>
 
 #include "leakscope/analyzer/aggregate.h"
@@ -14,14 +13,6 @@
 namespace leakscope {
 
 namespace {
-
-std::regex compile(const std::string& rx) {
-  try {
-    return std::regex(rx, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw std::invalid_argument("invalid regular expression '" + rx + "': " + e.what());
-  }
-}
 
 std::string header(const Profile& p, int index) {
   return "Type: " + p.sample_types[index].type + "\n";
@@ -62,13 +53,12 @@ std::string render_traces(const Profile& p, const StackTable& stacks, int index,
   return out + rule;
 }
 
-std::string render_peek(const Profile& p, const StackTable& stacks, int index, const std::string& regex) {
+std::string render_peek(const Profile& p, const StackTable& stacks, int index, const Pattern& rx) {
   const std::string& unit = p.sample_types[index].unit;
-  std::regex rx = compile(regex);
   int64_t total = 0;
   std::vector<NodeValue> values = aggregate_nodes(p, stacks, index, 1.0, &total);
   std::vector<bool> focus(stacks.node_count());
-  for (uint32_t n = 0; n < stacks.node_count(); ++n) focus[n] = values[n].cum != 0 && std::regex_search(stacks.name(n), rx);
+  for (uint32_t n = 0; n < stacks.node_count(); ++n) focus[n] = values[n].cum != 0 && rx.matches(stacks.name(n));
   // Weight of each edge into and out of a focused node, once per sample (recursion).
   std::unordered_map<uint32_t, std::map<uint32_t, int64_t>> callers, callees;
   std::vector<std::pair<uint32_t, uint32_t>> seen;
@@ -91,7 +81,7 @@ std::string render_peek(const Profile& p, const StackTable& stacks, int index, c
   std::vector<uint32_t> order;
   for (uint32_t n = 0; n < focus.size(); ++n)
     if (focus[n]) order.push_back(n);
-  if (order.empty()) return header(p, index) + "No function matches '" + regex + "'\n";
+  if (order.empty()) return header(p, index) + "No function matches '" + rx.source() + "'\n";
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return std::llabs(values[a].cum) > std::llabs(values[b].cum); });
   auto pct = [](int64_t v, int64_t of) { return format_percent(of ? static_cast<double>(v) / static_cast<double>(of) : 0); };
   const std::string rule = "----------------------------------------------------------+-------------\n";
@@ -146,10 +136,9 @@ std::vector<std::string> read_lines(const std::string& path) {
 
 }  // namespace
 
-std::string render_list(const Profile& p, const StackTable& stacks, int index, const std::string& regex,
+std::string render_list(const Profile& p, const StackTable& stacks, int index, const Pattern& rx,
                         const std::vector<std::string>& source_path) {
   const std::string& unit = p.sample_types[index].unit;
-  std::regex rx = compile(regex);
   int64_t total = 0;
   std::vector<NodeValue> values = aggregate_nodes(p, stacks, index, 1.0, &total);
   struct Routine {
@@ -162,7 +151,7 @@ std::string render_list(const Profile& p, const StackTable& stacks, int index, c
     const auto& o = stacks.origin(n);
     if (o.function_id == 0 || (values[n].flat == 0 && values[n].cum == 0)) continue;
     const Function& f = p.function(o.function_id);
-    if (!std::regex_search(f.name, rx)) continue;
+    if (!rx.matches(f.name)) continue;
     Routine& r = routines[f.name];
     r.file = f.filename;
     auto& [flat, cum] = r.lines[o.line];
@@ -171,7 +160,7 @@ std::string render_list(const Profile& p, const StackTable& stacks, int index, c
     r.flat += values[n].flat;
     r.cum = std::max(r.cum, values[n].cum);  // lines of one call overlap: the routine's cum is its largest line's
   }
-  if (routines.empty()) return header(p, index) + "No function matches '" + regex + "'\n";
+  if (routines.empty()) return header(p, index) + "No function matches '" + rx.source() + "'\n";
   auto cell = [&](int64_t v) { return pad(v ? format_value(v, unit) : ".", 10); };
   std::string out = header(p, index);
   for (const auto& [name, r] : routines) {

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/pattern.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/symbolizer.h"
 
@@ -27,12 +28,16 @@ void add_profile_options(CLI::App* cmd, ProfileOptions& o) {
                   "profile's default_sample_type, else its last type");
   cmd->add_option("--granularity", o.granularity, "functions|lines|files|addresses")
       ->check(CLI::IsMember({"functions", "lines", "files", "addresses"}));
-  cmd->add_option("--focus", o.focus, "keep only samples with a frame matching this regex (name or file)");
-  cmd->add_option("--ignore", o.ignore, "drop samples with a frame matching this regex");
-  cmd->add_option("--hide", o.hide, "remove frames matching this regex from stacks, keeping the samples");
+  // Patterns are pprof's (Go regexp = RE2 syntax), searched in a frame's function name and file.
+  cmd->add_option("--focus", o.focus, "keep only samples with a frame matching this pattern (RE2 syntax, as pprof)");
+  cmd->add_option("--ignore", o.ignore, "drop samples with a frame matching this pattern");
+  cmd->add_option("--hide", o.hide, "remove frames matching this pattern from stacks, keeping the samples");
 }
 
 Profile load_profile(const std::string& path, const ProfileOptions& o) {
+  // A typo in a pattern is reported before a profile is read (or fetched); compiled once, cached.
+  for (auto [pattern, option] : {std::pair{&o.focus, "--focus"}, {&o.ignore, "--ignore"}, {&o.hide, "--hide"}})
+    if (!pattern->empty()) Pattern::compile(*pattern, option);
   Profile p = read_profile(path);
   if (needs_symbolization(p)) {
     SymbolizeOptions so;

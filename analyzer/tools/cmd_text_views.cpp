@@ -22,7 +22,7 @@ CLI::App* add_view(CLI::App& app, const std::string& name, const std::string& he
   auto* cmd = app.add_subcommand(name, help);
   cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
       ->required();
-  if (with_regex) cmd->add_option("regex", args->regex, "functions to show (ECMAScript regex, searched in the name)")->required();
+  if (with_regex) cmd->add_option("regex", args->regex, "functions to show (a pattern in pprof's dialect, RE2 syntax, searched in the name)")->required();
   add_profile_options(cmd, args->opt);
   return cmd;
 }
@@ -53,10 +53,11 @@ void register_peek(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ViewArgs>();
   auto* cmd = add_view(app, "peek", "Callers and callees of matching functions, with the weight through each edge", true, args);
   cmd->callback([args, &exit_code] {
+    Pattern functions = Pattern::compile(args->regex, "regex");
     Profile p = load_profile(args->profile, args->opt);
     int index = sample_index_for(p, args->opt.sample_index, args->profile);
     std::cout << "File: " << args->profile << "\n"
-              << render_peek(p, StackTable(p, stack_options(args->opt)), index, args->regex);
+              << render_peek(p, StackTable(p, stack_options(args->opt)), index, functions);
     exit_code = 0;
   });
 }
@@ -67,13 +68,14 @@ void register_list(CLI::App& app, int& exit_code) {
   cmd->add_option("--source-path", args->source_path,
                   "DIR[:DIR...] to find sources whose recorded path does not exist here (matched by path suffix)");
   cmd->callback([args, &exit_code] {
+    Pattern functions = Pattern::compile(args->regex, "regex");
     Profile p = load_profile(args->profile, args->opt);
     int index = sample_index_for(p, args->opt.sample_index, args->profile);
     StackOptions so = stack_options(args->opt);
     so.granularity = Granularity::kLines;
     std::vector<std::string> dirs = split_dirs(args->source_path);
     dirs.push_back(".");
-    std::cout << "File: " << args->profile << "\n" << render_list(p, StackTable(p, so), index, args->regex, dirs);
+    std::cout << "File: " << args->profile << "\n" << render_list(p, StackTable(p, so), index, functions, dirs);
     exit_code = 0;
   });
 }

@@ -165,7 +165,20 @@ TEST_F(BadInput, UnknownSampleTypeAndBadRegexAreUsageErrors) {
   EXPECT_NE(r.err.find("no sample type 'cpu'"), std::string::npos) << r.err;
   r = run_command(kLeakscope + " top --focus '(' " + dir_ + "/real.heap");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--focus"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, "leakscope: --focus: invalid pattern \"(\": missing ): (\n");
+  for (const char* option : {"--ignore", "--hide"}) {
+    r = run_command(kLeakscope + " flame " + option + " 'a**' " + dir_ + "/real.heap -o " + dir_ + "/bad.svg");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, std::string("leakscope: ") + option + ": invalid pattern \"a**\": bad repetition operator: **\n");
+  }
+}
+
+// A pattern that takes a backtracking engine (std::regex) exponential time: linear in RE2.
+TEST_F(BadInput, PathologicalFocusPatternFinishes) {
+  real_dump();
+  auto r = run_command(kLeakscope + " top --json --focus '(.*.*)*[^\\s\\s]^' " + dir_ + "/real.heap");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"total\": 0"), std::string::npos) << r.out;  // `^` after a character matches nothing
 }
 
 TEST_F(BadInput, BadUsage) {

@@ -60,9 +60,11 @@ TEST(TextViews, ListWithoutSourceSaysSoAndStillGivesLineValues) {
   EXPECT_NE(folded_free.find("keep_small"), std::string::npos);
   std::string bad = ok("list " + kProfile + " parse");
   EXPECT_NE(bad.find("source not available"), std::string::npos) << bad;
-  r = run_command(kLeakscope + " list " + kProfile + " '('");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("invalid regular expression"), std::string::npos) << r.err;
+  for (const char* view : {"list", "peek"}) {
+    r = run_command(kLeakscope + " " + view + " " + kProfile + " '('");
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err, "leakscope: regex: invalid pattern \"(\": missing ): (\n") << view;
+  }
 }
 
 }  // namespace

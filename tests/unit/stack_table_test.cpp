@@ -65,5 +65,20 @@ TEST(StackTable, BadRegexIsAnError) {
   EXPECT_THROW(StackTable(p, o), std::invalid_argument);
 }
 
+TEST(StackTable, ProfilePatternsAreRe2AsInPprof) {
+  // A profile's drop_frames/keep_frames are Go regexps too (pprof's Prune anchors them whole).
+  Profile p = read_folded("main;handler;Alloc::grow;Alloc::raw 100\n", "t");
+  p.drop_frames = R"((?i)alloc::\pL+)";
+  p.keep_frames = "Alloc::grow";
+  EXPECT_EQ(leaf_first(StackTable(p, {}), 0), (std::vector<std::string>{"Alloc::grow", "handler", "main"}));
+  p.drop_frames = "(";
+  try {
+    StackTable t(p, {});
+    ADD_FAILURE() << "a bad drop_frames was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "the profile's drop_frames: invalid pattern \"(\": missing ): (");
+  }
+}
+
 }  // namespace
 }  // namespace leakscope

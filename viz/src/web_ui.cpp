@@ -4,11 +4,11 @@
 
 #include <filesystem>
 #include <mutex>
-#include <regex>
 
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/diff_report.h"
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/pattern.h"
 #include "leakscope/analyzer/text_views.h"
 #include "leakscope/analyzer/top_report.h"
 #include "leakscope/analyzer/units.h"
@@ -43,6 +43,15 @@ struct Query {
     if (!search.empty()) p.emplace("s", search);
     return httplib::detail::params_to_query_str(p);
   }
+  // Compiles every pattern field (cached, so the views' own compiles are free); a bad one throws
+  // std::invalid_argument naming its field.
+  void check_patterns() const {
+    for (auto [pattern, field] :
+         {std::pair{&focus, "focus"}, {&ignore, "ignore"}, {&hide, "hide"}, {&search, "search"}, {&regex, "functions"}})
+      if (!pattern->empty()) Pattern::compile(*pattern, field);
+  }
+  // The functions peek and source show: Functions, else Search.
+  Pattern functions() const { return regex.empty() ? Pattern::compile(search, "search") : Pattern::compile(regex, "functions"); }
 };
 
 struct View {
@@ -139,15 +148,14 @@ struct WebUi::Impl {
     StackTable stacks(in.now, v.stacks);
     Aggregate agg = aggregate(in.now, stacks, v.now_index);
     p.paragraph(total_line(v, stacks, agg), "total");
-    std::regex match;
-    if (!q.search.empty()) match = std::regex(q.search);
+    Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
     TopReport r = make_top(agg, type, {false, 0, 0.0});
     std::string rows;
     int64_t sum = 0;
     auto pct = [&](int64_t x) { return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0); };
     for (const auto& row : r.rows) {
       sum += row.flat;
-      bool hit = !q.search.empty() && std::regex_search(row.name, match);
+      bool hit = match.matches(row.name);
       rows += std::string("<tr") + (hit ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) + "</td><td class=\"n\">" +
               format_value(row.flat, type.unit) + "</td><td class=\"n\">" + pct(row.flat) + "</td><td class=\"n\">" + pct(sum) +
               "</td><td class=\"n\">" + format_value(row.cum, type.unit) + "</td><td class=\"n\">" + pct(row.cum) + "</td></tr>\n";
@@ -185,8 +193,7 @@ struct WebUi::Impl {
 
   std::string text_view(const Query& q, const std::string& name) const {
     HtmlPage p = page(q, name);
-    std::string rx = q.regex.empty() ? q.search : q.regex;
-    if (rx.empty()) {
+    if (q.regex.empty() && q.search.empty()) {
       p.paragraph("Enter a function regex under Functions (or Search) to see its " +
                   std::string(name == "peek" ? "callers and callees." : "source lines."));
       return p.html();
@@ -194,11 +201,11 @@ struct WebUi::Impl {
     ViewInput v = view(q, false);
     std::string text;
     if (name == "peek") {
-      text = render_peek(in.now, StackTable(in.now, v.stacks), v.now_index, rx);
+      text = render_peek(in.now, StackTable(in.now, v.stacks), v.now_index, q.functions());
     } else {
       StackOptions so = v.stacks;
       so.granularity = Granularity::kLines;
-      text = render_list(in.now, StackTable(in.now, so), v.now_index, rx, in.source_path);
+      text = render_list(in.now, StackTable(in.now, so), v.now_index, q.functions(), in.source_path);
     }
     p.raw("<pre id=\"" + name + "-text\">" + xml_escape(text) + "</pre>\n");
     return p.html();
@@ -206,14 +213,12 @@ struct WebUi::Impl {
 
   void routes() {
     auto html = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/html; charset=utf-8"); };
-    // Bad regexes and unknown sample types are the user's typos: a 400 page that says which.
+    // Bad patterns and unknown sample types are the user's typos: a 400 page that says which.
     auto guarded = [this](auto handler) {
       return [this, handler](const httplib::Request& req, httplib::Response& res) {
         try {
+          Query::from(req).check_patterns();
           handler(req, res);
-        } catch (const std::regex_error& e) {
-          res.status = 400;
-          res.set_content(std::string("invalid regular expression: ") + e.what() + "\n", "text/plain");
         } catch (const std::exception& e) {
           res.status = 400;
           res.set_content(std::string(e.what()) + "\n", "text/plain");

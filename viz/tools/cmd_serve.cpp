@@ -1,8 +1,12 @@
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -22,6 +26,11 @@ struct ServeArgs {
 bool is_loopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 || address.rfind("[::1]:", 0) == 0;
 }
+
+// How long in-flight requests may finish after SIGINT/SIGTERM. The listener's stop() joins its
+// workers, and a worker can be busy for as long as a client trickles a request or a view renders:
+// a signal must stop the server whatever they are doing.
+constexpr auto kShutdownGrace = std::chrono::seconds(2);
 }  // namespace
 
 void register_serve(CLI::App& app, int& exit_code) {
@@ -63,13 +72,26 @@ void register_serve(CLI::App& app, int& exit_code) {
       std::cerr << "leakscope serve: WARNING: listening beyond loopback (" << args->http
                 << "); anyone who can reach it can read this profile\n";
     std::cerr << "leakscope serve: http://" << host << ":" << port << "/ (Ctrl-C to stop)\n" << std::flush;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool served = false;
     std::thread watcher([&] {
       int sig = 0;
       sigwait(&set, &sig);
       ui.stop();
+      std::unique_lock lock(mu);
+      if (!cv.wait_for(lock, kShutdownGrace, [&] { return served; })) {
+        std::cerr << "leakscope serve: stopping with requests still in flight\n" << std::flush;
+        _exit(0);  // not exit(): workers still running must not see statics destroyed under them
+      }
     });
     ui.serve();
-    pthread_kill(watcher.native_handle(), SIGTERM);
+    {
+      std::lock_guard lock(mu);
+      served = true;
+    }
+    cv.notify_all();
+    pthread_kill(watcher.native_handle(), SIGTERM);  // wakes the watcher when serve() ended by itself
     watcher.join();
     exit_code = 0;
   });

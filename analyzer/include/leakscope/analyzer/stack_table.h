@@ -18,11 +18,11 @@ Granularity parse_granularity(const std::string& s);  // throws std::invalid_arg
 struct StackOptions {
   Granularity granularity = Granularity::kFunctions;
   bool keep_allocator_frames = false;
-  std::string focus, ignore, hide;  // regexes (ECMAScript); empty: off
+  std::string focus, ignore, hide;  // patterns in pprof's dialect (RE2, see pattern.h); empty: off
 };
 
 // The allocator frames trimmed by default: jemalloc internals, the malloc family, operator new
-// and libstdc++ allocator plumbing. A full-match regex, as pprof's drop_frames.
+// and libstdc++ allocator plumbing. A full-match pattern, as pprof's drop_frames.
 const std::string& allocator_frames_regex();
 // A profile's own drop_frames regex extended with the allocator frames.
 std::string with_allocator_frames(const std::string& drop_frames);
