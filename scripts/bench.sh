@@ -6,6 +6,7 @@
 #  4. heap profiling overhead per allocation, beside heaptrack (scripts/bench_profiler.sh)
 #  5. flame graph SVG and call graph from the dump's folded stacks: `leakscope flame`/`dot` vs flamegraph.pl
 #     (when FLAMEGRAPH_PL or flamegraph.pl on PATH is there: it is not packaged in Debian 12)
+#  4b. what one heap snapshot costs the profiled process, beside the previous in-process symbolizer
 #  6. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
@@ -107,5 +108,8 @@ LEAKSCOPE_BENCH_JEMALLOC=$DATA/many.heap LEAKSCOPE_BENCH_GO=$DATA/many.pb.gz \
   "$BUILD/bench/bin/analyzer_bench" --benchmark_min_time=0.5
 echo
 "$ROOT/scripts/bench_profiler.sh" "$BUILD"
+echo
+echo "== what a snapshot costs the profiled process (10,000 stacks, every allocation sampled) =="
+MALLOC_CONF=lg_prof_sample:0 LEAKSCOPE_SYMBOLIZER="$LEAKSCOPE" "$BUILD/bench/bin/snapshot_cost_bench" --stacks 10000
 echo
 "$BUILD/bin/relay_throughput_bench" "$BUILD/bin" "${BENCH_RELAY_MESSAGES:-200000}"
