@@ -107,6 +107,8 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
   gauge("process_resident_anon_bytes", "Resident anonymous memory (RssAnon).", s.rss_anon);
   gauge("process_resident_file_bytes", "Resident file-backed memory (RssFile).", s.rss_file);
   gauge("process_resident_shmem_bytes", "Resident shared memory (RssShmem).", s.rss_shmem);
+  gauge("leakscope_rss_jemalloc_bytes", "Resident bytes in jemalloc's pages: its resident figure, at most RssAnon.",
+        s.rss_jemalloc());
   gauge("leakscope_rss_other_anon_bytes", "Anonymous resident memory outside jemalloc (RssAnon - jemalloc resident).",
         s.rss_other_anon());
   gauge("leakscope_profiling_active", "1 when heap sampling is active.", s.profiling_active ? 1 : 0);

@@ -185,7 +185,7 @@ void Run::sample(double t) {
   // The relay's own allocations apart from the profiler's, and RSS apart from what jemalloc holds.
   double heap = metric(r->body, "leakscope_service_allocated_bytes").value_or(0);
   double profiler = metric(r->body, "leakscope_profiler_allocated_bytes").value_or(0);
-  double resident = metric(r->body, "jemalloc_resident_bytes").value_or(0);
+  double resident = metric(r->body, "leakscope_rss_jemalloc_bytes").value_or(0);
   double other_anon = metric(r->body, "leakscope_rss_other_anon_bytes").value_or(0);
   double file = metric(r->body, "process_resident_file_bytes").value_or(0);
   auto sampled = metric(r->body, "leakscope_sampled_heap_bytes");
@@ -228,7 +228,7 @@ RunResult Run::run() {
   fs::remove_all(out_);
   fs::create_directories(logs_);
   memory_csv_.open(out_ + "/memory.csv");
-  memory_csv_ << "seconds,relay RSS,jemalloc resident,other anonymous,file-backed,relay allocated,profiler's own,"
+  memory_csv_ << "seconds,relay RSS,RSS in jemalloc,other anonymous,file-backed,relay allocated,profiler's own,"
                  "sampled heap\n";
   start_parts();
 

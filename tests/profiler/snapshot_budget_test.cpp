@@ -84,6 +84,30 @@ TEST_F(SnapshotBudget, ManySnapshotsOfTwelveThousandStacksLeaveUnderOneMiB) {
   EXPECT_LE(peak - peak_base, 4 * kMiB) << "peak RSS while a snapshot is taken";
 }
 
+// The memory figures of /debug/vars against this test's own reading of /proc: the RSS split adds up,
+// the profiler's share is apart from the service's, and the sampled heap is the last snapshot's total.
+TEST_F(SnapshotBudget, MemoryFiguresAddUpAgainstProc) {
+  start({});
+  Profile p = snapshot();
+  auto r = client_->Get("/debug/vars");
+  ASSERT_TRUE(r);
+  int64_t proc_rss = status_bytes(service_->pid(), "VmRSS");
+  auto m = nlohmann::json::parse(r->body)["memory"];
+  int64_t total = m["rss"]["total"].get<int64_t>();
+  EXPECT_NEAR(static_cast<double>(total), static_cast<double>(proc_rss), 1.0 * kMiB) << m.dump(1);
+  int64_t parts = m["rss"]["jemalloc_resident"].get<int64_t>() + m["rss"]["other_anon"].get<int64_t>() +
+                  m["rss"]["file"].get<int64_t>() + m["rss"]["shmem"].get<int64_t>();
+  EXPECT_NEAR(static_cast<double>(parts), static_cast<double>(total), 0.02 * static_cast<double>(total)) << m.dump(1);
+  EXPECT_EQ(m["service_allocated"].get<int64_t>() + m["profiler"]["allocated"].get<int64_t>(),
+            m["jemalloc"]["allocated"].get<int64_t>());
+  EXPECT_GT(m["profiler"]["allocated"].get<int64_t>(), 0) << "the debug server's own memory is counted apart";
+  EXPECT_LT(m["profiler"]["allocated"].get<int64_t>(), kMiB);
+  EXPECT_EQ(m["sampled_heap"]["bytes"].get<int64_t>(), p.total(p.sample_index("inuse_space")));
+  bool commented = false;
+  for (const auto& c : p.comments) commented |= c.rfind("leakscope:memory allocated=", 0) == 0;
+  EXPECT_TRUE(commented) << "the snapshot carries the figures too";
+}
+
 TEST_F(SnapshotBudget, WithoutAHelperSnapshotsComeBackUnsymbolizedWithBuildIds) {
   start({"LEAKSCOPE_SYMBOLIZER=off"});
   auto r = client_->Get("/debug/pprof/heap");
