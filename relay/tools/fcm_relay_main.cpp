@@ -155,6 +155,13 @@ int main(int argc, char** argv) {
     if (!prof.debug_addr.empty() || !prof.snapshots.dir.empty() || lg_sample >= 0 || profiler::environment_requests_profiler()) {
       prof.lg_sample = lg_sample;
       if (!prof.snapshots.dir.empty() && prof.snapshots.interval_seconds <= 0) prof.snapshots.interval_seconds = 60;
+      // The snapshot-before-OOM triggers come from the LEAKSCOPE_SNAPSHOT_* variables, as in every profiled program.
+      const auto from_env = profiler::options_from_environment().snapshots;
+      prof.snapshots.high_water_percent = from_env.high_water_percent;
+      prof.snapshots.rss_above_bytes = from_env.rss_above_bytes;
+      prof.snapshots.cgroup_fraction = from_env.cgroup_fraction;
+      prof.snapshots.min_gap_seconds = from_env.min_gap_seconds;
+      prof.snapshots.retain = from_env.retain;
       prof.snapshots.name = "fcm-relay";
       profiler::Profiler::instance().start(prof);
     }
