@@ -18,7 +18,7 @@ cmake --build "$FUZZ" --target fuzzers -j "$(nproc)" >"$FUZZ/build.log" 2>&1 || 
 echo "fuzz: seed corpora from a real jemalloc dump"
 mkdir -p "$FUZZ/seeds"
 MALLOC_CONF=prof:true,lg_prof_sample:0 "$BUILD/tests/bin/known_allocs" "$FUZZ/seeds/known_allocs.heap" 3
-"$BUILD/bin/make_seeds" "$FUZZ/seeds/known_allocs.heap" "$FUZZ/seeds" >/dev/null
+"$BUILD/tests/bin/make_seeds" "$FUZZ/seeds/known_allocs.heap" "$FUZZ/seeds" >/dev/null
 # Earlier findings, kept as regression inputs, are seeds too.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 

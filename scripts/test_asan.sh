@@ -20,7 +20,7 @@ export GOCACHE="$PWD/$ASAN/tests/scratch/gocache" GO111MODULE=off
 failed=()
 for s in "${SUITES[@]}"; do
   echo "test-asan: $s"
-  if ! "$ASAN/bin/$s" --gtest_brief=1 >"$ASAN/$s.log" 2>&1; then
+  if ! "$ASAN/tests/bin/$s" --gtest_brief=1 >"$ASAN/$s.log" 2>&1; then
     failed+=("$s")
     grep -E "FAILED|ERROR: AddressSanitizer|runtime error|LeakSanitizer" "$ASAN/$s.log" | head -20
   fi
