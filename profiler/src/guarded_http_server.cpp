@@ -119,10 +119,7 @@ void GuardedHttpServer::set_deadline(std::chrono::milliseconds from_now) {
 
 bool GuardedHttpServer::admit() {
   std::lock_guard lock(mu_);
-  if (connections_.size() + waiting_ >= limits_.max_connections) {
-    ++refused_;
-    return false;
-  }
+  if (connections_.size() + waiting_ >= limits_.max_connections) return false;
   ++waiting_;
   return true;
 }
@@ -145,13 +142,11 @@ bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
   // The watchdog shuts the connection down through its own descriptor: the worker closes `sock`
   // whenever it likes, and the number may be reused at once by some other open().
   int watch_fd = ::fcntl(sock, F_DUPFD_CLOEXEC, 0);
-  uint64_t id;
+  uint64_t id = 0;
   {
     std::lock_guard lock(mu_);
     --waiting_;
-    if (watch_fd < 0) {
-      ++refused_;
-    } else {
+    if (watch_fd >= 0) {
       id = ++next_id_;
       connections_[id] = Connection{watch_fd, t_accepted_at + limits_.header_deadline};
     }
@@ -183,20 +178,10 @@ void GuardedHttpServer::watch() {
       if (c.deadline > now) continue;
       ::shutdown(c.watch_fd, SHUT_RDWR);  // the worker's read or write fails; it closes and moves on
       c.deadline = Clock::time_point::max();
-      ++timed_out_;
     }
     wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping_; });
   }
 }
 
-uint64_t GuardedHttpServer::timed_out() const {
-  std::lock_guard lock(mu_);
-  return timed_out_;
-}
-
-uint64_t GuardedHttpServer::refused() const {
-  std::lock_guard lock(mu_);
-  return refused_;
-}
 
 }  // namespace leakscope::profiler

@@ -41,10 +41,6 @@ class GuardedHttpServer : public httplib::Server {
   // A handler that waits on purpose (?seconds=N) extends its own allowance.
   static void extend_allowance(std::chrono::milliseconds extra);
 
-  // Connections shut down by the watchdog, and refused for being over the bound (for tests, metrics).
-  uint64_t timed_out() const;
-  uint64_t refused() const;
-
   // Starts the watchdog; call before listen_after_bind(). Stopped by the destructor.
   void start_watchdog();
 
@@ -67,7 +63,6 @@ class GuardedHttpServer : public httplib::Server {
   std::map<uint64_t, Connection> connections_;
   uint64_t next_id_ = 0;
   size_t waiting_ = 0;  // accepted, not yet picked up by a worker
-  uint64_t timed_out_ = 0, refused_ = 0;
   std::thread watchdog_;
   HandlerWithResponse user_pre_routing_;
   httplib::Logger user_logger_;
