@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all build configure deps test test-asan fuzz demo scenarios bench clean
+.PHONY: all build configure deps test test-asan fuzz demo scenarios bench format format-check clean
 
 all: build
 
@@ -43,6 +43,14 @@ scenarios: deps
 bench: deps
 	$(MAKE) build
 	scripts/bench.sh $(BUILD)
+
+# C++ style (.clang-format): apply to every tracked source, or only check (non-zero exit on a difference).
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
