@@ -100,7 +100,7 @@ std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t 
     misses.push_back(buf);
   }
   if (row.monotonicity < th.min_monotonicity) misses.push_back("fewer than " + percent(th.min_monotonicity) + " of steps rising");
-  return buf;
+  return facts;
 }
 
 std::string joined(const std::vector<std::string>& parts) {

@@ -105,6 +105,8 @@ TEST(Trend, AtACoarsePeriodASparseNeverFallingRiseIsASuspect) {
     EXPECT_EQ(row->kind, TrendRow::Kind::kGrowing) << name;
     EXPECT_NE(row->why.find("arrived at once"), std::string::npos) << name << ": " << row->why;
   }
+  EXPECT_EQ(row_named(r, "cache")->why.rfind("steady fit: R^2 0.", 0), 0u) << row_named(r, "cache")->why;
+  EXPECT_NE(row_named(r, "cache")->why.find("of steps not falling"), std::string::npos) << row_named(r, "cache")->why;
   EXPECT_NE(row_named(r, "cache_then_trickle")->why.find("largest step 95% > 70%"), std::string::npos)
       << row_named(r, "cache_then_trickle")->why;
   for (const char* name : {"spike", "sawtooth", "churn", "too_few"})
