@@ -16,13 +16,13 @@ namespace {
 
 const std::string kLeakscope = LEAKSCOPE_BIN;
 
-struct Run {
+struct SeriesRun {
   std::vector<std::string> suspects;  // names
   nlohmann::json trend;
 };
 
 // One process: STEPS steps of LEAK bytes each (plus a baseline dump), then `trend --json` over them.
-Run run_series(const std::string& name, int64_t leak_per_step, int steps, int seed) {
+SeriesRun run_series(const std::string& name, int64_t leak_per_step, int steps, int seed) {
   auto dir = scratch_dir("trend_sampling-" + name + "-" + std::to_string(seed));
   auto gen = run_command("MALLOC_CONF=prof:true,lg_prof_sample:19 " + shell_quote(TREND_SHAPES_BIN) + " " +
                          shell_quote(dir) + " " + std::to_string(leak_per_step) + " " + std::to_string(steps) + " " +
@@ -36,7 +36,7 @@ Run run_series(const std::string& name, int64_t leak_per_step, int steps, int se
   }
   auto r = run_command(kLeakscope + " trend --json" + dumps);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  Run out;
+  SeriesRun out;
   out.trend = nlohmann::json::parse(r.out);
   EXPECT_EQ(out.trend["period"], 524288);
   for (const auto& s : out.trend["suspects"]) out.suspects.push_back(s["name"]);
@@ -55,7 +55,7 @@ TEST(TrendAtProductionSampling, FlagsAFourMiBLeakOverEightStepsAndNoOtherShape) 
   int detected = 0;
   std::vector<std::string> misses, false_positives;
   for (int seed = 1; seed <= kRuns; ++seed) {
-    Run run = run_series("leak", 512 * 1024, 8, seed);
+    SeriesRun run = run_series("leak", 512 * 1024, 8, seed);
     bool found = false;
     for (const auto& s : run.suspects) {
       if (s == "leak_step")
@@ -77,7 +77,7 @@ TEST(TrendAtProductionSampling, FlagsAFourMiBLeakOverEightStepsAndNoOtherShape) 
 // one-off cache is reported as having risen at once (the why-not a user reads).
 TEST(TrendAtProductionSampling, NoLeakNoSuspectOverFourteenSnapshots) {
   for (int seed = 101; seed <= 110; ++seed) {
-    Run run = run_series("none", 0, 13, seed);
+    SeriesRun run = run_series("none", 0, 13, seed);
     EXPECT_TRUE(run.suspects.empty()) << "seed " << seed << ": " << run.trend["suspects"].dump(1);
     std::string cache = why_of(run.trend, "cache_fill");
     EXPECT_NE(cache.find("arrived at once"), std::string::npos) << "seed " << seed << ": " << cache;
