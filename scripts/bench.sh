@@ -7,6 +7,7 @@
 #  5. flame graph SVG and call graph from the dump's folded stacks: `leakscope flame`/`dot` vs flamegraph.pl
 #     (when FLAMEGRAPH_PL or flamegraph.pl on PATH is there: it is not packaged in Debian 12)
 #  6. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
+#  7. trend's leak detection curve at 512 KiB sampling (scripts/bench_trend_detection.sh; BENCH_TREND_RUNS, default 20)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -109,3 +110,5 @@ echo
 "$ROOT/scripts/bench_profiler.sh" "$BUILD"
 echo
 "$BUILD/bin/relay_throughput_bench" "$BUILD/bin" "${BENCH_RELAY_MESSAGES:-200000}"
+echo
+"$ROOT/scripts/bench_trend_detection.sh" "$BUILD" "${BENCH_TREND_RUNS:-20}"
