@@ -8,6 +8,7 @@
 #     (when FLAMEGRAPH_PL or flamegraph.pl on PATH is there: it is not packaged in Debian 12)
 #  4b. what one heap snapshot costs the profiled process, beside the previous in-process symbolizer
 #  6. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
+#  7. trend's leak detection curve at 512 KiB sampling (scripts/bench_trend_detection.sh; BENCH_TREND_RUNS, default 20)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -113,3 +114,5 @@ echo "== what a snapshot costs the profiled process (10,000 stacks, every alloca
 MALLOC_CONF=lg_prof_sample:0 LEAKSCOPE_SYMBOLIZER="$LEAKSCOPE" "$BUILD/bench/bin/snapshot_cost_bench" --stacks 10000
 echo
 "$BUILD/bin/relay_throughput_bench" "$BUILD/bin" "${BENCH_RELAY_MESSAGES:-200000}"
+echo
+"$ROOT/scripts/bench_trend_detection.sh" "$BUILD" "${BENCH_TREND_RUNS:-20}"

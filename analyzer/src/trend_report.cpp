@@ -43,6 +43,72 @@ int64_t settled_growth(const std::vector<int64_t>& v) {
   return static_cast<int64_t>(std::llround((last - first) / static_cast<double>(w)));
 }
 
+// The counting view of one row: where a leak's sampled bytes rise in several steps and never fall.
+void count_steps(TrendRow& row, int64_t period) {
+  const auto& v = row.values;
+  double growth = static_cast<double>(v.back() - v.front());
+  int64_t high = v.front(), largest_step = 0;
+  for (size_t i = 1; i < v.size(); ++i) {
+    row.rising_steps += v[i] > v[i - 1];
+    row.falling_steps += v[i] < v[i - 1];
+    largest_step = std::max(largest_step, v[i] - v[i - 1]);
+    high = std::max(high, v[i]);
+    row.max_drop = std::max(row.max_drop, high - v[i]);
+  }
+  row.periods = growth / static_cast<double>(period);
+  row.largest_step_share = growth > 0 ? static_cast<double>(largest_step) / growth : 0;
+  row.drop_share = growth > 0 ? static_cast<double>(row.max_drop) / growth : (row.max_drop > 0 ? 1 : 0);
+}
+
+std::string percent(double share) { return std::to_string(std::lround(share * 100)) + "%"; }
+
+std::string fixed1(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", x);
+  return buf;
+}
+
+// What the counting rule saw, and what (if anything) it missed; empty `misses` means it holds.
+std::string counting_facts(const TrendRow& row, const TrendThresholds& th, std::vector<std::string>& misses) {
+  size_t steps = row.values.size() - 1;
+  std::string facts = "rose in " + std::to_string(row.rising_steps) + " of " + std::to_string(steps) + " steps, " +
+                      (row.max_drop == 0 ? std::string("never fell") : "fell at most " + percent(row.drop_share) + " of growth") +
+                      ", largest step " + percent(row.largest_step_share) + " of growth, " + fixed1(row.periods) +
+                      " periods sampled";
+  if (row.periods < th.min_sampled_periods)
+    misses.push_back(fixed1(row.periods) + " periods < " + fixed1(th.min_sampled_periods));
+  if (row.rising_steps < th.min_rising_steps)
+    misses.push_back("rose in " + std::to_string(row.rising_steps) + " < " + std::to_string(th.min_rising_steps) + " steps");
+  if (row.periods > 0 && row.largest_step_share > th.max_step_share)
+    misses.push_back("largest step " + percent(row.largest_step_share) + " > " + percent(th.max_step_share) + " (arrived at once)");
+  if (row.drop_share > th.max_drop_share)
+    misses.push_back("fell " + percent(row.drop_share) + " > " + percent(th.max_drop_share) + " of growth (freed again)");
+  return facts;
+}
+
+std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t snapshots, std::vector<std::string>& misses) {
+  char buf[160];
+  if (row.noise > 0)
+    std::snprintf(buf, sizeof buf, "R^2 %.2f, %s of steps not falling, growth %.1fx the %.0f-sigma noise", row.r2,
+                  percent(row.monotonicity).c_str(), static_cast<double>(row.growth) / row.noise, th.noise_sigmas);
+  else
+    std::snprintf(buf, sizeof buf, "R^2 %.2f, %s of steps not falling", row.r2, percent(row.monotonicity).c_str());
+  std::string facts = buf;
+  if (snapshots < 3) misses.push_back("fewer than 3 snapshots");
+  if (row.r2 < th.min_r2) {
+    std::snprintf(buf, sizeof buf, "R^2 < %.2f", th.min_r2);
+    misses.push_back(buf);
+  }
+  if (row.monotonicity < th.min_monotonicity) misses.push_back("fewer than " + percent(th.min_monotonicity) + " of steps rising");
+  return facts;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
 }  // namespace
 
 TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<double>& times, const ValueType& type,
@@ -95,12 +161,27 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
     row.noise = r.period > 1 ? std::max(th.noise_sigmas * std::sqrt(std::max(peak, 0.0) * static_cast<double>(r.period)),
                                         th.min_periods * static_cast<double>(r.period))
                              : 0.0;
-    bool grew = static_cast<double>(row.growth) > row.noise && row.slope_per_s > 0;
-    if (grew && r.snapshots >= 3 && row.r2 >= th.min_r2 && row.monotonicity >= th.min_monotonicity) {
+    count_steps(row, r.period);
+    bool above_noise = static_cast<double>(row.growth) > row.noise && row.slope_per_s > 0;
+    std::vector<std::string> steady_misses, counting_misses;
+    std::string steady = steady_facts(row, th, r.snapshots, steady_misses);
+    std::string counting = counting_facts(row, th, counting_misses);
+    if (!above_noise) steady_misses.insert(steady_misses.begin(), row.growth > 0 ? "growth within sampling noise" : "no growth");
+    bool sampled = r.period > 1;
+    bool steady_ok = above_noise && steady_misses.empty();
+    bool counting_ok = sampled && r.snapshots >= 3 && counting_misses.empty();
+    // Rose without falling, by more than a few periods: worth showing, even when it is a one-off.
+    bool rose = sampled && row.periods >= th.min_sampled_periods && row.drop_share <= th.max_drop_share;
+    if (steady_ok || counting_ok) {
       row.kind = TrendRow::Kind::kSuspect;
+      row.rule = steady_ok && counting_ok ? "steady fit and sampled counting" : steady_ok ? "steady fit" : "sampled counting";
+      row.why = steady_ok ? steady : counting;
+      if (steady_ok && sampled) row.why += "; " + counting;
       r.suspects.push_back(row);
-    } else if (grew) {
+    } else if (above_noise || rose) {
       row.kind = TrendRow::Kind::kGrowing;
+      row.why = "steady fit: " + steady + " (no: " + joined(steady_misses) + ")";
+      if (sampled) row.why += "; sampled counting: " + counting + " (no: " + joined(counting_misses) + ")";
       r.growing.push_back(row);
     } else {
       ++r.stable;
@@ -127,17 +208,27 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
                 r.thresholds.noise_sigmas, format_value(r.period, unit).c_str(), r.thresholds.min_r2,
                 r.thresholds.min_monotonicity * 100);
   out += buf;
+  if (r.period > 1) {
+    std::snprintf(buf, sizeof buf,
+                  "     or: sampled counting: rose by >= %.1f periods in >= %zu steps, no step > %.0f%% of it, "
+                  "never fell by > %.0f%% of it\n",
+                  r.thresholds.min_sampled_periods, r.thresholds.min_rising_steps, r.thresholds.max_step_share * 100,
+                  r.thresholds.max_drop_share * 100);
+    out += buf;
+  }
   auto table = [&](const char* title, const std::vector<TrendRow>& rows) {
     out += std::string("\n") + title + " (" + std::to_string(rows.size()) + ")\n";
     if (rows.empty()) return;
-    std::snprintf(buf, sizeof buf, "%12s %12s %6s %6s %7s  %s\n", "growth", "per second", "R^2", "mono", "share", "name");
+    std::snprintf(buf, sizeof buf, "%12s %12s %6s %6s %7s %7s %8s  %s\n", "growth", "per second", "R^2", "mono", "share",
+                  "rose", "periods", "name");
     out += buf;
     size_t n = 0;
     for (const auto& row : rows) {
       if (max_rows && n++ >= max_rows) break;
-      std::snprintf(buf, sizeof buf, "%12s %12s %6.2f %6.2f %7s  ", format_delta(row.growth, unit).c_str(),
+      std::string rose = std::to_string(row.rising_steps) + "/" + std::to_string(row.values.size() - 1);
+      std::snprintf(buf, sizeof buf, "%12s %12s %6.2f %6.2f %7s %7s %8.1f  ", format_delta(row.growth, unit).c_str(),
                     format_delta(static_cast<int64_t>(row.slope_per_s), unit).c_str(), row.r2, row.monotonicity,
-                    format_percent(row.share).c_str());
+                    format_percent(row.share).c_str(), rose.c_str(), row.periods);
       out += buf;
       if (!r.work_unit.empty()) {
         std::snprintf(buf, sizeof buf, "(%s per %s)  ", format_delta(std::llround(row.slope_per_work), unit).c_str(),
@@ -145,6 +236,7 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
         out += buf;
       }
       out += row.name + "\n";
+      out += "      " + (row.rule.empty() ? std::string("why not: ") : row.rule + ": ") + row.why + "\n";
     }
   };
   table("Leak suspects", r.suspects);
@@ -162,6 +254,9 @@ std::string render_trend_json(const TrendReport& r) {
     for (const auto& row : v) {
       json x = {{"name", row.name}, {"slope_bytes_per_s", row.slope_per_s}, {"growth", row.growth}, {"r2", row.r2},
                 {"monotonicity", row.monotonicity}, {"share", row.share}, {"noise", row.noise},
+                {"periods", row.periods}, {"rising_steps", row.rising_steps}, {"falling_steps", row.falling_steps},
+                {"largest_step_share", row.largest_step_share}, {"max_drop", row.max_drop}, {"drop_share", row.drop_share},
+                {"rule", row.rule}, {"why", row.why},
                 {"first", row.values.front()}, {"last", row.values.back()}, {"values", row.values}};
       if (has_work) x["slope_per_work"] = row.slope_per_work;
       a.push_back(std::move(x));
@@ -180,7 +275,10 @@ std::string render_trend_json(const TrendReport& r) {
     j["work"] = r.work;
   }
   j["thresholds"] = {{"min_r2", r.thresholds.min_r2}, {"min_monotonicity", r.thresholds.min_monotonicity},
-                     {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods}};
+                     {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods},
+                     {"min_sampled_periods", r.thresholds.min_sampled_periods},
+                     {"min_rising_steps", r.thresholds.min_rising_steps}, {"max_step_share", r.thresholds.max_step_share},
+                     {"max_drop_share", r.thresholds.max_drop_share}};
   j["totals"] = r.totals;
   j["suspects"] = rows(r.suspects);
   j["growing"] = rows(r.growing);

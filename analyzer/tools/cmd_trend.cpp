@@ -30,7 +30,7 @@ void register_trend(CLI::App& app, int& exit_code) {
       ->expected(2, -1);
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--json", args->json,
-                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...}],...})");
+                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})");
   cmd->add_flag("--fail-on-leak", args->fail_on_leak, "exit 1 when there is a leak suspect (a CI verdict)");
   cmd->add_option("--nodecount", args->nodecount, "rows per table in the text report (0: all)");
   cmd->add_option("--min-r2", args->thresholds.min_r2, "suspects need a linear fit at least this good (default 0.8)")
@@ -40,6 +40,17 @@ void register_trend(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--noise-sigmas", args->thresholds.noise_sigmas,
                   "growth must exceed this many sampling standard deviations (default 3)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-sampled-periods", args->thresholds.min_sampled_periods,
+                  "sampled counting: growth of at least this many sampling periods (default 2.5)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-rising-steps", args->thresholds.min_rising_steps,
+                  "sampled counting: rose in at least this many steps (default 2)");
+  cmd->add_option("--max-step-share", args->thresholds.max_step_share,
+                  "sampled counting: no single step brought more than this share of the growth (default 0.7)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--max-drop-share", args->thresholds.max_drop_share,
+                  "sampled counting: never fell by more than this share of the growth (default 0.1)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &exit_code] {
     std::vector<Profile> profiles;

@@ -116,6 +116,7 @@ class Run {
   void print_progress(double t, bool final);
   std::string run_leakscope(const std::vector<std::string>& args, const std::string& what);
 
+  int lg_sample() const { return o_.lg_sample >= 0 ? o_.lg_sample : spec_.lg_sample; }
   const ScenarioSpec& spec_;
   RunOptions o_;
   std::ostream& progress_;
@@ -163,9 +164,10 @@ void Run::start_parts() {
                                       out_ + "/snapshots", "--snapshot-interval", std::to_string(spec_.snapshot_interval_s),
                                       "--shutdown-timeout", "2"};
   relay_argv.insert(relay_argv.end(), relay_flags_.begin(), relay_flags_.end());
+  relay_argv.insert(relay_argv.end(), {"--lg-sample", std::to_string(lg_sample())});
   // Sampling set from process start: jemalloc applies a changed rate per thread only after its next sample.
   relay_ = std::make_unique<ChildProcess>(
-      relay_argv, std::vector<std::string>{"MALLOC_CONF=lg_prof_sample:" + std::to_string(spec_.lg_sample)}, logs_);
+      relay_argv, std::vector<std::string>{"MALLOC_CONF=lg_prof_sample:" + std::to_string(lg_sample())}, logs_);
   if (!relay_->wait_for_output("\"consuming\"", 20s)) throw std::runtime_error("fcm-relay did not start: " + relay_->err());
 
   loadgen_ = std::make_unique<ChildProcess>(
@@ -315,7 +317,7 @@ RunResult Run::run() {
   v["allocated_start"] = static_cast<int64_t>(std::max(0.0, allocated_start_));
   v["allocated_end"] = static_cast<int64_t>(allocated_end_);
   v["snapshots"] = snaps.size();
-  v["sampling_period_bytes"] = int64_t{1} << spec_.lg_sample;
+  v["sampling_period_bytes"] = int64_t{1} << lg_sample();
   if (spec_.cut_every_s > 0) {
     v["connection_cuts"] = cuts_;
     v["reconnects"] = static_cast<int64_t>(reconnects_);

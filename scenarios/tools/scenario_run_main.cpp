@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   auto* duration = app.add_option("--duration", o.duration_s, "seconds of load (default: the scenario's)")
                        ->check(CLI::Range(3.0, 3600.0));
   app.add_option("--messages", o.messages, "jobs to publish (instead of --duration)")->excludes(duration);
+  app.add_option("--lg-sample", o.lg_sample,
+                 "heap sampling: mean 2^N bytes between samples (default: the scenario's; production: 19)")
+      ->check(CLI::Range(0, 30));
   app.add_option("--out", o.out_dir, "output directory (default: scenario-runs/NAME-VARIANT)");
   app.add_flag("--list", list, "print the scenarios and their stories");
   try {

@@ -62,6 +62,85 @@ TEST(Trend, GrowthMustExceedSamplingNoise) {
   EXPECT_EQ(make_trend(loud, seconds(6), {"inuse_space", "bytes"}, 524288, {}).suspects.size(), 1u);
 }
 
+// At production's 512 KiB period a leak holds few samples, but they never go away: the counting rule.
+constexpr int64_t kR = 524288;
+
+std::vector<int64_t> periods(const std::vector<int64_t>& n) {
+  std::vector<int64_t> v;
+  for (auto x : n) v.push_back(x * kR);
+  return v;
+}
+
+const TrendRow* row_named(const TrendReport& r, const std::string& name) {
+  for (const auto* table : {&r.suspects, &r.growing})
+    for (const auto& row : *table)
+      if (row.name == name) return &row;
+  return nullptr;
+}
+
+TEST(Trend, AtACoarsePeriodASparseNeverFallingRiseIsASuspect) {
+  // 8 samples over 8 steps: far inside the 3-sigma noise of the steady-fit rule (it needs > 9 periods).
+  auto s = series({{"leak", periods({0, 1, 1, 3, 3, 4, 6, 7, 8})},
+                   {"cache", periods({0, 0, 0, 40, 40, 40, 40, 40, 40})},
+                   {"cache_then_trickle", periods({0, 40, 40, 40, 40, 41, 41, 41, 42})},
+                   {"spike", periods({0, 0, 0, 0, 0, 80, 0, 0, 0})},
+                   {"sawtooth", periods({0, 4, 8, 12, 0, 4, 8, 12, 0})},
+                   {"churn", periods({16, 19, 14, 17, 21, 15, 18, 22, 20})},
+                   {"too_few", periods({0, 0, 0, 1, 1, 1, 2, 2, 2})},
+                   {"one_step", periods({0, 0, 0, 0, 0, 0, 0, 0, 8})}});
+  TrendReport r = make_trend(s, seconds(9), {"inuse_space", "bytes"}, kR, {});
+  ASSERT_EQ(names(r.suspects), (std::vector<std::string>{"leak"}));
+  const TrendRow& leak = r.suspects[0];
+  EXPECT_EQ(leak.rule, "sampled counting");
+  EXPECT_EQ(leak.rising_steps, 6u);
+  EXPECT_EQ(leak.falling_steps, 0u);
+  EXPECT_EQ(leak.max_drop, 0);
+  EXPECT_DOUBLE_EQ(leak.periods, 8.0);
+  EXPECT_DOUBLE_EQ(leak.largest_step_share, 0.25);
+  EXPECT_EQ(leak.why, "rose in 6 of 8 steps, never fell, largest step 25% of growth, 8.0 periods sampled");
+  // The one-offs rose without falling: shown as growing, with the reason they are not suspects.
+  for (const char* name : {"cache", "cache_then_trickle", "one_step"}) {
+    const TrendRow* row = row_named(r, name);
+    ASSERT_NE(row, nullptr) << name;
+    EXPECT_EQ(row->kind, TrendRow::Kind::kGrowing) << name;
+    EXPECT_NE(row->why.find("arrived at once"), std::string::npos) << name << ": " << row->why;
+  }
+  EXPECT_EQ(row_named(r, "cache")->why.rfind("steady fit: R^2 0.", 0), 0u) << row_named(r, "cache")->why;
+  EXPECT_NE(row_named(r, "cache")->why.find("of steps not falling"), std::string::npos) << row_named(r, "cache")->why;
+  EXPECT_NE(row_named(r, "cache_then_trickle")->why.find("largest step 95% > 70%"), std::string::npos)
+      << row_named(r, "cache_then_trickle")->why;
+  for (const char* name : {"spike", "sawtooth", "churn", "too_few"})
+    EXPECT_EQ(row_named(r, name), nullptr) << name << ": " << row_named(r, name)->why;
+}
+
+TEST(Trend, TheCountingRuleNamesWhatItMissed) {
+  // A large allocation freed in part and made again (above noise, but not a fit), and a rise of two steps.
+  auto s = series({{"refilled", periods({0, 100, 100, 100, 40, 100, 100, 100, 100})},
+                   {"two_steps", periods({0, 0, 0, 0, 0, 0, 0, 3, 6})}});
+  TrendThresholds th;
+  th.min_rising_steps = 3;
+  TrendReport r = make_trend(s, seconds(9), {"inuse_space", "bytes"}, kR, th);
+  EXPECT_TRUE(r.suspects.empty());
+  const TrendRow* fell = row_named(r, "refilled");
+  ASSERT_NE(fell, nullptr);
+  EXPECT_NE(fell->why.find("fell 60% > 10% of growth (freed again)"), std::string::npos) << fell->why;
+  const TrendRow* two = row_named(r, "two_steps");
+  ASSERT_NE(two, nullptr);
+  EXPECT_NE(two->why.find("rose in 2 < 3 steps"), std::string::npos) << two->why;
+  // With the default of 2 rising steps, two even steps are enough.
+  EXPECT_EQ(names(make_trend(s, seconds(9), {"inuse_space", "bytes"}, kR, {}).suspects),
+            (std::vector<std::string>{"two_steps"}));
+}
+
+TEST(Trend, ExactProfilesUseOnlyTheSteadyFit) {
+  // At period 1 there is no sampling to count: a two-step rise is judged by its fit alone.
+  auto s = series({{"f", {0, 0, 0, 0, 0, 0, 0, 3000, 6000}}});
+  TrendReport r = make_trend(s, seconds(9), {"inuse_space", "bytes"}, 1, {});
+  EXPECT_TRUE(r.suspects.empty());
+  ASSERT_EQ(r.growing.size(), 1u);
+  EXPECT_EQ(r.growing[0].why.find("sampled counting"), std::string::npos) << r.growing[0].why;
+}
+
 TEST(Trend, SlopePerUnitOfWork) {
   auto s = series({{"per_message", {0, 2048, 4096, 6144}}});
   TrendReport r = make_trend(s, seconds(4), {"inuse_space", "bytes"}, 1, {}, {0, 100, 200, 300}, "message");

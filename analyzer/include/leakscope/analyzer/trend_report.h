@@ -1,8 +1,14 @@
 // Leak verdicts from a time-ordered series of heap snapshots: per function (or line), the growth,
 // a least-squares slope with its fit (R^2), how monotone the rise is, and its share of all growth.
-// A function is a leak suspect when it grew by more than sampling noise, steadily (good fit, mostly
-// rising steps) and ended well above where it started; so a one-off spike, a sawtooth or a big
-// allocation made once at start-up is not, and a small but steady grower is.
+// Two rules make a suspect; each row says which one and why (or why not), in numbers:
+// - steady fit: grew by more than sampling noise, steadily (good fit, mostly rising steps). This
+//   needs many samples per function, i.e. sampling far finer than the leak.
+// - sampled counting: at a coarse period (production's 512 KiB) a leak holds only a few samples, but
+//   a leaked object, once sampled, is in every later snapshot; so a leak's sampled bytes never fall
+//   and rise in several steps, while a cache arrives in one step and churn, spikes and sawtooths
+//   fall. A function that rose by >= min_sampled_periods periods in >= min_rising_steps steps,
+//   no step bringing more than max_step_share of it, and never fell by more than max_drop_share of
+//   it, is a suspect. (Measured with tests/programs/trend_shapes: see README, "trend".)
 #pragma once
 
 #include <cstdint>
@@ -19,6 +25,11 @@ struct TrendThresholds {
   double min_monotonicity = 0.7;  // share of steps that do not go down
   double noise_sigmas = 3.0;      // growth must exceed this many sampling standard deviations
   double min_periods = 2.0;       // ... and this many sampling periods
+  // The sampled-counting rule (sampled profiles only, period > 1).
+  double min_sampled_periods = 2.5;  // growth in periods: ~3 sampled small objects
+  size_t min_rising_steps = 2;
+  double max_step_share = 0.7;  // of the growth, in the largest single step (a one-off: ~1)
+  double max_drop_share = 0.1;  // of the growth, the largest fall from an earlier high
 };
 
 struct TrendRow {
@@ -31,7 +42,15 @@ struct TrendRow {
   double monotonicity = 0;
   double share = 0;  // of the sum of positive growth
   double noise = 0;  // growth needed to count at all
+  // The counting view: last - first, in sampling periods; steps that rose / fell; the largest
+  // single step and the largest fall from an earlier high, as shares of that growth.
+  double periods = 0;
+  size_t rising_steps = 0, falling_steps = 0;
+  double largest_step_share = 0, drop_share = 0;
+  int64_t max_drop = 0;
   enum class Kind { kSuspect, kGrowing, kStable } kind = Kind::kStable;
+  std::string rule;  // for a suspect: "steady fit" or "sampled counting"
+  std::string why;   // the numbers behind the verdict, for suspects and growing rows
 };
 
 struct TrendReport {
