@@ -33,10 +33,10 @@ struct Outcome {
   std::string dir;
 };
 
-Outcome run_scenario(const std::string& name, const std::string& variant) {
+Outcome run_scenario(const std::string& name, const std::string& variant, const std::string& extra = "--duration 12") {
   std::string dir = scratch_dir("scenario-" + name + "-" + variant);
   auto r = run_command("LEAKSCOPE_BUILD=" + shell_quote(fs::path(kBinDir).parent_path().string()) + " " + kRun + " " +
-                       name + " --variant " + variant + " --duration 12 --out " + dir);
+                       name + " --variant " + variant + " " + extra + " --out " + dir);
   std::cerr << r.out;
   nlohmann::json v = nlohmann::json::object();
   if (fs::exists(dir + "/verdict.json")) v = nlohmann::json::parse(read_file(dir + "/verdict.json"));
@@ -135,6 +135,19 @@ TEST(Scenario, AutoackFixedIsCleanAndLosesNothing) {
   expect_consistent(o);
   EXPECT_GT(o.verdict["still_queued"].get<int64_t>(), 0) << "the backlog waited in the broker";
   expect_flat_memory_that_adds_up(o);
+}
+
+// At production's sampling rate (512 KiB, jemalloc's default) the first leak is still named and the
+// fix still clean; the default 20 s run holds about 20 sampling periods of leaked bodies.
+TEST(Scenario, AutoackAtProductionSampling) {
+  auto leaky = run_scenario("autoack", "leaky", "--lg-sample 19");
+  EXPECT_EQ(leaky.verdict["sampling_period_bytes"], 512 * 1024);
+  ASSERT_FALSE(leaky.verdict["suspects"].empty()) << leaky.verdict.dump(1);
+  EXPECT_EQ(leaky.verdict["suspects"][0]["name"], "leakscope::relay::recv_content");
+  auto fixed = run_scenario("autoack", "fixed", "--lg-sample 19");
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.verdict.dump(1);
+  EXPECT_TRUE(fixed.verdict["suspects"].empty()) << fixed.verdict.dump(1);
+  EXPECT_EQ(fixed.verdict["lost"], 0);
 }
 
 TEST(Scenario, NotifyCloseLeakyBlamesNotifyClose) {
