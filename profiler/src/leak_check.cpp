@@ -89,14 +89,19 @@ void analyse_delta(const HeapDump& before, const LeakCheckConfig& config, LeakRe
   r.delta_proto_gz = std::move(s.bytes);
   Profile p = read_proto(gunzip(r.delta_proto_gz, "leak-check delta", uint64_t{1} << 30), "leak-check delta");
   name_sites(p, config, r);
-  if (!r.profiled) return;
+  // At a coarser rate the profile's totals are estimates; jemalloc's stay exact (no promotion).
+  if (!r.profiled || profiling_state().lg_sample != 0) {
+    r.bytes -= std::min(r.bytes, r.suppressed_bytes);
+    r.objects -= std::min(r.objects, r.suppressed_objects);
+    return;
+  }
   r.bytes = p.total(p.sample_index("inuse_space")) - r.suppressed_bytes;
   r.objects = p.total(p.sample_index("inuse_objects")) - r.suppressed_objects;
 }
 
 // Takes the delta profile against `before` on a profiler thread (its own arena, no sampling, so the
 // analysis's memory, e.g. RE2's lazily built automata, is not charged to the code under check).
-// With a profile, its net totals are the figures: jemalloc's stats.allocated counts every sampled
+// With every allocation sampled, the profile's net totals are the figures: jemalloc's stats.allocated counts every sampled
 // small object at the size it was promoted to (at least 16 KiB), so under lg_prof_sample:0 its bytes
 // are an upper bound; the objects agree.
 void take_delta(const HeapDump& before, const LeakCheckConfig& config, LeakReport& r) {

@@ -6,7 +6,8 @@
 //
 // Figures are process-wide: allocations other threads make in the window count too (only this
 // thread's cache is flushed, so other threads' figures may lag). They are exact when every
-// allocation is sampled (MALLOC_CONF=lg_prof_sample:0, what leakscope_add_leak_checked_test sets);
+// allocation is sampled (MALLOC_CONF=lg_prof_sample:0, what leakscope_add_leak_checked_test sets:
+// the delta profile's totals are then the figures);
 // at a coarser rate the byte and object totals stay exact but the named sites are estimates.
 //
 // Configuration (LEAKSCOPE_LEAKCHECK_SUPPRESSIONS names the file, like LSan's suppressions):
