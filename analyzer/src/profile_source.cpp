@@ -54,6 +54,17 @@ std::string display_name(const std::string& url) {
   return s;
 }
 
+// The length of `source`'s "scheme://" prefix without "://" (RFC 3986 scheme characters), else 0.
+size_t scheme_length(const std::string& source) {
+  size_t n = source.find("://");
+  if (n == std::string::npos || n == 0 || !std::isalpha(static_cast<unsigned char>(source[0]))) return 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = source[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return 0;
+  }
+  return n;
+}
+
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -107,7 +118,7 @@ std::string transfer_message(CURLcode rc, const char* errbuf, long os_errno, con
   switch (rc) {
     case CURLE_COULDNT_CONNECT:
       return os_errno == ECONNREFUSED ? "connection refused" : "cannot connect: " + detail;
-    case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve host: " + detail;
+    case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the host name";
     case CURLE_OPERATION_TIMEDOUT:
       return "timed out after " + format_seconds(fetch_timeout_seconds(o)) + " s" +
              (o.seconds > 0 ? " (--seconds " + std::to_string(o.seconds) + " plus --timeout; raise --timeout)"
@@ -205,7 +216,12 @@ std::string fetch_url(const std::string& given, const SourceOptions& o, uint64_t
 }
 
 Profile read_profile_source(const std::string& source, const SourceOptions& o, ProfileFormat* detected) {
-  if (!is_url(source)) return read_profile(source, detected);
+  if (!is_url(source)) {
+    if (size_t scheme = scheme_length(source))
+      throw InputError(source, "", "unsupported URL scheme '" + source.substr(0, scheme) +
+                                       "', expected a file, - (stdin), or an http:// or https:// URL");
+    return read_profile(source, detected);
+  }
   std::string url = o.seconds > 0 ? url_with_seconds(source, o.seconds) : source;
   return parse_profile(fetch_url(source, o), display_name(url), detected);
 }

@@ -40,7 +40,7 @@ void add_source_options(CLI::App* cmd, ProfileOptions& o) {
   cmd->add_option("--seconds", o.source.seconds,
                   "for http(s) URLs: ask the endpoint for a delta profile over N seconds (adds ?seconds=N; the "
                   "transfer may take N s longer)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(1, 86400))
       ->group(group);
   cmd->add_option("--token", o.source.token,
                   "for http(s) URLs: the debug endpoints' token, sent as 'Authorization: Bearer'; default "
@@ -52,7 +52,7 @@ void add_source_options(CLI::App* cmd, ProfileOptions& o) {
       ->group(group);
   cmd->add_option("--timeout", o.source.timeout_seconds,
                   "for http(s) URLs: seconds the whole transfer may take, beyond --seconds (default 60)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 86400.0))
       ->group(group);
 }
 
