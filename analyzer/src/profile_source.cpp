@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -223,7 +224,12 @@ Profile read_profile_source(const std::string& source, const SourceOptions& o, P
     return read_profile(source, detected);
   }
   std::string url = o.seconds > 0 ? url_with_seconds(source, o.seconds) : source;
-  return parse_profile(fetch_url(source, o), display_name(url), detected);
+  Profile p = parse_profile(fetch_url(source, o), display_name(url), detected);
+  // Heap text carries no timestamp; as a file's mtime is when it was written, a fetch is when it was taken.
+  if (p.time_nanos == 0)
+    p.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  return p;
 }
 
 }  // namespace leakscope

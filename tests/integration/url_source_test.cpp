@@ -142,6 +142,17 @@ TEST_F(LiveService, TrendOverUrls) {
   EXPECT_EQ(nlohmann::json::parse(r.out)["snapshots"], 3) << r.out;
 }
 
+// Heap text has no timestamp: a fetched one is stamped when it was taken, as a file by its mtime.
+TEST_F(LiveService, FetchedHeapTextIsStampedWhenTaken) {
+  auto before = std::chrono::system_clock::now();
+  Profile p = read_profile_source(url("/debug/pprof/heap?debug=1"));
+  auto after = std::chrono::system_clock::now();
+  auto ns = [](auto t) { return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(); };
+  EXPECT_GE(p.time_nanos, ns(before));
+  EXPECT_LE(p.time_nanos, ns(after));
+  EXPECT_GT(leaked_in(p), 0);
+}
+
 TEST_F(LiveService, SecondsAsksForADeltaProfile) {
   auto dir = scratch_dir("url-seconds");
   auto r = leakscope("convert --seconds 1 " + url() + " -o " + dir + "/delta.pb.gz");
