@@ -1,13 +1,13 @@
 #include "leakscope/analyzer/input_bytes.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iostream>
-#include <iterator>
 
 #include "leakscope/analyzer/input_error.h"
 
@@ -78,26 +78,52 @@ std::string gzip(const std::string& raw) {
   return out;
 }
 
-std::string read_input(const std::string& path, uint64_t limit) {
+namespace {
+// Reads all of `fd` (a regular file, a pipe, a FIFO, a terminal), stopping once past `limit`.
+std::string read_all(int fd, const std::string& path, uint64_t limit, bool regular) {
   std::string bytes;
-  if (path == "-") {
-    bytes.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, "", std::string("cannot open: ") + std::strerror(errno));
-    in.seekg(0, std::ios::end);
-    auto size = in.tellg();
-    if (size < 0) throw InputError(path, "", "cannot determine file size (not a regular file?)");
-    if (static_cast<uint64_t>(size) > limit)
-      throw InputError(path, "", "file is larger than the " + std::to_string(limit) + "-byte limit");
-    in.seekg(0);
-    bytes.resize(static_cast<size_t>(size));
-    if (!in.read(bytes.data(), size)) throw InputError(path, "", "read failed");
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw InputError(path, at_byte(bytes.size()), std::string("read failed: ") + std::strerror(errno));
+    if (n == 0) return bytes;
+    if (bytes.size() + static_cast<uint64_t>(n) > limit)
+      throw InputError(path, "", std::string(regular ? "file" : "input") + " is larger than the " +
+                                     std::to_string(limit) + "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
+    bytes.append(buf, static_cast<size_t>(n));
   }
-  if (bytes.empty()) throw InputError(path, "", "empty file, expected a heap profile");
+}
+
+struct Fd {
+  int fd;
+  bool owned;
+  ~Fd() {
+    if (owned) ::close(fd);
+  }
+};
+}  // namespace
+
+std::string read_input(const std::string& path, uint64_t limit) {
+  // "-" and anything that is not a regular file (a pipe, a FIFO, <(curl ...)) is read as a stream:
+  // its size is known only at its end, so the limit is checked as it arrives.
+  Fd in{path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC), path != "-"};
+  if (in.fd < 0) throw InputError(path, "", std::string("cannot open: ") + std::strerror(errno));
+  struct stat st;
+  if (::fstat(in.fd, &st) != 0) throw InputError(path, "", std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw InputError(path, "", "is a directory, expected a heap profile file");
+  bool regular = S_ISREG(st.st_mode);
+  if (regular && static_cast<uint64_t>(st.st_size) > limit)
+    throw InputError(path, "", "file is larger than the " + std::to_string(limit) +
+                                   "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
+  return decode_input(read_all(in.fd, path, limit, regular), path, limit);
+}
+
+std::string decode_input(std::string bytes, const std::string& source, uint64_t limit) {
+  if (bytes.empty()) throw InputError(source, "", "empty file, expected a heap profile");
   if (is_gzip(bytes)) {
-    bytes = gunzip(bytes, path, limit);
-    if (bytes.empty()) throw InputError(path, "", "gzip data is empty, expected a heap profile");
+    bytes = gunzip(bytes, source, limit);
+    if (bytes.empty()) throw InputError(source, "", "gzip data is empty, expected a heap profile");
   }
   return bytes;
 }

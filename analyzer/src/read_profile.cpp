@@ -36,8 +36,7 @@ ProfileFormat detect_format(std::string_view b) {
   return ProfileFormat::kProto;
 }
 
-Profile read_profile(const std::string& path, ProfileFormat* detected) {
-  std::string bytes = read_input(path);
+Profile parse_profile(std::string_view bytes, const std::string& path, ProfileFormat* detected) {
   ProfileFormat f = detect_format(bytes);
   if (detected) *detected = f;
   Profile p;
@@ -58,13 +57,19 @@ Profile read_profile(const std::string& path, ProfileFormat* detected) {
       }
       break;
   }
-  // Heap text dumps carry no timestamp; the file's modification time is when it was written.
-  if (p.time_nanos == 0 && path != "-" && (f == ProfileFormat::kJemalloc || f == ProfileFormat::kLegacyHeap)) {
-    struct stat st;
-    if (::stat(path.c_str(), &st) == 0)
-      p.time_nanos = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  }
   p.validate(path);
+  return p;
+}
+
+Profile read_profile(const std::string& path, ProfileFormat* detected) {
+  ProfileFormat f;
+  Profile p = parse_profile(read_input(path), path, &f);
+  if (detected) *detected = f;
+  // Heap text dumps carry no timestamp; a regular file's modification time is when it was written.
+  struct stat st;
+  if (p.time_nanos == 0 && path != "-" && (f == ProfileFormat::kJemalloc || f == ProfileFormat::kLegacyHeap) &&
+      ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+    p.time_nanos = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return p;
 }
 

@@ -32,13 +32,38 @@ void add_profile_options(CLI::App* cmd, ProfileOptions& o) {
   cmd->add_option("--focus", o.focus, "keep only samples with a frame matching this pattern (RE2 syntax, as pprof)");
   cmd->add_option("--ignore", o.ignore, "drop samples with a frame matching this pattern");
   cmd->add_option("--hide", o.hide, "remove frames matching this pattern from stacks, keeping the samples");
+  add_source_options(cmd, o);
+}
+
+void add_source_options(CLI::App* cmd, ProfileOptions& o) {
+  const char* group = "Profiles from URLs";
+  cmd->add_option("--seconds", o.source.seconds,
+                  "for http(s) URLs: ask the endpoint for a delta profile over N seconds (adds ?seconds=N; the "
+                  "transfer may take N s longer)")
+      ->check(CLI::Range(1, 86400))
+      ->group(group);
+  cmd->add_option("--token", o.source.token,
+                  "for http(s) URLs: the debug endpoints' token, sent as 'Authorization: Bearer'; default "
+                  "$LEAKSCOPE_DEBUG_TOKEN")
+      ->group(group);
+  cmd->add_option("--ca-file", o.source.ca_file,
+                  "for https URLs: verify the server against this PEM CA bundle instead of the system's CAs")
+      ->check(CLI::ExistingFile)
+      ->group(group);
+  cmd->add_option("--timeout", o.source.timeout_seconds,
+                  "for http(s) URLs: seconds the whole transfer may take, beyond --seconds (default 60)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->group(group);
 }
 
 Profile load_profile(const std::string& path, const ProfileOptions& o) {
   // A typo in a pattern is reported before a profile is read (or fetched); compiled once, cached.
   for (auto [pattern, option] : {std::pair{&o.focus, "--focus"}, {&o.ignore, "--ignore"}, {&o.hide, "--hide"}})
     if (!pattern->empty()) Pattern::compile(*pattern, option);
-  Profile p = read_profile(path);
+  SourceOptions source = o.source;
+  if (source.token.empty())
+    if (const char* env = std::getenv("LEAKSCOPE_DEBUG_TOKEN")) source.token = env;
+  Profile p = read_profile_source(path, source);
   if (needs_symbolization(p)) {
     SymbolizeOptions so;
     std::string dirs = o.binary_path;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "leakscope/analyzer/profile.h"
+#include "leakscope/analyzer/profile_source.h"
 #include "leakscope/analyzer/stack_table.h"
 
 namespace leakscope::cli {
@@ -15,12 +16,21 @@ struct ProfileOptions {
   std::string sample_index;
   std::string granularity = "functions";
   std::string focus, ignore, hide;
+  SourceOptions source;  // for http(s) URLs: --seconds, --token (default $LEAKSCOPE_DEBUG_TOKEN), --ca-file, --timeout
 };
 
-// --binary-path, --keep-allocator-frames, --sample-index, --granularity, --focus/--ignore/--hide.
-void add_profile_options(CLI::App* cmd, ProfileOptions& o);
+// What a profile argument may be, for the commands' help.
+inline constexpr const char* kProfileArgHelp =
+    "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks: a file, - (stdin), a pipe, or an "
+    "http(s) URL such as http://127.0.0.1:6060/debug/pprof/heap";
 
-// Reads and (when it has bare addresses) symbolizes a profile.
+// --binary-path, --keep-allocator-frames, --sample-index, --granularity, --focus/--ignore/--hide,
+// and the source options (add_source_options).
+void add_profile_options(CLI::App* cmd, ProfileOptions& o);
+// --seconds, --token, --ca-file, --timeout: how profiles given as http(s) URLs are fetched.
+void add_source_options(CLI::App* cmd, ProfileOptions& o);
+
+// Reads (a file, "-", a pipe or a URL) and (when it has bare addresses) symbolizes a profile.
 Profile load_profile(const std::string& path, const ProfileOptions& o);
 
 // Resolves --sample-index (a type name or a number; default as pprof). Throws InputError.

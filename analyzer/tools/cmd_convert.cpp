@@ -24,7 +24,7 @@ void register_convert(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "convert", "Convert to profile.proto (.pb.gz), folded stacks (.folded) or JSON (.json), symbolized so the "
                  "output reads anywhere without the binaries");
-  cmd->add_option("profile", args->profile, "input profile (any format leakscope reads)")->required();
+  cmd->add_option("profile", args->profile, "input profile (any format leakscope reads): a file, - (stdin), a pipe or an http(s) URL")->required();
   cmd->add_option("-o,--output", args->output, "output file; its extension picks the format")->required();
   add_profile_options(cmd, args->opt);
   cmd->callback([args, &exit_code] {

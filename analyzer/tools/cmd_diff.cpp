@@ -20,8 +20,8 @@ void register_diff(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DiffArgs>();
   auto* cmd = app.add_subcommand(
       "diff", "Growth and shrinkage from BASE to NEW per function (matched by name, so ASLR does not matter)");
-  cmd->add_option("base", args->base, "the earlier snapshot")->required();
-  cmd->add_option("new", args->now, "the later snapshot")->required();
+  cmd->add_option("base", args->base, "the earlier snapshot (a file, -, a pipe or an http(s) URL)")->required();
+  cmd->add_option("new", args->now, "the later snapshot (a file, -, a pipe or an http(s) URL)")->required();
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--normalize", args->normalize,
                 "scale BASE by NEW's total / BASE's total first, both over all samples before --focus/--ignore "

@@ -20,7 +20,7 @@ struct ViewArgs {
 CLI::App* add_view(CLI::App& app, const std::string& name, const std::string& help, bool with_regex,
                    std::shared_ptr<ViewArgs> args) {
   auto* cmd = app.add_subcommand(name, help);
-  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+  cmd->add_option("profile", args->profile, kProfileArgHelp)
       ->required();
   if (with_regex) cmd->add_option("regex", args->regex, "functions to show (a pattern in pprof's dialect, RE2 syntax, searched in the name)")->required();
   add_profile_options(cmd, args->opt);

@@ -21,7 +21,7 @@ struct TopArgs {
 void register_top(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TopArgs>();
   auto* cmd = app.add_subcommand("top", "Top functions by flat (or cumulative) value, like `pprof -top`");
-  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+  cmd->add_option("profile", args->profile, kProfileArgHelp)
       ->required();
   add_profile_options(cmd, args->opt);
   cmd->add_option("--base", args->base, "subtract this profile first (pprof -base): what changed since BASE");

@@ -31,7 +31,7 @@ void register_dot(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DotArgs>();
   auto* cmd = app.add_subcommand(
       "dot", "pprof-style call graph: Graphviz dot text, or SVG/PNG rendered in-process with libgvc; with --base, growth in red");
-  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+  cmd->add_option("profile", args->profile, kProfileArgHelp)
       ->required();
   cmd->add_option("-o,--output", args->output, "out.dot, out.svg or out.png ('-': dot text on stdout)")->required();
   cmd->add_option("--format", args->format, "dot|svg|png (default: from the output's extension)")

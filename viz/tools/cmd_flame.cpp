@@ -26,7 +26,7 @@ void register_flame(CLI::App& app, int& exit_code) {
       "flame", "Interactive flame graph SVG (tooltips, click to zoom, regex search); with --base a differential one");
   cmd->add_option("profile", args->profile,
                   "jemalloc dump, legacy heap text, profile.proto (.pb.gz), folded stacks, or flamegraph.pl's two-column "
-                  "diff folded stacks (drawn as a differential graph)")
+                  "diff folded stacks (drawn as a differential graph); a file, - (stdin), a pipe or an http(s) URL")
       ->required();
   cmd->add_option("-o,--output", args->output, "the SVG to write ('-': stdout)")->required();
   add_profile_options(cmd, args->opt);

@@ -87,7 +87,7 @@ void register_report(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "report", "One offline HTML page: facts, top table, flame graph, call graph; with --base the growth table and the "
                 "differential flame graph");
-  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+  cmd->add_option("profile", args->profile, kProfileArgHelp)
       ->required();
   cmd->add_option("-o,--output", args->out_dir, "directory to write index.html and its SVGs into")->required();
   add_profile_options(cmd, args->opt);

@@ -37,7 +37,7 @@ void register_serve(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand(
       "serve", "Web UI like `pprof -http`: Top, Graph, Flame Graph, Peek, Source, sample types, refine, search, download");
-  cmd->add_option("profile", args->profile, "jemalloc dump, legacy heap text, profile.proto (.pb.gz) or folded stacks")
+  cmd->add_option("profile", args->profile, kProfileArgHelp)
       ->required();
   cmd->add_option("--base", args->base, "compare against BASE: the graph and flame graph show the growth");
   cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
@@ -45,6 +45,7 @@ void register_serve(CLI::App& app, int& exit_code) {
   cmd->add_option("--source-path", args->source_path, "DIR[:DIR...] for the Source view");
   cmd->add_option("--binary-path", args->opt.binary_path, "DIR[:DIR...] searched first for binaries named in the profile");
   cmd->add_flag("--keep-allocator-frames", args->opt.keep_allocator_frames, "keep malloc/operator new/jemalloc frames");
+  add_source_options(cmd, args->opt);
   cmd->callback([args, &exit_code] {
     viz::WebUiInput in;
     ProfileAndBase loaded = load_profile_and_base(args->profile, args->base, args->opt);

@@ -13,8 +13,13 @@ uint64_t max_input_bytes();
 
 bool is_gzip(const std::string& bytes);
 
-// Reads `path` ("-" is stdin). Throws InputError on I/O failure, broken gzip or size over the limit.
+// Reads `path` ("-" is stdin; a pipe or FIFO is read as a stream under the same limit), inflating gzip.
+// Throws InputError on I/O failure, broken gzip or size over the limit.
 std::string read_input(const std::string& path, uint64_t limit = max_input_bytes());
+
+// What read_input does after reading: refuses empty input and inflates gzip under `limit`.
+// For bytes from elsewhere (a URL); `source` names them in errors.
+std::string decode_input(std::string raw, const std::string& source, uint64_t limit = max_input_bytes());
 
 // Inflates gzip data; `source` names it in errors.
 std::string gunzip(const std::string& compressed, const std::string& source, uint64_t limit);

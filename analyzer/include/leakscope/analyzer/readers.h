@@ -26,7 +26,10 @@ inline constexpr const char* kDiffFoldedComment = "leakscope:diff-folded";
 bool is_diff_folded(const Profile& p);
 
 ProfileFormat detect_format(std::string_view bytes);
-// Reads a file ("-" for stdin), inflating gzip, and parses it. Throws InputError.
+// Parses a whole (inflated) profile of any format; `source` names it in errors. Throws InputError.
+Profile parse_profile(std::string_view bytes, const std::string& source, ProfileFormat* detected = nullptr);
+// Reads a file ("-" for stdin, or a pipe), inflating gzip, and parses it. Throws InputError.
+// URLs are read by read_profile_source (profile_source.h).
 Profile read_profile(const std::string& path, ProfileFormat* detected = nullptr);
 
 }  // namespace leakscope
