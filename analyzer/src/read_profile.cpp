@@ -40,6 +40,8 @@ Profile read_profile(const std::string& path, ProfileFormat* detected) {
   std::string bytes = read_input(path);
   ProfileFormat f = detect_format(bytes);
   if (detected) *detected = f;
+  if (f != ProfileFormat::kJemalloc && f != ProfileFormat::kLegacyHeap)
+    if (auto kind = unsupported_profile_kind(bytes)) throw InputError(path, kind.position, kind.message);
   Profile p;
   switch (f) {
     case ProfileFormat::kJemalloc: p = read_jemalloc_heap(bytes, path); break;
