@@ -100,9 +100,11 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
   if (period < 1) period = 1;
 
   HeapProfileBuilder builder(period);
-  // As pprof: four sample types when the header's alloc pair is non-zero and differs from inuse.
-  builder.set_has_alloc(!growth && (header.alloc_objects || header.alloc_bytes) &&
-                        (header.alloc_objects != header.inuse_objects || header.alloc_bytes != header.inuse_bytes));
+  // As pprof's parseHeapHeader: four sample types when either alloc number is non-zero and differs
+  // from its inuse number ("1: 10 [1: 0]" and "2: 10 [0: 10]" have two).
+  const bool has_alloc = !growth && ((header.alloc_objects && header.alloc_objects != header.inuse_objects) ||
+                                     (header.alloc_bytes && header.alloc_bytes != header.inuse_bytes));
+  builder.set_has_alloc(has_alloc);
   std::map<uint64_t, std::vector<HintFrame>> hints;
   std::vector<uint64_t> pcs;
   std::vector<Mapping> maps;
@@ -121,6 +123,9 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
       break;
     }
     HeapCounts c = parse_heap_counts(s, cur);
+    // pprof's parseHeapSample refuses bytes without objects: the pair cannot be unsampled.
+    if ((c.inuse_objects == 0 && c.inuse_bytes != 0) || (has_alloc && c.alloc_objects == 0 && c.alloc_bytes != 0))
+      cur.fail("object count is 0 but byte count is not (expected '<objects>: <bytes>' with objects > 0)");
     expect(s, "@", cur);
     parse_addresses(s, cur, pcs, EmptyStack::kAllowed);
     builder.add(pcs, c);

@@ -121,6 +121,23 @@ TEST(LegacyEmptyStack, RealStacksTotalsMatchPprofAndFunctionsKeepTheirBytes) {
   EXPECT_EQ(rows["keep_large"].first, 3 * 81920);
 }
 
+// pprof's parseHeapHeader: alloc types only when an alloc number is non-zero and differs from inuse.
+TEST(LegacyHeader, AllocSampleTypesExactlyWhenPprofHasThem) {
+  auto dir = scratch_dir("legacy-header");
+  for (const std::string header : {"1: 10 [1: 0]", "2: 10 [0: 10]", "1: 10 [1: 10]", "1: 10 [0: 20]", "1: 10 [3: 10]"}) {
+    SCOPED_TRACE(header);
+    auto file = write(dir, "h.heap", "heap profile: " + header + " @ heapprofile\n" + header + " @ 0x401010\n");
+    auto theirs = run_command("go tool pprof -raw " + file);
+    if (theirs.exit_code != 0) {  // "allocation count was 0 but allocation bytes was 20": bad input
+      EXPECT_EQ(run_command(kLeakscope + " top " + file).exit_code, 2);
+      continue;
+    }
+    bool pprof_alloc = theirs.out.find("alloc_space/bytes") != std::string::npos;
+    auto r = run_command(kLeakscope + " top --json --sample-index alloc_space " + file);
+    EXPECT_EQ(r.exit_code == 0, pprof_alloc) << r.err;
+  }
+}
+
 TEST(GrowthProfile, TotalsMatchPprofForBothSampleTypes) {
   auto dir = scratch_dir("growthz");
   auto file = write(dir, "ka.growth", legacy_text_of(make_dump(dir, "a"), "growthz"));
