@@ -98,7 +98,10 @@ class ElfImage {
   // dump's page size is unknown, so any common one will do. A mapping may be part of a segment
   // (split by mprotect); one that starts where a segment starts must cover all of it.
   bool can_be_mapped_as(const Mapping& m) const {
-    if (loads_.empty() || m.limit <= m.start) return true;  // nothing to compare
+    // Nothing to compare without segments, or when the mapping is not a /proc maps line (tools that
+    // write profile.proto may give [0, 2^64) for a whole binary).
+    if (loads_.empty() || m.limit <= m.start || m.start % 4096 || m.limit % 4096 || m.limit - m.start > (1ull << 40))
+      return true;
     const uint64_t size = m.limit - m.start;
     for (uint64_t page : {uint64_t{4096}, uint64_t{16384}, uint64_t{65536}})
       for (const auto& ph : loads_) {
