@@ -103,6 +103,8 @@ TEST(LegacyEmptyStack, EveryReportReadsIt) {
   }
   // The call graph's total is pprof's (the stackless sample counts), and so is the proto's.
   EXPECT_NE(read_file(dir + "/g.dot").find("of 1.00kB total"), std::string::npos);
+  EXPECT_NE(read_file(dir + "/f.svg").find("<title>all (1.00kB, 100.00%)</title>"), std::string::npos)
+      << "the flame graph's root is the total, as pprof's";
   EXPECT_EQ(pprofs(dir + "/c.pb.gz").total, 1024);
 }
 
