@@ -42,11 +42,12 @@ std::vector<NodeValue> aggregate_nodes(const Profile& p, const StackTable& stack
   int64_t sum = 0;
   for (size_t i = 0; i < stacks.sample_count(); ++i) {
     const auto& stack = stacks.stack(i);
-    if (stack.empty()) continue;
+    if (stack.empty() && !stacks.kept(i)) continue;
     int64_t v = p.samples[i].values[index];
     if (scale != 1.0) v = std::llround(static_cast<double>(v) * scale);
     if (v == 0) continue;  // as pprof: empty samples make no nodes or edges
-    sum += v;
+    sum += v;  // pprof's total counts a sample without locations; no node does
+    if (stack.empty()) continue;
     by_node[stack[0]].flat += v;
     for (size_t k = 0; k < stack.size(); ++k) {
       uint32_t n = stack[k];

@@ -15,14 +15,14 @@ HeapCounts parse_heap_counts(std::string_view& s, const TextCursor& at) {
   return c;
 }
 
-void parse_addresses(std::string_view s, const TextCursor& at, std::vector<uint64_t>& out) {
+void parse_addresses(std::string_view s, const TextCursor& at, std::vector<uint64_t>& out, EmptyStack empty) {
   out.clear();
   skip_spaces(s);
   while (!s.empty()) {
     out.push_back(parse_hex(s, at, "stack address"));
     skip_spaces(s);
   }
-  if (out.empty()) at.fail("expected at least one address after '@'");
+  if (out.empty() && empty == EmptyStack::kRefused) at.fail("expected at least one address after '@'");
 }
 
 }  // namespace leakscope

@@ -144,7 +144,14 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
     warn_once(source + ": stack totals (" + std::to_string(stacks_total.inuse_bytes) +
               " bytes) differ from the header's t* line (" + std::to_string(header_total.inuse_bytes) + " bytes)");
   builder.set_has_alloc(has_alloc);
-  return builder.finish(parse_memory_map(cur));
+  std::vector<Mapping> maps = parse_memory_map(cur);
+  // jemalloc copies /proc/PID/maps whole, which ends with a newline: a partial last line means the
+  // dump was cut, and the binaries it would have named are missing.
+  if (text.back() != '\n')
+    throw InputError(source, at_line(cur.line_number()),
+                     "incomplete last line in MAPPED_LIBRARIES (truncated dump?): expected a mapping ending "
+                     "with a newline");
+  return builder.finish(std::move(maps));
 }
 
 }  // namespace leakscope

@@ -4,6 +4,8 @@
 //   #	0xpc	func+0xoff	file:line          (Go debug=1 only: symbols for the stack above)
 //   MAPPED_LIBRARIES: | --- Memory map: ---    followed by /proc/PID/maps
 // Go writes "@ heap/<2*MemProfileRate>", so the period there is half the number.
+// gperftools' MallocExtension::GetHeapGrowthStacks writes "@ growthz" (and fragmentation profiles
+// "@ fragmentationz"): every sample, period 1, and pprof names their types objects/space.
 #include <map>
 #include <string>
 #include <tuple>
@@ -83,21 +85,26 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
   expect(line, "@", cur);
   skip_spaces(line);
   int64_t period = 1;
-  if (consume(line, "heap_v2/") || consume(line, "heapz_v2/")) {
+  bool growth = false;
+  if (consume(line, "growth") || consume(line, "fragmentation")) {
+    growth = true;  // pprof's growthHeaderRE / fragmentationHeaderRE: period 1, the first pair only
+  } else if (consume(line, "heap_v2/") || consume(line, "heapz_v2/")) {
     period = parse_int(line, cur, "sample period");
   } else if (consume(line, "heap/")) {
     period = parse_int(line, cur, "sample period") / 2;  // Go reports 2*MemProfileRate
   } else if (consume(line, "heapprofile") || consume(line, "heap")) {
     period = 1;
   } else {
-    cur.fail("expected 'heap_v2/<period>', 'heap/<2*period>' or 'heapprofile' after '@'");
+    cur.fail("expected 'heap_v2/<period>', 'heap/<2*period>', 'heapprofile' or 'growthz' after '@'");
   }
   if (period < 1) period = 1;
 
   HeapProfileBuilder builder(period);
-  // As pprof: four sample types when the header's alloc pair is non-zero and differs from inuse.
-  builder.set_has_alloc((header.alloc_objects || header.alloc_bytes) &&
-                        (header.alloc_objects != header.inuse_objects || header.alloc_bytes != header.inuse_bytes));
+  // As pprof's parseHeapHeader: four sample types when either alloc number is non-zero and differs
+  // from its inuse number ("1: 10 [1: 0]" and "2: 10 [0: 10]" have two).
+  const bool has_alloc = !growth && ((header.alloc_objects && header.alloc_objects != header.inuse_objects) ||
+                                     (header.alloc_bytes && header.alloc_bytes != header.inuse_bytes));
+  builder.set_has_alloc(has_alloc);
   std::map<uint64_t, std::vector<HintFrame>> hints;
   std::vector<uint64_t> pcs;
   std::vector<Mapping> maps;
@@ -116,11 +123,19 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
       break;
     }
     HeapCounts c = parse_heap_counts(s, cur);
+    // pprof's parseHeapSample refuses bytes without objects: the pair cannot be unsampled.
+    if ((c.inuse_objects == 0 && c.inuse_bytes != 0) || (has_alloc && c.alloc_objects == 0 && c.alloc_bytes != 0))
+      cur.fail("object count is 0 but byte count is not (expected '<objects>: <bytes>' with objects > 0)");
     expect(s, "@", cur);
-    parse_addresses(s, cur, pcs);
+    parse_addresses(s, cur, pcs, EmptyStack::kAllowed);
     builder.add(pcs, c);
   }
   Profile p = builder.finish(std::move(maps));
+  if (growth) {
+    // Not memory in use: where the heap grew. pprof's names, so -sample_index works the same in both.
+    p.sample_types = {{"objects", "count"}, {"space", "bytes"}};
+    p.default_sample_type = "space";
+  }
   apply_hints(p, hints);
   return p;
 }

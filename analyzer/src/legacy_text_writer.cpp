@@ -10,7 +10,11 @@
 namespace leakscope {
 
 std::string write_legacy_heap_text(const Profile& p) {
-  int io = p.sample_index("inuse_objects"), ib = p.sample_index("inuse_space");
+  auto index = [&](const char* name, const char* fallback) {
+    int i = p.sample_index(name);
+    return i >= 0 ? i : p.sample_index(fallback);
+  };
+  int io = index("inuse_objects", "objects"), ib = index("inuse_space", "space");  // growth profiles: objects/space
   int ao = p.sample_index("alloc_objects"), ab = p.sample_index("alloc_space");
   auto value = [](const Sample& s, int i) { return i >= 0 ? s.values[i] : int64_t{0}; };
   int64_t t[4] = {0, 0, 0, 0};

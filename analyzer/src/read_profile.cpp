@@ -39,6 +39,8 @@ ProfileFormat detect_format(std::string_view b) {
 Profile parse_profile(std::string_view bytes, const std::string& path, ProfileFormat* detected) {
   ProfileFormat f = detect_format(bytes);
   if (detected) *detected = f;
+  if (f != ProfileFormat::kJemalloc && f != ProfileFormat::kLegacyHeap)
+    if (auto kind = unsupported_profile_kind(bytes)) throw InputError(path, kind.position, kind.message);
   Profile p;
   switch (f) {
     case ProfileFormat::kJemalloc: p = read_jemalloc_heap(bytes, path); break;

@@ -136,6 +136,7 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
 
   offsets_.reserve(p.samples.size() + 1);
   offsets_.push_back(0);
+  dropped_.assign(p.samples.size(), false);
   std::vector<FrameInfo> frames;
   for (size_t i = 0; i < p.samples.size(); ++i) {
     frames.clear();
@@ -172,6 +173,7 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
     if (!any_focus || any_ignore) {
       frames_.resize(start);
       inlined_.resize(start);
+      dropped_[i] = true;
       ++filtered_;
     }
     offsets_.push_back(frames_.size());

@@ -93,6 +93,27 @@ class ElfImage {
     return false;
   }
 
+  // Whether an executable mapping from the profile's memory map can be this file: the kernel maps
+  // each executable PT_LOAD segment from its page-aligned offset over its page-rounded size. The
+  // dump's page size is unknown, so any common one will do. A mapping may be part of a segment
+  // (split by mprotect); one that starts where a segment starts must cover all of it.
+  bool can_be_mapped_as(const Mapping& m) const {
+    // Nothing to compare without segments, or when the mapping is not a /proc maps line (tools that
+    // write profile.proto may give [0, 2^64) for a whole binary).
+    if (loads_.empty() || m.limit <= m.start || m.start % 4096 || m.limit % 4096 || m.limit - m.start > (1ull << 40))
+      return true;
+    const uint64_t size = m.limit - m.start;
+    for (uint64_t page : {uint64_t{4096}, uint64_t{16384}, uint64_t{65536}})
+      for (const auto& ph : loads_) {
+        if (!(ph.p_flags & PF_X)) continue;
+        uint64_t begin = ph.p_offset & ~(page - 1);
+        uint64_t extent = ((ph.p_vaddr & (page - 1)) + ph.p_memsz + page - 1) & ~(page - 1);
+        if (m.offset == begin && size == extent) return true;
+        if (m.offset > begin && m.offset + size <= begin + extent && m.offset % page == 0) return true;
+      }
+    return false;
+  }
+
   // Innermost frame first; empty when nothing is known.
   std::vector<Frame> frames_at(uint64_t vaddr) const {
     std::vector<Frame> frames;
@@ -310,6 +331,16 @@ std::unique_ptr<ElfImage> locate(const Mapping& m, const SymbolizeOptions& opt) 
     if (!m.build_id.empty() && !img->build_id().empty() && img->build_id() != m.build_id) {
       warn_once(path + ": build-id " + img->build_id() + " does not match the profile's " + m.build_id +
                 " for " + m.file + "; not using it");
+      continue;
+    }
+    // Without build-ids (jemalloc dumps carry paths only), the memory map still tells a different
+    // build apart: its executable segments sit at other offsets or have other sizes.
+    if (m.build_id.empty() && !img->can_be_mapped_as(m)) {
+      char range[64];
+      std::snprintf(range, sizeof range, "offset 0x%llx, size 0x%llx", static_cast<unsigned long long>(m.offset),
+                    static_cast<unsigned long long>(m.limit - m.start));
+      warn_once(path + ": its executable segments do not match the profile's mapping of " + m.file + " (" + range +
+                "); a different build of the program? not using it");
       continue;
     }
     return img;

@@ -14,6 +14,7 @@ struct SignedStacks {
   std::vector<std::string> names;
   std::vector<std::vector<uint32_t>> stacks;  // leaf first, in the shared name space
   std::vector<int64_t> values;
+  int64_t without_stack = 0;  // kept samples with no frames: in the total, on no node
 };
 
 SignedStacks collect(const std::vector<GraphInput>& inputs) {
@@ -23,10 +24,14 @@ SignedStacks collect(const std::vector<GraphInput>& inputs) {
     std::vector<uint32_t> id_of(in.stacks->node_count(), UINT32_MAX);
     for (size_t i = 0; i < in.stacks->sample_count(); ++i) {
       auto stack = in.stacks->stack(i);
-      if (stack.empty()) continue;
+      if (stack.empty() && !in.stacks->kept(i)) continue;
       int64_t v = in.profile->samples[i].values[in.sample_index];
       if (in.scale != 1.0) v = std::llround(static_cast<double>(v) * in.scale);
       if (v == 0) continue;
+      if (stack.empty()) {
+        s.without_stack += v;
+        continue;
+      }
       std::vector<uint32_t> mapped(stack.size());
       for (size_t k = 0; k < stack.size(); ++k) {
         uint32_t n = stack[k];
@@ -56,6 +61,7 @@ CallGraph build_call_graph(const std::vector<GraphInput>& inputs, const ValueTyp
   // Flat and cum per name; cum counts a sample once per distinct name on its stack (recursion).
   std::vector<int64_t> flat(n_names, 0), cum(n_names, 0);
   std::vector<size_t> seen(n_names, SIZE_MAX);
+  g.total = s.without_stack;
   for (size_t i = 0; i < s.stacks.size(); ++i) {
     g.total += s.values[i];
     flat[s.stacks[i][0]] += s.values[i];

@@ -34,11 +34,13 @@ void FlameTree::add(const Profile& p, const StackTable& stacks, int index, Flame
   };
   for (size_t i = 0; i < stacks.sample_count(); ++i) {
     auto stack = stacks.stack(i);
-    if (stack.empty()) continue;
+    if (stack.empty() && !stacks.kept(i)) continue;
     int64_t v = p.samples[i].values[index];
     if (scale != 1.0) v = std::llround(static_cast<double>(v) * scale);
     if (v == 0) continue;
+    // The root is the total, as in pprof's flame graph: a sample without locations widens it only.
     (column == FlameColumn::kValue ? nodes_[kRoot].value : nodes_[kRoot].base) += v;
+    if (stack.empty()) continue;
     size_t offset = pending_frames_.size();
     // Stacks are stored leaf first: a flame graph walks them root first, a reversed one leaf first.
     for (size_t k = 0; k < stack.size(); ++k)

@@ -13,7 +13,10 @@ namespace leakscope {
 
 // Consumes "<inuse objs>: <inuse bytes> [<alloc objs>: <alloc bytes>]" from the front of `s`.
 HeapCounts parse_heap_counts(std::string_view& s, const TextCursor& at);
-// Consumes the rest of `s` as whitespace-separated hex addresses; at least one is required.
-void parse_addresses(std::string_view s, const TextCursor& at, std::vector<uint64_t>& out);
+// Consumes the rest of `s` as whitespace-separated hex addresses. jemalloc always writes at
+// least one; a legacy heap profile may have none (pprof keeps such a sample, without locations).
+enum class EmptyStack { kRefused, kAllowed };
+void parse_addresses(std::string_view s, const TextCursor& at, std::vector<uint64_t>& out,
+                     EmptyStack empty = EmptyStack::kRefused);
 
 }  // namespace leakscope

@@ -26,6 +26,13 @@ inline constexpr const char* kDiffFoldedComment = "leakscope:diff-folded";
 bool is_diff_folded(const Profile& p);
 
 ProfileFormat detect_format(std::string_view bytes);
+// Profiles pprof reads that are not heap profiles (legacy CPU, contention, mutex, thread, Java heapz,
+// Go goroutine/threadcreate counts): where it shows and what it is, for the error; empty otherwise.
+struct UnsupportedKind {
+  std::string position, message;
+  explicit operator bool() const { return !message.empty(); }
+};
+UnsupportedKind unsupported_profile_kind(std::string_view bytes);
 // Parses a whole (inflated) profile of any format; `source` names it in errors. Throws InputError.
 Profile parse_profile(std::string_view bytes, const std::string& source, ProfileFormat* detected = nullptr);
 // Reads a file ("-" for stdin, or a pipe), inflating gzip, and parses it. Throws InputError.

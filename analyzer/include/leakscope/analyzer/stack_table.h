@@ -41,7 +41,8 @@ class StackTable {
     int64_t line = 0;
   };
   const Origin& origin(uint32_t node) const { return origin_of_node_[node]; }
-  // Stack of sample i, leaf first; empty when the sample was filtered out.
+  // Stack of sample i, leaf first; empty when the sample was filtered out, when every frame was
+  // hidden, or when the sample had no locations (legacy profiles allow that; pprof keeps them).
   std::span<const uint32_t> stack(size_t sample) const {
     return {frames_.data() + offsets_[sample], offsets_[sample + 1] - offsets_[sample]};
   }
@@ -50,6 +51,8 @@ class StackTable {
   size_t sample_count() const { return offsets_.size() - 1; }
   // Samples dropped by focus/ignore.
   size_t filtered_samples() const { return filtered_; }
+  // Whether sample i survived focus/ignore; such a sample counts in totals even with an empty stack.
+  bool kept(size_t sample) const { return !dropped_[sample]; }
 
  private:
   std::vector<std::string> names_;
@@ -60,6 +63,7 @@ class StackTable {
   std::vector<uint32_t> frames_;
   std::vector<uint8_t> inlined_;
   std::vector<size_t> offsets_;
+  std::vector<bool> dropped_;
   size_t filtered_ = 0;
 };
 
