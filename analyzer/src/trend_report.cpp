@@ -69,7 +69,8 @@ std::string fixed1(double x) {
 }
 
 // What the counting rule saw, and what (if anything) it missed; empty `misses` means it holds.
-std::string counting_facts(const TrendRow& row, const TrendThresholds& th, std::vector<std::string>& misses) {
+std::string counting_facts(const TrendRow& row, const TrendThresholds& th, int64_t period,
+                           std::vector<std::string>& misses) {
   size_t steps = row.values.size() - 1;
   std::string facts = "rose in " + std::to_string(row.rising_steps) + " of " + std::to_string(steps) + " steps, " +
                       (row.max_drop == 0 ? std::string("never fell") : "fell at most " + percent(row.drop_share) + " of growth") +
@@ -77,6 +78,8 @@ std::string counting_facts(const TrendRow& row, const TrendThresholds& th, std::
                       " periods sampled";
   if (row.periods < th.min_sampled_periods)
     misses.push_back(fixed1(row.periods) + " periods < " + fixed1(th.min_sampled_periods));
+  else if (row.periods * static_cast<double>(period) < static_cast<double>(th.min_sampled_bytes))
+    misses.push_back("rose by less than " + format_value(th.min_sampled_bytes, "bytes"));
   if (row.rising_steps < th.min_rising_steps)
     misses.push_back("rose in " + std::to_string(row.rising_steps) + " < " + std::to_string(th.min_rising_steps) + " steps");
   if (row.periods > 0 && row.largest_step_share > th.max_step_share)
@@ -165,13 +168,15 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
     bool above_noise = static_cast<double>(row.growth) > row.noise && row.slope_per_s > 0;
     std::vector<std::string> steady_misses, counting_misses;
     std::string steady = steady_facts(row, th, r.snapshots, steady_misses);
-    std::string counting = counting_facts(row, th, counting_misses);
+    std::string counting = counting_facts(row, th, r.period, counting_misses);
     if (!above_noise) steady_misses.insert(steady_misses.begin(), row.growth > 0 ? "growth within sampling noise" : "no growth");
     bool sampled = r.period > 1;
     bool steady_ok = above_noise && steady_misses.empty();
     bool counting_ok = sampled && r.snapshots >= 3 && counting_misses.empty();
     // Rose without falling, by more than a few periods: worth showing, even when it is a one-off.
-    bool rose = sampled && row.periods >= th.min_sampled_periods && row.drop_share <= th.max_drop_share;
+    bool rose = sampled && row.periods >= th.min_sampled_periods &&
+                row.periods * static_cast<double>(r.period) >= static_cast<double>(th.min_sampled_bytes) &&
+                row.drop_share <= th.max_drop_share;
     if (steady_ok || counting_ok) {
       row.kind = TrendRow::Kind::kSuspect;
       row.rule = steady_ok && counting_ok ? "steady fit and sampled counting" : steady_ok ? "steady fit" : "sampled counting";
@@ -210,9 +215,10 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
   out += buf;
   if (r.period > 1) {
     std::snprintf(buf, sizeof buf,
-                  "     or: sampled counting: rose by >= %.1f periods in >= %zu steps, no step > %.0f%% of it, "
+                  "     or: sampled counting: rose by >= %.1f periods and >= %s in >= %zu steps, no step > %.0f%% of it, "
                   "never fell by > %.0f%% of it\n",
-                  r.thresholds.min_sampled_periods, r.thresholds.min_rising_steps, r.thresholds.max_step_share * 100,
+                  r.thresholds.min_sampled_periods, format_value(r.thresholds.min_sampled_bytes, "bytes").c_str(),
+                  r.thresholds.min_rising_steps, r.thresholds.max_step_share * 100,
                   r.thresholds.max_drop_share * 100);
     out += buf;
   }
@@ -277,6 +283,7 @@ std::string render_trend_json(const TrendReport& r) {
   j["thresholds"] = {{"min_r2", r.thresholds.min_r2}, {"min_monotonicity", r.thresholds.min_monotonicity},
                      {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods},
                      {"min_sampled_periods", r.thresholds.min_sampled_periods},
+                     {"min_sampled_bytes", r.thresholds.min_sampled_bytes},
                      {"min_rising_steps", r.thresholds.min_rising_steps}, {"max_step_share", r.thresholds.max_step_share},
                      {"max_drop_share", r.thresholds.max_drop_share}};
   j["totals"] = r.totals;

@@ -44,6 +44,9 @@ void register_trend(CLI::App& app, int& exit_code) {
   cmd->add_option("--min-sampled-periods", args->thresholds.min_sampled_periods,
                   "sampled counting: growth of at least this many sampling periods (default 2.5)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-sampled-bytes", args->thresholds.min_sampled_bytes,
+                  "sampled counting also needs this much growth in bytes (default 1 MiB: at fine sampling the steady "
+                  "fit decides)");
   cmd->add_option("--min-rising-steps", args->thresholds.min_rising_steps,
                   "sampled counting: rose in at least this many steps (default 2)");
   cmd->add_option("--max-step-share", args->thresholds.max_step_share,
