@@ -98,13 +98,15 @@ void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> co
 HeapDump Snapshotter::dump() {
   ThreadSamplingOff quiet;
   std::vector<std::string> comments = {"leakscope in-process snapshot", memory_figures_comment(read_allocator_stats())};
+  {
+    std::lock_guard lock(mu_);
+    if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
+  }
   int64_t t = now_nanos();
-  int fd = dump_heap_to_memfd();
-  std::lock_guard lock(mu_);
-  if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
-  return HeapDump(fd, t, std::move(comments));
+  return HeapDump(dump_heap_to_memfd(), t, std::move(comments));
 }
 
+// Called with encode_mu_ held.
 void Snapshotter::warn_once(const std::string& line) {
   for (const auto& w : warned_)
     if (w == line) return;
@@ -114,7 +116,7 @@ void Snapshotter::warn_once(const std::string& line) {
 }
 
 Snapshot Snapshotter::encode(const HeapDump& now, const SnapshotRequest& request) {
-  std::lock_guard lock(mu_);
+  std::lock_guard serial(encode_mu_);
   ThreadSamplingOff quiet;
   std::string helper = find_symbolizer_helper();
   Snapshot snap;
@@ -135,6 +137,7 @@ Snapshot Snapshotter::encode(const HeapDump& now, const SnapshotRequest& request
     if (memfd >= 0) close(memfd);
     if (!run.ok) snap = encode_in_process(now, request, run.failure);
   }
+  std::lock_guard lock(mu_);
   ++stats_.count;
   stats_.last_sampled_inuse_bytes = snap.sampled_inuse_bytes;
   stats_.last_time_nanos = now.time_nanos();

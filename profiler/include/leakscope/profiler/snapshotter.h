@@ -80,7 +80,8 @@ class Snapshotter {
   Snapshot encode_in_process(const HeapDump& now, const SnapshotRequest& request, const std::string& why);
   void warn_once(const std::string& line);
 
-  mutable std::mutex mu_;
+  std::mutex encode_mu_;  // one snapshot at a time; held while the helper runs
+  mutable std::mutex mu_;  // the figures below, never held across a dump or a helper run
   SnapshotterStats stats_;
   std::string work_unit_;
   std::function<int64_t()> work_counter_;
