@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/pattern.h"
 #include "leakscope/analyzer/readers.h"
 #include "profile.pb.h"
 
@@ -145,6 +146,14 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
   p.period_type = {str(period_type.first, "period_type"), str(period_type.second, "period_type")};
   p.drop_frames = str(drop, "drop_frames");
   p.keep_frames = str(keep, "keep_frames");
+  // pprof matches these anchored, in Go's regexp dialect; one that RE2 cannot compile is bad input
+  // here, not a failure later in whatever report reads the profile (a fuzz finding).
+  for (auto [pattern, what] : {std::pair{&p.drop_frames, "drop_frames"}, {&p.keep_frames, "keep_frames"}})
+    if (!pattern->empty()) try {
+        Pattern::compile("^(?:" + *pattern + ")$", what);
+      } catch (const std::invalid_argument& e) {
+        throw InputError(source, "", std::string("expected ") + what + " to be a pattern in pprof's dialect (RE2): " + e.what());
+      }
   p.default_sample_type = str(default_type, "default_sample_type");
   for (auto c : comment_ids) p.comments.push_back(str(static_cast<int64_t>(c), "comment"));
 
