@@ -48,6 +48,8 @@ void write_fd(int fd, const std::string& bytes) {
     if (n <= 0) throw std::runtime_error("cannot write the snapshot");
     done += static_cast<size_t>(n);
   }
+  // A helper that failed may have written more than this before it stopped.
+  if (ftruncate(fd, static_cast<off_t>(bytes.size())) != 0) throw std::runtime_error("cannot write the snapshot");
 }
 
 std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest& r) {
