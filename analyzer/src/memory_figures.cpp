@@ -23,7 +23,9 @@ std::optional<MemoryFigures> memory_figures_of(const Profile& p) {
       for (auto [name, field] : {std::pair{"allocated", &m.allocated}, {"active", &m.active}, {"metadata", &m.metadata},
                                  {"resident", &m.resident}, {"retained", &m.retained},
                                  {"profiler_allocated", &m.profiler_allocated},
-                                 {"profiler_resident", &m.profiler_resident}, {"rss", &m.rss},
+                                 {"profiler_resident", &m.profiler_resident},
+                                 {"sample_promotion", &m.sample_promotion}, {"internal", &m.internal}, {"tcache", &m.tcache},
+                                 {"rss", &m.rss},
                                  {"rss_anon", &m.rss_anon}, {"rss_file", &m.rss_file}, {"rss_shmem", &m.rss_shmem}})
         if (key == name) *field = v;
     }
@@ -35,7 +37,7 @@ std::optional<MemoryFigures> memory_figures_of(const Profile& p) {
 std::vector<RssPart> rss_breakdown(const MemoryFigures& m, int64_t sampled_heap) {
   // jemalloc's resident is an upper bound (pages it has dirtied); never more than the anonymous RSS.
   int64_t resident = std::min(m.resident, m.rss_anon);
-  int64_t service = std::max<int64_t>(0, m.allocated - m.profiler_allocated);
+  int64_t service = std::max<int64_t>(0, m.allocated - m.profiler_allocated - m.sample_promotion - m.internal - m.tcache);
   int64_t sampled = sampled_heap >= 0 ? std::min(sampled_heap, service) : 0;
   int64_t fragmentation = std::max<int64_t>(0, m.active - m.allocated);
   int64_t beyond_active = std::max<int64_t>(0, resident - std::max(m.active, m.allocated));
@@ -47,6 +49,9 @@ std::vector<RssPart> rss_breakdown(const MemoryFigures& m, int64_t sampled_heap)
     rows.push_back({"service allocations", service, "jemalloc allocated less the profiler's"});
   }
   rows.push_back({"profiler's own", m.profiler_allocated, "its arena: debug server, buffers"});
+  rows.push_back({"sample promotion", m.sample_promotion, "jemalloc gives each sampled small object a 16 KiB extent"});
+  rows.push_back({"allocator internal", m.internal, "jemalloc's records of sampled stacks, thread caches"});
+  rows.push_back({"thread caches", m.tcache, "freed objects jemalloc keeps per thread for reuse"});
   rows.push_back({"fragmentation", fragmentation, "active pages less allocated bytes"});
   rows.push_back({"metadata and dirty pages", beyond_active, "resident less active: jemalloc metadata, unpurged pages"});
   rows.push_back({"jemalloc resident", resident, "", true});

@@ -62,6 +62,9 @@ AllocatorStats read_allocator_stats() {
   s.mapped = read_size("stats.mapped");
   s.retained = read_size("stats.retained");
   s.metadata = read_size("stats.metadata");
+  std::string all_arenas = "stats.arenas." + std::to_string(MALLCTL_ARENAS_ALL) + ".";
+  s.allocator_internal = read_size(all_arenas + "internal");
+  s.thread_caches = read_size(all_arenas + "tcache_bytes");
   if (unsigned arena = profiler_arena()) {
     std::string prefix = "stats.arenas." + std::to_string(arena) + ".";
     s.profiler_allocated = read_size(prefix + "small.allocated") + read_size(prefix + "large.allocated");
@@ -76,6 +79,7 @@ AllocatorStats read_allocator_stats() {
   s.snapshots = snaps.count;
   s.sampled_heap = snaps.last_sampled_inuse_bytes;
   s.sampled_heap_time_nanos = snaps.last_time_nanos;
+  s.sample_promotion = snaps.last_sample_promotion_bytes;
   s.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
@@ -97,8 +101,19 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
         s.retained);
   gauge("jemalloc_metadata_bytes", "Bytes of allocator metadata (stats.metadata).", s.metadata);
   gauge("jemalloc_fragmentation_bytes", "Active minus allocated bytes.", s.fragmentation());
-  gauge("leakscope_service_allocated_bytes", "Allocated bytes less the profiler's own.", s.service_allocated());
+  gauge("leakscope_service_allocated_bytes", "Allocated bytes less the profiler's own (its arena, sample promotion, jemalloc's internal records) and "
+        "the thread caches' free objects.",
+        s.service_allocated());
   gauge("leakscope_profiler_allocated_bytes", "Bytes the profiler itself holds (its own arena).", s.profiler_allocated);
+  gauge("leakscope_sample_promotion_bytes",
+        "What live heap samples add to allocated: jemalloc serves each sampled small object from a 16 KiB extent "
+        "(as of the last snapshot).",
+        s.sample_promotion);
+  gauge("leakscope_allocator_internal_bytes",
+        "jemalloc's internal allocations, counted in allocated: profiling's per-stack records, thread caches.",
+        s.allocator_internal);
+  gauge("leakscope_thread_caches_bytes", "Freed objects kept in jemalloc's thread caches, counted in allocated.",
+        s.thread_caches);
   gauge("leakscope_profiler_resident_bytes", "Resident bytes of the profiler's own arena.", s.profiler_resident);
   if (s.sampled_heap >= 0)
     gauge("leakscope_sampled_heap_bytes", "The last snapshot's sampled heap estimate (unsampled inuse_space).",
@@ -121,10 +136,13 @@ std::string memory_figures_comment(const AllocatorStats& s) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "leakscope:memory allocated=%llu active=%llu metadata=%llu resident=%llu retained=%llu "
-                "profiler_allocated=%llu profiler_resident=%llu rss=%llu rss_anon=%llu rss_file=%llu rss_shmem=%llu",
+                "profiler_allocated=%llu profiler_resident=%llu sample_promotion=%llu internal=%llu tcache=%llu rss=%llu "
+                "rss_anon=%llu rss_file=%llu rss_shmem=%llu",
                 (unsigned long long)s.allocated, (unsigned long long)s.active, (unsigned long long)s.metadata,
                 (unsigned long long)s.resident, (unsigned long long)s.retained,
                 (unsigned long long)s.profiler_allocated, (unsigned long long)s.profiler_resident,
+                (unsigned long long)s.sample_promotion, (unsigned long long)s.allocator_internal,
+                (unsigned long long)s.thread_caches,
                 (unsigned long long)s.rss, (unsigned long long)s.rss_anon, (unsigned long long)s.rss_file,
                 (unsigned long long)s.rss_shmem);
   return buf;

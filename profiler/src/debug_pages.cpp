@@ -48,7 +48,7 @@ polyline { fill: none; stroke-width: 2; }
 <text id="ymax" x="4" y="14" font-size="12"></text>
 </svg>
 <div class="legend"><span style="color:#d62728">■ allocated (service)</span><span style="color:#ff7f0e">■ active</span><span style="color:#1f77b4">■ resident</span><span style="color:#2ca02c">■ RSS</span><span style="color:#9467bd">■ sampled heap (snapshots)</span><span style="color:#7f7f7f">■ profiler's own</span></div>
-<p>The profiler's own memory (its arena) is not in the service line. RSS = jemalloc resident + other anonymous + file-backed.</p>
+<p>The profiler's own memory (its arena, the 16 KiB extents jemalloc gives sampled objects, jemalloc's records of sampled stacks) is not in the service line. RSS = jemalloc resident + other anonymous + file-backed.</p>
 </div>
 <table id="latest"></table>
 <script>
@@ -98,7 +98,7 @@ std::string charts_data_json(const std::vector<AllocatorStats>& history) {
                             {"active", s.active},
                             {"resident", s.resident},
                             {"rss", s.rss},
-                            {"profiler", s.profiler_allocated},
+                            {"profiler", s.profiler_own()},
                             {"rss_other_anon", s.rss_other_anon()},
                             {"rss_file", s.rss_file}};
     if (s.sampled_heap >= 0) point["sampled_heap"] = s.sampled_heap;
@@ -122,7 +122,12 @@ nlohmann::ordered_json memory_decomposition_json(const AllocatorStats& s) {
             {"retained", s.retained},
             {"mapped", s.mapped}}},
           {"service_allocated", s.service_allocated()},
-          {"profiler", {{"allocated", s.profiler_allocated}, {"resident", s.profiler_resident}}},
+          {"thread_caches", s.thread_caches},
+          {"profiler",
+           {{"allocated", s.profiler_allocated},
+            {"resident", s.profiler_resident},
+            {"sample_promotion", s.sample_promotion},
+            {"allocator_internal", s.allocator_internal}}},
           {"rss",
            {{"total", s.rss},
             {"jemalloc_resident", s.rss_jemalloc()},
@@ -150,7 +155,9 @@ std::string stats_text_block(const AllocatorStats& s) {
                     line("Active", s.active) + line("Fragmentation", s.fragmentation()) +
                     line("Resident", s.resident) + line("Mapped", s.mapped) + line("Retained", s.retained) +
                     line("Metadata", s.metadata) + line("ServiceAllocated", s.service_allocated()) +
-                    line("ProfilerAllocated", s.profiler_allocated) + line("ProfilerResident", s.profiler_resident);
+                    line("ProfilerAllocated", s.profiler_allocated) + line("ProfilerResident", s.profiler_resident) +
+                    line("SamplePromotion", s.sample_promotion) + line("AllocatorInternal", s.allocator_internal) +
+                    line("ThreadCaches", s.thread_caches);
   if (s.sampled_heap >= 0) out += line("SampledHeap", static_cast<uint64_t>(s.sampled_heap));
   out += "# RSS = JemallocResident + OtherAnon + File + Shmem\n" + line("RSS", s.rss) +
          line("JemallocResident", s.rss_jemalloc()) + line("OtherAnon", s.rss_other_anon()) +

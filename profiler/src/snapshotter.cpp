@@ -16,6 +16,7 @@
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/jemalloc_control.h"
+#include "sample_promotion.h"
 #include "loaded_images.h"
 #include "symbolizer_helper.h"
 
@@ -76,6 +77,9 @@ HeapDump::HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments
 HeapDump::HeapDump(HeapDump&& o) noexcept : fd_(o.fd_), time_nanos_(o.time_nanos_), comments_(std::move(o.comments_)) {
   o.fd_ = -1;
 }
+HeapDump::HeapDump(HeapDump&& o, std::vector<std::string> comments) noexcept : HeapDump(std::move(o)) {
+  comments_ = std::move(comments);
+}
 HeapDump::~HeapDump() {
   if (fd_ >= 0) close(fd_);
 }
@@ -99,13 +103,20 @@ void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> co
 
 HeapDump Snapshotter::dump() {
   ThreadSamplingOff quiet;
+  int64_t t = now_nanos();
+  HeapDump dumped(dump_heap_to_memfd(), t, {});
+  // Before the figures are read: they subtract what this dump's samples add to stats.allocated.
+  uint64_t promotion = sample_promotion_bytes(dumped.fd(), sample_promotion_size());
+  {
+    std::lock_guard lock(mu_);
+    stats_.last_sample_promotion_bytes = promotion;
+  }
   std::vector<std::string> comments = {"leakscope in-process snapshot", memory_figures_comment(read_allocator_stats())};
   {
     std::lock_guard lock(mu_);
     if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
   }
-  int64_t t = now_nanos();
-  return HeapDump(dump_heap_to_memfd(), t, std::move(comments));
+  return HeapDump(std::move(dumped), std::move(comments));
 }
 
 // Called with encode_mu_ held.

@@ -186,7 +186,11 @@ void Run::sample(double t) {
   double rss = metric(r->body, "process_resident_memory_bytes").value_or(0);
   // The relay's own allocations apart from the profiler's, and RSS apart from what jemalloc holds.
   double heap = metric(r->body, "leakscope_service_allocated_bytes").value_or(0);
-  double profiler = metric(r->body, "leakscope_profiler_allocated_bytes").value_or(0);
+  // The profiler's own: its arena, the extents jemalloc gives its samples (sample_promotion.h) and
+  // jemalloc's records of them.
+  double profiler = metric(r->body, "leakscope_profiler_allocated_bytes").value_or(0) +
+                    metric(r->body, "leakscope_sample_promotion_bytes").value_or(0) +
+                    metric(r->body, "leakscope_allocator_internal_bytes").value_or(0);
   double resident = metric(r->body, "leakscope_rss_jemalloc_bytes").value_or(0);
   double other_anon = metric(r->body, "leakscope_rss_other_anon_bytes").value_or(0);
   double file = metric(r->body, "process_resident_file_bytes").value_or(0);

@@ -110,6 +110,32 @@ TEST(ExactSampling, RepeatedSnapshotsDoNotPolluteTheProfile) {
   EXPECT_EQ(later.total(index), first.total(index));
 }
 
+// jemalloc 5.3 serves every sampled small object from a 16 KiB extent and counts all of it in
+// stats.allocated: at lg_prof_sample:0, 2,000 objects of 64 bytes read as 32 MB. The figures must
+// charge that to the profiler (sample promotion), so the service's allocated bytes grow by the
+// objects' own 128,000 bytes.
+TEST(ExactSampling, SamplePromotionIsChargedToTheProfiler) {
+  ASSERT_EQ(profiling_state().lg_sample, 0) << "run with MALLOC_CONF=lg_prof_sample:0";
+  ASSERT_TRUE(reset_profiling(0));
+  ASSERT_TRUE(set_profiling_active(true));
+  constexpr int kObjects = 2000;
+  kept.reserve(kept.size() + kObjects);
+  Snapshotter::instance().dump();
+  AllocatorStats before = read_allocator_stats();
+  control_test_alloc(kObjects, 64);
+  Snapshotter::instance().dump();
+  AllocatorStats after = read_allocator_stats();
+  set_profiling_active(false);
+  int64_t allocated = static_cast<int64_t>(after.allocated - before.allocated);
+  int64_t promotion = static_cast<int64_t>(after.sample_promotion) - static_cast<int64_t>(before.sample_promotion);
+  EXPECT_GE(allocated, int64_t{kObjects} * 16384 * 95 / 100) << "each sampled 64-byte object takes a 16 KiB extent";
+  EXPECT_NEAR(promotion, kObjects * (16384 - 64), kObjects * 64);
+  int64_t service = static_cast<int64_t>(after.service_allocated()) - static_cast<int64_t>(before.service_allocated());
+  EXPECT_NEAR(service, kObjects * 64, 256 * 1024) << "allocated +" << allocated << ", promotion +" << promotion;
+  EXPECT_NE(memory_figures_comment(after).find(" sample_promotion=" + std::to_string(after.sample_promotion) + " "),
+            std::string::npos);
+}
+
 TEST(ProfilerSnapshot, ProtoSnapshotReadsBack) {
   set_profiling_active(true);
   std::string gz = Snapshotter::instance().take_proto_gz();

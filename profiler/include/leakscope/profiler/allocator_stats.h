@@ -21,6 +21,16 @@ struct AllocatorStats {
   // The profiler's own arena (become_profiler_thread): part of the figures above, not the service's.
   uint64_t profiler_allocated = 0;
   uint64_t profiler_resident = 0;
+  // What sampling adds to `allocated`: jemalloc 5.3 gives each live sampled small object a 16 KiB
+  // extent (sample_promotion.h). From the last snapshot's dump; 0 before any.
+  uint64_t sample_promotion = 0;
+  // jemalloc's internal allocations (stats.arenas.<all>.internal), counted in `allocated` too: with
+  // profiling on, mostly its records of each sampled stack (about 600 bytes a stack); also thread
+  // caches' structures, a few KiB a thread.
+  uint64_t allocator_internal = 0;
+  // Freed objects kept in thread caches (stats.arenas.<all>.tcache_bytes): counted in `allocated`,
+  // held by no one.
+  uint64_t thread_caches = 0;
   // /proc/self/status: VmRSS = RssAnon + RssFile + RssShmem.
   uint64_t rss = 0;
   uint64_t rss_anon = 0;
@@ -34,7 +44,15 @@ struct AllocatorStats {
   uint64_t snapshots = 0;      // snapshots taken by this process
   int64_t time_nanos = 0;
 
-  uint64_t service_allocated() const { return allocated - std::min(allocated, profiler_allocated); }
+  // The profiler's share of `allocated`: its arena, the room its samples take, jemalloc's records.
+  uint64_t profiler_own() const {
+    return std::min(allocated, profiler_allocated + sample_promotion + allocator_internal);
+  }
+  // What the service holds: allocated less the profiler's share and the thread caches' free objects.
+  uint64_t service_allocated() const {
+    uint64_t rest = allocated - profiler_own();
+    return rest - std::min(rest, thread_caches);
+  }
   uint64_t fragmentation() const { return active > allocated ? active - allocated : 0; }
   // Anonymous memory jemalloc does not account for: thread stacks, other allocators, mmap by libraries.
   // jemalloc's resident is an upper bound (pages it dirtied), so this is clamped at 0.

@@ -22,6 +22,7 @@ class HeapDump {
  public:
   HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments);
   HeapDump(HeapDump&& other) noexcept;
+  HeapDump(HeapDump&& dumped, std::vector<std::string> comments) noexcept;  // the same dump, these comments
   HeapDump& operator=(HeapDump&&) = delete;
   ~HeapDump();
   int fd() const { return fd_; }
@@ -55,6 +56,7 @@ struct SnapshotterStats {
   int64_t last_sampled_inuse_bytes = -1;  // -1 before the first snapshot
   int64_t last_time_nanos = 0;
   bool last_symbolized = false;
+  uint64_t last_sample_promotion_bytes = 0;  // what the last dump's live samples add to stats.allocated
 };
 
 class Snapshotter {
