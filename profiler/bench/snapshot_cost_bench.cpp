@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "leakscope/analyzer/symbolizer.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/fd_contents.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/profiler.h"
 #include "leakscope/profiler/snapshotter.h"
@@ -154,9 +156,9 @@ int main(int argc, char** argv) {
   Cost before = measure(snapshots, [] {
     ThreadSamplingOff quiet;
     HeapDump d = Snapshotter::instance().dump();
-    std::string text(static_cast<size_t>(lseek(d.fd(), 0, SEEK_END)), '\0');
-    if (pread(d.fd(), text.data(), text.size(), 0) < 0) return;
-    leakscope::Profile p = leakscope::read_jemalloc_heap(text, "prof.dump");
+    std::optional<std::string> text = leakscope::profiler::read_whole_fd(d.fd());
+    if (!text) return;
+    leakscope::Profile p = leakscope::read_jemalloc_heap(*text, "prof.dump");
     if (!in_process) in_process = new leakscope::Symbolizer({}, 256 * 1024);
     in_process->symbolize(p);
     leakscope::write_proto_gz(p);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <stdexcept>
 
 #include "leakscope/profiler/gtest_leak_check.h"
 #include "leakscope/profiler/jemalloc_control.h"
@@ -61,9 +62,17 @@ int main(int argc, char** argv) {
   if (!activate_leak_check_profiling())
     std::fprintf(stderr, "leak check: jemalloc profiling is not enabled; checking totals only, without sites\n");
   // Appended after the default printer: OnTestEnd runs in reverse order, so this one reports first.
-  LeakCheckConfig config = LeakCheckConfig::from_environment();
+  LeakCheckConfig config;
+  try {
+    config = LeakCheckConfig::from_environment();
+  } catch (const std::invalid_argument& e) {  // "<file>:<line>: what was expected"
+    std::fprintf(stderr, "leak check: %s\n", e.what());
+    return 2;
+  }
   // GoogleTest's own records of a test's results (failures, properties) outlive the test by design.
-  config.suppressions.push_back({leakscope::Pattern::compile("^testing::", "leak check"), "GoogleTest's result records"});
+  // Only TestResult: every test body runs under other testing:: frames, and suppressions match any frame.
+  config.suppressions.push_back(
+      {leakscope::Pattern::compile("^testing::TestResult::", "leak check"), "GoogleTest's result records"});
   ::testing::UnitTest::GetInstance()->listeners().Append(new LeakCheckListener(std::move(config)));
   return RUN_ALL_TESTS();
 }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -38,14 +39,26 @@ LiveTotals arena_totals(unsigned arena) {
 }
 
 // The standard library's own frames (containers, std::function, shared_ptr) are plumbing too: the
-// function to name is the caller that asked for the memory.
-constexpr const char* kLibraryFrames = "^(std::|__gnu_cxx::|__cxxabiv1::)";
+// function to name is the caller that asked for the memory. So are frames of a shared library without
+// symbols ("libre2.so.9.0.0+0x1438c"): an address in a library is no place to fix, the caller is.
+constexpr const char* kLibraryFrames = "^(std::|__gnu_cxx::|__cxxabiv1::)|^lib[^ ]*\\.so[.0-9]*\\+0x[0-9a-f]+$";
 
-// Names the holders of the growth from the delta profile (now - before).
-void name_sites(const Profile& p, const LeakCheckConfig& config, LeakReport& r) {
+// The suppression a sample falls under: the first whose regex matches a function anywhere on its
+// stack, as in LeakSanitizer, so that `^leakscope::Pattern::compile$` also covers what the library it
+// calls allocates for it. -1: none.
+int suppression_of(const Profile& p, const Sample& sample, const LeakCheckConfig& config) {
+  for (size_t i = 0; i < config.suppressions.size(); ++i)
+    for (uint64_t location : sample.location_ids)
+      for (const Line& line : p.location(location).lines)
+        if (line.function_id != 0 && config.suppressions[i].function.matches(p.function(line.function_id).name))
+          return static_cast<int>(i);
+  return -1;
+}
+
+// Adds the sites of `p` (the growth of one group of samples) to r; `suppressed`: the group's reason.
+void add_sites(const Profile& p, const std::string& suppressed, LeakReport& r) {
   int bytes_index = p.sample_index("inuse_space");
   int objects_index = p.sample_index("inuse_objects");
-  if (bytes_index < 0 || objects_index < 0) return;
   StackOptions options;
   options.hide = kLibraryFrames;
   StackTable stacks(p, options);
@@ -60,14 +73,29 @@ void name_sites(const Profile& p, const LeakCheckConfig& config, LeakReport& r) 
     s.line = origin.line;
     s.bytes = bytes[node].flat;
     s.objects = objects[node].flat;
-    for (const auto& sup : config.suppressions) {
-      if (!sup.function.matches(s.function)) continue;
-      s.suppressed = sup.reason.empty() ? sup.function.source() : sup.reason;
+    s.suppressed = suppressed;
+    if (!suppressed.empty()) {
       r.suppressed_bytes += std::max<int64_t>(s.bytes, 0);
       r.suppressed_objects += std::max<int64_t>(s.objects, 0);
-      break;
     }
     r.sites.push_back(std::move(s));
+  }
+}
+
+// Names the holders of the growth from the delta profile (now - before), the suppressed ones apart.
+void name_sites(const Profile& p, const LeakCheckConfig& config, LeakReport& r) {
+  if (p.sample_index("inuse_space") < 0 || p.sample_index("inuse_objects") < 0) return;
+  Profile no_samples = p;
+  no_samples.samples.clear();
+  std::map<int, Profile> groups;  // by suppression; -1: not suppressed
+  for (const Sample& sample : p.samples) {
+    auto [it, added] = groups.try_emplace(suppression_of(p, sample, config));
+    if (added) it->second = no_samples;
+    it->second.samples.push_back(sample);
+  }
+  for (const auto& [index, group] : groups) {
+    const LeakSuppression* sup = index < 0 ? nullptr : &config.suppressions[static_cast<size_t>(index)];
+    add_sites(group, !sup ? "" : sup->reason.empty() ? sup->function.source() : sup->reason, r);
   }
   std::sort(r.sites.begin(), r.sites.end(), [](const LeakSite& a, const LeakSite& b) {
     return a.bytes != b.bytes ? a.bytes > b.bytes : a.function < b.function;

@@ -1,7 +1,6 @@
 #include "leakscope/profiler/snapshotter.h"
 
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +14,7 @@
 #include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/fd_contents.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "sample_promotion.h"
 #include "loaded_images.h"
@@ -34,12 +34,9 @@ int64_t now_nanos() {
 }
 
 std::string read_fd(int fd, const char* what) {
-  struct stat st {};
-  if (fstat(fd, &st) != 0) throw std::runtime_error(std::string("cannot read the ") + what);
-  std::string s(static_cast<size_t>(st.st_size), '\0');
-  if (!s.empty() && pread(fd, s.data(), s.size(), 0) != st.st_size)
-    throw std::runtime_error(std::string("cannot read the ") + what);
-  return s;
+  std::optional<std::string> s = read_whole_fd(fd);
+  if (!s) throw std::runtime_error(std::string("cannot read the ") + what);
+  return std::move(*s);
 }
 
 void write_fd(int fd, const std::string& bytes) {

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 #include <thread>
+
+#include "leakscope/profiler/fd_contents.h"
 
 extern char** environ;
 
@@ -32,15 +33,6 @@ bool kept_for_helper(const char* entry) {
       return std::strncmp(entry, "LEAKSCOPE_BINARY_PATH=", 22) == 0 ||
              std::strncmp(entry, "LEAKSCOPE_MAX_INPUT_BYTES=", 26) == 0;
   return true;
-}
-
-std::string read_memfd(int fd) {
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || st.st_size <= 0) return "";
-  std::string s(static_cast<size_t>(st.st_size), '\0');
-  ssize_t n = pread(fd, s.data(), s.size(), 0);
-  s.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  return s;
 }
 
 // High, close-on-exec copies, so the spawn's dup2s to 3..5 cannot overwrite one another's source.
@@ -132,8 +124,8 @@ HelperRun run_symbolizer_helper(const std::string& helper, const HelperFiles& fi
     int status = 0;
     if (!wait_child(pid, deadline, status))
       run.failure = helper + " took longer than " + std::to_string(deadline.count()) + " ms and was stopped";
-    run.summary = read_memfd(out_summary);
-    std::string errors = read_memfd(out_errors);
+    run.summary = read_whole_fd(out_summary).value_or("");
+    std::string errors = read_whole_fd(out_errors).value_or("");
     for (size_t at = 0; at < errors.size();) {
       size_t nl = errors.find('\n', at);
       if (nl == std::string::npos) nl = errors.size();

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include "leakscope/profiler/gtest_leak_check.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/leak_check.h"
+#include "leakscope/profiler/leak_check_warm_up.h"
 
 namespace leakscope::profiler {
 namespace {
@@ -123,6 +125,25 @@ TEST(LeakCheck, SuppressedFunctionsDoNotCount) {
   EXPECT_NE(r.text().find("[suppressed: a registry filled on purpose]"), std::string::npos) << r.text();
 }
 
+// keep_pushing's caller: a suppression that names it covers the growth below it (any frame matches).
+__attribute__((noinline)) void fill_the_registry() {
+  keep_pushing();
+  asm volatile("");
+}
+
+TEST(LeakCheck, SuppressionMatchesAnyFrameOfTheStack) {
+  LeakCheckConfig c = LeakCheckConfig::parse("fill_the_registry$  the registry's callers fill it on purpose\n", "supp");
+  LeakReport r = LeakCheck::repeat(4, fill_the_registry, c);
+  LeakReport unsuppressed = LeakCheck::repeat(4, fill_the_registry);
+  release_kept();
+  EXPECT_FALSE(r.leaked) << r.text();
+  EXPECT_TRUE(unsuppressed.leaked) << unsuppressed.text();
+  const LeakSite* s = site_named(r, "keep_pushing");  // still the site named: the leaf user frame
+  ASSERT_NE(s, nullptr) << r.text();
+  EXPECT_EQ(s->suppressed, "the registry's callers fill it on purpose") << r.text();
+  skip_listener_leak_check();  // the patterns compiled here stay in Pattern's cache
+}
+
 TEST(LeakCheckConfig, ParsesThresholdsSuppressionsAndComments) {
   LeakCheckConfig c = LeakCheckConfig::parse(
       "# thresholds\nmax_bytes 100\nmax_objects 2   # trailing comment\n\n^absl::Registry  once per process\n", "f");
@@ -187,6 +208,52 @@ TEST(LeakCheckListener, FailsTheTestThatLeftMemoryWithATableAndWritesTheDelta) {
   std::ifstream delta(dir + "/ListenerSample.DISABLED_LeavesABacklog.leak.pb.gz", std::ios::binary);
   EXPECT_TRUE(delta.good()) << "delta profile written to " << dir;
   std::system(("rm -rf " + dir).c_str());
+}
+
+
+// A table filled on first use and kept for the life of the process, like OpenSSL's: the warm-up below
+// fills it before the first test, so the sample test that reads it is charged nothing.
+__attribute__((noinline)) const std::vector<std::string>& lazily_filled_table() {
+  static const std::vector<std::string> table(64, std::string(500, 't'));
+  return table;
+}
+LEAKSCOPE_LEAK_CHECK_WARM_UP(lazily_filled_table) { lazily_filled_table(); }
+
+// Run only as a child of the next test.
+TEST(ListenerSample, DISABLED_ReadsAWarmedTable) { EXPECT_EQ(lazily_filled_table().size(), 64u); }
+
+TEST(LeakCheckWarmUp, RunsBeforeTheFirstMeasuredTestAndCanBeTurnedOff) {
+  std::string child = "/proc/" + std::to_string(getpid()) +
+                      "/exe --gtest_also_run_disabled_tests --gtest_filter=ListenerSample.DISABLED_ReadsAWarmedTable 2>&1";
+  int status = 0;
+  std::string out = run(child, &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
+  EXPECT_NE(out.find("[       OK ] ListenerSample.DISABLED_ReadsAWarmedTable"), std::string::npos) << out;
+  // Without the warm-up the same test is the table's first user, and the listener charges it the fill.
+  out = run("LEAKSCOPE_LEAKCHECK_WARMUP=0 LEAKSCOPE_LEAKCHECK_OUTPUT_DIR=" + std::string(::testing::TempDir()) + " " + child,
+            &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
+  EXPECT_NE(out.find("lazily_filled_table"), std::string::npos) << out;
+  EXPECT_NE(out.find("[  FAILED  ] ListenerSample.DISABLED_ReadsAWarmedTable"), std::string::npos) << out;
+  std::remove((std::string(::testing::TempDir()) + "ListenerSample.DISABLED_ReadsAWarmedTable.leak.pb.gz").c_str());
+}
+
+// A bad suppressions file is bad input to the leak-checking main: one line naming it, exit 2.
+TEST(LeakCheckListener, BadSuppressionsFileIsOneLineAndExitCode2) {
+  std::string bad = std::string(::testing::TempDir()) + "leakscope-bad-" + std::to_string(getpid()) + ".supp";
+  std::ofstream(bad) << "max_bytes 100\nfoo(  an unclosed group\n";
+  std::string child = "/proc/" + std::to_string(getpid()) + "/exe --gtest_filter=LeakCheck.BodyThatDoesNothingPasses 2>&1";
+  struct Case {
+    std::string file, expected;
+  };
+  for (const Case& c : {Case{bad, bad + ":2: invalid pattern"}, Case{bad + ".missing", bad + ".missing: cannot read"}}) {
+    int status = 0;
+    std::string out = run("LEAKSCOPE_LEAKCHECK_SUPPRESSIONS=" + c.file + " " + child, &status);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << out;
+    EXPECT_EQ(out.rfind("leak check: " + c.expected, 0), 0u) << out;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  }
+  std::remove(bad.c_str());
 }
 
 }  // namespace

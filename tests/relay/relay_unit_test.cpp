@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "leakscope/profiler/leak_check_warm_up.h"
 #include "leakscope/relay/ack_window.h"
 #include "leakscope/relay/fcm_outcome.h"
 #include "leakscope/relay/job.h"
@@ -11,14 +12,10 @@ namespace {
 // OpenSSL builds its name tables, method store and provider caches on first use and keeps them for
 // the life of the process (360 kB, 6,255 objects, found by the leak-checking main): a warm-up, not a
 // leak. One RS256 round trip before the tests pays it, so each test is checked for its own growth.
-class OpenSslWarmUp : public ::testing::Environment {
- public:
-  void SetUp() override {
-    std::string key = generate_rsa_private_key_pem();
-    verify_rs256_jwt(sign_rs256_jwt({{"iat", 1}}, key, "warm-up"), key);
-  }
-};
-const auto* const kOpenSslWarmUp = ::testing::AddGlobalTestEnvironment(new OpenSslWarmUp);
+LEAKSCOPE_LEAK_CHECK_WARM_UP(openssl_tables) {
+  std::string key = generate_rsa_private_key_pem();
+  verify_rs256_jwt(sign_rs256_jwt({{"iat", 1}}, key, "warm-up"), key);
+}
 
 std::string acks_text(const std::vector<Ack>& acks) {
   std::string s;

@@ -15,7 +15,8 @@
 //   max_bytes 4096            net bytes allowed (default 4096)
 //   max_objects 16            net objects allowed (default 16)
 //   ^absl::Registry  reason   any other line: a function regex (RE2, unanchored, no spaces), then why
-// Growth charged to a suppressed function does not count against the thresholds.
+// Growth whose stack has a suppressed function anywhere on it (LSan's rule: the library code it calls
+// is covered too) does not count against the thresholds; the report lists it, marked.
 #pragma once
 
 #include <cstdint>
