@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # An out-of-tree program linking the installed profiler, built with find_package (MODE cmake) or
 # pkg-config (MODE pkg-config) against PREFIX, started with endpoints on a free loopback port and
-# read with `go tool pprof -top`. The prefix's bin is on PATH, as the README's install section says.
+# read with `go tool pprof -top`; with cmake also a GoogleTest suite on the installed leak-checking
+# main (one clean test passes, one leaking test fails with its delta profile). The prefix's bin is on
+# PATH, as the README's install section says.
 set -euo pipefail
 mode=$1 prefix=$2 consumer_src=$3 out=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,4 +32,18 @@ esac
 start_profiled "$out/run" ready env MALLOC_CONF=lg_prof_sample:0 "$program"
 pprof_top_has "$profiled_url/debug/pprof/heap" consumer_keeps_blocks || { stop_profiled; exit 1; }
 stop_profiled
+
+# cmake only: a test suite on the installed leak-checking GoogleTest main (leakscope::gtest_leakcheck).
+if [ "$mode" = cmake ]; then
+  leak_test=$out/build/install_consumer_leak_test
+  export MALLOC_CONF=prof:true,prof_active:true,lg_prof_sample:0 LEAKSCOPE_LEAKCHECK_OUTPUT_DIR=$out
+  "$leak_test" --gtest_filter=InstalledLeakCheck.Clean >"$out/clean.log" 2>&1 || { cat "$out/clean.log"; exit 1; }
+  if "$leak_test" --gtest_filter=InstalledLeakCheck.Leaks >"$out/leaks.log" 2>&1; then
+    echo "the leaking test passed under the installed leak-check main:"; cat "$out/leaks.log"; exit 1
+  fi
+  delta=$out/InstalledLeakCheck.Leaks.leak.pb.gz
+  [ -s "$delta" ] || { echo "no delta profile $delta"; cat "$out/leaks.log"; exit 1; }
+  leakscope top "$delta" | grep -q consumer_test_keeps_blocks ||
+    { echo "the delta profile does not name consumer_test_keeps_blocks"; leakscope top "$delta"; exit 1; }
+fi
 echo "$mode consumer ok: go tool pprof -top names consumer_keeps_blocks"
