@@ -40,10 +40,10 @@ file(RELATIVE_PATH LEAKSCOPE_PC_TO_PREFIX /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /
 configure_file(cmake/leakscope-profiler.pc.in ${CMAKE_BINARY_DIR}/leakscope-profiler.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/leakscope-profiler.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# The relay's systemd unit names the installed fcm-relay: its ExecStart follows the install prefix.
+# The relay's systemd unit names the installed fcm-relay: its /usr/local paths follow the install prefix
+# (bin/ and share/ are GNUInstallDirs' defaults).
 set(LEAKSCOPE_RELAY_SHARE ${CMAKE_INSTALL_DATADIR}/leakscope/fcm-relay)
 install(FILES relay/deploy/fcm-relay.toml.example DESTINATION ${LEAKSCOPE_RELAY_SHARE})
 install(CODE "set(LEAKSCOPE_UNIT_SOURCE \"${CMAKE_CURRENT_SOURCE_DIR}/relay/deploy/fcm-relay.service\")
-  set(LEAKSCOPE_UNIT_DESTINATION \"${LEAKSCOPE_RELAY_SHARE}\")
-  set(LEAKSCOPE_UNIT_BINDIR \"${CMAKE_INSTALL_BINDIR}\")")
+  set(LEAKSCOPE_UNIT_DESTINATION \"${LEAKSCOPE_RELAY_SHARE}\")")
 install(SCRIPT cmake/install_systemd_unit.cmake)

@@ -43,7 +43,8 @@ if [ "$mode" = cmake ]; then
   fi
   delta=$out/InstalledLeakCheck.Leaks.leak.pb.gz
   [ -s "$delta" ] || { echo "no delta profile $delta"; cat "$out/leaks.log"; exit 1; }
-  leakscope top "$delta" | grep -q consumer_test_keeps_blocks ||
-    { echo "the delta profile does not name consumer_test_keeps_blocks"; leakscope top "$delta"; exit 1; }
+  leakscope top "$delta" >"$out/delta-top.txt"
+  grep -q consumer_test_keeps_blocks "$out/delta-top.txt" ||
+    { echo "the delta profile does not name consumer_test_keeps_blocks:"; cat "$out/delta-top.txt"; exit 1; }
 fi
 echo "$mode consumer ok: go tool pprof -top names consumer_keeps_blocks"

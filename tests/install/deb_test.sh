@@ -33,10 +33,12 @@ grep -qx libunwind8 <<<"$names" || fail "Depends lacks libunwind8: $depends"
 ! grep -q -- '-dev$' <<<"$names" || fail "Depends names a -dev package: $depends"
 
 dpkg-deb -x "$deb" "$out/root"
+# Read once: awk stopping early on a pipe from ldconfig would fail the pipe (SIGPIPE) under pipefail.
+libraries=$(ldconfig -p)
 checked=0
 while IFS= read -r elf; do
   for lib in $(readelf -d "$elf" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    path=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+    path=$(awk -v l="$lib" '$1 == l {print $NF; exit}' <<<"$libraries")
     [ -n "$path" ] || fail "$elf needs $lib, which this machine does not have"
     owner=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || true)
     pkg=${owner%%:*}
@@ -46,5 +48,9 @@ while IFS= read -r elf; do
   done
 done < <(find "$out/root" -type f \( -path '*/bin/*' -o -name '*.so' \))
 [ $checked -gt 0 ] || fail "no NEEDED entries found in the package's programs"
+unit=$out/root/usr/share/leakscope/fcm-relay/fcm-relay.service
+grep -qx 'ExecStart=/usr/bin/fcm-relay --config /etc/fcm-relay/fcm-relay.toml' "$unit" ||
+  fail "the packaged unit does not start /usr/bin/fcm-relay: $(grep ExecStart "$unit")"
+[ -x "$out/root/usr/bin/fcm-relay" ] || fail "usr/bin/fcm-relay is not executable in the package"
 echo "$fields"
 echo "package ok: $(wc -l <"$out/contents.txt") entries, $checked NEEDED libraries covered by Depends"

@@ -43,7 +43,8 @@ grep -q keep_large served-flame.svg && grep -q "<script" served-flame.svg || fai
 grep -q keep_small served-top.html || fail "served top page lacks keep_small"
 
 # The preload library on an unmodified program: its endpoint's profile is symbolized by the helper.
-jemalloc=$(ldconfig -p | awk '$1 == "libjemalloc.so.2" {print $NF; exit}')
+libraries=$(ldconfig -p)  # read whole: awk stopping early would fail the pipe under pipefail
+jemalloc=$(awk '$1 == "libjemalloc.so.2" {print $NF; exit}' <<<"$libraries")
 start_profiled preload lingering env LD_PRELOAD="$jemalloc:$prefix/lib/libleakscope-preload.so" \
   MALLOC_CONF=prof:true,lg_prof_sample:0 ./known_allocs preload.heap 3 --linger
 pprof_top_has "$profiled_url/debug/pprof/heap" keep_small || { stop_profiled; fail "preload endpoint"; }
