@@ -52,5 +52,6 @@ unit=$out/root/usr/share/leakscope/fcm-relay/fcm-relay.service
 grep -qx 'ExecStart=/usr/bin/fcm-relay --config /etc/fcm-relay/fcm-relay.toml' "$unit" ||
   fail "the packaged unit does not start /usr/bin/fcm-relay: $(grep ExecStart "$unit")"
 [ -x "$out/root/usr/bin/fcm-relay" ] || fail "usr/bin/fcm-relay is not executable in the package"
+rm -rf "$out/root" "$out/_CPack_Packages"  # about 460 MB; the .deb stays for a look
 echo "$fields"
 echo "package ok: $(wc -l <"$out/contents.txt") entries, $checked NEEDED libraries covered by Depends"
