@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS  ?= $(shell nproc)
 
-.PHONY: all build configure deps test test-asan fuzz demo scenarios bench format format-check clean
+.PHONY: all build configure deps install package test test-asan fuzz demo scenarios bench format format-check clean
 
 all: build
 
@@ -16,6 +16,16 @@ configure: $(BUILD)/CMakeCache.txt
 
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
+
+# The tools, the preload library and the profiler's CMake/pkg-config package under PREFIX (bin/, lib/,
+# include/, share/leakscope/); `make package`: a Debian package of the same tree (build/leakscope_*.deb).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+package: deps
+	$(MAKE) build
+	cd $(BUILD) && cpack -G DEB
 
 # Every test: the ctest suites, the sanitizer build's suites, and each fuzzer for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60

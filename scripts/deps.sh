@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git binutils perl time python3 curl
+  dpkg-dev                              # make package: dpkg-shlibdeps computes the .deb's Depends
   libjemalloc-dev libjemalloc2          # jemalloc with --enable-prof, and jeprof (bench peer)
   libdw-dev libelf-dev                  # ELF symbols, DWARF lines and inline frames
   libprotobuf-dev protobuf-compiler     # pprof profile.proto
