@@ -226,6 +226,22 @@ TEST(Collect, RetainKeepsTheNewestPerInstance) {
   EXPECT_EQ(files_of(dir, a.instance()).back().seq, 7u);
 }
 
+// Readers take only whole series files: not a .partial a killed collect left, nor other files.
+TEST(SeriesFiles, ListingSkipsPartialAndForeignFiles) {
+  auto dir = scratch_dir("series-listing");
+  for (std::string name : {"127.0.0.1:6060.000002.pb.gz", "127.0.0.1:6060.000010.pb.gz", "[::1]:80.000001.pb.gz",
+                           "127.0.0.1:6060.000003.pb.gz.partial", "notes.txt", "127.0.0.1:6060.pb.gz", "x.12a.pb.gz"})
+    std::ofstream(dir + "/" + name) << "x";
+  fs::create_directories(dir + "/sub.000001.pb.gz");
+  auto files = list_series_files(dir);
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_EQ(files[0].instance, "127.0.0.1:6060");
+  EXPECT_EQ(files[0].seq, 2u);
+  EXPECT_EQ(files[1].seq, 10u) << "numeric order, not text order";
+  EXPECT_EQ(files[2].instance, "[::1]:80");
+  EXPECT_EQ(series_file_name("127.0.0.1:6060", 7), "127.0.0.1:6060.000007.pb.gz");
+}
+
 // The error contract: exit 2, one line on stderr naming what is wrong, no files written.
 void expect_one_line_error(const CommandResult& r, const std::string& first_words) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
