@@ -125,6 +125,12 @@ TEST(Collect, FleetOfThreeTrendNamesOnlyTheLeakingInstance) {
     }
   }
 
+  // pprof reads the label as a tag: the referee for how it is encoded.
+  auto tags = run_command("go tool pprof -tags '" + files_of(dir, leaking.instance()).back().path + "'");
+  ASSERT_EQ(tags.exit_code, 0) << tags.err;
+  EXPECT_NE(tags.out.find("instance: Total"), std::string::npos) << tags.out;
+  EXPECT_NE(tags.out.find("(  100%): " + leaking.instance()), std::string::npos) << tags.out;
+
   auto t = leakscope("trend --json " + dir);
   ASSERT_EQ(t.exit_code, 0) << t.err;
   auto j = nlohmann::json::parse(t.out);
