@@ -135,9 +135,15 @@ std::string transfer_message(CURLcode rc, const char* errbuf, long os_errno, con
         return "response is larger than the " + std::to_string(limit) +
                "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)";
       return detail;
+    case CURLE_ABORTED_BY_CALLBACK: return "interrupted";
     case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol (only http:// and https://): " + detail;
     default: return detail;
   }
+}
+
+// libcurl calls this while a transfer runs; non-zero aborts it (CURLE_ABORTED_BY_CALLBACK).
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
 }
 
 struct CurlDeleter {
@@ -197,6 +203,11 @@ std::string fetch_url(const std::string& given, const SourceOptions& o, uint64_t
   // As Go's http client (and so pprof): a proxy from the environment is never used for loopback.
   if (is_loopback_host(host_of(url))) curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   if (!o.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, o.ca_file.c_str());
+  if (o.cancel) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(o.cancel));
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   if (!o.token.empty()) {
     std::string auth = "Authorization: Bearer " + o.token;

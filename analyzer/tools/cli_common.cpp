@@ -13,6 +13,7 @@
 #include "leakscope/analyzer/pattern.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/warnings.h"
 
 namespace leakscope::cli {
 
@@ -61,6 +62,13 @@ Profile load_profile(const std::string& path, const ProfileOptions& o) {
   for (auto [pattern, option] : {std::pair{&o.focus, "--focus"}, {&o.ignore, "--ignore"}, {&o.hide, "--hide"}})
     if (!pattern->empty()) Pattern::compile(*pattern, option);
   SourceOptions source = o.source;
+  // Warned, not refused: diff, top --base and trend mix files and URLs, where these apply to the URLs.
+  // Once per run, naming the first file: a trend over a directory must not repeat it per file.
+  static bool warned = false;
+  if (!warned && !is_url(path) && (source.seconds > 0 || !source.token.empty() || !source.ca_file.empty())) {
+    warned = true;
+    warn_once("--seconds, --token and --ca-file apply to http(s) URLs only; ignored for " + path);
+  }
   if (source.token.empty())
     if (const char* env = std::getenv("LEAKSCOPE_DEBUG_TOKEN")) source.token = env;
   Profile p = read_profile_source(path, source);

@@ -1,11 +1,14 @@
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <numeric>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "leakscope/analyzer/fleet_trend.h"
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/series_files.h"
 #include "leakscope/analyzer/trend_report.h"
 #include "leakscope/analyzer/work_counter.h"
 
@@ -19,15 +22,55 @@ struct TrendArgs {
   size_t nodecount = 20;
   TrendThresholds thresholds;
 };
+// One series (`members` of `profiles`), ordered by collection time when every snapshot has one.
+TrendReport trend_of(const std::vector<Profile>& profiles, const std::vector<SeriesInput>& inputs,
+                     const std::vector<size_t>& members, const TrendArgs& args) {
+  const Profile& first = profiles[members.front()];
+  int index = sample_index_for(first, args.opt.sample_index, inputs[members.front()].path);
+  const ValueType type = first.sample_types[index];
+  bool have_times = std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; });
+  std::vector<size_t> order = members;
+  if (have_times)
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
+  StackOptions so = stack_options(args.opt);
+  std::vector<Aggregate> series;
+  std::vector<double> times;
+  int64_t period = 1;
+  std::vector<int64_t> work;
+  std::string work_unit;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const Profile& p = profiles[order[k]];
+    if (auto w = work_count_of(p)) {
+      work.push_back(w->value);
+      work_unit = w->unit;
+    }
+    int i = sample_index_for(p, type.type, inputs[order[k]].path);
+    series.push_back(aggregate(p, StackTable(p, so), i));
+    times.push_back(have_times ? static_cast<double>(p.time_nanos - profiles[order[0]].time_nanos) / 1e9
+                               : static_cast<double>(k));
+    period = std::max(period, p.period);
+  }
+  if (work.size() != series.size()) work.clear();  // only when every snapshot has a count
+  TrendReport r = make_trend(series, times, type, period, args.thresholds, work, work_unit);
+  r.times_from_files = !have_times;
+  return r;
+}
+
 }  // namespace
 
 void register_trend(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TrendArgs>();
   auto* cmd = app.add_subcommand(
-      "trend", "Leak suspects from a series of heap snapshots: steady growth above sampling noise, per function");
-  cmd->add_option("snapshots", args->snapshots, "two or more snapshots (ordered by their timestamps, else as given)")
+      "trend",
+      "Leak suspects from a series of heap snapshots: steady growth above sampling noise, per function (and per "
+      "instance of a collected fleet)");
+  cmd->add_option("snapshots", args->snapshots,
+                  "two or more snapshots (ordered by their timestamps, else as given), or directories of a "
+                  "collected series (DIR/<instance>.<seq>.pb.gz, see collect): several instances are judged "
+                  "each on its own, then across the fleet")
       ->required()
-      ->expected(2, -1);
+      ->expected(1, -1);
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--json", args->json,
                 R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})");
@@ -56,39 +99,38 @@ void register_trend(CLI::App& app, int& exit_code) {
                   "sampled counting: never fell by more than this share of the growth (default 0.1)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &exit_code] {
+    std::vector<SeriesInput> inputs = expand_series_dirs(args->snapshots);
     std::vector<Profile> profiles;
-    for (const auto& path : args->snapshots) profiles.push_back(load_profile(path, args->opt));
-    int index = sample_index_for(profiles.front(), args->opt.sample_index, args->snapshots.front());
-    const ValueType type = profiles.front().sample_types[index];
-    bool have_times = std::all_of(profiles.begin(), profiles.end(), [](const Profile& p) { return p.time_nanos > 0; });
-    std::vector<size_t> order(profiles.size());
-    std::iota(order.begin(), order.end(), 0);
-    if (have_times)
-      std::stable_sort(order.begin(), order.end(),
-                       [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
-    StackOptions so = stack_options(args->opt);
-    std::vector<Aggregate> series;
-    std::vector<double> times;
-    int64_t period = 1;
-    std::vector<int64_t> work;
-    std::string work_unit;
-    for (size_t k = 0; k < order.size(); ++k) {
-      const Profile& p = profiles[order[k]];
-      if (auto w = work_count_of(p)) {
-        work.push_back(w->value);
-        work_unit = w->unit;
-      }
-      int i = sample_index_for(p, type.type, args->snapshots[order[k]]);
-      series.push_back(aggregate(p, StackTable(p, so), i));
-      times.push_back(have_times ? static_cast<double>(p.time_nanos - profiles[order[0]].time_nanos) / 1e9
-                                 : static_cast<double>(k));
-      period = std::max(period, p.period);
+    for (const auto& in : inputs) profiles.push_back(load_profile(in.path, args->opt));
+    // Several instances (a collected fleet): each judged on its own, then across the fleet.
+    std::map<std::string, std::vector<size_t>> by_instance;
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      std::string instance = instance_of(profiles[i]);
+      by_instance[instance.empty() ? inputs[i].instance : instance].push_back(i);
     }
-    if (work.size() != series.size()) work.clear();  // only when every snapshot has a count
-    TrendReport r = make_trend(series, times, type, period, args->thresholds, work, work_unit);
-    r.times_from_files = !have_times;
-    std::cout << (args->json ? render_trend_json(r) : render_trend_text(r, args->nodecount));
-    exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;
+    if (by_instance.size() <= 1) {
+      if (profiles.size() < 2)
+        throw InputError(args->snapshots.front(), "", "trend needs two or more snapshots, found " +
+                                                          std::to_string(profiles.size()));
+      std::vector<size_t> all(profiles.size());
+      std::iota(all.begin(), all.end(), 0);
+      TrendReport r = trend_of(profiles, inputs, all, *args);
+      std::cout << (args->json ? render_trend_json(r) : render_trend_text(r, args->nodecount));
+      exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;
+      return;
+    }
+    std::vector<InstanceTrend> judged;
+    std::vector<std::string> too_short;
+    for (const auto& [instance, members] : by_instance) {
+      std::string name = instance.empty() ? "(no instance label)" : instance;
+      if (members.size() < 2)
+        too_short.push_back(name);
+      else
+        judged.push_back({name, trend_of(profiles, inputs, members, *args)});
+    }
+    FleetTrend f = make_fleet_trend(std::move(judged), std::move(too_short));
+    std::cout << (args->json ? render_fleet_json(f) : render_fleet_text(f, args->nodecount));
+    exit_code = args->fail_on_leak && !f.suspects.empty() ? 1 : 0;
   });
 }
 

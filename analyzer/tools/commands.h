@@ -9,6 +9,7 @@ void register_top(CLI::App& app, int& exit_code);
 void register_diff(CLI::App& app, int& exit_code);
 void register_convert(CLI::App& app, int& exit_code);
 void register_trend(CLI::App& app, int& exit_code);
+void register_collect(CLI::App& app, int& exit_code);
 void register_traces(CLI::App& app, int& exit_code);
 void register_peek(CLI::App& app, int& exit_code);
 void register_list(CLI::App& app, int& exit_code);

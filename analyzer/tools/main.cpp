@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   leakscope::cli::register_diff(app, exit_code);
   leakscope::cli::register_convert(app, exit_code);
   leakscope::cli::register_trend(app, exit_code);
+  leakscope::cli::register_collect(app, exit_code);
   leakscope::cli::register_traces(app, exit_code);
   leakscope::cli::register_peek(app, exit_code);
   leakscope::cli::register_list(app, exit_code);

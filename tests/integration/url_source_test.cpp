@@ -370,5 +370,24 @@ TEST_F(LiveService, ServeShowsALiveProfile) {
   EXPECT_NE(r->body.find("leak_step"), std::string::npos);
 }
 
+// URL options given with files only: warned once per run (naming the first file), the files still read.
+TEST_F(LiveService, UrlOptionsOnFilesAreWarnedOnce) {
+  auto dir = scratch_dir("url-options-on-files");
+  std::string file = dir + "/now.pb.gz";
+  ASSERT_EQ(leakscope("convert " + url() + " -o " + file).exit_code, 0);
+  for (const std::string& option : std::vector<std::string>{"--seconds 2", "--token secret", "--ca-file " + file}) {
+    SCOPED_TRACE(option);
+    auto r = leakscope("trend " + option + " " + file + " " + file + " " + file);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("Snapshots: 3"), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "leakscope: warning: --seconds, --token and --ca-file apply to http(s) URLs only; ignored for " +
+                         file + "\n");
+  }
+  // From the environment, a token is not an option given: no warning.
+  auto r = leakscope("top " + file, "LEAKSCOPE_DEBUG_TOKEN=secret");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
 }  // namespace
 }  // namespace leakscope::test

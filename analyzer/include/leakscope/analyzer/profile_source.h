@@ -5,6 +5,7 @@
 // preload library, which must not drag libcurl into every program it is preloaded into.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -19,6 +20,8 @@ struct SourceOptions {
   std::string token;        // sent as "Authorization: Bearer <token>" when not empty
   std::string ca_file;      // PEM CA bundle for https; empty: the system's CAs
   double timeout_seconds = 0;  // the whole transfer; 0: 60 s, plus `seconds` for a delta profile
+  // When set and true (a signal handler's flag), a transfer in progress stops: InputError "interrupted".
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 bool is_url(const std::string& source);
