@@ -449,6 +449,19 @@ TEST_F(RelayWithBroker, ProjectQuotaHoldsEverySendUntilRetryAfter) {
   std::cerr << "quota: " << accepted << " accepted, " << rejected << " answered 429\n";
 }
 
+// --max-rate keeps a relay under a quota it shares: at 200 sends/s against fake-fcm's 250 per 1 s
+// window, no send is answered 429. (Without it the relay sends 600 jobs in well under a second and
+// meets the quota.) About 4 s.
+TEST_F(RelayWithBroker, MaxRateStaysUnderTheProjectQuota) {
+  start_fcm({"--quota", "250", "--quota-window-s", "1"});
+  start_relay({"--max-rate", "200"});
+  publish(600);
+  EXPECT_EQ(wait_unique(600, 60s), 600u) << "0 lost";
+  auto stats = fcm_stats();
+  EXPECT_EQ(stats.value("quota_rejected", 1), 0) << stats.dump();
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_quota_holds_total"), 0u);
+}
+
 // Readiness means "can send now": the token is fetched at start-up, before any job, and over TLS
 // from a token_uri that the one --ca-file makes trusted (fake-fcm's HTTP/2 listener serves /token too).
 TEST_F(RelayWithBroker, TokenFetchedAtStartUpOverTlsWithTheOneCaFile) {
