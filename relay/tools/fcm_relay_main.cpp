@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
                  "FCM sends started per second at most, for relays sharing a project's quota (0: no limit; "
                  "a 429 with Retry-After holds every send anyway)")
       ->check(CLI::Range(0.0, 1e6));
-  app.add_flag("--print-config", print_config, "print the effective configuration (secrets masked) and exit; then names what is missing (exit 2)");
+  app.add_flag("--print-config", print_config, "print the effective configuration (secrets masked) and exit; with a setting missing (credentials, say), print what is known, then name it (exit 2)");
   try {
     std::vector<std::string> args = arguments_with_environment(argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes arguments last-first
