@@ -113,6 +113,6 @@ echo
 echo "== what a snapshot costs the profiled process (10,000 stacks, every allocation sampled) =="
 MALLOC_CONF=lg_prof_sample:0 LEAKSCOPE_SYMBOLIZER="$LEAKSCOPE" "$BUILD/bench/bin/snapshot_cost_bench" --stacks 10000
 echo
-"$BUILD/bin/relay_throughput_bench" "$BUILD/bin" "${BENCH_RELAY_MESSAGES:-200000}"
+"$BUILD/bin/relay_throughput_bench" --bin-dir "$BUILD/bin" --messages "${BENCH_RELAY_MESSAGES:-200000}"
 echo
 "$ROOT/scripts/bench_trend_detection.sh" "$BUILD" "${BENCH_TREND_RUNS:-20}"

@@ -18,6 +18,7 @@ packages=(
   chromium nodejs                       # browser tests (playwright-core drives /usr/bin/chromium)
   rabbitmq-server librabbitmq-dev       # the relay's broker (tests start private instances) and its AMQP client
   libcurl4-openssl-dev libnghttp2-dev libssl-dev  # FCM HTTP v1 client (HTTP/2), OAuth2 JWT signing
+  nghttp2-client                        # h2load: the HTTP/2 client peer in relay_throughput_bench
   libgraphviz-dev                       # call graphs laid out and rendered in-process (libgvc)
   clang libclang-rt-14-dev              # libFuzzer targets and their sanitizers (make fuzz)
 )

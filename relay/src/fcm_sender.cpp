@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <string_view>
 #include <map>
 #include <random>
@@ -91,6 +92,10 @@ struct FcmSender::Impl {
   std::vector<CURL*> idle_handles;
   std::string headers_token;
   SharedHeaders headers;
+  // Sender thread only: the project's quota hold, and the --max-rate allowance.
+  Clock::time_point hold_until{}, held_accounted_to = Clock::now();
+  double rate_credit = 0;
+  Clock::time_point rate_refilled = Clock::now();
 
   Impl(SenderOptions opt, OAuthTokenSource& t, SenderCounters& counters) : o(std::move(opt)), tokens(t), c(counters) {
     multi = curl_multi_init();
@@ -215,8 +220,39 @@ struct FcmSender::Impl {
         return schedule_retry(std::move(t->job), t->attempts, std::chrono::milliseconds(0), out.reason);
       case OutcomeKind::kRetry:
         note_retry(retry_cause(result, status), out.reason);
+        if (status == 429 && out.retry_after.count() > 0) {
+          auto wait = std::min(out.retry_after, o.backoff_cap);
+          hold_sends(wait);
+          return schedule_retry(std::move(t->job), t->attempts, wait, out.reason);
+        }
         return schedule_retry(std::move(t->job), t->attempts, out.retry_after, out.reason);
     }
+  }
+
+  void hold_sends(std::chrono::milliseconds wait) {
+    auto until = Clock::now() + wait;
+    if (until <= hold_until) return;
+    if (Clock::now() >= hold_until) {
+      ++c.quota_holds;
+      log_event("warn", "FCM project quota exceeded: holding every send", {{"hold_ms", wait.count()}});
+    }
+    hold_until = until;
+  }
+
+  // How many sends may start now: none while the quota holds; with --max-rate, the credit earned
+  // since the last call (at most a tenth of a second's worth, so a pause does not become a burst).
+  size_t start_allowance(Clock::time_point now) {
+    if (hold_until > held_accounted_to) {
+      auto held = std::min(now, hold_until) - held_accounted_to;
+      c.quota_held_us += std::chrono::duration_cast<std::chrono::microseconds>(held).count();
+    }
+    held_accounted_to = now;
+    if (now < hold_until) return 0;
+    if (o.max_rate <= 0) return SIZE_MAX;
+    rate_credit = std::min(rate_credit + std::chrono::duration<double>(now - rate_refilled).count() * o.max_rate,
+                           std::max(1.0, o.max_rate / 10));
+    rate_refilled = now;
+    return static_cast<size_t>(rate_credit);
   }
 
   void run() {
@@ -225,17 +261,20 @@ struct FcmSender::Impl {
       {
         std::lock_guard lock(mu);
         auto now = Clock::now();
+        size_t allowance = start_allowance(now);
         while (!retries.empty() && retries.begin()->first <= now) {
           queue.push_front(std::move(retries.begin()->second));
           retries.erase(retries.begin());
           --c.waiting;
         }
-        while (!stopping && active + to_start.size() < static_cast<size_t>(o.max_inflight) && !queue.empty()) {
+        while (!stopping && active + to_start.size() < static_cast<size_t>(o.max_inflight) && !queue.empty() &&
+               to_start.size() < allowance) {
           to_start.push_back(std::move(queue.front()));
           queue.pop_front();
         }
         if (stopping && active == 0 && to_start.empty()) break;
       }
+      if (o.max_rate > 0) rate_credit -= static_cast<double>(to_start.size());
       for (auto& [job, attempts] : to_start) start_transfer(std::move(job), attempts);
       int running = 0;
       curl_multi_perform(multi, &running);

@@ -2,11 +2,13 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "leakscope/relay/jwt.h"
+#include "leakscope/relay/log.h"
 
 namespace leakscope::relay {
 namespace {
@@ -18,8 +20,46 @@ size_t append(char* data, size_t size, size_t n, void* out) {
 
 }  // namespace
 
-OAuthTokenSource::OAuthTokenSource(ServiceAccount account, std::chrono::seconds refresh_margin)
-    : account_(std::move(account)), margin_(refresh_margin) {}
+OAuthTokenSource::OAuthTokenSource(ServiceAccount account, std::string ca_file, std::chrono::seconds refresh_margin)
+    : account_(std::move(account)), ca_file_(std::move(ca_file)), margin_(refresh_margin) {}
+
+OAuthTokenSource::~OAuthTokenSource() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void OAuthTokenSource::keep_fresh() {
+  if (!refresher_.joinable()) refresher_ = std::thread([this] { refresh_loop(); });
+}
+
+// Renews the token just after its refresh time (when token() would fetch anyway); a
+// failure is logged and retried with a capped backoff, so the log shows it without a line a second.
+void OAuthTokenSource::refresh_loop() {
+  auto retry = std::chrono::seconds(1);
+  std::unique_lock lock(stop_mu_);
+  while (!stopping_) {
+    std::chrono::steady_clock::duration wait;
+    lock.unlock();
+    try {
+      token();
+      std::lock_guard token_lock(mu_);
+      wait = refresh_at_ - std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
+      retry = std::chrono::seconds(1);
+    } catch (const std::exception& e) {
+      log_event("warn", "OAuth2 token fetch failed", {{"token_uri", account_.token_uri}, {"error", e.what()},
+                                                      {"retry_in_s", retry.count()}});
+      wait = retry;
+      retry = std::min(retry * 2, std::chrono::seconds(60));
+    }
+    lock.lock();
+    stop_cv_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(wait, std::chrono::seconds(1)),
+                      [this] { return stopping_; });
+  }
+}
 
 bool OAuthTokenSource::valid() const {
   std::lock_guard lock(mu_);
@@ -39,7 +79,7 @@ void OAuthTokenSource::invalidate() {
 std::string OAuthTokenSource::token() {
   std::lock_guard lock(mu_);
   auto now = std::chrono::steady_clock::now();
-  if (!token_.empty() && now + margin_ < expires_) return token_;
+  if (!token_.empty() && now < refresh_at_) return token_;
 
   int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   nlohmann::json claims = {{"iss", account_.client_email},
@@ -57,6 +97,7 @@ std::string OAuthTokenSource::token() {
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  if (!ca_file_.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file_.c_str());
   CURLcode rc = curl_easy_perform(curl.get());
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -67,6 +108,7 @@ std::string OAuthTokenSource::token() {
   token_ = j["access_token"];
   int64_t ttl = j.value("expires_in", int64_t{3600});
   expires_ = now + std::chrono::seconds(ttl);
+  refresh_at_ = expires_ - std::min<std::chrono::seconds>(margin_, std::chrono::seconds(ttl / 2));  // short-lived tokens too
   ++fetches_;
   return token_;
 }

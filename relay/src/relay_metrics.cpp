@@ -19,6 +19,10 @@ std::string render_relay_metrics(RelayMetrics& m, const SenderCounters& s) {
   metric("fcm_relay_stale_results_total", "counter", "Results for deliveries of a closed connection (not acked).",
          n(m.stale_results));
   metric("fcm_relay_token_refreshes_total", "counter", "OAuth2 tokens refreshed after a 401.", n(s.token_refreshes));
+  metric("fcm_relay_quota_holds_total", "counter", "Times FCM's project quota (429 with Retry-After) held every send.",
+         n(s.quota_holds));
+  metric("fcm_relay_quota_held_seconds_total", "counter", "Time spent holding every send for FCM's project quota.",
+         std::to_string(s.quota_held_us / 1e6));
   metric("fcm_relay_in_flight", "gauge", "FCM requests in flight.", std::to_string(s.in_flight.load()));
   metric("fcm_relay_retry_waiting", "gauge", "Jobs waiting out a backoff.", std::to_string(s.waiting.load()));
   metric("fcm_relay_backlog", "gauge", "Bodies buffered in memory (auto-ack mode only).", n(m.backlog));

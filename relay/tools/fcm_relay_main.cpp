@@ -51,6 +51,7 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--snapshot-dir", "LEAKSCOPE_SNAPSHOT_DIR"},
     {"--snapshot-interval", "LEAKSCOPE_SNAPSHOT_INTERVAL"},
     {"--log-level", "FCM_RELAY_LOG_LEVEL"},
+    {"--max-rate", "FCM_RELAY_MAX_RATE"},
 };
 
 std::vector<std::string> arguments_with_environment(int argc, char** argv) {
@@ -87,7 +88,7 @@ int main(int argc, char** argv) {
   app.add_option("--dead-letter-queue", r.dead_letter_queue, "where jobs go after the last retry (default QUEUE.dead)");
   app.add_option("--fcm-base-url", fcm_base_url, "FCM API base URL");
   app.add_option("--credentials", credentials, "service account key file (default $GOOGLE_APPLICATION_CREDENTIALS)");
-  app.add_option("--ca-file", s.ca_file, "PEM CA certificates to trust for the FCM base URL instead of the system's")
+  app.add_option("--ca-file", s.ca_file, "PEM CA certificates to trust instead of the system's, for every HTTPS endpoint the relay calls (FCM sends and the token_uri)")
       ->check(CLI::ExistingFile);
   app.add_option("--project-id", project_id, "Firebase project (default: the credentials' project_id)");
   app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535));
@@ -108,7 +109,11 @@ int main(int argc, char** argv) {
   app.add_option("--snapshot-dir", prof.snapshots.dir, "periodic heap snapshots into this directory");
   app.add_option("--snapshot-interval", prof.snapshots.interval_seconds, "seconds between snapshots");
   app.add_option("--log-level", log_level, "debug|info|warn|error")->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  app.add_flag("--print-config", print_config, "print the effective configuration (secrets masked) and exit");
+  app.add_option("--max-rate", s.max_rate,
+                 "FCM sends started per second at most, for relays sharing a project's quota (0: no limit; "
+                 "a 429 with Retry-After holds every send anyway)")
+      ->check(CLI::Range(0.0, 1e6));
+  app.add_flag("--print-config", print_config, "print the effective configuration (secrets masked) and exit; with a setting missing (credentials, say), print what is known, then name it (exit 2)");
   try {
     std::vector<std::string> args = arguments_with_environment(argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes arguments last-first
@@ -133,24 +138,38 @@ int main(int argc, char** argv) {
   s.request_timeout = std::chrono::milliseconds(fcm_timeout_ms);
   relay::set_log_level(log_level);
 
+  // What the credentials decide; --print-config shows the rest even without them, then says what is missing.
+  relay::ServiceAccount account;
+  std::string missing;
   try {
     if (credentials.empty()) throw std::runtime_error("no credentials: pass --credentials FILE or set GOOGLE_APPLICATION_CREDENTIALS");
-    relay::ServiceAccount account = relay::load_service_account(credentials);
+    account = relay::load_service_account(credentials);
     if (project_id.empty()) project_id = account.project_id;
     if (project_id.empty()) throw std::runtime_error("no project id: pass --project-id or use credentials with project_id");
     s.send_url = fcm_base_url + "/v1/projects/" + project_id + "/messages:send";
-    if (print_config) {
-      nlohmann::ordered_json c = {{"amqp_url", relay::mask_amqp_url(r.amqp_url)}, {"queue", r.queue}, {"durable", r.durable},
-                                  {"fcm_send_url", s.send_url}, {"ca_file", s.ca_file}, {"credentials", credentials},
-                                  {"client_email", account.client_email}, {"private_key", "****"},
-                                  {"prefetch", r.prefetch}, {"max_inflight", r.max_inflight}, {"max_attempts", s.max_attempts},
-                                  {"fcm_timeout_ms", fcm_timeout_ms},
-                                  {"ack_mode", ack_mode}, {"close_watch", close_watch}, {"health_interval_ms", health_ms},
-                                  {"heartbeat", r.heartbeat_seconds}, {"shutdown_timeout", shutdown_s},
-                                  {"http_addr", http_addr}, {"debug_addr", prof.debug_addr}, {"log_level", log_level}};
-      std::cout << c.dump(2) << "\n";
-      return 0;
-    }
+  } catch (const std::exception& e) {
+    missing = e.what();
+  }
+  if (print_config) {
+    auto or_null = [](const std::string& v) { return v.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(v); };
+    nlohmann::ordered_json c = {{"amqp_url", relay::mask_amqp_url(r.amqp_url)}, {"queue", r.queue}, {"durable", r.durable},
+                                {"fcm_send_url", or_null(s.send_url)}, {"ca_file", s.ca_file}, {"credentials", credentials},
+                                {"client_email", or_null(account.client_email)}, {"token_uri", or_null(account.token_uri)},
+                                {"private_key", account.private_key.empty() ? nlohmann::ordered_json() : "****"},
+                                {"prefetch", r.prefetch}, {"max_inflight", r.max_inflight}, {"max_attempts", s.max_attempts}, {"max_rate", s.max_rate},
+                                {"fcm_timeout_ms", fcm_timeout_ms},
+                                {"ack_mode", ack_mode}, {"close_watch", close_watch}, {"health_interval_ms", health_ms},
+                                {"heartbeat", r.heartbeat_seconds}, {"shutdown_timeout", shutdown_s},
+                                {"http_addr", http_addr}, {"debug_addr", prof.debug_addr}, {"log_level", log_level}};
+    std::cout << c.dump(2) << std::endl;
+  }
+  if (!missing.empty()) {
+    std::cerr << "fcm-relay: " << missing << "\n";
+    return 2;
+  }
+  if (print_config) return 0;
+
+  try {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (!prof.debug_addr.empty() || !prof.snapshots.dir.empty() || lg_sample >= 0 || profiler::environment_requests_profiler()) {
       prof.lg_sample = lg_sample;
@@ -165,7 +184,7 @@ int main(int argc, char** argv) {
       prof.snapshots.name = "fcm-relay";
       profiler::Profiler::instance().start(prof);
     }
-    relay::OAuthTokenSource tokens(account);
+    relay::OAuthTokenSource tokens(account, s.ca_file);
     relay::FcmSender sender(s, tokens);
     relay::RelayMetrics metrics;
     // Snapshots record messages consumed, so `leakscope trend` reports growth per message too.
@@ -177,6 +196,7 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, [](int) { stop_requested = true; });
     std::signal(SIGINT, [](int) { stop_requested = true; });
     std::signal(SIGPIPE, SIG_IGN);
+    tokens.keep_fresh();
     sender.start();
     relay::log_event("info", "fcm-relay started", {{"queue", r.queue}, {"send_url", s.send_url}, {"ack_mode", ack_mode},
                                                    {"close_watch", close_watch}, {"http_port", status.port()}});

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
@@ -88,6 +89,8 @@ struct FakeFcm::Impl {
   std::ofstream record;
   std::regex unregistered;
   std::atomic<bool> stopping{false};  // ends trickled answers at shutdown
+  std::chrono::steady_clock::time_point quota_window_start{};  // guarded by mu
+  int quota_used = 0;                                          // guarded by mu
 
   // No injected latency, stall or concurrency limit: a request is answered without waiting.
   bool never_waits() const {
@@ -150,6 +153,7 @@ struct FakeFcm::Impl {
         return json_response(401, fcm_error(401, "UNAUTHENTICATED", "", "Request had invalid authentication credentials."));
       }
     }
+    if (auto refused = over_quota()) return *refused;
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     int targets = 0;
     if (!body.is_discarded() && body.contains("message") && body["message"].is_object())
@@ -209,6 +213,29 @@ struct FakeFcm::Impl {
     return res;
   }
 
+  // Counts this send against the project's quota window; past the quota, the 429 FCM answers, with
+  // the whole seconds until the window refills as Retry-After.
+  std::optional<HttpResponse> over_quota() {
+    if (o.quota <= 0) return std::nullopt;
+    std::lock_guard lock(mu);
+    auto now = std::chrono::steady_clock::now();
+    auto window = std::chrono::seconds(o.quota_window_s);
+    if (quota_window_start == std::chrono::steady_clock::time_point{} || now - quota_window_start >= window) {
+      quota_window_start = now;
+      quota_used = 0;
+    }
+    if (quota_used < o.quota) {
+      ++quota_used;
+      return std::nullopt;
+    }
+    ++counters["quota_rejected"];
+    auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(quota_window_start + window - now).count();
+    HttpResponse r = json_response(429, fcm_error(429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED",
+                                                  "Quota exceeded for quota metric 'Messages' of project."));
+    r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, (left_ms + 999) / 1000)));
+    return r;
+  }
+
   // Hands the body to cpp-httplib as the response's delivery mode asks.
   void send_body(HttpResponse res, httplib::Response& r) {
     if (res.delivery == HttpResponse::Delivery::kWhole) return r.set_content(res.body, res.content_type.c_str());
@@ -240,6 +267,7 @@ struct FakeFcm::Impl {
   HttpResponse stats() {
     std::lock_guard lock(mu);
     nlohmann::json j = counters;
+    for (const char* always : {"accepted", "quota_rejected"}) j[always] = j.value(always, uint64_t{0});
     j["in_flight"] = in_flight;
     j["max_in_flight"] = max_in_flight;
     if (h2) {  // what the HTTP/2 listener saw: many streams over few connections is multiplexing

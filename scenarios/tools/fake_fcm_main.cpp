@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--slow-ms", o.slow_ms, "how long a slow answer's body takes")->check(CLI::Range(0, 3600000));
   app.add_option("--unregistered", o.unregistered_pattern, "regex on message.token answered 404 UNREGISTERED");
+  app.add_option("--quota", o.quota, "project quota: sends accepted per window, then 429 RESOURCE_EXHAUSTED (0: none)")
+      ->check(CLI::Range(0, 100000000));
+  app.add_option("--quota-window-s", o.quota_window_s, "length of a quota window, seconds")->check(CLI::Range(1, 3600));
   app.add_option("--record", o.record_file, "append each accepted request body as a JSON line");
   app.add_option("--seed", o.seed, "random seed for latency and error injection");
   app.add_option("--make-service-account", make_sa, "write a new service account key file and exit");

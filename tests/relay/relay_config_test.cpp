@@ -68,6 +68,23 @@ TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
   }
 }
 
+// Without credentials --print-config still shows the effective configuration, then names what is
+// missing (one line, exit 2).
+TEST_F(RelayConfig, PrintConfigWithoutCredentialsPrintsThenNamesWhatIsMissing) {
+  auto r = run_command("env -u GOOGLE_APPLICATION_CREDENTIALS " + kBin + "fcm-relay --print-config --config " + dir_ +
+                       "/relay.toml --max-rate 250");
+  EXPECT_EQ(r.exit_code, 2);
+  auto c = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(c.is_discarded()) << r.out;
+  EXPECT_EQ(c["queue"], "from-file");
+  EXPECT_EQ(c["max_inflight"], 32);
+  EXPECT_EQ(c["max_rate"], 250);
+  EXPECT_TRUE(c["fcm_send_url"].is_null()) << "unknown without a project";
+  EXPECT_TRUE(c["client_email"].is_null());
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("no credentials"), std::string::npos) << r.err;
+}
+
 TEST_F(RelayConfig, ShippedExampleConfigParsesToProductionMode) {
   auto c = effective("", "--config " + std::string(RELAY_DEPLOY_DIR) + "/fcm-relay.toml.example");
   EXPECT_EQ(c["ack_mode"], "manual");

@@ -1,7 +1,9 @@
 // Sends jobs to FCM HTTP v1 from its own thread with libcurl multi: HTTP/2 multiplexing where the
 // server offers it, a keep-alive pool otherwise, at most `max_inflight` requests at once. Retries
 // (capped exponential backoff with jitter, at least Retry-After) happen here; only final outcomes
-// are handed back, so the AMQP thread never waits on HTTP.
+// are handed back, so the AMQP thread never waits on HTTP. A 429 with Retry-After is the project's
+// quota, not the message's fault: no send starts until then (capped at backoff_cap), so the other
+// messages do not keep hitting the wall.
 #pragma once
 
 #include <atomic>
@@ -30,6 +32,8 @@ struct SenderOptions {
   std::chrono::milliseconds backoff_cap{30000};
   std::chrono::milliseconds request_timeout{30000};
   std::string ca_file;  // trust these CAs (PEM) instead of the system's: a test or private FCM endpoint
+  // Client-side limit on sends started per second (0: none), for relays sharing a project's quota.
+  double max_rate = 0;
 };
 
 struct SendJob {
@@ -53,6 +57,8 @@ struct SenderCounters {
   std::atomic<int64_t> in_flight{0}, waiting{0};
   std::atomic<uint64_t> latency_buckets[8]{};  // <=5, 10, 25, 50, 100, 250, 1000, +inf ms
   std::atomic<uint64_t> latency_sum_us{0}, latency_count{0};
+  // FCM's project quota: 429s with Retry-After hold every send until then.
+  std::atomic<uint64_t> quota_holds{0}, quota_held_us{0};
   // Retries by cause: timeout, truncated_response, connection_dropped, connect_failed, http_<status>,
   // token, transport_other. A small fixed set, whatever a server answers.
   mutable std::mutex mu;

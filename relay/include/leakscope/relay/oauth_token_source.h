@@ -1,10 +1,14 @@
 // OAuth2 access tokens for FCM from a service account: an RS256 JWT assertion exchanged at the
 // account's token_uri (jwt-bearer grant), cached, refreshed before expiry and after a 401.
+// keep_fresh() fetches one at start-up and renews it ahead of expiry from a thread of its own, so
+// /readyz means "can send now" and a refusing token endpoint shows before any job waits on it.
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "leakscope/relay/service_account.h"
 
@@ -12,21 +16,33 @@ namespace leakscope::relay {
 
 class OAuthTokenSource {
  public:
-  explicit OAuthTokenSource(ServiceAccount account, std::chrono::seconds refresh_margin = std::chrono::seconds(300));
+  // `ca_file`: PEM CAs to trust for token_uri instead of the system's (the relay's one --ca-file).
+  explicit OAuthTokenSource(ServiceAccount account, std::string ca_file = "",
+                            std::chrono::seconds refresh_margin = std::chrono::seconds(300));
+  ~OAuthTokenSource();
   // A valid token, fetching one when none is cached or it expires within the margin.
   // Throws std::runtime_error when the token endpoint refuses or cannot be reached.
   std::string token();
   void invalidate();  // after FCM answered 401: the next token() fetches a new one
   bool valid() const;
   uint64_t fetches() const;
+  // Starts the refresher thread (idempotent); the destructor stops it.
+  void keep_fresh();
 
  private:
+  void refresh_loop();
+
   ServiceAccount account_;
+  std::string ca_file_;
   std::chrono::seconds margin_;
   mutable std::mutex mu_;
   std::string token_;
-  std::chrono::steady_clock::time_point expires_{};
+  std::chrono::steady_clock::time_point expires_{}, refresh_at_{};
   uint64_t fetches_ = 0;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread refresher_;
 };
 
 }  // namespace leakscope::relay

@@ -27,6 +27,11 @@ struct FakeFcmOptions {
   int slow_ms = 30000;
   std::string unregistered_pattern;  // regex on message.token -> 404 UNREGISTERED
   std::string record_file;           // accepted request bodies, one JSON line each
+  // FCM's project quota: at most `quota` authenticated sends per window of `quota_window_s` seconds
+  // (4xx answers count too, as at Google); beyond it 429 RESOURCE_EXHAUSTED with the seconds left
+  // as Retry-After. 0: no quota.
+  int quota = 0;
+  int quota_window_s = 60;
   uint64_t seed = 1;
   // cpp-httplib serves each keep-alive connection from one thread for its lifetime, so this must
   // exceed the client's connection count (the relay's --max-inflight over HTTP/1.1).
