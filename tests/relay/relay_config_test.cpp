@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_command.h"
+#include "test_pki.h"
 
 namespace leakscope::test {
 namespace {
@@ -46,7 +47,7 @@ TEST_F(RelayConfig, FileThenEnvironmentThenFlags) {
 
 TEST_F(RelayConfig, SecretsAreMasked) {
   auto c = effective("", "--config " + dir_ + "/relay.toml");
-  EXPECT_EQ(c["amqp_url"], "amqp://user:****@127.0.0.1:5672/");
+  EXPECT_EQ(c["amqp_url"], nlohmann::json::array({"amqp://user:****@127.0.0.1:5672/"}));
   EXPECT_EQ(c["private_key"], "****");
   auto r = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config --config " + dir_ + "/relay.toml");
   EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
@@ -66,6 +67,31 @@ TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
     EXPECT_EQ(r.err.rfind("fcm-relay: ", 0), 0u) << r.err;
   }
+}
+
+// TLS files are read at start-up: a file that is not PEM, a key that is not the certificate's, or TLS
+// options on a plain amqp:// URL stop the relay before it connects, instead of a retry loop.
+TEST_F(RelayConfig, BadAmqpTlsFilesAreOneLineAndExitTwo) {
+  auto ca = make_test_ca(dir_, "ca");
+  auto a = make_signed_cert(ca, dir_, "a", "a.test"), b = make_signed_cert(ca, dir_, "b", "b.test");
+  std::ofstream(dir_ + "/not-pem.crt") << "hello\n";
+  const std::string amqps = " --amqp-url amqps://guest:guest@localhost:5671/";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {amqps + " --amqp-ca-file " + dir_ + "/not-pem.crt", "no PEM CA certificate"},
+      {amqps + " --amqp-cert " + a.cert + " --amqp-key " + b.key, "belongs to it"},
+      {amqps + " --amqp-cert " + a.cert, "requires --amqp-key"},
+      {amqps + " --amqp-ca-file " + dir_ + "/missing.crt", "missing.crt"},
+      {" --amqp-url amqp://guest:guest@localhost:5672/ --amqp-ca-file " + ca.cert, "amqps:// URLs only"}};
+  for (const auto& [args, expected] : cases) {
+    auto r = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config" + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << args << ": " << r.err;
+  }
+  auto good = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config" + amqps + " --amqp-ca-file " + ca.cert +
+                          " --amqp-cert " + a.cert + " --amqp-key " + a.key);
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_EQ(nlohmann::json::parse(good.out)["amqp_cert"], a.cert);
 }
 
 TEST_F(RelayConfig, ShippedExampleConfigParsesToProductionMode) {
