@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -71,6 +72,11 @@ std::vector<std::string> arguments_with_environment(int argc, char** argv) {
   for (const auto& [option, variable] : kEnvironment) {
     const char* v = std::getenv(variable);
     if (!v || !*v || on_command_line(argc, argv, option)) continue;
+    if (std::string(option) == "--amqp-url") {  // one URL per cluster node, separated by spaces
+      std::istringstream urls(v);
+      for (std::string url; urls >> url;) args.push_back(std::string(option) + "=" + url);
+      continue;
+    }
     args.push_back(std::string(option) + "=" + v);
   }
   for (int i = 1; i < argc; ++i) args.push_back(argv[i]);

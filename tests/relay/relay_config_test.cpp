@@ -45,6 +45,18 @@ TEST_F(RelayConfig, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(defaults["close_watch"], "status");
 }
 
+// One URL per cluster node: the flag repeated, or the variable with spaces between them; flags
+// replace the variable rather than add to it.
+TEST_F(RelayConfig, SeveralAmqpUrlsComeInOrder) {
+  const std::string a = "amqp://u:p@node-a:5672/", b = "amqp://u:p@node-b:5672/", c = "amqp://u:p@node-c:5672/";
+  const auto masked = [](const std::string& url) { return url.substr(0, 9) + "****" + url.substr(url.find('@')); };
+  EXPECT_EQ(effective("", "--amqp-url " + a + " --amqp-url " + b)["amqp_url"], nlohmann::json::array({masked(a), masked(b)}));
+  EXPECT_EQ(effective("FCM_RELAY_AMQP_URL='" + a + " " + b + "'", "")["amqp_url"],
+            nlohmann::json::array({masked(a), masked(b)}));
+  EXPECT_EQ(effective("FCM_RELAY_AMQP_URL='" + a + " " + b + "'", "--amqp-url " + c)["amqp_url"],
+            nlohmann::json::array({masked(c)}));
+}
+
 TEST_F(RelayConfig, SecretsAreMasked) {
   auto c = effective("", "--config " + dir_ + "/relay.toml");
   EXPECT_EQ(c["amqp_url"], nlohmann::json::array({"amqp://user:****@127.0.0.1:5672/"}));
