@@ -73,7 +73,8 @@ TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
   for (const std::string& args : std::vector<std::string>{
            "--config " + dir_ + "/unknown.toml --credentials " + sa_, "--config " + dir_ + "/badvalue.toml --credentials " + sa_,
         "--config " + dir_ + "/missing.toml", "--credentials " + dir_ + "/notjson.json", "--credentials /nonexistent.json",
-           std::string("--ack-mode sometimes --credentials ") + sa_, ""}) {
+           std::string("--ack-mode sometimes --credentials ") + sa_, "--queue-type stream --credentials " + sa_,
+           "--queue-type quorum --durable false --credentials " + sa_, ""}) {
     auto r = run_command("env -u GOOGLE_APPLICATION_CREDENTIALS " + kBin + "fcm-relay --print-config " + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
