@@ -1,6 +1,9 @@
 #include "leakscope/relay/amqp_session.h"
 
+#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <chrono>
@@ -30,7 +33,32 @@ std::string reply_text(const amqp_rpc_reply_t& r) {
   return "unknown";
 }
 
+// rabbitmq-c checks the chain only after the handshake and then reports just "peer verify failed";
+// OpenSSL's reason (expired, unknown issuer, ...) is caught here for the log line. One session per
+// thread (rabbitmq-c's rule), so a thread-local slot is enough.
+thread_local std::string tls_verify_error;
+
+int remember_verify_error(int preverify_ok, X509_STORE_CTX* store) {
+  if (!preverify_ok && tls_verify_error.empty())
+    tls_verify_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+  return preverify_ok;
+}
+
 }  // namespace
+
+void check_amqp_tls_files(const AmqpTls& tls) {
+  amqp_connection_state_t conn = amqp_new_connection();
+  amqp_socket_t* socket = amqp_ssl_socket_new(conn);
+  std::string problem;
+  if (!socket) problem = "cannot create a TLS context";
+  else if (!tls.ca_file.empty() && amqp_ssl_socket_set_cacert(socket, tls.ca_file.c_str()) != AMQP_STATUS_OK)
+    problem = "--amqp-ca-file " + tls.ca_file + ": no PEM CA certificate in it";
+  else if (!tls.cert_file.empty() && amqp_ssl_socket_set_key(socket, tls.cert_file.c_str(), tls.key_file.c_str()) != AMQP_STATUS_OK)
+    problem = "--amqp-cert " + tls.cert_file + " / --amqp-key " + tls.key_file +
+              ": expected a PEM certificate and the PEM private key that belongs to it";
+  amqp_destroy_connection(conn);
+  if (!problem.empty()) throw AmqpError(problem);
+}
 
 std::string mask_amqp_url(const std::string& url) {
   size_t scheme = url.find("://");
@@ -41,7 +69,7 @@ std::string mask_amqp_url(const std::string& url) {
   return url.substr(0, colon + 1) + "****" + url.substr(at);
 }
 
-AmqpSession::AmqpSession(const std::string& url, int heartbeat_seconds) {
+AmqpSession::AmqpSession(const std::string& url, int heartbeat_seconds, const AmqpTls& tls) {
   std::vector<char> buf(url.begin(), url.end());
   buf.push_back('\0');
   amqp_connection_info info;
@@ -51,29 +79,65 @@ AmqpSession::AmqpSession(const std::string& url, int heartbeat_seconds) {
   // the URI spec reads the empty path as vhost "".
   static char default_vhost[] = "/";
   if (info.vhost == nullptr || info.vhost[0] == '\0') info.vhost = default_vhost;
+  const std::string where = std::string(info.host) + ":" + std::to_string(info.port);
   conn_ = amqp_new_connection();
   // Without these, rabbitmq-c waits for an RPC reply (queue.declare-ok, basic.consume-ok, ...) for
   // ever, heartbeats still flowing: a reply lost in a broken stream would hang the relay in setup.
   timeval handshake{10, 0}, rpc{10, 0};
   amqp_set_handshake_timeout(conn_, &handshake);
   amqp_set_rpc_timeout(conn_, &rpc);
-  amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
+  amqp_socket_t* socket = info.ssl ? tls_socket(tls, where) : amqp_tcp_socket_new(conn_);
+  if (!socket) fail("cannot create a socket for " + where);
   timeval timeout{5, 0};
-  if (!socket || amqp_socket_open_noblock(socket, info.host, info.port, &timeout) != AMQP_STATUS_OK) {
-    amqp_destroy_connection(conn_);
-    conn_ = nullptr;
-    throw AmqpError("cannot connect to " + std::string(info.host) + ":" + std::to_string(info.port));
-  }
+  tls_verify_error.clear();
+  int opened = amqp_socket_open_noblock(socket, info.host, info.port, &timeout);
+  if (opened == AMQP_STATUS_SSL_PEER_VERIFY_FAILED)
+    fail("TLS: the certificate of broker " + where + " is not trusted (" +
+         (tls_verify_error.empty() ? "no certificate" : tls_verify_error) + "; trusting " +
+         (tls.ca_file.empty() ? "the system CAs" : "--amqp-ca-file " + tls.ca_file) + ")");
+  if (opened == AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED)
+    fail("TLS: the certificate of broker " + where + " is not for host " + info.host);
+  const std::string client_cert_hint =
+      tls.cert_file.empty() ? " (does the broker require a client certificate? see --amqp-cert)" : "";
+  if (opened == AMQP_STATUS_SSL_CONNECTION_FAILED || opened == AMQP_STATUS_SSL_ERROR)
+    fail("TLS: handshake with broker " + where + " failed (" + amqp_error_string2(opened) + ")" + client_cert_hint);
+  if (opened != AMQP_STATUS_OK) fail("cannot connect to " + where);
   amqp_rpc_reply_t r = amqp_login(conn_, info.vhost, 0, 131072, heartbeat_seconds, AMQP_SASL_METHOD_PLAIN, info.user,
                                   info.password);
   if (r.reply_type != AMQP_RESPONSE_NORMAL) {
-    amqp_destroy_connection(conn_);
-    conn_ = nullptr;
-    throw AmqpError("AMQP login failed: " + reply_text(r));
+    // A broker requiring a client certificate (fail_if_no_peer_cert) refuses it after a TLS 1.3
+    // handshake that looked complete: the refusal surfaces here, as a broken login.
+    bool tls_refusal = info.ssl && r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION;
+    fail("AMQP login to " + where + (info.ssl ? " over TLS" : "") + " failed: " + reply_text(r) +
+         (tls_refusal ? client_cert_hint : ""));
   }
   amqp_channel_open(conn_, kChannel);
   open_ = true;
   check_rpc("channel.open");
+}
+
+amqp_socket_t* AmqpSession::tls_socket(const AmqpTls& tls, const std::string& where) {
+  amqp_socket_t* socket = amqp_ssl_socket_new(conn_);
+  if (!socket) fail("cannot create a TLS socket for " + where);
+  auto* ctx = static_cast<SSL_CTX*>(amqp_ssl_socket_get_context(socket));
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, remember_verify_error);  // rabbitmq-c verifies after the handshake
+  if (tls.ca_file.empty()) {
+    // rabbitmq-c 0.11 trusts nothing by default: the system's CAs must be loaded explicitly.
+    if (SSL_CTX_set_default_verify_paths(ctx) != 1) fail("TLS: cannot load the system CA certificates");
+  } else if (amqp_ssl_socket_set_cacert(socket, tls.ca_file.c_str()) != AMQP_STATUS_OK) {
+    fail("TLS: cannot read CA certificates from " + tls.ca_file + " (expected PEM)");
+  }
+  if (!tls.cert_file.empty() &&
+      amqp_ssl_socket_set_key(socket, tls.cert_file.c_str(), tls.key_file.c_str()) != AMQP_STATUS_OK)
+    fail("TLS: cannot use client certificate " + tls.cert_file + " with key " + tls.key_file +
+         " (expected PEM files that belong together)");
+  return socket;
+}
+
+void AmqpSession::fail(const std::string& message) {
+  amqp_destroy_connection(conn_);
+  conn_ = nullptr;
+  throw AmqpError(message);
 }
 
 AmqpSession::~AmqpSession() {
@@ -93,9 +157,28 @@ void AmqpSession::check_rpc(const char* what) {
   }
 }
 
-void AmqpSession::declare_queue(const std::string& name, bool durable) {
-  amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(name.c_str()), 0, durable, 0, 0, amqp_empty_table);
-  check_rpc("queue.declare");
+void AmqpSession::declare_queue(const std::string& name, bool durable, const std::string& queue_type) {
+  amqp_table_entry_t type_arg;
+  type_arg.key = amqp_cstring_bytes("x-queue-type");
+  type_arg.value.kind = AMQP_FIELD_KIND_UTF8;
+  type_arg.value.value.bytes = amqp_cstring_bytes(queue_type.c_str());
+  amqp_table_t args = amqp_empty_table;
+  if (queue_type != "classic") args = amqp_table_t{1, &type_arg};
+  amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(name.c_str()), 0, durable || queue_type == "quorum", 0, 0, args);
+  amqp_rpc_reply_t r = amqp_get_rpc_reply(conn_);
+  if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+    auto* m = static_cast<amqp_channel_close_t*>(r.reply.decoded);
+    std::string text(static_cast<char*>(m->reply_text.bytes), m->reply_text.len);
+    if (m->reply_code == AMQP_PRECONDITION_FAILED && text.find("x-queue-type") != std::string::npos) {
+      open_ = false;
+      throw AmqpQueueTypeMismatch("queue '" + name + "' exists with another type than --queue-type " + queue_type +
+                                  " (broker: " + text + ")");
+    }
+  }
+  if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+    open_ = false;
+    throw AmqpError("queue.declare: " + reply_text(r));
+  }
 }
 
 uint64_t AmqpSession::queue_length(const std::string& name) {

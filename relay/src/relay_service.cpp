@@ -18,15 +18,24 @@ RelayService::RelayService(RelayOptions options, FcmSender& sender, RelayMetrics
 int RelayService::run(const std::atomic<bool>& stop) {
   std::mt19937 rng{std::random_device{}()};
   auto backoff = std::chrono::milliseconds(100);
+  size_t node = 0;
   while (!stop) {
+    const std::string url = o_.amqp_urls[node];
     try {
-      session(stop);
+      session(stop, url);
       backoff = std::chrono::milliseconds(100);
+    } catch (const AmqpQueueTypeMismatch& e) {
+      metrics_.broker_connected = false;
+      log_event("error", "queue type mismatch", {{"node", mask_amqp_url(url)}, {"error", e.what()}});
+      return 2;
     } catch (const AmqpError& e) {
       metrics_.broker_connected = false;
       if (established_) backoff = std::chrono::milliseconds(100);  // a working connection dropped: retry soon
       established_ = false;
-      log_event("warn", "broker connection lost", {{"error", e.what()}, {"retry_in_ms", backoff.count()}});
+      node = (node + 1) % o_.amqp_urls.size();  // a cluster: the next node may be up
+      nlohmann::json fields{{"node", mask_amqp_url(url)}, {"error", e.what()}, {"retry_in_ms", backoff.count()}};
+      if (o_.amqp_urls.size() > 1) fields["next_node"] = mask_amqp_url(o_.amqp_urls[node]);
+      log_event("warn", "broker connection lost", fields);
       auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(rng));
       for (auto end = std::chrono::steady_clock::now() + wait; !stop && std::chrono::steady_clock::now() < end;)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -36,22 +45,22 @@ int RelayService::run(const std::atomic<bool>& stop) {
   return 0;
 }
 
-void RelayService::session(const std::atomic<bool>& stop) {
-  AmqpSession amqp(o_.amqp_url, o_.heartbeat_seconds);
+void RelayService::session(const std::atomic<bool>& stop, const std::string& amqp_url) {
+  AmqpSession amqp(amqp_url, o_.heartbeat_seconds, o_.amqp_tls);
   uint64_t generation = ++generation_;
   if (generation > 1) ++metrics_.reconnects;
   if (o_.notify_close) {
     notify_close(close_listeners_, generation);
     metrics_.close_listeners = close_listeners_.size();
   }
-  amqp.declare_queue(o_.queue, o_.durable);
-  amqp.declare_queue(o_.rejected_queue, true);
-  amqp.declare_queue(o_.dead_letter_queue, true);
+  amqp.declare_queue(o_.queue, o_.durable, o_.queue_type);
+  amqp.declare_queue(o_.rejected_queue, true, o_.queue_type);
+  amqp.declare_queue(o_.dead_letter_queue, true, o_.queue_type);
   if (!o_.auto_ack) amqp.qos(static_cast<uint16_t>(o_.prefetch));
   amqp.consume(o_.queue, o_.auto_ack);
   metrics_.broker_connected = true;
   established_ = true;
-  log_event("info", "consuming", {{"queue", o_.queue}, {"generation", generation}, {"ack_mode", o_.auto_ack ? "auto" : "manual"}});
+  log_event("info", "consuming", {{"queue", o_.queue}, {"node", mask_amqp_url(amqp_url)}, {"generation", generation}, {"ack_mode", o_.auto_ack ? "auto" : "manual"}});
 
   // Deliveries of this connection awaiting a result or an ack. Finished ones held back behind a
   // slow one occupy prefetch slots, so hold at most a quarter of them.

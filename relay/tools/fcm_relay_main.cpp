@@ -4,10 +4,12 @@
 #include <curl/curl.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,10 @@ std::atomic<bool> stop_requested{false};
 // only fills what no argument set.
 const std::pair<const char*, const char*> kEnvironment[] = {
     {"--amqp-url", "FCM_RELAY_AMQP_URL"},
+    {"--amqp-ca-file", "FCM_RELAY_AMQP_CA_FILE"},
+    {"--queue-type", "FCM_RELAY_QUEUE_TYPE"},
+    {"--amqp-cert", "FCM_RELAY_AMQP_CERT"},
+    {"--amqp-key", "FCM_RELAY_AMQP_KEY"},
     {"--queue", "FCM_RELAY_QUEUE"},
     {"--durable", "FCM_RELAY_DURABLE"},
     {"--rejected-queue", "FCM_RELAY_REJECTED_QUEUE"},
@@ -54,11 +60,24 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--max-rate", "FCM_RELAY_MAX_RATE"},
 };
 
+// Whether the command line sets `option` itself (then its variable is ignored: for a repeatable
+// option such as --amqp-url, the variable would otherwise add to the flags rather than yield).
+bool on_command_line(int argc, char** argv, const std::string& option) {
+  for (int i = 1; i < argc; ++i)
+    if (argv[i] == option || std::string(argv[i]).rfind(option + "=", 0) == 0) return true;
+  return false;
+}
+
 std::vector<std::string> arguments_with_environment(int argc, char** argv) {
   std::vector<std::string> args{argv[0]};
   for (const auto& [option, variable] : kEnvironment) {
     const char* v = std::getenv(variable);
-    if (!v || !*v) continue;
+    if (!v || !*v || on_command_line(argc, argv, option)) continue;
+    if (std::string(option) == "--amqp-url") {  // one URL per cluster node, separated by spaces
+      std::istringstream urls(v);
+      for (std::string url; urls >> url;) args.push_back(std::string(option) + "=" + url);
+      continue;
+    }
     args.push_back(std::string(option) + "=" + v);
   }
   for (int i = 1; i < argc; ++i) args.push_back(argv[i]);
@@ -81,7 +100,23 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "config file (TOML: key = value, names as the long options)");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.add_option("--amqp-url", r.amqp_url, "broker URL (amqp://user:pass@host:port/vhost)");
+  app.add_option("--amqp-url", r.amqp_urls,
+                 "broker URL (amqp://user:pass@host:port/vhost; amqps:// for TLS); repeat it, one per cluster node, "
+                 "to fail over in turn")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  auto* amqp_ca = app.add_option("--amqp-ca-file", r.amqp_tls.ca_file,
+                                 "amqps: PEM CA certificates to verify the broker with instead of the system's")
+                      ->check(CLI::ExistingFile);
+  auto* amqp_cert = app.add_option("--amqp-cert", r.amqp_tls.cert_file,
+                                   "amqps: PEM client certificate, for brokers that require one (needs --amqp-key)")
+                        ->check(CLI::ExistingFile);
+  auto* amqp_key = app.add_option("--amqp-key", r.amqp_tls.key_file, "amqps: PEM private key of --amqp-cert")
+                       ->check(CLI::ExistingFile);
+  amqp_cert->needs(amqp_key);
+  amqp_key->needs(amqp_cert);
+  app.add_option("--queue-type", r.queue_type,
+                 "classic | quorum (replicated, for clusters); the rejected and dead-letter queues follow it")
+      ->check(CLI::IsMember({"classic", "quorum"}));
   app.add_option("--queue", r.queue, "queue of push jobs");
   app.add_option("--durable", r.durable, "declare the queue durable");
   app.add_option("--rejected-queue", r.rejected_queue, "where permanently failed jobs go (default QUEUE.rejected)");
@@ -128,6 +163,23 @@ int main(int argc, char** argv) {
     std::cerr << "fcm-relay: " << e.what() << " (see --help)\n";
     return 2;
   }
+  const bool any_amqps = std::any_of(r.amqp_urls.begin(), r.amqp_urls.end(),
+                                     [](const std::string& u) { return u.rfind("amqps://", 0) == 0; });
+  if ((amqp_ca->count() || amqp_cert->count()) && !any_amqps) {
+    std::cerr << "fcm-relay: --amqp-ca-file and --amqp-cert apply to amqps:// URLs only; --amqp-url is "
+              << relay::mask_amqp_url(r.amqp_urls.front()) << "\n";
+    return 2;
+  }
+  if (r.queue_type == "quorum" && !r.durable) {
+    std::cerr << "fcm-relay: --queue-type quorum queues are always durable; drop --durable false\n";
+    return 2;
+  }
+  try {
+    if (any_amqps) relay::check_amqp_tls_files(r.amqp_tls);
+  } catch (const relay::AmqpError& e) {
+    std::cerr << "fcm-relay: " << e.what() << "\n";
+    return 2;
+  }
   if (credentials.empty())
     if (const char* g = std::getenv("GOOGLE_APPLICATION_CREDENTIALS")) credentials = g;
   r.auto_ack = ack_mode == "auto";
@@ -152,7 +204,11 @@ int main(int argc, char** argv) {
   }
   if (print_config) {
     auto or_null = [](const std::string& v) { return v.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(v); };
-    nlohmann::ordered_json c = {{"amqp_url", relay::mask_amqp_url(r.amqp_url)}, {"queue", r.queue}, {"durable", r.durable},
+    std::vector<std::string> masked_urls;
+    for (const auto& u : r.amqp_urls) masked_urls.push_back(relay::mask_amqp_url(u));
+    nlohmann::ordered_json c = {{"amqp_url", masked_urls},
+                                {"amqp_ca_file", r.amqp_tls.ca_file}, {"amqp_cert", r.amqp_tls.cert_file},
+                                {"amqp_key", r.amqp_tls.key_file}, {"queue_type", r.queue_type}, {"queue", r.queue}, {"durable", r.durable},
                                 {"fcm_send_url", or_null(s.send_url)}, {"ca_file", s.ca_file}, {"credentials", credentials},
                                 {"client_email", or_null(account.client_email)}, {"token_uri", or_null(account.token_uri)},
                                 {"private_key", account.private_key.empty() ? nlohmann::ordered_json() : "****"},

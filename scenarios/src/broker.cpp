@@ -11,13 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "leakscope/scenarios/child_process.h"
 
 extern char** environ;
 
@@ -56,6 +56,18 @@ bool amqp_login_works(int port) {
 
 namespace {
 
+// The TLS listener starts a moment after the plain one; a TCP connect is enough to know it is up.
+bool accepts_connections(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
 std::string tail_of(const fs::path& dir, size_t max_lines) {
   std::vector<std::string> lines;
   std::error_code ec;
@@ -71,17 +83,38 @@ std::string tail_of(const fs::path& dir, size_t max_lines) {
 
 }  // namespace
 
-Broker::Broker(const std::string& dir, std::chrono::seconds timeout) : dir_(fs::absolute(dir).string()) {
+Broker::Broker(const std::string& dir, std::chrono::seconds timeout) : Broker(dir, BrokerOptions{}, timeout) {}
+
+Broker::Broker(const std::string& dir, const BrokerOptions& options, std::chrono::seconds timeout)
+    : dir_(fs::absolute(dir).string()) {
+  const BrokerTls& tls = options.tls;
   fs::create_directories(dir_ + "/mnesia");
   fs::create_directories(dir_ + "/log");
   amqp_port_ = free_loopback_port();
   dist_port_ = free_loopback_port();
-  epmd_port_ = free_loopback_port();
+  owns_epmd_ = options.shared_epmd_port == 0;
+  epmd_port_ = owns_epmd_ ? free_loopback_port() : options.shared_epmd_port;
+  if (!options.erlang_cookie.empty()) {  // HOME is dir_ for the node and its rabbitmqctl
+    std::string cookie = dir_ + "/.erlang.cookie";
+    std::ofstream(cookie) << options.erlang_cookie;
+    fs::permissions(cookie, fs::perms::owner_read);  // Erlang refuses a cookie others can read
+  }
   node_ = "leakscope" + std::to_string(amqp_port_) + "@localhost";
   std::ofstream(dir_ + "/enabled_plugins") << "[].\n";
-  std::ofstream(dir_ + "/rabbitmq.conf") << "loopback_users = none\n"
-                                         << "listeners.tcp.1 = 127.0.0.1:" << amqp_port_ << "\n"
-                                         << "heartbeat = 10\n";
+  std::ofstream conf(dir_ + "/rabbitmq.conf");
+  conf << "loopback_users = none\n"
+       << "listeners.tcp.1 = 127.0.0.1:" << amqp_port_ << "\n"
+       << "heartbeat = 10\n";
+  if (!tls.cert_file.empty()) {
+    amqps_port_ = free_loopback_port();
+    conf << "listeners.ssl.1 = 127.0.0.1:" << amqps_port_ << "\n"
+         << "ssl_options.cacertfile = " << fs::absolute(tls.ca_file).string() << "\n"
+         << "ssl_options.certfile = " << fs::absolute(tls.cert_file).string() << "\n"
+         << "ssl_options.keyfile = " << fs::absolute(tls.key_file).string() << "\n"
+         << "ssl_options.verify = " << (tls.require_client_cert ? "verify_peer" : "verify_none") << "\n"
+         << "ssl_options.fail_if_no_peer_cert = " << (tls.require_client_cert ? "true" : "false") << "\n";
+  }
+  conf.close();
   launch(timeout);
 }
 
@@ -94,11 +127,51 @@ Broker::~Broker() {
 
 std::string Broker::amqp_url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(amqp_port_) + "/"; }
 
-std::string Broker::env_prefix() const {
-  return "HOME=" + dir_ + " RABBITMQ_NODENAME=" + node_ + " RABBITMQ_NODE_PORT=" + std::to_string(amqp_port_) +
-         " RABBITMQ_DIST_PORT=" + std::to_string(dist_port_) + " ERL_EPMD_PORT=" + std::to_string(epmd_port_) +
-         " RABBITMQ_MNESIA_BASE=" + dir_ + "/mnesia RABBITMQ_LOG_BASE=" + dir_ + "/log RABBITMQ_CONFIG_FILE=" + dir_ +
-         "/rabbitmq RABBITMQ_ENABLED_PLUGINS_FILE=" + dir_ + "/enabled_plugins RABBITMQ_PID_FILE=" + dir_ + "/pid";
+std::string Broker::amqps_url(const std::string& host) const {
+  if (!amqps_port_) throw std::logic_error("this broker has no TLS listener");
+  return "amqps://guest:guest@" + host + ":" + std::to_string(amqps_port_) + "/";
+}
+
+std::vector<std::string> Broker::node_environment() const {
+  return {"HOME=" + dir_,
+          "RABBITMQ_NODENAME=" + node_,
+          "RABBITMQ_NODE_PORT=" + std::to_string(amqp_port_),
+          "RABBITMQ_DIST_PORT=" + std::to_string(dist_port_),
+          "ERL_EPMD_PORT=" + std::to_string(epmd_port_),
+          "RABBITMQ_MNESIA_BASE=" + dir_ + "/mnesia",
+          "RABBITMQ_LOG_BASE=" + dir_ + "/log",
+          "RABBITMQ_CONFIG_FILE=" + dir_ + "/rabbitmq",
+          "RABBITMQ_ENABLED_PLUGINS_FILE=" + dir_ + "/enabled_plugins",
+          "RABBITMQ_PID_FILE=" + dir_ + "/pid"};
+}
+
+int Broker::run_tool(const std::vector<std::string>& argv, std::chrono::seconds timeout, std::string* output) const {
+  ChildProcess tool(argv, node_environment(), dir_ + "/tools");
+  int rc = tool.wait_exit(timeout);
+  if (rc == -1) tool.terminate();
+  if (output) *output = tool.out() + tool.err();
+  return rc;
+}
+
+void Broker::join_cluster(const Broker& seed, std::chrono::seconds timeout) {
+  const std::string ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
+  for (const std::vector<std::string>& step : {std::vector<std::string>{ctl, "stop_app"},
+                                               std::vector<std::string>{ctl, "join_cluster", seed.node_name()},
+                                               std::vector<std::string>{ctl, "start_app"}}) {
+    std::string output;
+    int rc = run_tool(step, timeout, &output);
+    if (rc != 0)
+      throw std::runtime_error(node_ + ": rabbitmqctl " + step[1] + " exited " + std::to_string(rc) + ":\n" + output);
+  }
+  wait_ready(timeout);
+}
+
+void Broker::kill() {
+  if (pid_ <= 0) return;
+  ::kill(-pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 void Broker::launch(std::chrono::seconds timeout) {
@@ -108,8 +181,7 @@ void Broker::launch(std::chrono::seconds timeout) {
     std::string kv = *e;
     if (kv.rfind("RABBITMQ_", 0) != 0 && kv.rfind("HOME=", 0) != 0 && kv.rfind("ERL_", 0) != 0) env.push_back(kv);
   }
-  std::istringstream words(env_prefix());
-  for (std::string w; words >> w;) env.push_back(w);
+  for (const auto& kv : node_environment()) env.push_back(kv);
   // No busy-waiting Erlang schedulers: this broker shares a few cores with the clients under test,
   // and a spinning scheduler takes CPU they need (the usual setting for a co-located RabbitMQ).
   env.push_back("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+sbwt none +sbwtdcpu none +sbwtdio none");
@@ -135,9 +207,13 @@ void Broker::launch(std::chrono::seconds timeout) {
     pid_ = -1;
     throw std::runtime_error("cannot start " + exe + " (is rabbitmq-server installed? run make deps)");
   }
+  wait_ready(timeout);
+}
+
+void Broker::wait_ready(std::chrono::seconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
-    if (amqp_login_works(amqp_port_)) return;
+    if (amqp_login_works(amqp_port_) && (!amqps_port_ || accepts_connections(amqps_port_))) return;
     int status;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
@@ -158,27 +234,21 @@ pid_t Broker::node_pid() const {
 
 void Broker::stop() {
   if (pid_ > 0) {
-    std::string ctl = env_prefix() + " /usr/lib/rabbitmq/bin/rabbitmqctl -q stop >/dev/null 2>&1";
-    int rc = std::system(ctl.c_str());
-    (void)rc;
+    run_tool({"/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "stop"}, std::chrono::seconds(30));
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     int status;
     while (waitpid(pid_, &status, WNOHANG) != pid_) {
       if (std::chrono::steady_clock::now() >= end) {
-        kill(-pid_, SIGKILL);
+        ::kill(-pid_, SIGKILL);
         waitpid(pid_, &status, 0);
         break;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    kill(-pid_, SIGKILL);  // stragglers in its group (erl_child_setup, inet_gethost)
+    ::kill(-pid_, SIGKILL);  // stragglers in its group (erl_child_setup, inet_gethost)
     pid_ = -1;
   }
-  if (epmd_port_) {
-    std::string kill_epmd = "ERL_EPMD_PORT=" + std::to_string(epmd_port_) + " /usr/bin/epmd -kill >/dev/null 2>&1";
-    int rc = std::system(kill_epmd.c_str());
-    (void)rc;
-  }
+  if (epmd_port_ && owns_epmd_) run_tool({"/usr/bin/epmd", "-kill"}, std::chrono::seconds(10));
 }
 
 void Broker::restart(std::chrono::seconds timeout) {

@@ -9,13 +9,15 @@
 #include "leakscope/relay/amqp_session.h"
 
 int main(int argc, char** argv) {
-  std::string url = "amqp://guest:guest@127.0.0.1:5672/", queue = "push-jobs", prefix = "job-", token = "device-token-";
+  std::string url = "amqp://guest:guest@127.0.0.1:5672/", queue = "push-jobs", queue_type = "classic", prefix = "job-", token = "device-token-";
   uint64_t count = 1000, start_id = 0;
   double rate = 0;
   int payload = 64, batch = 500, malformed_every = 0;
   CLI::App app{"loadgen: publish push jobs (FCM v1 send requests) with unique ids, with publisher confirms"};
   app.add_option("--amqp-url", url, "broker URL");
   app.add_option("--queue", queue, "queue to publish to (declared durable)");
+  app.add_option("--queue-type", queue_type, "classic | quorum, as the relay declares it")
+      ->check(CLI::IsMember({"classic", "quorum"}));
   app.add_option("--count,-n", count, "jobs to publish");
   app.add_option("--rate", rate, "jobs per second (0: flat out)");
   app.add_option("--id-prefix", prefix, "prefix of message.data.id");
@@ -31,7 +33,7 @@ int main(int argc, char** argv) {
   }
   try {
     leakscope::relay::AmqpSession amqp(url, 30);
-    amqp.declare_queue(queue, true);
+    amqp.declare_queue(queue, true, queue_type);
     amqp.enable_confirms();
     auto t0 = std::chrono::steady_clock::now(), last_report = t0;
     std::string filler(static_cast<size_t>(payload), 'x');

@@ -2,17 +2,21 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <csignal>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "child_process.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/scenarios/broker.h"
+#include "leakscope/scenarios/broker_cluster.h"
 #include "leakscope/scenarios/fault_proxy.h"
 #include "run_command.h"
+#include "test_pki.h"
 #include "wait_until.h"
 
 namespace leakscope::test {
@@ -49,8 +53,9 @@ class RelayWithBroker : public ::testing::Test {
     ASSERT_TRUE(fcm_->wait_for_output("fake-fcm listening", 10s)) << fcm_->err();
   }
 
+  // Waits for `ready` in the relay's log (by default: it consumes).
   void start_relay(const std::vector<std::string>& flags = {}, std::string amqp_url = "",
-                   const std::vector<std::string>& env = {}) {
+                   const std::vector<std::string>& env = {}, const std::string& ready = "\"consuming\"") {
     if (amqp_url.empty()) amqp_url = broker_->amqp_url();
     relay_http_ = scenarios::free_loopback_port();
     std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", amqp_url, "--queue", queue_,
@@ -59,7 +64,7 @@ class RelayWithBroker : public ::testing::Test {
                                   "127.0.0.1:" + std::to_string(relay_http_)};
     argv.insert(argv.end(), flags.begin(), flags.end());
     relay_ = std::make_unique<ChildProcess>(argv, env);
-    ASSERT_TRUE(relay_->wait_for_output("\"consuming\"", 15s)) << relay_->err();
+    ASSERT_TRUE(relay_->wait_for_output(ready, 15s)) << relay_->err();
   }
 
   void publish(uint64_t count, const std::string& extra = "") {
@@ -497,6 +502,195 @@ TEST_F(RelayWithBroker, RefusingTokenEndpointShowsBeforeAnyJob) {
   EXPECT_EQ(ready->status, 503);
   EXPECT_NE(ready->body.find("token missing"), std::string::npos) << ready->body;
   EXPECT_GE(fcm_stats().value("token_rejected", 0), 1);
+}
+
+// ---- TLS to the broker (#17 part 1): a broker with a TLS listener and a CA made here. Jobs are
+// published over the plain listener; the relay consumes over amqps only.
+class RelayOverTls : public RelayWithBroker {
+ protected:
+  static void SetUpTestSuite() { start_tls_broker(false); }
+  static void start_tls_broker(bool require_client_cert) {
+    std::string pki = scratch_dir(require_client_cert ? "broker-mtls-pki" : "broker-tls-pki");
+    ca_ = make_test_ca(pki, "test-ca");
+    auto server = make_signed_cert(ca_, pki, "broker", "localhost");
+    broker_ = new scenarios::Broker(scratch_dir(require_client_cert ? "relay-broker-mtls" : "relay-broker-tls"),
+                                    scenarios::BrokerOptions{.tls = {ca_.cert, server.cert, server.key, require_client_cert}});
+  }
+  // The relay's "broker connection lost" log lines so far.
+  std::vector<nlohmann::json> connection_failures() {
+    std::vector<nlohmann::json> lines;
+    std::istringstream err(relay_->err());
+    for (std::string line; std::getline(err, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.value("msg", "") == "broker connection lost") lines.push_back(j);
+    }
+    return lines;
+  }
+  // The relay refuses the broker: one clear line per attempt, retried with a growing backoff, and
+  // nothing consumed (the jobs wait in the broker).
+  void expect_refused_with_backoff(const std::string& reason) {
+    ASSERT_TRUE(wait_until([&] { return connection_failures().size() >= 3; }, 30s)) << relay_->err();
+    auto failures = connection_failures();
+    for (const auto& f : failures) EXPECT_NE(f["error"].get<std::string>().find(reason), std::string::npos) << f.dump();
+    EXPECT_LT(failures[0]["retry_in_ms"].get<int>(), failures[2]["retry_in_ms"].get<int>()) << "backoff grows";
+    EXPECT_EQ(relay_->err().find("\"consuming\""), std::string::npos);
+    EXPECT_EQ(metric(relay_metrics(), "fcm_relay_broker_connected"), 0u);
+    EXPECT_EQ(queue_length(queue_), 20u) << "nothing consumed";
+    EXPECT_EQ(fcm_stats().value("accepted", 0), 0);
+  }
+  static PemPair ca_;
+};
+PemPair RelayOverTls::ca_;
+
+TEST_F(RelayOverTls, JobsAreRelayedOverAmqps) {
+  start_fcm();
+  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url());
+  publish(500);
+  EXPECT_EQ(wait_unique(500, 60s), 500u);
+}
+
+TEST_F(RelayOverTls, CertificateFromAnotherCaIsRefused) {
+  start_fcm();
+  publish(20);
+  auto other = make_test_ca(dir_, "other-ca");
+  start_relay({"--amqp-ca-file", other.cert}, broker_->amqps_url(), {}, "broker connection lost");
+  expect_refused_with_backoff("is not trusted");
+  EXPECT_NE(relay_->err().find("--amqp-ca-file " + other.cert), std::string::npos) << "the line says what it trusted";
+}
+
+TEST_F(RelayOverTls, WithoutCaFileOnlySystemCasAreTrusted) {
+  start_fcm();
+  publish(20);
+  start_relay({}, broker_->amqps_url(), {}, "broker connection lost");
+  expect_refused_with_backoff("is not trusted");
+  EXPECT_NE(relay_->err().find("the system CAs"), std::string::npos);
+}
+
+TEST_F(RelayOverTls, CertificateForAnotherHostIsRefused) {
+  start_fcm();
+  publish(20);
+  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url("127.0.0.1"), {}, "broker connection lost");
+  expect_refused_with_backoff("is not for host 127.0.0.1");
+}
+
+// fail_if_no_peer_cert: the broker takes only clients with a certificate from its CA.
+class RelayOverMutualTls : public RelayOverTls {
+ protected:
+  static void SetUpTestSuite() { start_tls_broker(true); }
+};
+
+TEST_F(RelayOverMutualTls, NoClientCertificateIsRefused) {
+  start_fcm();
+  publish(20);
+  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url(), {}, "broker connection lost");
+  expect_refused_with_backoff("--amqp-cert");
+}
+
+TEST_F(RelayOverMutualTls, ClientCertificateFromAnotherCaIsRefused) {
+  start_fcm();
+  publish(20);
+  auto other = make_test_ca(dir_, "other-ca");
+  auto client = make_signed_cert(other, dir_, "relay-client", "fcm-relay");
+  start_relay({"--amqp-ca-file", ca_.cert, "--amqp-cert", client.cert, "--amqp-key", client.key}, broker_->amqps_url(),
+              {}, "broker connection lost");
+  expect_refused_with_backoff("TLS");
+}
+
+TEST_F(RelayOverMutualTls, JobsAreRelayedWithAClientCertificate) {
+  start_fcm();
+  auto client = make_signed_cert(ca_, dir_, "relay-client", "fcm-relay");
+  start_relay({"--amqp-ca-file", ca_.cert, "--amqp-cert", client.cert, "--amqp-key", client.key}, broker_->amqps_url());
+  publish(500);
+  EXPECT_EQ(wait_unique(500, 60s), 500u);
+}
+
+// ---- A 3-node cluster with a quorum queue (#17 part 2). Every ctest case runs in its own process,
+// so each gets a fresh cluster (about 30 s to boot and join on two cores).
+class RelayOnCluster : public RelayWithBroker {
+ protected:
+  static void SetUpTestSuite() { cluster_ = new scenarios::BrokerCluster(scratch_dir("relay-cluster"), 3); }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  // A relay on every node, starting with node `first` and going round.
+  void start_cluster_relay(size_t first) {
+    auto urls = cluster_->amqp_urls();
+    std::vector<std::string> flags{"--queue-type", "quorum", "--prefetch", "512"};
+    for (size_t i = 1; i < urls.size(); ++i) {
+      flags.push_back("--amqp-url");
+      flags.push_back(urls[(first + i) % urls.size()]);
+    }
+    start_relay(flags, urls[first % urls.size()]);
+  }
+  std::unique_ptr<ChildProcess> publish_in_background(const std::string& url, uint64_t count) {
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{kBin + "loadgen", "--amqp-url", url, "--queue", queue_, "--queue-type", "quorum",
+                                 "--count", std::to_string(count), "--confirm-batch", "1000"},
+        std::vector<std::string>{});
+  }
+  // Every job reaches fake-fcm; the duplicates (at-least-once redeliveries) are counted and shown.
+  void expect_every_job_delivered(uint64_t jobs, ChildProcess& publisher) {
+    EXPECT_EQ(publisher.wait_exit(120s), 0) << publisher.err();
+    EXPECT_EQ(wait_unique(jobs, 180s), jobs);
+    size_t accepted = accepted_ids().size();
+    std::cerr << jobs << " jobs: " << accepted << " sends accepted, " << accepted - jobs << " duplicates\n";
+  }
+  static scenarios::BrokerCluster* cluster_;
+};
+scenarios::BrokerCluster* RelayOnCluster::cluster_ = nullptr;
+
+TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
+  start_fcm();
+  start_cluster_relay(0);  // the relay declares the quorum queue on node 0: its leader is there
+  const std::string node0_port = ":" + std::to_string(cluster_->node(0).amqp_port()) + "/";
+  auto publisher = publish_in_background(cluster_->node(2).amqp_url(), 20000);
+  ASSERT_GE(wait_accepted(4000, 120s), 4000u) << relay_->err();
+  cluster_->node(0).kill();  // mid-stream: the relay's node and the queue's leader at once
+  expect_every_job_delivered(20000, *publisher);
+  // The relay said which node it lost and which it moved to.
+  bool lost = false, moved = false;
+  std::istringstream err(relay_->err());
+  for (std::string line; std::getline(err, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (j.value("msg", "") == "broker connection lost" && j.value("node", "").find(node0_port) != std::string::npos)
+      lost = true;
+    if (lost && j.value("msg", "") == "consuming" && j.value("node", "").find(node0_port) == std::string::npos) moved = true;
+  }
+  EXPECT_TRUE(lost && moved) << relay_->err();
+  EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
+}
+
+TEST_F(RelayOnCluster, TwoRelaysOneSigkilledLoseNoJob) {
+  start_fcm();
+  start_cluster_relay(0);
+  auto first = std::move(relay_);
+  start_cluster_relay(1);
+  auto publisher = publish_in_background(cluster_->node(2).amqp_url(), 20000);
+  ASSERT_GE(wait_accepted(4000, 120s), 4000u) << first->err();
+  ::kill(first->pid(), SIGKILL);  // its unacked deliveries go back to the queue, to the other relay
+  EXPECT_EQ(first->wait_exit(10s), 128 + SIGKILL);
+  expect_every_job_delivered(20000, *publisher);
+}
+
+// The queue type is checked against the queue that exists, both ways: one error line and exit 2
+// (no retry loop: retrying cannot mend it). A single node runs quorum queues too.
+TEST_F(RelayWithBroker, QueueTypeMismatchIsOneErrorAndExitTwo) {
+  start_fcm();
+  for (const auto& [existing, asked] : {std::pair<std::string, std::string>{"quorum", "classic"}, {"classic", "quorum"}}) {
+    queue_ = "jobs-mismatch-" + existing;
+    start_relay({"--queue-type", existing});
+    relay_.reset();
+    for (const std::string& q : {queue_ + ".rejected", queue_ + ".dead"}) {  // they follow the job queue's type
+      relay::AmqpSession s(broker_->amqp_url(), 0);
+      EXPECT_THROW(s.declare_queue(q, true, asked), relay::AmqpQueueTypeMismatch) << q;
+    }
+    start_relay({"--queue-type", asked}, "", {}, "queue type mismatch");
+    EXPECT_EQ(relay_->wait_exit(20s), 2) << relay_->err();
+    EXPECT_NE(relay_->err().find("--queue-type " + asked), std::string::npos) << relay_->err();
+    EXPECT_NE(relay_->err().find(existing), std::string::npos) << relay_->err();
+  }
 }
 
 }  // namespace

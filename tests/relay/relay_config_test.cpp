@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "run_command.h"
+#include "test_pki.h"
 
 namespace leakscope::test {
 namespace {
@@ -44,9 +45,21 @@ TEST_F(RelayConfig, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(defaults["close_watch"], "status");
 }
 
+// One URL per cluster node: the flag repeated, or the variable with spaces between them; flags
+// replace the variable rather than add to it.
+TEST_F(RelayConfig, SeveralAmqpUrlsComeInOrder) {
+  const std::string a = "amqp://u:p@node-a:5672/", b = "amqp://u:p@node-b:5672/", c = "amqp://u:p@node-c:5672/";
+  const auto masked = [](const std::string& url) { return url.substr(0, 9) + "****" + url.substr(url.find('@')); };
+  EXPECT_EQ(effective("", "--amqp-url " + a + " --amqp-url " + b)["amqp_url"], nlohmann::json::array({masked(a), masked(b)}));
+  EXPECT_EQ(effective("FCM_RELAY_AMQP_URL='" + a + " " + b + "'", "")["amqp_url"],
+            nlohmann::json::array({masked(a), masked(b)}));
+  EXPECT_EQ(effective("FCM_RELAY_AMQP_URL='" + a + " " + b + "'", "--amqp-url " + c)["amqp_url"],
+            nlohmann::json::array({masked(c)}));
+}
+
 TEST_F(RelayConfig, SecretsAreMasked) {
   auto c = effective("", "--config " + dir_ + "/relay.toml");
-  EXPECT_EQ(c["amqp_url"], "amqp://user:****@127.0.0.1:5672/");
+  EXPECT_EQ(c["amqp_url"], nlohmann::json::array({"amqp://user:****@127.0.0.1:5672/"}));
   EXPECT_EQ(c["private_key"], "****");
   auto r = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config --config " + dir_ + "/relay.toml");
   EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
@@ -60,7 +73,8 @@ TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
   for (const std::string& args : std::vector<std::string>{
            "--config " + dir_ + "/unknown.toml --credentials " + sa_, "--config " + dir_ + "/badvalue.toml --credentials " + sa_,
         "--config " + dir_ + "/missing.toml", "--credentials " + dir_ + "/notjson.json", "--credentials /nonexistent.json",
-           std::string("--ack-mode sometimes --credentials ") + sa_, ""}) {
+           std::string("--ack-mode sometimes --credentials ") + sa_, "--queue-type stream --credentials " + sa_,
+           "--queue-type quorum --durable false --credentials " + sa_, ""}) {
     auto r = run_command("env -u GOOGLE_APPLICATION_CREDENTIALS " + kBin + "fcm-relay --print-config " + args);
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -83,6 +97,31 @@ TEST_F(RelayConfig, PrintConfigWithoutCredentialsPrintsThenNamesWhatIsMissing) {
   EXPECT_TRUE(c["client_email"].is_null());
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_NE(r.err.find("no credentials"), std::string::npos) << r.err;
+}
+
+// TLS files are read at start-up: a file that is not PEM, a key that is not the certificate's, or TLS
+// options on a plain amqp:// URL stop the relay before it connects, instead of a retry loop.
+TEST_F(RelayConfig, BadAmqpTlsFilesAreOneLineAndExitTwo) {
+  auto ca = make_test_ca(dir_, "ca");
+  auto a = make_signed_cert(ca, dir_, "a", "a.test"), b = make_signed_cert(ca, dir_, "b", "b.test");
+  std::ofstream(dir_ + "/not-pem.crt") << "hello\n";
+  const std::string amqps = " --amqp-url amqps://guest:guest@localhost:5671/";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {amqps + " --amqp-ca-file " + dir_ + "/not-pem.crt", "no PEM CA certificate"},
+      {amqps + " --amqp-cert " + a.cert + " --amqp-key " + b.key, "belongs to it"},
+      {amqps + " --amqp-cert " + a.cert, "requires --amqp-key"},
+      {amqps + " --amqp-ca-file " + dir_ + "/missing.crt", "missing.crt"},
+      {" --amqp-url amqp://guest:guest@localhost:5672/ --amqp-ca-file " + ca.cert, "amqps:// URLs only"}};
+  for (const auto& [args, expected] : cases) {
+    auto r = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config" + args);
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.out;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << args << ": " << r.err;
+  }
+  auto good = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config" + amqps + " --amqp-ca-file " + ca.cert +
+                          " --amqp-cert " + a.cert + " --amqp-key " + a.key);
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_EQ(nlohmann::json::parse(good.out)["amqp_cert"], a.cert);
 }
 
 TEST_F(RelayConfig, ShippedExampleConfigParsesToProductionMode) {

@@ -20,21 +20,37 @@ class AmqpError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A queue exists with another type than the one asked for (RabbitMQ's 406 on x-queue-type): a
+// configuration error that no retry mends.
+class AmqpQueueTypeMismatch : public AmqpError {
+ public:
+  using AmqpError::AmqpError;
+};
+
 struct Delivery {
   uint64_t tag = 0;
   std::string body;
   bool redelivered = false;
 };
 
+// Trust and identity for amqps:// URLs. The broker's certificate and host name are always verified:
+// against ca_file when set, else the system's CAs. cert_file + key_file: a client certificate for
+// brokers that require one (RabbitMQ's fail_if_no_peer_cert).
+struct AmqpTls {
+  std::string ca_file, cert_file, key_file;
+};
+
 class AmqpSession {
  public:
-  // Connects, logs in and opens channel 1. Throws AmqpError.
-  AmqpSession(const std::string& url, int heartbeat_seconds);
+  // Connects (TLS for amqps://), logs in and opens channel 1. Throws AmqpError.
+  AmqpSession(const std::string& url, int heartbeat_seconds, const AmqpTls& tls = {});
   ~AmqpSession();
   AmqpSession(const AmqpSession&) = delete;
   AmqpSession& operator=(const AmqpSession&) = delete;
 
-  void declare_queue(const std::string& name, bool durable);
+  // queue_type "classic" declares without x-queue-type, as before (existing queues keep working);
+  // "quorum" (always durable) sets it. Throws AmqpQueueTypeMismatch when the queue has another type.
+  void declare_queue(const std::string& name, bool durable, const std::string& queue_type = "classic");
   void qos(uint16_t prefetch);
   void consume(const std::string& queue, bool no_ack);
   void cancel();  // basic.cancel for the consumer
@@ -62,6 +78,9 @@ class AmqpSession {
   // broken, with the reason) otherwise.
   bool content_frame(amqp_frame_t& frame, amqp_channel_t channel, uint8_t type,
                      std::chrono::steady_clock::time_point deadline, const char* what);
+  // A TLS socket for `host`, trusting and presenting what `tls` says. Throws AmqpError.
+  amqp_socket_t* tls_socket(const AmqpTls& tls, const std::string& where);
+  void fail(const std::string& message);  // destroys the connection, throws AmqpError
   amqp_connection_state_t conn_ = nullptr;
   bool open_ = false;
   std::string close_reason_;
@@ -69,6 +88,11 @@ class AmqpSession {
   uint64_t published_ = 0, confirmed_ = 0;
   bool nacked_ = false;
 };
+
+// Loads the PEM files `tls` names into a throwaway TLS context, so that an unreadable CA file or a
+// certificate that does not match its key is a start-up error rather than a retry loop.
+// Throws AmqpError naming the file.
+void check_amqp_tls_files(const AmqpTls& tls);
 
 // Masks the password of amqp://user:password@host/ for logs and --print-config.
 std::string mask_amqp_url(const std::string& url);

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <vector>
 
+#include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/fcm_sender.h"
 #include "leakscope/relay/leak_modes.h"
 #include "leakscope/relay/relay_metrics.h"
@@ -14,7 +16,10 @@
 namespace leakscope::relay {
 
 struct RelayOptions {
-  std::string amqp_url = "amqp://guest:guest@127.0.0.1:5672/";
+  // One URL per cluster node: on a lost connection the relay moves on to the next one.
+  std::vector<std::string> amqp_urls{"amqp://guest:guest@127.0.0.1:5672/"};
+  AmqpTls amqp_tls;                   // for amqps:// URLs
+  std::string queue_type = "classic";  // or "quorum"; the rejected and dead-letter queues follow it
   std::string queue = "push-jobs";
   bool durable = true;
   std::string rejected_queue;     // default: <queue>.rejected
@@ -32,11 +37,12 @@ struct RelayOptions {
 class RelayService {
  public:
   RelayService(RelayOptions options, FcmSender& sender, RelayMetrics& metrics);
-  // Runs until `stop` is set, then shuts down gracefully (see README). Returns 0 on a clean stop.
+  // Runs until `stop` is set, then shuts down gracefully (see README). Returns 0 on a clean stop,
+  // 2 when the queue exists with another type than queue_type.
   int run(const std::atomic<bool>& stop);
 
  private:
-  void session(const std::atomic<bool>& stop);
+  void session(const std::atomic<bool>& stop, const std::string& amqp_url);
   RelayOptions o_;
   FcmSender& sender_;
   RelayMetrics& metrics_;

@@ -1,0 +1,56 @@
+#include "leakscope/scenarios/broker_cluster.h"
+
+#include <exception>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "leakscope/scenarios/child_process.h"
+
+namespace leakscope::scenarios {
+
+BrokerCluster::BrokerCluster(const std::string& dir, size_t nodes, std::chrono::seconds timeout)
+    : dir_(std::filesystem::absolute(dir).string()), epmd_port_(free_loopback_port()) {
+  std::mt19937 rng{std::random_device{}()};
+  BrokerOptions options;
+  options.shared_epmd_port = epmd_port_;
+  for (int i = 0; i < 20; ++i) options.erlang_cookie += static_cast<char>('A' + rng() % 26);
+  // The nodes boot in parallel (a boot is mostly waiting on Erlang start-up), then join in turn.
+  nodes_.resize(nodes);
+  std::vector<std::exception_ptr> errors(nodes);
+  std::vector<std::thread> boots;
+  for (size_t i = 0; i < nodes; ++i)
+    boots.emplace_back([&, i] {
+      try {
+        nodes_[i] = std::make_unique<Broker>(dir_ + "/node" + std::to_string(i), options, timeout);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  for (auto& t : boots) t.join();
+  try {
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    for (size_t i = 1; i < nodes; ++i) nodes_[i]->join_cluster(*nodes_[0], timeout);
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+BrokerCluster::~BrokerCluster() { stop(); }
+
+void BrokerCluster::stop() {
+  nodes_.clear();
+  ChildProcess epmd({"/usr/bin/epmd", "-kill"}, {"ERL_EPMD_PORT=" + std::to_string(epmd_port_)}, dir_ + "/tools");
+  if (epmd.wait_exit(std::chrono::seconds(10)) == -1) epmd.terminate();
+}
+
+std::vector<std::string> BrokerCluster::amqp_urls() const {
+  std::vector<std::string> urls;
+  for (const auto& n : nodes_)
+    if (n && n->running()) urls.push_back(n->amqp_url());
+  return urls;
+}
+
+}  // namespace leakscope::scenarios
