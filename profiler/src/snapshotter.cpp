@@ -9,12 +9,14 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/snapshot_assembly.h"
 #include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
+#include "leakscope/profiler/backtrace_hook.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "loaded_images.h"
 #include "symbolizer_helper.h"
@@ -104,6 +106,7 @@ HeapDump Snapshotter::dump() {
     std::lock_guard lock(mu_);
     if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
   }
+  if (uint64_t age_clock = allocation_age_clock_ms()) comments.push_back(format_age_clock_comment(age_clock));
   int64_t t = now_nanos();
   return HeapDump(dump_heap_to_memfd(), t, std::move(comments));
 }
