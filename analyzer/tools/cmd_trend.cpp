@@ -5,7 +5,9 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/trend_ages.h"
 #include "leakscope/analyzer/trend_report.h"
 #include "leakscope/analyzer/work_counter.h"
 
@@ -19,6 +21,18 @@ struct TrendArgs {
   size_t nodecount = 20;
   TrendThresholds thresholds;
 };
+
+// The trend's report, with the age shapes of its rows when the newest snapshot carries ages.
+std::string render_with_ages(const TrendReport& r, const Profile& newest, const StackTable& stacks, int index,
+                             bool json, size_t nodecount) {
+  AgeReport ages = make_age_report(newest, stacks, index, 0);
+  if (!ages.has_ages()) return json ? render_trend_json(r) : render_trend_text(r, nodecount);
+  TrendAges a = trend_ages(r, ages);
+  if (!json) return render_trend_text(r, nodecount) + render_trend_ages_text(a, r.sample_type.unit);
+  auto j = nlohmann::ordered_json::parse(render_trend_json(r));
+  j["age"] = trend_ages_json(a);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 }  // namespace
 
 void register_trend(CLI::App& app, int& exit_code) {
@@ -30,7 +44,8 @@ void register_trend(CLI::App& app, int& exit_code) {
       ->expected(2, -1);
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--json", args->json,
-                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})");
+                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})"
+                " and, when the newest snapshot has allocation ages, \"age\":{\"rows\":[{\"name\",\"shape\",\"reading\"}]}");
   cmd->add_flag("--fail-on-leak", args->fail_on_leak, "exit 1 when there is a leak suspect (a CI verdict)");
   cmd->add_option("--nodecount", args->nodecount, "rows per table in the text report (0: all)");
   cmd->add_option("--min-r2", args->thresholds.min_r2, "suspects need a linear fit at least this good (default 0.8)")
@@ -87,7 +102,9 @@ void register_trend(CLI::App& app, int& exit_code) {
     if (work.size() != series.size()) work.clear();  // only when every snapshot has a count
     TrendReport r = make_trend(series, times, type, period, args->thresholds, work, work_unit);
     r.times_from_files = !have_times;
-    std::cout << (args->json ? render_trend_json(r) : render_trend_text(r, args->nodecount));
+    const Profile& newest = profiles[order.back()];
+    int newest_index = sample_index_for(newest, type.type, args->snapshots[order.back()]);
+    std::cout << render_with_ages(r, newest, StackTable(newest, so), newest_index, args->json, args->nodecount);
     exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;
   });
 }
