@@ -151,6 +151,16 @@ TEST_F(AllocationAge, DistinctStacksWithinFourTimes) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+TEST_F(AllocationAge, ByAgeWithBaseOrCumIsOneLineAndExitTwo) {
+  for (const std::string extra : {"--base " + last_snapshot(*aged_), std::string("--cum")}) {
+    auto r = run_command(kLeakscope + " top --by-age " + extra + " " + last_snapshot(*aged_));
+    EXPECT_EQ(r.exit_code, 2) << extra;
+    EXPECT_NE(r.err.find("--by-age"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
 TEST(AllocationAgeInput, BadEpochIsOneLineAndExitTwo) {
   for (const char* bad : {"abc", "-1", "0.0001"}) {
     std::string dir = scratch_dir("age-bad");
