@@ -16,8 +16,10 @@ modes=(
   "enabled, inactive|prof:true,prof_active:false|stock"
   "stock jemalloc @ 512 KiB|prof:true,prof_active:true,lg_prof_sample:19|stock"
   "leakscope @ 512 KiB|prof:true,prof_active:true,lg_prof_sample:19|leakscope"
+  "leakscope + ages @ 512 KiB|prof:true,prof_active:true,lg_prof_sample:19|leakscope-ages"
   "stock jemalloc @ 16 KiB|prof:true,prof_active:true,lg_prof_sample:14|stock"
   "leakscope @ 16 KiB|prof:true,prof_active:true,lg_prof_sample:14|leakscope"
+  "leakscope + ages @ 16 KiB|prof:true,prof_active:true,lg_prof_sample:14|leakscope-ages"
   "floor: no unwinding @ 16 KiB|prof:true,prof_active:true,lg_prof_sample:14|floor"
 )
 
@@ -48,6 +50,14 @@ for i in "${!modes[@]}"; do
   IFS='|' read -r name _ _ <<<"${modes[$i]}"
   ns=$(median <"$tmp/$i")
   printf '%-32s %10.1f %11.2fx\n' "$name" "$ns" "$(awk -v a="$ns" -v b="$inactive" 'BEGIN { print a / b }')"
+done
+
+# Allocation ages (LEAKSCOPE_AGE_EPOCH) against the same unwinder without them: modes 3/4 and 6/7.
+echo
+for pair in "3 4 512 KiB" "6 7 16 KiB"; do
+  read -r plain aged rate unit <<<"$pair"
+  printf 'allocation ages @ %s %s: %.3fx leakscope without them\n' "$rate" "$unit" \
+    "$(awk -v a="$(median <"$tmp/$aged")" -v b="$(median <"$tmp/$plain")" 'BEGIN { print a / b }')"
 done
 
 echo

@@ -9,6 +9,7 @@
 //   <copy of /proc/PID/maps>
 #include <string>
 
+#include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/heap_profile_builder.h"
 #include "leakscope/analyzer/heap_text.h"
 #include "leakscope/analyzer/input_error.h"
@@ -67,6 +68,7 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
   bool in_stack = false;
   HeapCounts stack_all, stack_threads_sum;
   std::vector<CountLine> stack_threads;
+  std::vector<Label> stack_age;  // from the profiler's age pseudo-frame, when the stack has one
 
   auto flush_stack = [&] {
     if (!in_stack) return;
@@ -76,13 +78,16 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
     // One sample per thread line, labelled; each line is unsampled on its own, which is how
     // jemalloc pre-biased it. Whatever the thread lines do not cover stays unlabelled.
     for (const auto& t : stack_threads)
-      if (t.counts.inuse_objects || t.counts.alloc_objects)
-        builder.add(pcs, t.counts, {Label{"thread", "", t.thread, ""}});
+      if (t.counts.inuse_objects || t.counts.alloc_objects) {
+        std::vector<Label> labels{Label{"thread", "", t.thread, ""}};
+        labels.insert(labels.end(), stack_age.begin(), stack_age.end());
+        builder.add(pcs, t.counts, std::move(labels));
+      }
     HeapCounts rest{stack_all.inuse_objects - stack_threads_sum.inuse_objects,
                     stack_all.inuse_bytes - stack_threads_sum.inuse_bytes,
                     stack_all.alloc_objects - stack_threads_sum.alloc_objects,
                     stack_all.alloc_bytes - stack_threads_sum.alloc_bytes};
-    if (rest.inuse_objects > 0 || rest.alloc_objects > 0) builder.add(pcs, rest);
+    if (rest.inuse_objects > 0 || rest.alloc_objects > 0) builder.add(pcs, rest, stack_age);
   };
 
   bool seen_header_total = false;
@@ -91,6 +96,8 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
     if (line.front() == '@') {
       flush_stack();
       parse_addresses(line.substr(1), cur, pcs);
+      auto age = take_age_frame(pcs);
+      stack_age = age ? age_labels(*age) : std::vector<Label>{};
       in_stack = true;
       stack_all = {};
       stack_threads_sum = {};

@@ -3,7 +3,9 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/top_report.h"
 
 namespace leakscope::cli {
@@ -12,10 +14,21 @@ namespace {
 struct TopArgs {
   std::string profile, base;
   ProfileOptions opt;
-  bool cum = false, json = false;
+  bool cum = false, json = false, by_age = false;
   int nodecount = 0;
   double nodefraction = 0.005;
 };
+
+// `top --by-age`: one profile's live bytes split by allocation epoch.
+void print_top_by_age(const TopArgs& args, const Profile& p, const StackTable& stacks, int index) {
+  if (!args.base.empty() || args.cum) throw CLI::ValidationError("--by-age", "is not for use with --base or --cum");
+  AgeReport r = make_age_report(p, stacks, index, args.nodefraction, static_cast<size_t>(args.nodecount));
+  if (!r.has_ages())
+    throw InputError(args.profile, "",
+                     "expected allocation ages (age_epoch labels), found none: profile the program with "
+                     "LEAKSCOPE_AGE_EPOCH=SECONDS");
+  std::cout << (args.json ? render_age_json(r) : render_age_text(r, {"File: " + args.profile}));
+}
 }  // namespace
 
 void register_top(CLI::App& app, int& exit_code) {
@@ -29,12 +42,20 @@ void register_top(CLI::App& app, int& exit_code) {
   cmd->add_option("--nodecount", args->nodecount, "show at most N rows (0: all)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--nodefraction", args->nodefraction, "hide nodes below this fraction of the total (default 0.005)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("--by-age", args->by_age,
+                "live bytes per function by allocation age (profiles taken with LEAKSCOPE_AGE_EPOCH set), each row "
+                "read as every-age (leak-like), one-age (cache-like) or young (churn-like); not with --base or --cum");
   cmd->add_flag("--json", args->json, R"(print {"sample_type","unit","total","rows":[{"name","flat","cum"}]})");
   cmd->callback([args, &exit_code] {
     Profile p = load_profile(args->profile, args->opt);
     int index = sample_index_for(p, args->opt.sample_index, args->profile);
     StackOptions so = stack_options(args->opt);
     StackTable stacks(p, so);
+    if (args->by_age) {
+      print_top_by_age(*args, p, stacks, index);
+      exit_code = 0;
+      return;
+    }
     Aggregate agg = aggregate(p, stacks, index);
     std::vector<std::string> header{"File: " + args->profile};
     if (!args->base.empty()) {

@@ -6,9 +6,11 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/fleet_trend.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/series_files.h"
+#include "leakscope/analyzer/trend_ages.h"
 #include "leakscope/analyzer/trend_report.h"
 #include "leakscope/analyzer/work_counter.h"
 
@@ -57,6 +59,25 @@ TrendReport trend_of(const std::vector<Profile>& profiles, const std::vector<Ser
   return r;
 }
 
+// The newest of `members`: by collection time when every one has it, else the last given.
+size_t newest_of(const std::vector<Profile>& profiles, const std::vector<size_t>& members) {
+  bool have_times = std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; });
+  if (!have_times) return members.back();
+  return *std::max_element(members.begin(), members.end(),
+                           [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
+}
+
+// The trend's report, with the age shapes of its rows when the newest snapshot carries ages.
+std::string render_with_ages(const TrendReport& r, const Profile& newest, const StackTable& stacks, int index,
+                             bool json, size_t nodecount) {
+  AgeReport ages = make_age_report(newest, stacks, index, 0);
+  if (!ages.has_ages()) return json ? render_trend_json(r) : render_trend_text(r, nodecount);
+  TrendAges a = trend_ages(r, ages);
+  if (!json) return render_trend_text(r, nodecount) + render_trend_ages_text(a, r.sample_type.unit);
+  auto j = nlohmann::ordered_json::parse(render_trend_json(r));
+  j["age"] = trend_ages_json(a);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 }  // namespace
 
 void register_trend(CLI::App& app, int& exit_code) {
@@ -73,7 +94,8 @@ void register_trend(CLI::App& app, int& exit_code) {
       ->expected(1, -1);
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--json", args->json,
-                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})");
+                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})"
+                " and, when the newest snapshot has allocation ages, \"age\":{\"rows\":[{\"name\",\"shape\",\"reading\"}]}");
   cmd->add_flag("--fail-on-leak", args->fail_on_leak, "exit 1 when there is a leak suspect (a CI verdict)");
   cmd->add_option("--nodecount", args->nodecount, "rows per table in the text report (0: all)");
   cmd->add_option("--min-r2", args->thresholds.min_r2, "suspects need a linear fit at least this good (default 0.8)")
@@ -115,7 +137,10 @@ void register_trend(CLI::App& app, int& exit_code) {
       std::vector<size_t> all(profiles.size());
       std::iota(all.begin(), all.end(), 0);
       TrendReport r = trend_of(profiles, inputs, all, *args);
-      std::cout << (args->json ? render_trend_json(r) : render_trend_text(r, args->nodecount));
+      size_t newest = newest_of(profiles, all);
+      int newest_index = sample_index_for(profiles[newest], r.sample_type.type, inputs[newest].path);
+      std::cout << render_with_ages(r, profiles[newest], StackTable(profiles[newest], stack_options(args->opt)),
+                                    newest_index, args->json, args->nodecount);
       exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;
       return;
     }

@@ -3,6 +3,7 @@
 // fixes opt.prof at start-up (scripts/bench.sh runs this once per mode):
 //   MALLOC_CONF=prof:false | prof:true,prof_active:false | prof:true,lg_prof_sample:19 | ...:14
 //   LEAKSCOPE_BENCH_UNWINDER=leakscope  installs leakscope's libunwind hook (else jemalloc's own);
+//   LEAKSCOPE_BENCH_UNWINDER=leakscope-ages  the same, with allocation ages on (epochs of 1 s)
 //   LEAKSCOPE_BENCH_UNWINDER=floor      a hook that records one frame and does no unwinding at all:
 //                                       what jemalloc's own sampling costs, the floor for any unwinder.
 // Built twice: against jemalloc (with the profiler) and against glibc (for heaptrack).
@@ -65,6 +66,9 @@ int main(int argc, char** argv) {
 #ifdef LEAKSCOPE_WITH_PROFILER
   const char* unwinder = std::getenv("LEAKSCOPE_BENCH_UNWINDER");
   if (unwinder && std::strcmp(unwinder, "leakscope") == 0 && !leakscope::profiler::install_fast_backtrace()) return 3;
+  if (unwinder && std::strcmp(unwinder, "leakscope-ages") == 0 &&
+      !(leakscope::profiler::install_fast_backtrace() && leakscope::profiler::enable_allocation_ages(1.0)))
+    return 3;
   if (unwinder && std::strcmp(unwinder, "floor") == 0) {
     void (*hook)(void**, unsigned*, unsigned) = one_frame_backtrace;
     if (mallctl("experimental.hooks.prof_backtrace", nullptr, nullptr, &hook, sizeof hook) != 0) return 3;

@@ -53,6 +53,11 @@ ProfilerOptions options_from_environment() {
     if (o.lg_sample > 40) throw std::invalid_argument("LEAKSCOPE_LG_SAMPLE must be at most 40");
   }
   if (auto v = env("LEAKSCOPE_FAST_UNWIND")) o.fast_unwinder = std::string(v) != "0";
+  if (auto v = env("LEAKSCOPE_AGE_EPOCH")) {
+    o.age_epoch_seconds = number<double>("LEAKSCOPE_AGE_EPOCH", v);
+    if (o.age_epoch_seconds != 0 && o.age_epoch_seconds < 0.001)
+      throw std::invalid_argument("LEAKSCOPE_AGE_EPOCH must be 0 (off) or at least 0.001 seconds");
+  }
   if (auto v = env("LEAKSCOPE_SNAPSHOT_DIR")) {
     o.snapshots.dir = v;
     o.snapshots.name = program_name();
@@ -99,6 +104,8 @@ void Profiler::start(const ProfilerOptions& o) {
   if (!st.enabled) throw std::runtime_error("jemalloc profiling is off: set MALLOC_CONF=prof:true (or link leakscope_profiler)");
   if (o.fast_unwinder && !install_fast_backtrace())
     std::fprintf(stderr, "leakscope: fast unwinder unavailable; using jemalloc's own\n");
+  if (o.age_epoch_seconds > 0 && !enable_allocation_ages(o.age_epoch_seconds))
+    std::fprintf(stderr, "leakscope: allocation ages need the fast unwinder (LEAKSCOPE_FAST_UNWIND=1); ages off\n");
   if (o.lg_sample >= 0 && !reset_profiling(o.lg_sample))
     throw std::runtime_error("cannot set the sampling rate to 2^" + std::to_string(o.lg_sample));
   if (o.activate) set_profiling_active(true);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/snapshot_assembly.h"
@@ -15,6 +16,7 @@
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/fd_contents.h"
+#include "leakscope/profiler/backtrace_hook.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "sample_promotion.h"
 #include "loaded_images.h"
@@ -113,6 +115,7 @@ HeapDump Snapshotter::dump() {
     std::lock_guard lock(mu_);
     if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
   }
+  if (uint64_t age_clock = allocation_age_clock_ms()) comments.push_back(format_age_clock_comment(age_clock));
   return HeapDump(std::move(dumped), std::move(comments));
 }
 

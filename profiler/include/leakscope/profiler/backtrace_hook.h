@@ -2,11 +2,21 @@
 // per-thread cache, installed through jemalloc 5.3's experimental.hooks.prof_backtrace.
 #pragma once
 
+#include <cstdint>
+
 namespace leakscope::profiler {
 
 // Installs the hook; returns false (and jemalloc keeps its own unwinder) when libunwind cannot be
 // loaded or this jemalloc has no such hook. Idempotent.
 bool install_fast_backtrace();
 bool fast_backtrace_installed();
+
+// Allocation ages (analyzer/.../age_epoch.h): from now on every sampled stack also names its
+// allocation epoch, of `epoch_seconds` (rounded to ms) doubling each time. Needs the fast hook
+// installed; returns false without it or for a length under 1 ms.
+bool enable_allocation_ages(double epoch_seconds);
+void disable_allocation_ages();
+// Milliseconds since ages were switched on (the clock epochs count from); 0 while off.
+uint64_t allocation_age_clock_ms();
 
 }  // namespace leakscope::profiler
