@@ -5,6 +5,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "series_inputs.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/trend_report.h"
 #include "leakscope/analyzer/work_counter.h"
@@ -14,6 +15,7 @@ namespace leakscope::cli {
 namespace {
 struct TrendArgs {
   std::vector<std::string> snapshots;
+  std::string instance;
   ProfileOptions opt;
   bool json = false, fail_on_leak = false;
   size_t nodecount = 20;
@@ -25,9 +27,12 @@ void register_trend(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TrendArgs>();
   auto* cmd = app.add_subcommand(
       "trend", "Leak suspects from a series of heap snapshots: steady growth above sampling noise, per function");
-  cmd->add_option("snapshots", args->snapshots, "two or more snapshots (ordered by their timestamps, else as given)")
+  cmd->add_option("snapshots", args->snapshots,
+                  "two or more snapshots (ordered by their timestamps, else as given), or a DIR of them (in name "
+                  "order, numbers compared as numbers; `leakscope collect`'s <instance>.<seq>.pb.gz by sequence)")
       ->required()
-      ->expected(2, -1);
+      ->expected(1, -1);
+  cmd->add_option("--instance", args->instance, "in a DIR written by `leakscope collect` with several instances: this one");
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--json", args->json,
                 R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})");
@@ -56,6 +61,9 @@ void register_trend(CLI::App& app, int& exit_code) {
                   "sampled counting: never fell by more than this share of the growth (default 0.1)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &exit_code] {
+    args->snapshots = series_sources(args->snapshots, args->instance);
+    if (args->snapshots.size() < 2)
+      throw InputError(args->snapshots.front(), "", "a trend needs two or more snapshots, got one");
     std::vector<Profile> profiles;
     for (const auto& path : args->snapshots) profiles.push_back(load_profile(path, args->opt));
     int index = sample_index_for(profiles.front(), args->opt.sample_index, args->snapshots.front());
