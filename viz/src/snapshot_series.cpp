@@ -89,15 +89,18 @@ std::string SnapshotSeries::file(size_t index) const {
 
 bool SnapshotSeries::has_times() const {
   std::lock_guard lock(mu_);
-  return std::all_of(snapshots_.begin(), snapshots_.end(), [](const SnapshotSummary& s) { return s.time_nanos > 0; });
+  // Times must tell the snapshots apart: files copied together share one mtime (a dump's only time).
+  for (size_t i = 0; i < snapshots_.size(); ++i)
+    if (snapshots_[i].time_nanos <= 0 || (i > 0 && snapshots_[i].time_nanos <= snapshots_[i - 1].time_nanos)) return false;
+  return true;
 }
 
 std::vector<double> SnapshotSeries::times_s() const {
-  bool times = has_times();
+  bool distinct_times = has_times();
   std::lock_guard lock(mu_);
   std::vector<double> out;
   for (size_t i = 0; i < snapshots_.size(); ++i)
-    out.push_back(times ? static_cast<double>(snapshots_[i].time_nanos - snapshots_[0].time_nanos) / 1e9
+    out.push_back(distinct_times ? static_cast<double>(snapshots_[i].time_nanos - snapshots_[0].time_nanos) / 1e9
                         : static_cast<double>(i));
   return out;
 }
@@ -125,6 +128,7 @@ std::shared_ptr<const Profile> SnapshotSeries::profile(size_t index) {
 
 TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds& thresholds) const {
   std::vector<double> all_times = times_s();
+  bool distinct_times = has_times();
   std::lock_guard lock(mu_);
   to = std::min(to, snapshots_.size() - 1);
   std::vector<Aggregate> series;
@@ -139,7 +143,7 @@ TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds&
     period = std::max(period, snapshots_[i].period);
   }
   TrendReport r = make_trend(series, times, type_, period, thresholds);
-  r.times_from_files = !std::all_of(snapshots_.begin(), snapshots_.end(), [](const SnapshotSummary& s) { return s.time_nanos > 0; });
+  r.times_from_files = !distinct_times;
   return r;
 }
 
