@@ -49,7 +49,8 @@ class SnapshotSeries {
   bool has_times() const;
   // The full profile of snapshot `index`, read again through the cache.
   std::shared_ptr<const Profile> profile(size_t index);
-  // The trend verdict over snapshots [from, to] (make_trend, the `leakscope trend` rule).
+  // The trend verdict over snapshots [from, to] (make_trend, the `leakscope trend` rule); a window
+  // of more than 100 snapshots is judged on 100 evenly spaced ones, its ends included.
   TrendReport trend(size_t from, size_t to, const TrendThresholds& thresholds = {}) const;
   // The `n` functions with the largest flat value in the last snapshot, largest first.
   std::vector<std::string> top_functions(size_t n) const;
