@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <set>
 #include <condition_variable>
 #include <iostream>
 #include <memory>
@@ -16,7 +15,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "leakscope/analyzer/input_error.h"
-#include "series_inputs.h"
+#include "series_feed.h"
 #include "leakscope/viz/snapshot_series.h"
 #include "leakscope/viz/web_ui.h"
 
@@ -32,54 +31,11 @@ struct ServeArgs {
   size_t max_snapshots = 2000;
 };
 
-// One profile file or URL is served alone; a directory or several snapshots are a series.
+// One profile file is served alone; a directory, a URL (a live process, fetched every --every
+// seconds) or several snapshots are a series.
 bool is_series(const std::vector<std::string>& profiles) {
   std::error_code ec;
-  return profiles.size() > 1 || std::filesystem::is_directory(profiles.front(), ec);
-}
-
-// Loads the series; unusable snapshots are warned about and skipped, an unusable series is an
-// InputError. Directories are watched afterwards (watch_directories).
-std::shared_ptr<viz::SnapshotSeries> load_series(const ServeArgs& a, std::vector<std::string>& seen) {
-  ProfileOptions opt = a.opt;
-  StackOptions so = stack_options(opt);
-  auto series = std::make_shared<viz::SnapshotSeries>([opt](const std::string& s) { return load_profile(s, opt); }, so,
-                                                      opt.sample_index, a.max_snapshots);
-  seen = series_sources(a.profiles, a.instance);
-  size_t skipped = 0;
-  for (const auto& source : seen) {
-    std::string warning = series->add(source);
-    if (!warning.empty()) {
-      std::cerr << "leakscope serve: warning: " << warning << "\n";
-      ++skipped;
-    }
-  }
-  if (series->size() == 0)
-    throw InputError(a.profiles.front(), "", "no usable snapshot among " + std::to_string(seen.size()) + " (" +
-                                                 std::to_string(skipped) + " skipped, see the warnings above)");
-  return series;
-}
-
-// Adds snapshots that appear in the served directories, every `every` seconds, until `stop`.
-void watch_directories(const ServeArgs& a, viz::SnapshotSeries& series, std::vector<std::string> seen,
-                       const std::atomic<bool>& stop) {
-  std::set<std::string> known(seen.begin(), seen.end());
-  auto step = std::chrono::milliseconds(static_cast<int64_t>(a.every * 1000));
-  while (!stop) {
-    for (auto t = std::chrono::milliseconds(0); t < step && !stop; t += std::chrono::milliseconds(100))
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::vector<std::string> now;
-    try {
-      now = series_sources(a.profiles, a.instance);
-    } catch (const std::exception&) {
-      continue;  // a directory emptied for a moment: the next look may find it again
-    }
-    for (const auto& file : now)
-      if (known.insert(file).second) {
-        std::string warning = series.add(file);
-        if (!warning.empty()) std::cerr << "leakscope serve: warning: " << warning << "\n" << std::flush;
-      }
-  }
+  return profiles.size() > 1 || is_url(profiles.front()) || std::filesystem::is_directory(profiles.front(), ec);
 }
 
 bool is_loopback(const std::string& address) {
@@ -98,13 +54,14 @@ void register_serve(CLI::App& app, int& exit_code) {
       "serve", "Web UI like `pprof -http`: Top, Graph, Flame Graph, Peek, Source, sample types, refine, search, download");
   cmd->add_option("profiles", args->profiles,
                   std::string(kProfileArgHelp) +
-                      ". Several snapshots, or a DIR of them, make a series (a Timeline view; every view shows a "
-                      "window's growth, ?from=I&to=J); a DIR is watched for new snapshots. A snapshot that cannot be "
+                      ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; every view shows a "
+                      "window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a URL fetched every "
+                      "--every seconds. A snapshot that cannot be "
                       "read, or lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
       ->required();
   cmd->add_option("--instance", args->instance,
                   "in a DIR written by `leakscope collect` (<instance>.<seq>.pb.gz) with several instances: serve this one");
-  cmd->add_option("--every", args->every, "for a series DIR: look for new snapshots every N seconds (default 2)")
+  cmd->add_option("--every", args->every, "for a series: look for new snapshots in a DIR, and fetch a URL, every N seconds (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
   cmd->add_option("--max-snapshots", args->max_snapshots, "for a series: keep at most N snapshots, dropping the oldest (default 2000)")
       ->check(CLI::Range(2, 1000000));
@@ -117,11 +74,12 @@ void register_serve(CLI::App& app, int& exit_code) {
   add_source_options(cmd, args->opt);
   cmd->callback([args, &exit_code] {
     viz::WebUiInput in;
-    std::vector<std::string> seen;
+    std::unique_ptr<SeriesFeed> feed;
     bool series = is_series(args->profiles);
     if (series) {
       if (!args->base.empty()) throw CLI::ValidationError("--base", "a series has no --base: choose a window on its Timeline");
-      in.series = load_series(*args, seen);
+      feed = std::make_unique<SeriesFeed>(args->profiles, args->instance, args->opt, args->every, args->max_snapshots);
+      in.series = feed->load();
       in.profile_name = args->profiles.front();
     } else {
       ProfileAndBase loaded = load_profile_and_base(args->profiles.front(), args->base, args->opt);
@@ -131,7 +89,6 @@ void register_serve(CLI::App& app, int& exit_code) {
       in.has_base = loaded.has_base();
       if (in.has_base) in.base = std::move(loaded.base);
     }
-    auto served_series = in.series;
     in.normalize = args->normalize;
     in.keep_allocator_frames = args->opt.keep_allocator_frames;
     std::stringstream dirs(args->source_path);
@@ -165,11 +122,11 @@ void register_serve(CLI::App& app, int& exit_code) {
       }
     });
     std::atomic<bool> stop_watching{false};
-    std::thread directory_watcher;
-    if (series) directory_watcher = std::thread([&] { watch_directories(*args, *served_series, seen, stop_watching); });
+    std::thread follower;
+    if (feed) follower = std::thread([&] { feed->follow(stop_watching); });
     ui.serve();
     stop_watching = true;
-    if (directory_watcher.joinable()) directory_watcher.join();
+    if (follower.joinable()) follower.join();
     {
       std::lock_guard lock(mu);
       served = true;
