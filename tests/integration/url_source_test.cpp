@@ -18,6 +18,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/stack_table.h"
 #include "run_command.h"
+#include "serve_port.h"
 #include "wait_until.h"
 
 namespace leakscope::test {
@@ -358,11 +359,9 @@ TEST_F(Streams, OverTheLimitIsStopped) {
 // The web UI on a live profile: a view over HTTP from `serve URL`.
 TEST_F(LiveService, ServeShowsALiveProfile) {
   ChildProcess serve({kLeakscope, "serve", url(), "--http", "127.0.0.1:0"}, {});
-  ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 30s)) << serve.err();
-  std::smatch m;
-  std::string err = serve.err();
-  ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/ )"))) << err;
-  httplib::Client c("127.0.0.1", std::stoi(m[1]));
+  int port = serve_port(serve, 30s);
+  ASSERT_NE(port, 0) << serve.err();
+  httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(30, 0);
   auto r = c.Get("/ui/top");
   ASSERT_TRUE(r);
@@ -373,11 +372,9 @@ TEST_F(LiveService, ServeShowsALiveProfile) {
 // `serve URL` polls the live process into a bounded series: the leak grows from its first snapshot.
 TEST_F(LiveService, ServeUrlFollowsTheProcessInABoundedSeries) {
   ChildProcess serve({kLeakscope, "serve", url(), "--every", "0.2", "--max-snapshots", "3", "--http", "127.0.0.1:0"}, {});
-  ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 30s)) << serve.err();
-  std::smatch m;
-  std::string err = serve.err();
-  ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/ )"))) << err;
-  httplib::Client c("127.0.0.1", std::stoi(m[1]));
+  int port = serve_port(serve, 30s);
+  ASSERT_NE(port, 0) << serve.err();
+  httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(30, 0);
   auto files = [&] {
     std::vector<std::string> out;

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "child_process.h"
+#include "serve_port.h"
 #include "viz_test_support.h"
 
 namespace leakscope::test {
@@ -31,13 +32,11 @@ TEST(TimelineInBrowser, DraggedWindowShowsItsGrowthInTopAndFlameGraph) {
   r = run_command(kLeakscope + " flame " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap -o " + work + "/window.svg");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ChildProcess serve({kLeakscope, "serve", dir, "--http", "127.0.0.1:0"}, {});
-  ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 60s)) << serve.err();
-  std::smatch m;
-  std::string err = serve.err();
-  ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) << err;
+  int port = serve_port(serve);
+  ASSERT_NE(port, 0) << serve.err();
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   fs::create_directories(artifacts);
-  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_check.mjs") + " http://127.0.0.1:" + m[1].str() + " 1 4 " +
+  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_check.mjs") + " http://127.0.0.1:" + std::to_string(port) + " 1 4 " +
                   work + "/diff.json " + work + "/window.svg " + artifacts);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"clicked\""), std::string::npos) << r.out;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "child_process.h"
+#include "serve_port.h"
 #include "viz_test_support.h"
 #include "wait_until.h"
 
@@ -29,10 +30,7 @@ class Served {
     args.insert(args.begin(), {kLeakscope, "serve"});
     args.insert(args.end(), {"--http", "127.0.0.1:0"});
     child_ = std::make_unique<ChildProcess>(args, std::vector<std::string>{});
-    if (!child_->wait_for_output("leakscope serve: http://", 60s)) return;
-    std::smatch m;
-    std::string err = child_->err();
-    if (std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) port_ = std::stoi(m[1]);
+    port_ = serve_port(*child_);
   }
   ~Served() { child_->terminate(); }
   int port() const { return port_; }
