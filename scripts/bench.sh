@@ -9,6 +9,7 @@
 #  4b. what one heap snapshot costs the profiled process, beside the previous in-process symbolizer
 #  6. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
 #  7. trend's leak detection curve at 512 KiB sampling (scripts/bench_trend_detection.sh; BENCH_TREND_RUNS, default 20)
+#  8. serve DIR over 1,000 snapshots of 5,000 stacks: timeline ready and window change times (scripts/bench_timeline.sh)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.
 set -euo pipefail
 BUILD=${1:-build}
@@ -116,3 +117,5 @@ echo
 "$BUILD/bin/relay_throughput_bench" --bin-dir "$BUILD/bin" --messages "${BENCH_RELAY_MESSAGES:-200000}"
 echo
 "$ROOT/scripts/bench_trend_detection.sh" "$BUILD" "${BENCH_TREND_RUNS:-20}"
+echo
+"$ROOT/scripts/bench_timeline.sh" "$BUILD"

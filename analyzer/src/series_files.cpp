@@ -47,6 +47,55 @@ std::vector<SeriesFile> list_series_files(const std::string& dir) {
   return files;
 }
 
+namespace {
+
+// "snapshot.2" before "snapshot.10": runs of digits compare as numbers.
+bool natural_less(const std::string& a, const std::string& b) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (digit(a[i]) && digit(b[j])) {
+      size_t ie = i, je = j;
+      while (ie < a.size() && digit(a[ie])) ++ie;
+      while (je < b.size() && digit(b[je])) ++je;
+      std::string x = a.substr(i, ie - i), y = b.substr(j, je - j);
+      x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
+      y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = ie, j = je;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i, ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// Hidden, or still being written (collect writes NAME.partial, other writers NAME.tmp, then rename).
+bool is_transient(const std::string& name) {
+  return name.empty() || name[0] == '.' || name.find(".tmp") != std::string::npos ||
+         name.find(".partial") != std::string::npos;
+}
+
+// A directory of snapshots that is not a collected series: its files by name, numbers as numbers.
+std::vector<std::string> snapshot_files_by_name(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    std::error_code type_ec;
+    if (!is_transient(name) && e.is_regular_file(type_ec)) names.push_back(name);
+  }
+  if (ec) throw InputError(dir, "", "cannot read the directory: " + ec.message());
+  std::sort(names.begin(), names.end(), natural_less);
+  for (auto& n : names) n = (fs::path(dir) / n).string();
+  return names;
+}
+
+}  // namespace
+
 std::vector<SeriesInput> expand_series_dirs(const std::vector<std::string>& args) {
   std::vector<SeriesInput> out;
   for (const auto& a : args) {
@@ -56,9 +105,13 @@ std::vector<SeriesInput> expand_series_dirs(const std::vector<std::string>& args
       continue;
     }
     auto files = list_series_files(a);
-    if (files.empty())
-      throw InputError(a, "", "no series files in the directory (expected <instance>.<seq>.pb.gz, as collect writes)");
     for (auto& f : files) out.push_back({std::move(f.path), std::move(f.instance)});
+    if (!files.empty()) continue;
+    auto plain = snapshot_files_by_name(a);
+    if (plain.empty())
+      throw InputError(a, "", "empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded "
+                              "files)");
+    for (auto& f : plain) out.push_back({std::move(f), ""});
   }
   return out;
 }

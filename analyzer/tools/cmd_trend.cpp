@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/fleet_trend.h"
+#include "series_inputs.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/series_files.h"
 #include "leakscope/analyzer/trend_ages.h"
@@ -19,6 +20,7 @@ namespace leakscope::cli {
 namespace {
 struct TrendArgs {
   std::vector<std::string> snapshots;
+  std::string instance;
   ProfileOptions opt;
   bool json = false, fail_on_leak = false;
   size_t nodecount = 20;
@@ -92,6 +94,8 @@ void register_trend(CLI::App& app, int& exit_code) {
                   "each on its own, then across the fleet")
       ->required()
       ->expected(1, -1);
+  cmd->add_option("--instance", args->instance,
+                  "in a DIR written by `leakscope collect` with several instances: judge this one only");
   add_profile_options(cmd, args->opt);
   cmd->add_flag("--json", args->json,
                 R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})"
@@ -121,7 +125,12 @@ void register_trend(CLI::App& app, int& exit_code) {
                   "sampled counting: never fell by more than this share of the growth (default 0.1)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &exit_code] {
-    std::vector<SeriesInput> inputs = expand_series_dirs(args->snapshots);
+    std::vector<SeriesInput> inputs;
+    if (args->instance.empty()) {
+      inputs = expand_series_dirs(args->snapshots);
+    } else {
+      for (auto& path : series_sources(args->snapshots, args->instance)) inputs.push_back({path, args->instance});
+    }
     std::vector<Profile> profiles;
     for (const auto& in : inputs) profiles.push_back(load_profile(in.path, args->opt));
     // Several instances (a collected fleet): each judged on its own, then across the fleet.
@@ -132,8 +141,7 @@ void register_trend(CLI::App& app, int& exit_code) {
     }
     if (by_instance.size() <= 1) {
       if (profiles.size() < 2)
-        throw InputError(args->snapshots.front(), "", "trend needs two or more snapshots, found " +
-                                                          std::to_string(profiles.size()));
+        throw InputError(inputs.front().path, "", "a trend needs two or more snapshots, got one");
       std::vector<size_t> all(profiles.size());
       std::iota(all.begin(), all.end(), 0);
       TrendReport r = trend_of(profiles, inputs, all, *args);

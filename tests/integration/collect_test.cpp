@@ -292,7 +292,7 @@ TEST(Collect, BadInputIsOneLineAndExit2) {
   {
     fs::create_directories(dir + "/empty");
     auto r = leakscope("trend " + dir + "/empty");
-    expect_one_line_error(r, dir + "/empty: no series files in the directory");
+    expect_one_line_error(r, dir + "/empty: empty directory, expected heap snapshots");
   }
 }
 

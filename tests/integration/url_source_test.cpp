@@ -18,6 +18,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/stack_table.h"
 #include "run_command.h"
+#include "serve_port.h"
 #include "wait_until.h"
 
 namespace leakscope::test {
@@ -358,11 +359,9 @@ TEST_F(Streams, OverTheLimitIsStopped) {
 // The web UI on a live profile: a view over HTTP from `serve URL`.
 TEST_F(LiveService, ServeShowsALiveProfile) {
   ChildProcess serve({kLeakscope, "serve", url(), "--http", "127.0.0.1:0"}, {});
-  ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 30s)) << serve.err();
-  std::smatch m;
-  std::string err = serve.err();
-  ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/ )"))) << err;
-  httplib::Client c("127.0.0.1", std::stoi(m[1]));
+  int port = serve_port(serve, 30s);
+  ASSERT_NE(port, 0) << serve.err();
+  httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(30, 0);
   auto r = c.Get("/ui/top");
   ASSERT_TRUE(r);
@@ -387,6 +386,34 @@ TEST_F(LiveService, UrlOptionsOnFilesAreWarnedOnce) {
   auto r = leakscope("top " + file, "LEAKSCOPE_DEBUG_TOKEN=secret");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
+}
+
+// `serve URL` polls the live process into a bounded series: the leak grows from its first snapshot.
+TEST_F(LiveService, ServeUrlFollowsTheProcessInABoundedSeries) {
+  ChildProcess serve({kLeakscope, "serve", url(), "--every", "0.2", "--max-snapshots", "3", "--http", "127.0.0.1:0"}, {});
+  int port = serve_port(serve, 30s);
+  ASSERT_NE(port, 0) << serve.err();
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  auto files = [&] {
+    std::vector<std::string> out;
+    auto r = c.Get("/api/timeline");
+    if (!r || r->status != 200) return out;
+    nlohmann::json timeline = nlohmann::json::parse(r->body);
+    for (const auto& snap : timeline["snapshots"]) out.push_back(snap["file"]);
+    return out;
+  };
+  // Three snapshots, then more fetches: the series stays at three, the oldest dropped.
+  ASSERT_TRUE(wait_until([&] { return files().size() == 3; }, 60s)) << serve.err();
+  std::string oldest = files().front();
+  ASSERT_TRUE(wait_until([&] { auto f = files(); return !f.empty() && f.front() != oldest; }, 60s)) << serve.err();
+  EXPECT_EQ(files().size(), 3u);
+  auto top = c.Get("/ui/top?from=0&to=2");
+  ASSERT_TRUE(top);
+  ASSERT_EQ(top->status, 200) << top->body;
+  std::smatch row;
+  ASSERT_TRUE(std::regex_search(top->body, row, std::regex(R"re(<td>(?:\(anonymous namespace\)::)?leak_step</td><td class="n delta" data-value="(-?\d+)")re"))) << top->body;
+  EXPECT_GT(std::stoll(row[1]), 0) << "leak_step grew between the window's ends";
 }
 
 }  // namespace

@@ -25,7 +25,8 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 }  // namespace
 
-std::string render_line_chart(const std::vector<ChartSeries>& series, const std::string& unit, int width, int height) {
+std::string render_line_chart(const std::vector<ChartSeries>& series, const std::string& unit, int width, int height,
+                              ChartFrame* frame) {
   constexpr size_t kLegendPerRow = 5;
   const double legend_rows = static_cast<double>((std::max<size_t>(series.size(), 1) - 1) / kLegendPerRow + 1);
   height += static_cast<int>(14 * (legend_rows - 1));
@@ -39,6 +40,7 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
   if (ymax <= 0) ymax = 1;
   ymax *= 1.05;
   const double pw = width - left - right, ph = height - top - bottom;
+  if (frame) *frame = {left, pw, xmax};
   auto px = [&](double x) { return left + x / xmax * pw; };
   auto py = [&](double y) { return top + ph - y / ymax * ph; };
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + std::to_string(width) +

@@ -19,19 +19,21 @@
 #include "leakscope/viz/graphviz_render.h"
 #include "leakscope/viz/html_page.h"
 #include "leakscope/viz/markup.h"
+#include "leakscope/viz/snapshot_series.h"
+#include "leakscope/viz/timeline_page.h"
 #include "leakscope/viz/views.h"
 
 namespace leakscope::viz {
 
 namespace {
 
-// The view state carried in every URL: sample type, refinements, search.
+// The view state carried in every URL: sample type, refinements, search, and a series' window.
 struct Query {
-  std::string si, focus, ignore, hide, search, regex;
+  std::string si, focus, ignore, hide, search, regex, from, to;
 
-  static Query from(const httplib::Request& r) {
+  static Query from_request(const httplib::Request& r) {
     auto get = [&](const char* k) { return r.has_param(k) ? r.get_param_value(k) : std::string(); };
-    return {get("si"), get("focus"), get("ignore"), get("hide"), get("s"), get("regex")};
+    return {get("si"), get("focus"), get("ignore"), get("hide"), get("s"), get("regex"), get("from"), get("to")};
   }
   // The query string for links (without regex, which belongs to peek and source).
   std::string string() const {
@@ -41,6 +43,8 @@ struct Query {
     if (!ignore.empty()) p.emplace("ignore", ignore);
     if (!hide.empty()) p.emplace("hide", hide);
     if (!search.empty()) p.emplace("s", search);
+    if (!from.empty()) p.emplace("from", from);
+    if (!to.empty()) p.emplace("to", to);
     return httplib::detail::params_to_query_str(p);
   }
   // Compiles every pattern field (cached, so the views' own compiles are free); a bad one throws
@@ -57,6 +61,7 @@ struct Query {
 struct View {
   std::string name, path, title;
 };
+const View kTimelineView{"timeline", "/ui/timeline", "Timeline"};
 const std::vector<View> kViews = {{"top", "/ui/top", "Top"},
                                   {"graph", "/ui/graph", "Graph"},
                                   {"flame", "/ui/flame", "Flame Graph"},
@@ -65,28 +70,68 @@ const std::vector<View> kViews = {{"top", "/ui/top", "Top"},
 
 }  // namespace
 
+// What one request's views show: a profile and, for a comparison or a series' window, its base.
+struct Window {
+  std::shared_ptr<const Profile> now, base;  // base null: no comparison
+  std::string now_name, base_name;
+  const Profile& profile() const { return *now; }
+};
+
 struct WebUi::Impl {
   WebUiInput in;
+  std::shared_ptr<const Profile> now, base;  // a single profile's (no series)
   httplib::Server server;
   std::mutex flame_mutex;
   std::string flame_key, flame_svg;  // the last flame graph, rendered once for page and frame
   int flame_height = 0;
 
-  int sample_index(const Query& q) const {
-    if (q.si.empty()) return in.now.default_sample_index();
-    int i = in.now.sample_index(q.si);
+  // The window's ends: a series' snapshots `from` and `to` (default: the last, alone), else the profile
+  // and its --base. Indices out of range are the user's typo: invalid_argument, a 400.
+  Window window(const Query& q) const {
+    if (!in.series) return {now, base, in.profile_name, in.has_base ? in.base_name : ""};
+    size_t n = in.series->size();
+    auto index = [&](const std::string& text, const char* field) {
+      size_t end = 0;
+      long v = -1;
+      try {
+        v = std::stol(text, &end);
+      } catch (const std::exception&) {
+      }
+      if (end != text.size() || v < 0 || static_cast<size_t>(v) >= n)
+        throw std::invalid_argument(std::string(field) + ": expected a snapshot index from 0 to " + std::to_string(n - 1) +
+                                    ", got '" + text + "'");
+      return static_cast<size_t>(v);
+    };
+    size_t to = q.to.empty() ? n - 1 : index(q.to, "to");
+    Window w;
+    w.now = in.series->profile(to);
+    w.now_name = in.series->file(to);
+    if (!q.from.empty()) {
+      size_t from = index(q.from, "from");
+      if (from > to) throw std::invalid_argument("from: snapshot " + q.from + " comes after to (" + std::to_string(to) + ")");
+      if (from < to) {
+        w.base = in.series->profile(from);
+        w.base_name = in.series->file(from);
+      }
+    }
+    return w;
+  }
+
+  int sample_index(const Window& w, const Query& q) const {
+    if (q.si.empty()) return w.profile().default_sample_index();
+    int i = w.profile().sample_index(q.si);
     if (i < 0) throw std::invalid_argument("no sample type '" + q.si + "' in this profile");
     return i;
   }
 
-  ViewInput view(const Query& q, bool with_base) const {
+  ViewInput view(const Window& w, const Query& q, bool with_base) const {
     ViewInput v;
-    v.now = &in.now;
-    v.now_index = sample_index(q);
-    if (with_base && in.has_base) {
-      v.base = &in.base;
-      v.base_index = in.base.sample_index(in.now.sample_types[v.now_index].type);
-      if (v.base_index < 0) throw std::invalid_argument("the base has no sample type " + in.now.sample_types[v.now_index].type);
+    v.now = w.now.get();
+    v.now_index = sample_index(w, q);
+    if (with_base && w.base) {
+      v.base = w.base.get();
+      v.base_index = w.base->sample_index(w.now->sample_types[v.now_index].type);
+      if (v.base_index < 0) throw std::invalid_argument("the base has no sample type " + w.now->sample_types[v.now_index].type);
     }
     v.normalize = in.normalize;
     v.stacks.keep_allocator_frames = in.keep_allocator_frames;
@@ -97,20 +142,24 @@ struct WebUi::Impl {
   }
 
   // The page frame: header, navigation, the refine form; `active` is the view's name.
-  HtmlPage page(const Query& q, const std::string& active) const {
-    HtmlPage p("leakscope: " + std::filesystem::path(in.profile_name).filename().string() +
-               (in.has_base ? " vs " + std::filesystem::path(in.base_name).filename().string() : ""));
+  HtmlPage page(const Window& w, const Query& q, const std::string& active) const {
+    HtmlPage p("leakscope: " + std::filesystem::path(w.now_name).filename().string() +
+               (w.base ? " vs " + std::filesystem::path(w.base_name).filename().string() : ""));
     std::string nav = "<nav class=\"views\">";
     std::string qs = q.string();
-    for (const auto& v : kViews)
+    std::vector<View> views = kViews;
+    if (in.series) views.insert(views.begin(), kTimelineView);
+    for (const auto& v : views)
       nav += "<a id=\"nav-" + v.name + "\" class=\"" + (v.name == active ? "active" : "") + "\" href=\"" + v.path +
              (qs.empty() ? "" : "?" + xml_escape(qs)) + "\">" + v.title + "</a> ";
     nav += "<a id=\"download\" href=\"/download\">Download profile</a></nav>\n";
     std::string form = "<form class=\"refine\" method=\"get\" action=\"/ui/" + active + "\">";
+    if (!q.from.empty()) form += "<input type=\"hidden\" name=\"from\" value=\"" + xml_escape(q.from) + "\">";
+    if (!q.to.empty()) form += "<input type=\"hidden\" name=\"to\" value=\"" + xml_escape(q.to) + "\">";
     form += "<label>Sample <select name=\"si\" id=\"si\" onchange=\"this.form.submit()\">";
-    int current = sample_index(q);
-    for (size_t i = 0; i < in.now.sample_types.size(); ++i) {
-      const auto& t = in.now.sample_types[i].type;
+    int current = sample_index(w, q);
+    for (size_t i = 0; i < w.now->sample_types.size(); ++i) {
+      const auto& t = w.now->sample_types[i].type;
       form += "<option value=\"" + xml_escape(t) + "\"" + (static_cast<int>(i) == current ? " selected" : "") + ">" +
               xml_escape(t) + "</option>";
     }
@@ -128,25 +177,53 @@ struct WebUi::Impl {
     p.raw("<style>nav.views a { margin-right: 1em; } nav.views a.active { font-weight: 700; } "
           "form.refine { margin: 0.8em 0; } tr.match td { background: #f7d6f7; } pre { font-size: 0.85em; }</style>\n");
     p.raw(nav + form);
+    if (w.base && in.series)
+      p.paragraph("Window: the growth from " + std::filesystem::path(w.base_name).filename().string() + " (snapshot " + q.from +
+                      ") to " + std::filesystem::path(w.now_name).filename().string() + " (snapshot " +
+                      (q.to.empty() ? std::to_string(in.series->size() - 1) : q.to) + ")",
+                  "window");
     return p;
   }
 
   std::string total_line(const ViewInput& v, const StackTable& stacks, const Aggregate& a) const {
-    const auto& t = in.now.sample_types[v.now_index];
+    const auto& t = v.now->sample_types[v.now_index];
     return t.type + ": total " + format_value(a.total, t.unit) +
            (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)" : "");
   }
   std::string total_line(const ViewInput& v) const {
-    StackTable stacks(in.now, v.stacks);
-    return total_line(v, stacks, aggregate(in.now, stacks, v.now_index));
+    StackTable stacks(*v.now, v.stacks);
+    return total_line(v, stacks, aggregate(*v.now, stacks, v.now_index));
+  }
+
+  // With a base (a series' window or --base): the growth per function, as `leakscope diff` shows it.
+  std::string top_growth(HtmlPage& p, const ViewInput& v, const Query& q) const {
+    const auto& type = v.now->sample_types[v.now_index];
+    StackTable now_stacks(*v.now, v.stacks), base_stacks(*v.base, v.stacks);
+    DiffReport d = diff_profiles(*v.base, base_stacks, v.base_index, *v.now, now_stacks, v.now_index, v.normalize);
+    p.paragraph(type.type + ": total " + format_value(d.base_total, type.unit) + " \u2192 " + format_value(d.new_total, type.unit) +
+                    " (" + format_value(d.new_total - d.base_total, type.unit) + ")",
+                "total");
+    Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
+    std::string rows;
+    for (const auto& row : d.rows)
+      rows += std::string("<tr") + (match.matches(row.name) ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) +
+              "</td><td class=\"n delta\" data-value=\"" + std::to_string(row.delta()) + "\">" +
+              format_value(row.delta(), type.unit) + "</td><td class=\"n\">" + format_value(row.base, type.unit) +
+              "</td><td class=\"n\">" + format_value(row.now, type.unit) + "</td></tr>\n";
+    p.raw("<table class=\"data growth\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">growth</th>"
+          "<th class=\"n\">base</th><th class=\"n\">now</th></tr></thead><tbody>\n" +
+          rows + "</tbody></table>\n");
+    return p.html();
   }
 
   std::string top(const Query& q) const {
-    HtmlPage p = page(q, "top");
-    ViewInput v = view(q, false);
-    const auto& type = in.now.sample_types[v.now_index];
-    StackTable stacks(in.now, v.stacks);
-    Aggregate agg = aggregate(in.now, stacks, v.now_index);
+    Window w = window(q);
+    HtmlPage p = page(w, q, "top");
+    if (w.base && in.series) return top_growth(p, view(w, q, true), q);
+    ViewInput v = view(w, q, false);
+    const auto& type = v.now->sample_types[v.now_index];
+    StackTable stacks(*v.now, v.stacks);
+    Aggregate agg = aggregate(*v.now, stacks, v.now_index);
     p.paragraph(total_line(v, stacks, agg), "total");
     Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
     TopReport r = make_top(agg, type, {false, 0, 0.0});
@@ -167,20 +244,21 @@ struct WebUi::Impl {
   }
 
   std::string graph_svg(const Query& q) const {
-    ViewInput v = view(q, true);
-    return render_graphviz(render_dot(call_graph_for(v, {}), file_legend(in.profile_name, v.base ? in.base_name : "")), "svg");
+    Window w = window(q);
+    ViewInput v = view(w, q, true);
+    return render_graphviz(render_dot(call_graph_for(v, {}), file_legend(w.now_name, v.base ? w.base_name : "")), "svg");
   }
 
   // Renders (or reuses) the flame graph for this query; `now_stacks`, when given, is the query's
   // table for the profile, already built.
-  std::pair<std::string, int> flame(const Query& q, const StackTable* now_stacks = nullptr) {
+  std::pair<std::string, int> flame(const Window& w, const Query& q, const StackTable* now_stacks = nullptr) {
     std::string key = q.string();
     std::lock_guard lock(flame_mutex);
     if (key != flame_key || flame_svg.empty()) {
-      ViewInput v = view(q, true);
+      ViewInput v = view(w, q, true);
       v.now_stacks = now_stacks;
       FlameSvgOptions o;
-      o.sample_type = in.now.sample_types[v.now_index];
+      o.sample_type = v.now->sample_types[v.now_index];
       o.differential = is_differential(v);
       if (o.differential) o.title = "Differential Flame Graph";
       FlameSvgStats st;
@@ -192,20 +270,21 @@ struct WebUi::Impl {
   }
 
   std::string text_view(const Query& q, const std::string& name) const {
-    HtmlPage p = page(q, name);
+    Window w = window(q);
+    HtmlPage p = page(w, q, name);
     if (q.regex.empty() && q.search.empty()) {
       p.paragraph("Enter a function regex under Functions (or Search) to see its " +
                   std::string(name == "peek" ? "callers and callees." : "source lines."));
       return p.html();
     }
-    ViewInput v = view(q, false);
+    ViewInput v = view(w, q, false);
     std::string text;
     if (name == "peek") {
-      text = render_peek(in.now, StackTable(in.now, v.stacks), v.now_index, q.functions());
+      text = render_peek(*v.now, StackTable(*v.now, v.stacks), v.now_index, q.functions());
     } else {
       StackOptions so = v.stacks;
       so.granularity = Granularity::kLines;
-      text = render_list(in.now, StackTable(in.now, so), v.now_index, q.functions(), in.source_path);
+      text = render_list(*v.now, StackTable(*v.now, so), v.now_index, q.functions(), in.source_path);
     }
     p.raw("<pre id=\"" + name + "-text\">" + xml_escape(text) + "</pre>\n");
     return p.html();
@@ -217,7 +296,7 @@ struct WebUi::Impl {
     auto guarded = [this](auto handler) {
       return [this, handler](const httplib::Request& req, httplib::Response& res) {
         try {
-          Query::from(req).check_patterns();
+          Query::from_request(req).check_patterns();
           handler(req, res);
         } catch (const std::exception& e) {
           res.status = 400;
@@ -225,47 +304,77 @@ struct WebUi::Impl {
         }
       };
     };
-    server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/ui/top"); });
-    server.Get("/ui/top", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, top(Query::from(req))); }));
+    server.Get("/", [this](const httplib::Request&, httplib::Response& res) { res.set_redirect(in.series ? "/ui/timeline" : "/ui/top"); });
+    server.Get("/ui/top", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, top(Query::from_request(req))); }));
     server.Get("/ui/graph", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from(req);
-      HtmlPage p = page(q, "graph");
-      p.paragraph(total_line(view(q, false)), "total");
+      Query q = Query::from_request(req);
+      Window w = window(q);
+      HtmlPage p = page(w, q, "graph");
+      p.paragraph(total_line(view(w, q, false)), "total");
       std::string qs = q.string();
       p.raw("<object id=\"graph-object\" type=\"image/svg+xml\" data=\"/svg/graph" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
             "\" style=\"width:100%;height:760px\"></object>\n");
       html(res, p.html());
     }));
     server.Get("/ui/flame", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from(req);
-      HtmlPage p = page(q, "flame");
-      ViewInput v = view(q, false);
-      StackTable stacks(in.now, v.stacks);  // for the total line and the graph both
-      p.paragraph(total_line(v, stacks, aggregate(in.now, stacks, v.now_index)), "total");
-      int height = flame(q, &stacks).second;
+      Query q = Query::from_request(req);
+      Window w = window(q);
+      HtmlPage p = page(w, q, "flame");
+      ViewInput v = view(w, q, false);
+      StackTable stacks(*v.now, v.stacks);  // for the total line and the graph both
+      p.paragraph(total_line(v, stacks, aggregate(*v.now, stacks, v.now_index)), "total");
+      int height = flame(w, q, &stacks).second;
       std::string qs = q.string();
       p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
             "\" style=\"width:1220px;border:0;height:" + std::to_string(height + 10) + "px\"></iframe>\n");
       html(res, p.html());
     }));
-    server.Get("/ui/peek", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from(req), "peek")); }));
-    server.Get("/ui/source", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from(req), "source")); }));
+    server.Get("/ui/peek", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from_request(req), "peek")); }));
+    server.Get("/ui/source", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from_request(req), "source")); }));
     server.Get("/svg/graph", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(graph_svg(Query::from(req)), "image/svg+xml");
+      res.set_content(graph_svg(Query::from_request(req)), "image/svg+xml");
     }));
     server.Get("/svg/flame", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(flame(Query::from(req)).first, "image/svg+xml");
+      Query q = Query::from_request(req);
+      res.set_content(flame(window(q), q).first, "image/svg+xml");
     }));
-    server.Get("/download", [this](const httplib::Request&, httplib::Response& res) {
-      std::string name = std::filesystem::path(in.profile_name).stem().string() + ".pb.gz";
+    server.Get("/download", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      Window w = window(Query::from_request(req));
+      std::string name = std::filesystem::path(w.now_name).stem().string() + ".pb.gz";
       res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-      res.set_content(write_proto_gz(in.now), "application/octet-stream");
-    });
+      res.set_content(write_proto_gz(*w.now), "application/octet-stream");
+    }));
+    if (!in.series) return;
+    server.Get("/ui/timeline", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
+      Query q = Query::from_request(req);
+      Window w = window(q);  // checks the window
+      HtmlPage p = page(w, q, "timeline");
+      TimelineWindow tw = timeline_window(q);
+      p.raw(render_timeline_section(*in.series, tw, q.string()));
+      html(res, p.html());
+    }));
+    server.Get("/api/timeline", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      Query q = Query::from_request(req);
+      window(q);
+      res.set_content(render_timeline_json(*in.series, timeline_window(q)), "application/json");
+    }));
+  }
+
+  // The window as indices (already checked by window()): the whole series by default.
+  TimelineWindow timeline_window(const Query& q) const {
+    size_t n = in.series->size();
+    size_t to = q.to.empty() ? n - 1 : std::stoul(q.to);
+    size_t from = q.from.empty() ? 0 : std::stoul(q.from);
+    return {from, to, !q.from.empty()};
   }
 };
 
 WebUi::WebUi(WebUiInput input) : impl_(std::make_unique<Impl>()) {
   impl_->in = std::move(input);
+  if (!impl_->in.series) {
+    impl_->now = std::make_shared<const Profile>(std::move(impl_->in.now));
+    if (impl_->in.has_base) impl_->base = std::make_shared<const Profile>(std::move(impl_->in.base));
+  }
   impl_->routes();
 }
 WebUi::~WebUi() = default;

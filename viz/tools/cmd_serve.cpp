@@ -2,7 +2,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <condition_variable>
 #include <iostream>
 #include <memory>
@@ -12,16 +14,29 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "leakscope/analyzer/input_error.h"
+#include "series_feed.h"
+#include "leakscope/viz/snapshot_series.h"
 #include "leakscope/viz/web_ui.h"
 
 namespace leakscope::cli {
 
 namespace {
 struct ServeArgs {
-  std::string profile, base, http = "127.0.0.1:8081", source_path;
+  std::vector<std::string> profiles;
+  std::string base, http = "127.0.0.1:8081", source_path, instance;
   ProfileOptions opt;
   bool normalize = false;
+  double every = 2;
+  size_t max_snapshots = 2000;
 };
+
+// One profile file is served alone; a directory, a URL (a live process, fetched every --every
+// seconds) or several snapshots are a series.
+bool is_series(const std::vector<std::string>& profiles) {
+  std::error_code ec;
+  return profiles.size() > 1 || is_url(profiles.front()) || std::filesystem::is_directory(profiles.front(), ec);
+}
 
 bool is_loopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 || address.rfind("[::1]:", 0) == 0;
@@ -37,8 +52,19 @@ void register_serve(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand(
       "serve", "Web UI like `pprof -http`: Top, Graph, Flame Graph, Peek, Source, sample types, refine, search, download");
-  cmd->add_option("profile", args->profile, kProfileArgHelp)
+  cmd->add_option("profiles", args->profiles,
+                  std::string(kProfileArgHelp) +
+                      ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; Top, Graph and Flame "
+                      "Graph show a window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a URL fetched every "
+                      "--every seconds. A snapshot that cannot be "
+                      "read, or lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
       ->required();
+  cmd->add_option("--instance", args->instance,
+                  "in a DIR written by `leakscope collect` (<instance>.<seq>.pb.gz) with several instances: serve this one");
+  cmd->add_option("--every", args->every, "for a series: look for new snapshots in a DIR, and fetch a URL, every N seconds (default 2)")
+      ->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--max-snapshots", args->max_snapshots, "for a series: keep at most N snapshots, dropping the oldest (default 2000)")
+      ->check(CLI::Range(2, 1000000));
   cmd->add_option("--base", args->base, "compare against BASE: the graph and flame graph show the growth");
   cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
   cmd->add_option("--http", args->http, "listen address (default 127.0.0.1:8081; port 0 picks a free one)");
@@ -48,12 +74,21 @@ void register_serve(CLI::App& app, int& exit_code) {
   add_source_options(cmd, args->opt);
   cmd->callback([args, &exit_code] {
     viz::WebUiInput in;
-    ProfileAndBase loaded = load_profile_and_base(args->profile, args->base, args->opt);
-    in.profile_name = args->profile;
-    in.base_name = args->base;
-    in.now = std::move(loaded.now);
-    in.has_base = loaded.has_base();
-    if (in.has_base) in.base = std::move(loaded.base);
+    std::unique_ptr<SeriesFeed> feed;
+    bool series = is_series(args->profiles);
+    if (series) {
+      if (!args->base.empty()) throw CLI::ValidationError("--base", "a series has no --base: choose a window on its Timeline");
+      feed = std::make_unique<SeriesFeed>(args->profiles, args->instance, args->opt, args->every, args->max_snapshots);
+      in.series = feed->load();
+      in.profile_name = args->profiles.front();
+    } else {
+      ProfileAndBase loaded = load_profile_and_base(args->profiles.front(), args->base, args->opt);
+      in.profile_name = args->profiles.front();
+      in.base_name = args->base;
+      in.now = std::move(loaded.now);
+      in.has_base = loaded.has_base();
+      if (in.has_base) in.base = std::move(loaded.base);
+    }
     in.normalize = args->normalize;
     in.keep_allocator_frames = args->opt.keep_allocator_frames;
     std::stringstream dirs(args->source_path);
@@ -86,7 +121,12 @@ void register_serve(CLI::App& app, int& exit_code) {
         _exit(0);  // not exit(): workers still running must not see statics destroyed under them
       }
     });
+    std::atomic<bool> stop_watching{false};
+    std::thread follower;
+    if (feed) follower = std::thread([&] { feed->follow(stop_watching); });
     ui.serve();
+    stop_watching = true;
+    if (follower.joinable()) follower.join();
     {
       std::lock_guard lock(mu);
       served = true;

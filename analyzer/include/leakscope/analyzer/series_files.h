@@ -29,13 +29,15 @@ std::string series_file_name(const std::string& instance, uint64_t seq);
 // when `dir` cannot be read.
 std::vector<SeriesFile> list_series_files(const std::string& dir);
 
-// A profile argument with directories replaced by their series files; `instance` is the file
-// name's (empty for a plain argument), used when a profile carries no instance label.
+// Profile arguments with each directory replaced by its snapshots: a collected series' files (by
+// instance, then seq; `instance` is the file name's, used when a profile carries no instance label),
+// else every file in it by name, numbers compared as numbers (snapshot.2 before snapshot.10). Hidden
+// and temporary (.tmp, .partial) files are left out.
 struct SeriesInput {
   std::string path;
   std::string instance;
 };
-// Throws InputError for a directory without series files.
+// Throws InputError for an empty or unreadable directory.
 std::vector<SeriesInput> expand_series_dirs(const std::vector<std::string>& args);
 
 // Sets the `instance` label on every sample (replacing one already there).

@@ -11,9 +11,15 @@ struct ChartSeries {
   std::vector<double> x, y;  // same length
 };
 
+// Where the plot sits in the chart, for a script that maps a pointer to a time: x (seconds) is drawn
+// at left + x / xmax * plot_width.
+struct ChartFrame {
+  double left = 0, plot_width = 0, xmax = 1;
+};
+
 // x in seconds, y in `unit` ("bytes" prints 1024-based sizes).
 std::string render_line_chart(const std::vector<ChartSeries>& series, const std::string& unit, int width = 900,
-                              int height = 280);
+                              int height = 280, ChartFrame* frame = nullptr);
 
 // Reads a CSV with a header row: the first column is x (seconds), every other numeric column a series.
 // Throws InputError (file, line, what was expected) on malformed input.

@@ -1,6 +1,8 @@
 // `leakscope serve`: a web UI in the spirit of `pprof -http`, served on loopback by default. Views:
 // Top, Graph, Flame Graph, Peek, Source; a sample-type menu; Refine (focus, ignore, hide, reset);
-// search; download of the profile. Everything is rendered server-side from the analyzer and viz
+// search; download of the profile. Given a snapshot series instead: a Timeline view (memory over
+// time, a window chosen on the chart, the trend verdict for it, GET /api/timeline); Top, Graph and
+// Flame Graph show the window's growth (?from=I&to=J), Peek and Source its last snapshot. Everything is rendered server-side from the analyzer and viz
 // (no script libraries, no CDN), so it works on a machine with no network.
 #pragma once
 
@@ -11,6 +13,8 @@
 
 namespace leakscope::viz {
 
+class SnapshotSeries;
+
 struct WebUiInput {
   std::string profile_name, base_name;
   Profile now;
@@ -19,6 +23,8 @@ struct WebUiInput {
   bool normalize = false;
   bool keep_allocator_frames = false;
   std::vector<std::string> source_path;
+  // Set: serve this series (profile_name, now, base unused); snapshots may be added while serving.
+  std::shared_ptr<SnapshotSeries> series;
 };
 
 class WebUi {

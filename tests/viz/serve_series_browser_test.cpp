@@ -1,0 +1,50 @@
+// The Timeline of `leakscope serve DIR` in a real browser (Debian's Chromium via playwright-core):
+// drag a window on the chart, then Top and the flame graph show that window's growth, checked
+// against `leakscope diff` and `leakscope flame --base` of the same two files. Screenshots are kept
+// in build/tests/artifacts/.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "child_process.h"
+#include "serve_port.h"
+#include "viz_test_support.h"
+
+namespace leakscope::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+TEST(TimelineInBrowser, DraggedWindowShowsItsGrowthInTopAndFlameGraph) {
+  std::string work = scratch_dir("timeline_browser");
+  ASSERT_TRUE(make_backlog_series(work));
+  std::string dir = work + "/series";
+  fs::create_directories(dir);
+  for (int i = 1; i <= 5; ++i) {
+    std::string name = "/snapshot." + std::to_string(i) + ".heap";
+    fs::copy_file(work + name, dir + name, fs::copy_options::overwrite_existing);
+    fs::last_write_time(dir + name, fs::last_write_time(work + name));  // a dump's time is its mtime
+  }
+  // The window 1..4 is snapshot.2 -> snapshot.5.
+  auto r = run_command(kLeakscope + " diff --json --nodecount 0 " + dir + "/snapshot.2.heap " + dir + "/snapshot.5.heap > " + work + "/diff.json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_command(kLeakscope + " flame " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap -o " + work + "/window.svg");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ChildProcess serve({kLeakscope, "serve", dir, "--http", "127.0.0.1:0"}, {});
+  int port = serve_port(serve);
+  ASSERT_NE(port, 0) << serve.err();
+  std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
+  fs::create_directories(artifacts);
+  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_check.mjs") + " http://127.0.0.1:" + std::to_string(port) + " 1 4 " +
+                  work + "/diff.json " + work + "/window.svg " + artifacts);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"clicked\""), std::string::npos) << r.out;
+  for (const char* shot : {"timeline.png", "timeline-window.png", "timeline-top.png", "timeline-flame.png"})
+    EXPECT_TRUE(fs::exists(artifacts + "/" + shot)) << shot;
+  serve.terminate();
+  EXPECT_EQ(serve.wait_exit(10s), 0) << serve.err();
+}
+
+}  // namespace
+}  // namespace leakscope::test

@@ -1,0 +1,186 @@
+#include "leakscope/viz/snapshot_series.h"
+
+#include <algorithm>
+
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/input_error.h"
+
+namespace leakscope::viz {
+
+namespace {
+constexpr size_t kMaxTrendSnapshots = 100;
+}  // namespace
+
+SnapshotSeries::SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots,
+                               size_t cached_profiles)
+    : load_(std::move(load)),
+      stacks_(std::move(stacks)),
+      type_name_(std::move(sample_type)),
+      max_snapshots_(std::max<size_t>(max_snapshots, 2)),
+      cached_profiles_(std::max<size_t>(cached_profiles, 2)) {}
+
+uint32_t SnapshotSeries::name_id(const std::string& name) {
+  auto [it, added] = name_ids_.emplace(name, static_cast<uint32_t>(names_.size()));
+  if (added) names_.push_back(name);
+  return it->second;
+}
+
+void SnapshotSeries::remember(const std::string& file, std::shared_ptr<const Profile> p) {
+  cache_.remove_if([&](const auto& e) { return e.first == file; });
+  cache_.emplace_front(file, std::move(p));
+  while (cache_.size() > cached_profiles_) cache_.pop_back();
+}
+
+std::string SnapshotSeries::add(const std::string& source) {
+  std::shared_ptr<const Profile> p;
+  try {
+    p = std::make_shared<const Profile>(load_(source));
+  } catch (const std::exception& e) {
+    return std::string(e.what()) + " (skipped)";
+  }
+  std::lock_guard lock(mu_);
+  if (type_name_.empty()) type_name_ = p->sample_types.at(p->default_sample_index()).type;
+  int index = p->sample_index(type_name_);
+  if (index < 0) {
+    std::string have;
+    for (const auto& t : p->sample_types) have += (have.empty() ? "" : ", ") + t.type;
+    return source + ": no sample type " + type_name_ + " like the rest of the series (it has: " + have + "; skipped)";
+  }
+  if (snapshots_.empty()) type_ = p->sample_types[index];
+  SnapshotSummary s;
+  s.file = source;
+  s.time_nanos = p->time_nanos;
+  s.period = std::max<int64_t>(p->period, 1);
+  s.memory = memory_figures_of(*p);
+  Aggregate a = aggregate(*p, StackTable(*p, stacks_), index);
+  s.total = a.total;
+  std::vector<std::pair<uint32_t, int64_t>> flat;
+  for (const auto& [name, v] : a.nodes)
+    if (v.flat != 0) flat.emplace_back(name_id(name), v.flat);
+  // Time order; snapshots without times keep the order they came in.
+  auto at = s.time_nanos > 0 ? std::upper_bound(snapshots_.begin(), snapshots_.end(), s.time_nanos,
+                                                [](int64_t t, const SnapshotSummary& x) { return t < x.time_nanos; })
+                             : snapshots_.end();
+  flat_.insert(flat_.begin() + (at - snapshots_.begin()), std::move(flat));
+  snapshots_.insert(at, std::move(s));
+  if (snapshots_.size() > max_snapshots_) {
+    snapshots_.erase(snapshots_.begin());
+    flat_.erase(flat_.begin());
+  }
+  remember(source, std::move(p));
+  return "";
+}
+
+size_t SnapshotSeries::size() const {
+  std::lock_guard lock(mu_);
+  return snapshots_.size();
+}
+
+ValueType SnapshotSeries::sample_type() const {
+  std::lock_guard lock(mu_);
+  return type_;
+}
+
+std::vector<SnapshotSummary> SnapshotSeries::summaries() const {
+  std::lock_guard lock(mu_);
+  return snapshots_;
+}
+
+std::string SnapshotSeries::file(size_t index) const {
+  std::lock_guard lock(mu_);
+  return index < snapshots_.size() ? snapshots_[index].file : "";
+}
+
+bool SnapshotSeries::has_times() const {
+  std::lock_guard lock(mu_);
+  // Times must tell the snapshots apart: files copied together share one mtime (a dump's only time).
+  for (size_t i = 0; i < snapshots_.size(); ++i)
+    if (snapshots_[i].time_nanos <= 0 || (i > 0 && snapshots_[i].time_nanos <= snapshots_[i - 1].time_nanos)) return false;
+  return true;
+}
+
+std::vector<double> SnapshotSeries::times_s() const {
+  bool distinct_times = has_times();
+  std::lock_guard lock(mu_);
+  std::vector<double> out;
+  for (size_t i = 0; i < snapshots_.size(); ++i)
+    out.push_back(distinct_times ? static_cast<double>(snapshots_[i].time_nanos - snapshots_[0].time_nanos) / 1e9
+                        : static_cast<double>(i));
+  return out;
+}
+
+std::shared_ptr<const Profile> SnapshotSeries::profile(size_t index) {
+  std::string file;
+  {
+    std::lock_guard lock(mu_);
+    if (index >= snapshots_.size())
+      throw std::invalid_argument("no snapshot " + std::to_string(index) + "; the series has " +
+                                  std::to_string(snapshots_.size()) + " (0 to " + std::to_string(snapshots_.size() - 1) + ")");
+    file = snapshots_[index].file;
+    for (const auto& [f, p] : cache_)
+      if (f == file) {
+        auto hit = p;
+        remember(file, hit);
+        return hit;
+      }
+  }
+  auto p = std::make_shared<const Profile>(load_(file));  // outside the lock: reading takes a while
+  std::lock_guard lock(mu_);
+  remember(file, p);
+  return p;
+}
+
+TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds& thresholds) const {
+  std::vector<double> all_times = times_s();
+  bool distinct_times = has_times();
+  std::lock_guard lock(mu_);
+  to = std::min(to, snapshots_.size() - 1);
+  std::vector<Aggregate> series;
+  std::vector<double> times;
+  int64_t period = 1;
+  // A long window is judged on evenly spaced snapshots, ends included: each one becomes a full
+  // Aggregate, and 1,000 of 5,000 functions took 900 MiB and a second (scripts/bench_timeline.sh).
+  std::vector<size_t> picked;
+  size_t span = to - from;
+  if (span + 1 <= kMaxTrendSnapshots) {
+    for (size_t i = from; i <= to; ++i) picked.push_back(i);
+  } else {
+    for (size_t k = 0; k < kMaxTrendSnapshots; ++k) picked.push_back(from + k * span / (kMaxTrendSnapshots - 1));
+  }
+  for (size_t i : picked) {
+    Aggregate a;
+    a.total = snapshots_[i].total;
+    for (auto [id, flat] : flat_[i]) a.nodes[names_[id]].flat = flat;
+    series.push_back(std::move(a));
+    times.push_back(all_times[i] - all_times[from]);
+    period = std::max(period, snapshots_[i].period);
+  }
+  TrendReport r = make_trend(series, times, type_, period, thresholds);
+  r.times_from_files = !distinct_times;
+  return r;
+}
+
+std::vector<std::string> SnapshotSeries::top_functions(size_t n) const {
+  std::lock_guard lock(mu_);
+  if (snapshots_.empty()) return {};
+  auto flat = flat_.back();
+  std::sort(flat.begin(), flat.end(), [&](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : names_[a.first] < names_[b.first];
+  });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < flat.size() && i < n; ++i) out.push_back(names_[flat[i].first]);
+  return out;
+}
+
+std::vector<int64_t> SnapshotSeries::values_of(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  std::vector<int64_t> out(snapshots_.size(), 0);
+  auto id = name_ids_.find(name);
+  if (id == name_ids_.end()) return out;
+  for (size_t i = 0; i < snapshots_.size(); ++i)
+    for (auto [n, flat] : flat_[i])
+      if (n == id->second) out[i] = flat;
+  return out;
+}
+
+}  // namespace leakscope::viz
