@@ -11,6 +11,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$(cd "$BUILD" && pwd)"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
+# Paths are printed relative to where `make demo` runs, so the output reads the same on every machine.
+case "$OUT" in "$PWD"/*) OUT="${OUT#"$PWD"/}" ;; esac
 duration=()
 [ -n "${DEMO_DURATION:-}" ] && duration=(--duration "$DEMO_DURATION")
 

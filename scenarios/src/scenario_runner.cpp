@@ -220,6 +220,17 @@ void Run::print_progress(double t, bool final) {
   else progress_ << line << extra << "\n" << std::flush;
 }
 
+}  // namespace
+
+std::string display_path(const std::string& path) {
+  std::error_code ec;
+  fs::path rel = fs::relative(path, fs::current_path(ec), ec);
+  if (ec || rel.empty() || *rel.begin() == "..") return path;
+  return rel.string();
+}
+
+namespace {
+
 std::string Run::run_leakscope(const std::vector<std::string>& args, const std::string& what) {
   std::vector<std::string> argv{bin("leakscope")};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -241,8 +252,8 @@ RunResult Run::run() {
   const auto t0 = Clock::now();
   const double load_seconds = static_cast<double>(count_) / spec_.publish_rate;
   progress_ << "scenario " << spec_.name << " (" << o_.variant << "): publishing " << count_ << " jobs over "
-            << load_seconds << " s; heap snapshots every " << spec_.snapshot_interval_s << " s into " << out_
-            << "/snapshots\n" << std::flush;
+            << load_seconds << " s; heap snapshots every " << spec_.snapshot_interval_s << " s into " << display_path(out_ + "/snapshots")
+            << "\n" << std::flush;
   auto next_cut = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec_.cut_every_s));
   auto next_report = t0;
   // Load phase, bounded: loadgen's own time plus a margin for broker hiccups.

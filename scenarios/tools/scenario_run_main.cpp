@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
               << v["still_queued"] << ", lost " << v["lost"] << ", duplicates " << v["duplicates"] << "\n"
               << "  relay RSS " << v["rss_start"].get<int64_t>() / 1048576 << " MiB -> "
               << v["rss_end"].get<int64_t>() / 1048576 << " MiB over " << v["snapshots"] << " heap snapshots\n"
-              << "  verdict: " << r.verdict_path << "\n  report:  " << r.report_path << "\n";
+              << "  verdict: " << display_path(r.verdict_path) << "\n  report:  " << display_path(r.report_path) << "\n";
     return r.passed ? 0 : 1;
   } catch (const std::invalid_argument& e) {
     std::cerr << "scenarios/run: " << e.what() << "\n";

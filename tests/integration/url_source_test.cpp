@@ -197,8 +197,11 @@ TEST_F(LiveService, ResponsesOverTheSizeLimitsStopTheTransfer) {
   auto body = c.Get("/debug/pprof/heap");
   ASSERT_TRUE(body && body->status == 200);
   size_t packed = body->body.size(), inflated = gunzip(body->body, "response", 1 << 30).size();
-  ASSERT_GT(inflated, 2 * packed);
-  size_t limit = 2 * packed;  // the profile only grows: it stays over when inflated
+  ASSERT_GT(inflated, packed + 64);
+  // Halfway between the two sizes: the transfer fits, the profile does not. (It was 2 x packed, which a
+  // young, small profile that compresses less than 2:1 under a loaded machine did not reach.) The
+  // heap only grows, so the next fetch is no smaller.
+  size_t limit = packed + (inflated - packed) / 2;
   r = leakscope("top " + url(), "LEAKSCOPE_MAX_INPUT_BYTES=" + std::to_string(limit));
   expect_one_line_error(r, url());
   EXPECT_NE(r.err.find("inflates beyond the " + std::to_string(limit) + "-byte limit"), std::string::npos) << r.err;

@@ -32,6 +32,10 @@ struct RunResult {
   std::string verdict_path, report_path;
 };
 
+// `path` relative to the current directory when it lies inside it (so printed paths can be pasted and
+// read the same on every machine), else as given.
+std::string display_path(const std::string& path);
+
 // Throws std::runtime_error when a part cannot start (broker, relay...), after stopping the rest.
 RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options, std::ostream& progress);
 
