@@ -400,8 +400,6 @@ Symbolizer::Symbolizer(SymbolizeOptions options, size_t max_cached_addresses)
 
 Symbolizer::~Symbolizer() = default;
 
-size_t Symbolizer::cached_addresses() const { return impl_->cached; }
-
 void Symbolizer::symbolize(Profile& p) {
   std::vector<Impl::Binary*> binaries(p.mappings.size(), nullptr);
   std::vector<bool> resolved_any(p.mappings.size(), false);

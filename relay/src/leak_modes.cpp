@@ -18,10 +18,6 @@ __attribute__((noinline)) void recv_content(DeliveryBacklog& backlog, const Deli
   backlog.bodies_.push_back({std::move(copy), d.body.size()});
 }
 
-void CloseListenerRegistry::fire(const std::string& reason) const {
-  for (const auto& l : listeners_) l(reason);
-}
-
 __attribute__((noinline)) void notify_close(CloseListenerRegistry& registry, size_t generation) {
   // Each listener keeps a buffer alive, like a channel in the original Go service.
   auto buffer = std::make_shared<std::vector<char>>(4096, static_cast<char>(generation));

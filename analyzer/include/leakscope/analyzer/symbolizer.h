@@ -33,7 +33,6 @@ class Symbolizer {
   // Adds function/line information to every location that has none. Locations that cannot be
   // resolved get a function named "<file basename>+0x<file offset>" so output stays self-contained.
   void symbolize(Profile& p);
-  size_t cached_addresses() const;
 
  private:
   struct Impl;

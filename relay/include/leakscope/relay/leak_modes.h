@@ -41,7 +41,6 @@ class CloseListenerRegistry {
   using Listener = std::function<void(const std::string& reason)>;
   void add(Listener l) { listeners_.push_back(std::move(l)); }
   size_t size() const { return listeners_.size(); }
-  void fire(const std::string& reason) const;
 
  private:
   std::vector<Listener> listeners_;
