@@ -26,17 +26,23 @@ struct TrendArgs {
   size_t nodecount = 20;
   TrendThresholds thresholds;
 };
-// One series (`members` of `profiles`), ordered by collection time when every snapshot has one.
+// `members` of `profiles` in series order: by collection time when every snapshot has one, else as given.
+std::vector<size_t> series_order(const std::vector<Profile>& profiles, const std::vector<size_t>& members) {
+  std::vector<size_t> order = members;
+  if (std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; }))
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
+  return order;
+}
+
+// One series (`members` of `profiles`), in series_order.
 TrendReport trend_of(const std::vector<Profile>& profiles, const std::vector<SeriesInput>& inputs,
                      const std::vector<size_t>& members, const TrendArgs& args) {
   const Profile& first = profiles[members.front()];
   int index = sample_index_for(first, args.opt.sample_index, inputs[members.front()].path);
   const ValueType type = first.sample_types[index];
   bool have_times = std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; });
-  std::vector<size_t> order = members;
-  if (have_times)
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
+  std::vector<size_t> order = series_order(profiles, members);
   StackOptions so = stack_options(args.opt);
   std::vector<Aggregate> series;
   std::vector<double> times;
@@ -59,14 +65,6 @@ TrendReport trend_of(const std::vector<Profile>& profiles, const std::vector<Ser
   TrendReport r = make_trend(series, times, type, period, args.thresholds, work, work_unit);
   r.times_from_files = !have_times;
   return r;
-}
-
-// The newest of `members`: by collection time when every one has it, else the last given.
-size_t newest_of(const std::vector<Profile>& profiles, const std::vector<size_t>& members) {
-  bool have_times = std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; });
-  if (!have_times) return members.back();
-  return *std::max_element(members.begin(), members.end(),
-                           [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
 }
 
 // The trend's report, with the age shapes of its rows when the newest snapshot carries ages.
@@ -145,7 +143,7 @@ void register_trend(CLI::App& app, int& exit_code) {
       std::vector<size_t> all(profiles.size());
       std::iota(all.begin(), all.end(), 0);
       TrendReport r = trend_of(profiles, inputs, all, *args);
-      size_t newest = newest_of(profiles, all);
+      size_t newest = series_order(profiles, all).back();  // the one whose ages are shown
       int newest_index = sample_index_for(profiles[newest], r.sample_type.type, inputs[newest].path);
       std::cout << render_with_ages(r, profiles[newest], StackTable(profiles[newest], stack_options(args->opt)),
                                     newest_index, args->json, args->nodecount);
