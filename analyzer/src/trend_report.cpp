@@ -60,6 +60,13 @@ void count_steps(TrendRow& row, int64_t period) {
   row.drop_share = growth > 0 ? static_cast<double>(row.max_drop) / growth : (row.max_drop > 0 ? 1 : 0);
 }
 
+// The last third of the steps (at least one): a leak keeps rising there, a filled pool does not.
+void late_steps(TrendRow& row, const std::vector<double>& times) {
+  size_t steps = row.values.size() - 1, w = std::max<size_t>(1, steps / 3), from = row.values.size() - 1 - w;
+  row.late_growth = row.values.back() - row.values[from];
+  row.late_expected = row.slope_per_s * (times.back() - times[from]);
+}
+
 std::string percent(double share) { return std::to_string(std::lround(share * 100)) + "%"; }
 
 std::string fixed1(double x) {
@@ -89,7 +96,8 @@ std::string counting_facts(const TrendRow& row, const TrendThresholds& th, int64
   return facts;
 }
 
-std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t snapshots, std::vector<std::string>& misses) {
+std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t snapshots, const std::string& unit,
+                         std::vector<std::string>& misses) {
   char buf[160];
   if (row.noise > 0)
     std::snprintf(buf, sizeof buf, "R^2 %.2f, %s of steps not falling, growth %.1fx the %.0f-sigma noise", row.r2,
@@ -103,6 +111,14 @@ std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t 
     misses.push_back(buf);
   }
   if (row.monotonicity < th.min_monotonicity) misses.push_back("fewer than " + percent(th.min_monotonicity) + " of steps rising");
+  if (row.late_expected > 0) {
+    size_t late = std::max<size_t>(1, (row.values.size() - 1) / 3);
+    std::string late_facts = "last " + std::to_string(late) + " steps " + format_delta(row.late_growth, unit) +
+                             " of the " + format_delta(std::llround(row.late_expected), unit) + " the slope predicts";
+    facts += ", " + late_facts;
+    if (static_cast<double>(row.late_growth) < th.min_late_share * row.late_expected)
+      misses.push_back("levelled off: " + late_facts + " (< " + percent(th.min_late_share) + ")");
+  }
   return facts;
 }
 
@@ -165,9 +181,10 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
                                         th.min_periods * static_cast<double>(r.period))
                              : 0.0;
     count_steps(row, r.period);
+    if (times.size() == row.values.size() && times.size() > 1) late_steps(row, times);
     bool above_noise = static_cast<double>(row.growth) > row.noise && row.slope_per_s > 0;
     std::vector<std::string> steady_misses, counting_misses;
-    std::string steady = steady_facts(row, th, r.snapshots, steady_misses);
+    std::string steady = steady_facts(row, th, r.snapshots, type.unit, steady_misses);
     std::string counting = counting_facts(row, th, r.period, counting_misses);
     if (!above_noise) steady_misses.insert(steady_misses.begin(), row.growth > 0 ? "growth within sampling noise" : "no growth");
     bool sampled = r.period > 1;
@@ -209,9 +226,10 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
                 format_value(r.totals.front(), unit).c_str(), format_value(r.totals.back(), unit).c_str());
   out += buf;
   std::snprintf(buf, sizeof buf,
-                "Suspect: grew by more than %.0f sampling sigmas (period %s), R^2 >= %.2f, >= %.0f%% of steps rising\n",
+                "Suspect: grew by more than %.0f sampling sigmas (period %s), R^2 >= %.2f, >= %.0f%% of steps rising,\n"
+                "         the last third of the steps >= %.0f%% of the slope's growth\n",
                 r.thresholds.noise_sigmas, format_value(r.period, unit).c_str(), r.thresholds.min_r2,
-                r.thresholds.min_monotonicity * 100);
+                r.thresholds.min_monotonicity * 100, r.thresholds.min_late_share * 100);
   out += buf;
   if (r.period > 1) {
     std::snprintf(buf, sizeof buf,
@@ -260,6 +278,7 @@ std::string render_trend_json(const TrendReport& r) {
     for (const auto& row : v) {
       json x = {{"name", row.name}, {"slope_bytes_per_s", row.slope_per_s}, {"growth", row.growth}, {"r2", row.r2},
                 {"monotonicity", row.monotonicity}, {"share", row.share}, {"noise", row.noise},
+                {"late_growth", row.late_growth}, {"late_expected", row.late_expected},
                 {"periods", row.periods}, {"rising_steps", row.rising_steps}, {"falling_steps", row.falling_steps},
                 {"largest_step_share", row.largest_step_share}, {"max_drop", row.max_drop}, {"drop_share", row.drop_share},
                 {"rule", row.rule}, {"why", row.why},
@@ -282,6 +301,7 @@ std::string render_trend_json(const TrendReport& r) {
   }
   j["thresholds"] = {{"min_r2", r.thresholds.min_r2}, {"min_monotonicity", r.thresholds.min_monotonicity},
                      {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods},
+                     {"min_late_share", r.thresholds.min_late_share},
                      {"min_sampled_periods", r.thresholds.min_sampled_periods},
                      {"min_sampled_bytes", r.thresholds.min_sampled_bytes},
                      {"min_rising_steps", r.thresholds.min_rising_steps}, {"max_step_share", r.thresholds.max_step_share},

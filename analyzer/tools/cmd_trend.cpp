@@ -105,6 +105,10 @@ void register_trend(CLI::App& app, int& exit_code) {
   cmd->add_option("--min-monotonicity", args->thresholds.min_monotonicity,
                   "suspects need at least this share of rising steps (default 0.7)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--min-late-share", args->thresholds.min_late_share,
+                  "suspects by the fit must still rise at the end: the last third of the steps brings at least this "
+                  "share of what the fitted slope predicts for them (default 0.25; 0 turns it off)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--noise-sigmas", args->thresholds.noise_sigmas,
                   "growth must exceed this many sampling standard deviations (default 3)")
       ->check(CLI::NonNegativeNumber);

@@ -54,6 +54,29 @@ TEST(Trend, AStepAfterTheFirstSnapshotIsNotSteady) {
   EXPECT_TRUE(r.suspects.empty()) << "R^2 " << (r.growing.empty() ? 0 : r.growing[0].r2);
 }
 
+// Seen in CI on the fixed notify-close scenario (4 KiB sampling, 12 snapshots): the relay's pool of
+// idle libcurl handles grew to the peak concurrency and stayed there. It fits a line (R^2 0.84) and
+// never falls; only the flat end tells it from a leak. A leak of the same size still rising is kept.
+TEST(Trend, APoolThatFilledAndLevelledOffIsNotASuspect) {
+  auto s = series({{"pool", {191172, 251525, 251525, 275419, 275419, 355069, 402861, 402861, 402861, 402861, 402861,
+                             402861}},
+                   {"leak", {191172, 211525, 231525, 251419, 271419, 291069, 311861, 331861, 351861, 371861, 391861,
+                             411861}}});
+  std::vector<double> t;
+  for (int i = 0; i < 12; ++i) t.push_back(i * 1.8);
+  TrendReport r = make_trend(s, t, {"inuse_space", "bytes"}, 4096, {});
+  EXPECT_EQ(names(r.suspects), std::vector<std::string>{"leak"});
+  ASSERT_EQ(names(r.growing), std::vector<std::string>{"pool"});
+  const TrendRow& pool = r.growing[0];
+  EXPECT_GT(pool.r2, 0.8) << "the fit alone would call it a leak";
+  EXPECT_EQ(pool.late_growth, 0);
+  EXPECT_GT(pool.late_expected, 50000);
+  EXPECT_NE(pool.why.find("levelled off"), std::string::npos) << pool.why;
+  TrendThresholds off;
+  off.min_late_share = 0;
+  EXPECT_EQ(make_trend(s, t, {"inuse_space", "bytes"}, 4096, off).suspects.size(), 2u);
+}
+
 TEST(Trend, GrowthMustExceedSamplingNoise) {
   // At the default 512 KiB period, 1 MB of growth on a 2 MB base is within noise (3 sigma ~ 3 MB).
   auto quiet = series({{"f", {2000000, 2200000, 2400000, 2600000, 2800000, 3000000}}});

@@ -2,7 +2,10 @@
 // a least-squares slope with its fit (R^2), how monotone the rise is, and its share of all growth.
 // Two rules make a suspect; each row says which one and why (or why not), in numbers:
 // - steady fit: grew by more than sampling noise, steadily (good fit, mostly rising steps). This
-//   needs many samples per function, i.e. sampling far finer than the leak.
+//   needs many samples per function, i.e. sampling far finer than the leak. A leak is still growing
+//   at the end: a row that rose and then stayed flat (a pool filling to its bound, like the relay's
+//   idle libcurl handles reaching the peak concurrency) fits a line well too, so the last third of
+//   the steps must bring at least min_late_share of what the fitted slope predicts for them.
 // - sampled counting: at a coarse period (production's 512 KiB) a leak holds only a few samples, but
 //   a leaked object, once sampled, is in every later snapshot; so a leak's sampled bytes never fall
 //   and rise in several steps, while a cache arrives in one step and churn, spikes and sawtooths
@@ -25,6 +28,7 @@ struct TrendThresholds {
   double min_monotonicity = 0.7;  // share of steps that do not go down
   double noise_sigmas = 3.0;      // growth must exceed this many sampling standard deviations
   double min_periods = 2.0;       // ... and this many sampling periods
+  double min_late_share = 0.25;   // of the fitted slope's growth over the last third of the steps
   // The sampled-counting rule (sampled profiles only, period > 1).
   double min_sampled_periods = 2.5;  // growth in periods: ~3 sampled small objects
   // ... and in bytes: the rule is for coarse sampling, where the steady fit cannot see a leak. At a
@@ -46,6 +50,9 @@ struct TrendRow {
   double monotonicity = 0;
   double share = 0;  // of the sum of positive growth
   double noise = 0;  // growth needed to count at all
+  // The last third of the steps: what they brought and what the fitted slope predicts for them.
+  int64_t late_growth = 0;
+  double late_expected = 0;
   // The counting view: last - first, in sampling periods; steps that rose / fell; the largest
   // single step and the largest fall from an earlier high, as shares of that growth.
   double periods = 0;
