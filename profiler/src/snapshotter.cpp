@@ -168,7 +168,7 @@ Snapshot Snapshotter::encode(const HeapDump& now, const SnapshotRequest& request
       snap.symbolized = true;
       HelperSummary summary = parse_summary(run.summary);
       snap.sampled_inuse_bytes = summary.inuse_space;
-      // A helper that did not report it (an older one): the figure is read here, as without a helper.
+      // A summary without it (unreadable, or cut short): the figure is read here, as without a helper.
       record_sample_promotion(now, summary.sample_promotion
                                        ? *summary.sample_promotion
                                        : sample_promotion_bytes(now.fd(), sample_promotion_size()));
