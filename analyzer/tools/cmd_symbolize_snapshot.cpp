@@ -8,12 +8,14 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/sample_promotion.h"
 #include "leakscope/analyzer/snapshot_assembly.h"
 #include "leakscope/analyzer/symbolizer.h"
 #include "leakscope/analyzer/writers.h"
@@ -26,6 +28,7 @@ struct SymbolizeSnapshotArgs {
   int out_fd = -1;
   std::vector<std::string> images, comments;
   int64_t time_nanos = 0, duration_nanos = 0;
+  uint64_t promoted_size = 0;
   std::string binary_path;
 };
 
@@ -39,13 +42,14 @@ void write_all(int fd, const std::string& bytes) {
   }
 }
 
-// One JSON line on stdout for the profiler: what it needs to report without parsing the profile.
-std::string summary_json(const Profile& p) {
+// One JSON line on stdout for the profiler: what it needs to report without parsing the profile or
+// reading the dump again (the sample promotion, when it was asked for).
+std::string summary_json(const Profile& p, const std::optional<uint64_t>& sample_promotion) {
   nlohmann::ordered_json totals = nlohmann::ordered_json::object();
   for (size_t i = 0; i < p.sample_types.size(); ++i) totals[p.sample_types[i].type] = p.total(static_cast<int>(i));
-  return nlohmann::ordered_json{{"samples", p.samples.size()}, {"locations", p.locations.size()}, {"totals", totals}}
-             .dump() +
-         "\n";
+  nlohmann::ordered_json j{{"samples", p.samples.size()}, {"locations", p.locations.size()}, {"totals", totals}};
+  if (sample_promotion) j["sample_promotion"] = *sample_promotion;
+  return j.dump() + "\n";
 }
 
 }  // namespace
@@ -68,6 +72,9 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
   cmd->add_option("--time-nanos", a->time_nanos, "the snapshot's time, ns since the epoch");
   cmd->add_option("--duration-nanos", a->duration_nanos, "for a delta: the time between the dumps, ns");
   cmd->add_option("--default-sample-type", a->default_sample_type, "the profile's default type, when it has it");
+  cmd->add_option("--sample-promotion-size", a->promoted_size,
+                  "the size jemalloc promotes sampled small objects to (arenas.lextent.0.size): report the dump's "
+                  "sample promotion in the summary and in the leakscope:memory comment's sample_promotion field");
   cmd->add_option("--binary-path", a->binary_path, "DIR[:DIR...] searched first for binaries; default $LEAKSCOPE_BINARY_PATH");
   cmd->callback([a, &exit_code] {
     if (a->output.empty() && a->out_fd < 0) throw std::invalid_argument("symbolize-snapshot: give -o FILE or --out-fd N");
@@ -81,7 +88,9 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
       parts.base = &base_view;
     }
     for (const auto& image : a->images) parts.images.push_back(parse_loaded_image(image));
-    parts.comments = a->comments;
+    std::optional<uint64_t> promotion;
+    if (a->promoted_size > 0) promotion = sample_promotion_bytes(dump, a->promoted_size);
+    for (const auto& c : a->comments) parts.comments.push_back(promotion ? with_sample_promotion(c, *promotion) : c);
     parts.time_nanos = a->time_nanos;
     parts.duration_nanos = a->duration_nanos;
     parts.default_sample_type = a->default_sample_type;
@@ -93,7 +102,7 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
     std::string bytes = a->format == "legacy" ? write_legacy_heap_text(p) : write_proto_gz(p);
     if (a->out_fd >= 0) write_all(a->out_fd, bytes);
     else write_file(a->output, bytes);
-    std::cout << summary_json(p) << std::flush;
+    std::cout << summary_json(p, promotion) << std::flush;
     exit_code = 0;
   });
 }

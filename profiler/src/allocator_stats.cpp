@@ -79,7 +79,10 @@ AllocatorStats read_allocator_stats() {
   s.snapshots = snaps.count;
   s.sampled_heap = snaps.last_sampled_inuse_bytes;
   s.sampled_heap_time_nanos = snaps.last_time_nanos;
-  s.sample_promotion = snaps.last_sample_promotion_bytes;
+  if (snaps.last_sample_promotion_time_nanos != 0 && snaps.last_sample_promotion_resets == profiling_resets()) {
+    s.sample_promotion = snaps.last_sample_promotion_bytes;
+    s.sample_promotion_time_nanos = snaps.last_sample_promotion_time_nanos;
+  }
   s.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
@@ -107,8 +110,15 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
   gauge("leakscope_profiler_allocated_bytes", "Bytes the profiler itself holds (its own arena).", s.profiler_allocated);
   gauge("leakscope_sample_promotion_bytes",
         "What live heap samples add to allocated: jemalloc serves each sampled small object from a 16 KiB extent "
-        "(as of the last snapshot).",
+        "(read off the last snapshot since the last prof.reset, at leakscope_sample_promotion_timestamp_seconds; "
+        "0 before one).",
         s.sample_promotion);
+  if (s.sample_promotion_time_nanos != 0)
+    out += "# HELP leakscope_sample_promotion_timestamp_seconds When the snapshot leakscope_sample_promotion_bytes "
+           "was read off was taken.\n# TYPE leakscope_sample_promotion_timestamp_seconds gauge\n"
+           "leakscope_sample_promotion_timestamp_seconds " +
+           std::to_string(s.sample_promotion_time_nanos / 1000000000) + "." +
+           std::to_string(1000 + s.sample_promotion_time_nanos / 1000000 % 1000).substr(1) + "\n";
   gauge("leakscope_allocator_internal_bytes",
         "jemalloc's internal allocations, counted in allocated: profiling's per-stack records, thread caches.",
         s.allocator_internal);

@@ -50,6 +50,7 @@ polyline { fill: none; stroke-width: 2; }
 <div class="legend"><span style="color:#d62728">■ allocated (service)</span><span style="color:#ff7f0e">■ active</span><span style="color:#1f77b4">■ resident</span><span style="color:#2ca02c">■ RSS</span><span style="color:#9467bd">■ sampled heap (snapshots)</span><span style="color:#7f7f7f">■ profiler's own</span></div>
 <p>The profiler's own memory (its arena, the 16 KiB extents jemalloc gives sampled objects, jemalloc's records of sampled stacks) is not in the service line. RSS = jemalloc resident + other anonymous + file-backed.</p>
 </div>
+<p id="promotion"></p>
 <table id="latest"></table>
 <script>
 const series = ["allocated", "active", "resident", "rss", "sampled_heap", "profiler"];
@@ -74,6 +75,11 @@ function draw(points) {
     document.getElementById("latest").innerHTML = series.map(s =>
       "<tr><td>" + s + "</td><td class='value' data-series='" + s + "'>" + (last[s] === undefined ? "–" : human(last[s])) + "</td></tr>").join("");
   }
+  // Sample promotion is read off snapshots: say how old the figure in "profiler's own" is.
+  document.getElementById("promotion").textContent = !last ? "" : last.sample_promotion_time === undefined
+    ? "Sample promotion: not measured (no snapshot since start or since prof.reset); profiler's own leaves it out."
+    : "Sample promotion in profiler's own: as of the snapshot at " + new Date(last.sample_promotion_time * 1000).toISOString() +
+      " (" + Math.max(0, last.t - last.sample_promotion_time).toFixed(0) + " s before the latest sample).";
   document.getElementById("status").textContent = points.length + " samples";
   document.body.dataset.samples = points.length;
 }
@@ -102,6 +108,7 @@ std::string charts_data_json(const std::vector<AllocatorStats>& history) {
                             {"rss_other_anon", s.rss_other_anon()},
                             {"rss_file", s.rss_file}};
     if (s.sampled_heap >= 0) point["sampled_heap"] = s.sampled_heap;
+    if (s.sample_promotion_time_nanos != 0) point["sample_promotion_time"] = s.sample_promotion_time_nanos / 1e9;
     arr.push_back(std::move(point));
   }
   return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -112,6 +119,9 @@ namespace {
 nlohmann::ordered_json memory_decomposition_json(const AllocatorStats& s) {
   nlohmann::ordered_json sampled = nullptr;
   if (s.sampled_heap >= 0) sampled = {{"bytes", s.sampled_heap}, {"time", s.sampled_heap_time_nanos / 1e9}};
+  // The promotion is read off a snapshot: when (null before one, and after a prof.reset).
+  nlohmann::ordered_json promotion_time = nullptr;
+  if (s.sample_promotion_time_nanos != 0) promotion_time = s.sample_promotion_time_nanos / 1e9;
   return {{"sampled_heap", sampled},
           {"jemalloc",
            {{"allocated", s.allocated},
@@ -127,6 +137,7 @@ nlohmann::ordered_json memory_decomposition_json(const AllocatorStats& s) {
            {{"allocated", s.profiler_allocated},
             {"resident", s.profiler_resident},
             {"sample_promotion", s.sample_promotion},
+            {"sample_promotion_time", promotion_time},
             {"allocator_internal", s.allocator_internal}}},
           {"rss",
            {{"total", s.rss},
@@ -156,7 +167,11 @@ std::string stats_text_block(const AllocatorStats& s) {
                     line("Resident", s.resident) + line("Mapped", s.mapped) + line("Retained", s.retained) +
                     line("Metadata", s.metadata) + line("ServiceAllocated", s.service_allocated()) +
                     line("ProfilerAllocated", s.profiler_allocated) + line("ProfilerResident", s.profiler_resident) +
-                    line("SamplePromotion", s.sample_promotion) + line("AllocatorInternal", s.allocator_internal) +
+                    line("SamplePromotion", s.sample_promotion) +
+                    (s.sample_promotion_time_nanos != 0
+                         ? line("SamplePromotionTimeSeconds", static_cast<uint64_t>(s.sample_promotion_time_nanos / 1000000000))
+                         : std::string("# SamplePromotionTimeSeconds = none (no snapshot since start or prof.reset)\n")) +
+                    line("AllocatorInternal", s.allocator_internal) +
                     line("ThreadCaches", s.thread_caches);
   if (s.sampled_heap >= 0) out += line("SampledHeap", static_cast<uint64_t>(s.sampled_heap));
   out += "# RSS = JemallocResident + OtherAnon + File + Shmem\n" + line("RSS", s.rss) +

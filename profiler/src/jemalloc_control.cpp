@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <stdexcept>
 
 namespace leakscope::profiler {
@@ -36,10 +37,18 @@ ProfilingState profiling_state() {
 bool set_profiling_active(bool active) { return write_ctl("prof.active", active); }
 bool set_thread_profiling_active(bool active) { return write_ctl("thread.prof.active", active); }
 
+namespace {
+std::atomic<uint64_t> profiling_resets_done{0};
+}  // namespace
+
 bool reset_profiling(int lg_sample) {
   if (lg_sample < 0 || lg_sample > 62) return false;
-  return write_ctl("prof.reset", static_cast<size_t>(lg_sample));
+  if (!write_ctl("prof.reset", static_cast<size_t>(lg_sample))) return false;
+  profiling_resets_done.fetch_add(1);
+  return true;
 }
+
+uint64_t profiling_resets() { return profiling_resets_done.load(); }
 
 bool purge_all_arenas() {
   return mallctl(("arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge").c_str(), nullptr, nullptr, nullptr, 0) == 0;

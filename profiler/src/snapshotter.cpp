@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/sample_promotion.h"
 #include "leakscope/analyzer/snapshot_assembly.h"
 #include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
@@ -54,7 +56,8 @@ void write_fd(int fd, const std::string& bytes) {
 
 std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest& r) {
   std::vector<std::string> args = {"--format", r.format == SnapshotFormat::kLegacyText ? "legacy" : "proto",
-                                   "--time-nanos", std::to_string(now.time_nanos())};
+                                   "--time-nanos", std::to_string(now.time_nanos()),
+                                   "--sample-promotion-size", std::to_string(sample_promotion_size())};
   if (r.base) args.insert(args.end(), {"--duration-nanos", std::to_string(now.time_nanos() - r.base->time_nanos())});
   if (!r.default_sample_type.empty()) args.insert(args.end(), {"--default-sample-type", r.default_sample_type});
   for (const auto& image : loaded_images()) args.insert(args.end(), {"--image", format_loaded_image(image)});
@@ -63,17 +66,28 @@ std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest&
   return args;
 }
 
-int64_t inuse_space_of(const std::string& summary_json) {
+struct HelperSummary {
+  int64_t inuse_space = -1;
+  std::optional<uint64_t> sample_promotion;
+};
+
+HelperSummary parse_summary(const std::string& summary_json) {
+  HelperSummary s;
   auto j = nlohmann::json::parse(summary_json, nullptr, false);
-  if (j.is_discarded() || !j.contains("totals") || !j["totals"].contains("inuse_space")) return -1;
-  return j["totals"]["inuse_space"].get<int64_t>();
+  if (j.is_discarded() || !j.is_object()) return s;
+  if (j.contains("totals") && j["totals"].contains("inuse_space") && j["totals"]["inuse_space"].is_number_integer())
+    s.inuse_space = j["totals"]["inuse_space"].get<int64_t>();
+  if (j.contains("sample_promotion") && j["sample_promotion"].is_number_unsigned())
+    s.sample_promotion = j["sample_promotion"].get<uint64_t>();
+  return s;
 }
 
 }  // namespace
 
-HeapDump::HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments)
-    : fd_(fd), time_nanos_(time_nanos), comments_(std::move(comments)) {}
-HeapDump::HeapDump(HeapDump&& o) noexcept : fd_(o.fd_), time_nanos_(o.time_nanos_), comments_(std::move(o.comments_)) {
+HeapDump::HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments, uint64_t profiling_resets)
+    : fd_(fd), time_nanos_(time_nanos), comments_(std::move(comments)), profiling_resets_(profiling_resets) {}
+HeapDump::HeapDump(HeapDump&& o) noexcept
+    : fd_(o.fd_), time_nanos_(o.time_nanos_), comments_(std::move(o.comments_)), profiling_resets_(o.profiling_resets_) {
   o.fd_ = -1;
 }
 HeapDump::HeapDump(HeapDump&& o, std::vector<std::string> comments) noexcept : HeapDump(std::move(o)) {
@@ -103,20 +117,27 @@ void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> co
 HeapDump Snapshotter::dump() {
   ThreadSamplingOff quiet;
   int64_t t = now_nanos();
-  HeapDump dumped(dump_heap_to_memfd(), t, {});
-  // Before the figures are read: they subtract what this dump's samples add to stats.allocated.
-  uint64_t promotion = sample_promotion_bytes(dumped.fd(), sample_promotion_size());
-  {
-    std::lock_guard lock(mu_);
-    stats_.last_sample_promotion_bytes = promotion;
-  }
-  std::vector<std::string> comments = {"leakscope in-process snapshot", memory_figures_comment(read_allocator_stats())};
+  uint64_t resets = profiling_resets();
+  HeapDump dumped(dump_heap_to_memfd(), t, {}, resets);
+  // This dump's sample promotion is not known yet: whoever reads the dump (the helper, or the
+  // in-process fallback) fills the comment's field in encode(), off this process's CPU when it can.
+  AllocatorStats figures = read_allocator_stats();
+  figures.sample_promotion = 0;
+  std::vector<std::string> comments = {"leakscope in-process snapshot", memory_figures_comment(figures)};
   {
     std::lock_guard lock(mu_);
     if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
   }
   if (uint64_t age_clock = allocation_age_clock_ms()) comments.push_back(format_age_clock_comment(age_clock));
   return HeapDump(std::move(dumped), std::move(comments));
+}
+
+void Snapshotter::record_sample_promotion(const HeapDump& now, uint64_t bytes) {
+  std::lock_guard lock(mu_);
+  if (now.time_nanos() < stats_.last_sample_promotion_time_nanos) return;  // a newer dump's figure stands
+  stats_.last_sample_promotion_bytes = bytes;
+  stats_.last_sample_promotion_time_nanos = now.time_nanos();
+  stats_.last_sample_promotion_resets = now.profiling_resets();
 }
 
 // Called with encode_mu_ held.
@@ -145,7 +166,12 @@ Snapshot Snapshotter::encode(const HeapDump& now, const SnapshotRequest& request
     if (run.ok) {
       if (memfd >= 0) snap.bytes = read_fd(memfd, "snapshot");
       snap.symbolized = true;
-      snap.sampled_inuse_bytes = inuse_space_of(run.summary);
+      HelperSummary summary = parse_summary(run.summary);
+      snap.sampled_inuse_bytes = summary.inuse_space;
+      // A summary without it (unreadable, or cut short): the figure is read here, as without a helper.
+      record_sample_promotion(now, summary.sample_promotion
+                                       ? *summary.sample_promotion
+                                       : sample_promotion_bytes(now.fd(), sample_promotion_size()));
     }
     if (memfd >= 0) close(memfd);
     if (!run.ok) snap = encode_in_process(now, request, run.failure);
@@ -174,7 +200,10 @@ Snapshot Snapshotter::encode_in_process(const HeapDump& now, const SnapshotReque
     parts.duration_nanos = now.time_nanos() - request.base->time_nanos();
   }
   parts.images = loaded_images();
-  parts.comments = now.comments();
+  // The scan the helper does when one runs (sample_promotion.h).
+  uint64_t promotion = leakscope::sample_promotion_bytes(dump, sample_promotion_size());
+  record_sample_promotion(now, promotion);
+  for (const auto& c : now.comments()) parts.comments.push_back(with_sample_promotion(c, promotion));
   parts.comments.insert(parts.comments.end(), request.comments.begin(), request.comments.end());
   parts.comments.push_back("leakscope: unsymbolized: " + why);
   parts.time_nanos = now.time_nanos();

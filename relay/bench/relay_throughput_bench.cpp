@@ -3,7 +3,10 @@
 // job cost at best, in the same run: a bare rabbitmq-c consumer (consume + ack) on the same broker, and
 // h2load's client CPU per request against fake-fcm's HTTP/2-over-TLS listener. The figure of merit is
 // relay CPU per message / (bare consumer + h2load) (issue #17: target <= 2.5).
+// With --profiling-rounds R it also prints the relay's CPU per message with heap profiling active at 512 KiB
+// over that with profiling off (issue #13 §6: target <= 1.02x), from R alternated pairs of HTTP/2 runs.
 // Usage: relay_throughput_bench [--bin-dir DIR] [--messages N] [--h2load-requests N] [--h2load-streams N]
+//                               [--profiling-rounds R]
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -126,7 +130,7 @@ std::string own_directory() { return std::filesystem::read_symlink("/proc/self/e
 int main(int argc, char** argv) {
   std::string bin_dir = own_directory();
   long n = 200000, h2load_requests = 100000;
-  int h2load_streams = 64;
+  int h2load_streams = 64, profiling_rounds = 0;
   CLI::App app{"relay_throughput_bench: fcm-relay's rate, RSS and CPU per message beside a bare rabbitmq-c consumer and "
                "h2load against fake-fcm, in the same run (the machine's load moves all of them; compare within one run)"};
   app.add_option("--bin-dir", bin_dir, "where fcm-relay, fake-fcm, loadgen and bare_consumer are (default: this program's directory)")
@@ -135,6 +139,10 @@ int main(int argc, char** argv) {
   app.add_option("--h2load-requests", h2load_requests, "requests h2load sends to fake-fcm (enough that its start-up and TLS handshake do not count)")
       ->check(CLI::Range(10000L, 100000000L));
   app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection")->check(CLI::Range(1, 1000));
+  app.add_option("--profiling-rounds", profiling_rounds,
+                 "also run the HTTP/2 relay this many times with heap profiling active at 512 KiB (--lg-sample 19, "
+                 "debug endpoints on) and as often without, alternated, and print the CPU-per-message ratio (default 0: not measured)")
+      ->check(CLI::Range(0, 20));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -189,8 +197,9 @@ int main(int argc, char** argv) {
     std::vector<Transport> transports{
         {"fcm-relay, HTTP/1.1 keep-alive pool", {"--fcm-base-url", "http://127.0.0.1:" + std::to_string(fcm_port)}},
         {"fcm-relay, HTTP/2 over TLS (as FCM)", {"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert}}};
-    for (auto& t : transports) {
-      std::string queue = "relay-" + std::to_string(&t - transports.data());
+    int runs = 0;
+    auto run_relay = [&](Transport& t) {
+      std::string queue = "relay-" + std::to_string(runs++);
       std::fprintf(stderr, "bench: publishing %ld jobs for the relay (%s)\n", n, t.label);
       publish(bin, broker, queue, n, dir + "/loadgen-" + queue + ".log");
       int relay_http = leakscope::scenarios::free_loopback_port();
@@ -218,7 +227,20 @@ int main(int argc, char** argv) {
       t.broker_cpu = cpu_seconds(node) - broker_before;
       kill(relay, SIGTERM);
       wait_for(relay);
-    }
+    };
+    for (auto& t : transports) run_relay(t);
+    // Issue #13 §6: the same HTTP/2 run with heap profiling active at production's rate, alternated with
+    // runs without it so that the machine's drifting load falls on both alike.
+    Transport off{"fcm-relay, HTTP/2, profiling off", transports.back().flags},
+        on{"fcm-relay, HTTP/2, profiling at 512 KiB", transports.back().flags};
+    on.flags.insert(on.flags.end(), {"--lg-sample", "19", "--debug-addr", "127.0.0.1:0"});
+    std::vector<double> off_us, on_us;
+    for (int round = 0; round < profiling_rounds; ++round)
+      for (Transport* t : {&off, &on}) {
+        std::fprintf(stderr, "bench: profiling round %d of %d: %s\n", round + 1, profiling_rounds, t->label);
+        run_relay(*t);
+        (t == &on ? on_us : off_us).push_back(1e6 * t->relay_cpu / n);
+      }
     std::fprintf(stderr, "bench: h2load, %ld requests over %d streams\n", h2load_requests, h2load_streams);
     H2loadRun h2load = run_h2load(dir, sa, h2_port, h2load_requests, h2load_streams);
     kill(fcm, SIGTERM);
@@ -240,6 +262,19 @@ int main(int argc, char** argv) {
     std::printf("relay (HTTP/2) CPU per message / (bare consumer + h2load): %.1f / (%.1f + %.1f) = %.2fx\n", relay_h2_us, bare_us,
                 h2load_us, relay_h2_us / (bare_us + h2load_us));
     std::printf("target: <= 2.5x, relay >= 10000 msg/s (one FCM project's default quota), RSS <= 64 MiB\n");
+    if (profiling_rounds > 0) {
+      auto list = [](const std::vector<double>& v) {
+        std::string out;
+        char one[32];
+        for (double x : v) out += std::string(out.empty() ? "" : " ") + (std::snprintf(one, sizeof one, "%.1f", x), one);
+        return out;
+      };
+      auto sum = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
+      std::printf("relay CPU per message (µs), HTTP/2, %d alternating rounds: profiling off %s; at 512 KiB %s\n",
+                  profiling_rounds, list(off_us).c_str(), list(on_us).c_str());
+      std::printf("relay CPU per message, profiling at 512 KiB / off: %.1f / %.1f = %.3fx (target: <= 1.02x)\n",
+                  sum(on_us) / profiling_rounds, sum(off_us) / profiling_rounds, sum(on_us) / sum(off_us));
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: %s (logs in %s)\n", e.what(), dir.c_str());
     return 1;

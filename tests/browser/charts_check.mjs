@@ -28,8 +28,23 @@ try {
   check(plotted === second.n, `one point per sample (${plotted} vs ${second.n})`);
   check(/\d/.test(latest), `latest value shown (${latest})`);
   check(external.length === 0, 'no requests leave the page origin: ' + external.join(', '));
+  // Sample promotion is read off snapshots: before one the page says it is not measured; after one it
+  // names that snapshot's time, the one /debug/vars gives.
+  const before = await page.textContent('#promotion');
+  check(/not measured/.test(before), `no snapshot yet: the promotion is "not measured" (${before})`);
+  const taken = await page.evaluate(async () => {
+    await (await fetch('/debug/pprof/heap')).arrayBuffer();
+    const vars = await (await fetch('/debug/vars')).json();
+    return vars.memory.profiler.sample_promotion_time;
+  });
+  check(typeof taken === 'number', `/debug/vars labels the promotion with a time (${taken})`);
+  const iso = typeof taken === 'number' ? new Date(taken * 1000).toISOString() : 'none';
+  await page.waitForFunction((t) => document.getElementById('promotion').textContent.includes(t), iso, { timeout: 20000 })
+    .catch(() => {});
+  const after = await page.textContent('#promotion');
+  check(after.includes('as of the snapshot at ' + iso), `the page names the snapshot's time ${iso} (${after})`);
   await page.screenshot({ path: screenshot });
-  console.log(JSON.stringify({ first: first.n, second: second.n, plotted, latest }));
+  console.log(JSON.stringify({ first: first.n, second: second.n, plotted, latest, promotion: after }));
 } finally {
   await browser.close();
   clearTimeout(deadline);

@@ -1,19 +1,28 @@
 // The profiler library in this very process (the test binary links leakscope_profiler, so its
 // default malloc_conf applies: profiling enabled, inactive until started).
 #include <gtest/gtest.h>
+#include <jemalloc/jemalloc.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/input_bytes.h"
+#include "leakscope/analyzer/memory_figures.h"
 #include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/sample_promotion.h"
 #include "leakscope/analyzer/stack_table.h"
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/backtrace_hook.h"
+#include "leakscope/profiler/fd_contents.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/preload_target.h"
 #include "leakscope/profiler/snapshotter.h"
+#include "run_command.h"
 
 namespace leakscope::profiler {
 namespace {
@@ -110,30 +119,136 @@ TEST(ExactSampling, RepeatedSnapshotsDoNotPolluteTheProfile) {
   EXPECT_EQ(later.total(index), first.total(index));
 }
 
+int64_t nanos_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct PromotionReading {
+  int64_t allocated = 0, promotion = 0, service = 0;  // growth across the allocation
+  AllocatorStats after;
+  int64_t in_comment = -1;  // the later snapshot's leakscope:memory sample_promotion field
+  int64_t taken_from = 0, taken_to = 0;  // the system clock around the later snapshot
+  bool symbolized = false;
+};
+
+// Snapshots (dump + encode, the way the profiler takes them) around `objects` 64-byte allocations.
+PromotionReading promotion_across(int objects) {
+  PromotionReading r;
+  EXPECT_TRUE(reset_profiling(0));
+  EXPECT_TRUE(set_profiling_active(true));
+  kept.reserve(kept.size() + objects);
+  Snapshotter::instance().take_proto_gz();
+  AllocatorStats before = read_allocator_stats();
+  control_test_alloc(objects, 64);
+  r.taken_from = nanos_now();
+  std::string gz = Snapshotter::instance().take_proto_gz();
+  r.taken_to = nanos_now();
+  r.after = read_allocator_stats();
+  set_profiling_active(false);
+  r.symbolized = Snapshotter::instance().stats().last_symbolized;
+  r.allocated = static_cast<int64_t>(r.after.allocated - before.allocated);
+  r.promotion = static_cast<int64_t>(r.after.sample_promotion) - static_cast<int64_t>(before.sample_promotion);
+  r.service = static_cast<int64_t>(r.after.service_allocated()) - static_cast<int64_t>(before.service_allocated());
+  auto figures = memory_figures_of(read_proto(gunzip(gz, "snapshot", 1 << 30), "snapshot"));
+  if (figures) r.in_comment = figures->sample_promotion;
+  return r;
+}
+
 // jemalloc 5.3 serves every sampled small object from a 16 KiB extent and counts all of it in
 // stats.allocated: at lg_prof_sample:0, 2,000 objects of 64 bytes read as 32 MB. The figures must
 // charge that to the profiler (sample promotion), so the service's allocated bytes grow by the
-// objects' own 128,000 bytes.
+// objects' own 128,000 bytes. Whoever reads the dump reads the promotion: the helper when it runs
+// (the service's CPU is spared the scan), this process when none does; both must agree with jemalloc.
+void expect_promotion_charged_to_the_profiler(bool helper) {
+  ASSERT_EQ(profiling_state().lg_sample, 0) << "run with MALLOC_CONF=lg_prof_sample:0";
+  constexpr int kObjects = 2000;
+  PromotionReading r = promotion_across(kObjects);
+  EXPECT_EQ(r.symbolized, helper) << "the snapshot was made " << (r.symbolized ? "by the helper" : "in-process");
+  EXPECT_GE(r.allocated, int64_t{kObjects} * 16384 * 95 / 100) << "each sampled 64-byte object takes a 16 KiB extent";
+  EXPECT_NEAR(r.promotion, kObjects * (16384 - 64), kObjects * 64);
+  EXPECT_NEAR(r.service, kObjects * 64, 256 * 1024) << "allocated +" << r.allocated << ", promotion +" << r.promotion;
+  EXPECT_EQ(r.in_comment, static_cast<int64_t>(r.after.sample_promotion)) << "the snapshot's own memory figures";
+  EXPECT_NE(memory_figures_comment(r.after).find(" sample_promotion=" + std::to_string(r.after.sample_promotion) + " "),
+            std::string::npos);
+  // Labelled with the moment of the dump it was read off, not the moment it is shown.
+  EXPECT_GE(r.after.sample_promotion_time_nanos, r.taken_from);
+  EXPECT_LE(r.after.sample_promotion_time_nanos, r.taken_to);
+}
+
 TEST(ExactSampling, SamplePromotionIsChargedToTheProfiler) {
+  ASSERT_NE(std::getenv("LEAKSCOPE_SYMBOLIZER"), nullptr) << "ctest names the helper";
+  expect_promotion_charged_to_the_profiler(true);
+}
+
+TEST(ExactSampling, SamplePromotionWithoutAHelperIsReadInProcess) {
+  setenv("LEAKSCOPE_SYMBOLIZER", "off", 1);
+  expect_promotion_charged_to_the_profiler(false);
+}
+
+// The helper is where the scan runs when it can (it reads the dump anyway): given the promoted size it
+// reports the dump's promotion in its summary line and writes it into the memory comment, the same
+// figure the in-process scan finds in the same dump.
+TEST(ExactSampling, TheHelperReportsTheDumpsSamplePromotion) {
   ASSERT_EQ(profiling_state().lg_sample, 0) << "run with MALLOC_CONF=lg_prof_sample:0";
   ASSERT_TRUE(reset_profiling(0));
   ASSERT_TRUE(set_profiling_active(true));
-  constexpr int kObjects = 2000;
+  constexpr int kObjects = 300;
   kept.reserve(kept.size() + kObjects);
-  Snapshotter::instance().dump();
-  AllocatorStats before = read_allocator_stats();
   control_test_alloc(kObjects, 64);
-  Snapshotter::instance().dump();
-  AllocatorStats after = read_allocator_stats();
+  std::string dump;
+  {
+    HeapDump d = Snapshotter::instance().dump();
+    dump = read_whole_fd(d.fd()).value_or("");
+  }
   set_profiling_active(false);
-  int64_t allocated = static_cast<int64_t>(after.allocated - before.allocated);
-  int64_t promotion = static_cast<int64_t>(after.sample_promotion) - static_cast<int64_t>(before.sample_promotion);
-  EXPECT_GE(allocated, int64_t{kObjects} * 16384 * 95 / 100) << "each sampled 64-byte object takes a 16 KiB extent";
-  EXPECT_NEAR(promotion, kObjects * (16384 - 64), kObjects * 64);
-  int64_t service = static_cast<int64_t>(after.service_allocated()) - static_cast<int64_t>(before.service_allocated());
-  EXPECT_NEAR(service, kObjects * 64, 256 * 1024) << "allocated +" << allocated << ", promotion +" << promotion;
-  EXPECT_NE(memory_figures_comment(after).find(" sample_promotion=" + std::to_string(after.sample_promotion) + " "),
-            std::string::npos);
+  size_t size = 0, len = sizeof size;
+  ASSERT_EQ(mallctl("arenas.lextent.0.size", &size, &len, nullptr, 0), 0);
+  ASSERT_EQ(size, 16384u) << "jemalloc's smallest large size class with 4 KiB pages";
+  uint64_t in_process = leakscope::sample_promotion_bytes(dump, size);
+  EXPECT_GE(in_process, uint64_t{kObjects} * (16384 - 64));
+  std::string dir = test::scratch_dir("helper-promotion");
+  std::ofstream(dir + "/heap.dump") << dump;
+  std::string run = test::shell_quote(LEAKSCOPE_BIN) + " symbolize-snapshot " + dir + "/heap.dump -o " + dir + "/out.pb.gz";
+  test::CommandResult with = test::run_command(run + " --sample-promotion-size " + std::to_string(size) +
+                                               " --comment 'leakscope:memory allocated=1 sample_promotion=0 internal=2'");
+  ASSERT_EQ(with.exit_code, 0) << with.err;
+  auto summary = nlohmann::json::parse(with.out);
+  EXPECT_EQ(summary["sample_promotion"].get<uint64_t>(), in_process) << with.out;
+  auto figures = memory_figures_of(read_proto(gunzip(test::read_file(dir + "/out.pb.gz"), "out", 1 << 30), "out"));
+  ASSERT_TRUE(figures);
+  EXPECT_EQ(figures->sample_promotion, static_cast<int64_t>(in_process));
+  EXPECT_EQ(figures->internal, 2) << "the other fields are left as they were";
+  test::CommandResult without = test::run_command(run);
+  ASSERT_EQ(without.exit_code, 0) << without.err;
+  EXPECT_FALSE(nlohmann::json::parse(without.out).contains("sample_promotion")) << "not asked, not read";
+}
+
+// After prof.reset jemalloc's dumps no longer list the samples taken before it (their extents stay
+// allocated), so a figure read before it would be stale and one read after it partial: the figure is
+// dropped, unlabelled, until the next snapshot, and the surfaces say it is not measured.
+TEST(ExactSampling, SamplePromotionIsForgottenOnProfReset) {
+  ASSERT_EQ(profiling_state().lg_sample, 0) << "run with MALLOC_CONF=lg_prof_sample:0";
+  constexpr int kObjects = 500;
+  PromotionReading r = promotion_across(kObjects);
+  ASSERT_GT(r.promotion, int64_t{kObjects} * 16000);
+  std::string measured = allocator_stats_prometheus(r.after);
+  EXPECT_NE(measured.find("\nleakscope_sample_promotion_timestamp_seconds " +
+                          std::to_string(r.after.sample_promotion_time_nanos / 1000000000) + "."),
+            std::string::npos)
+      << measured;
+
+  ASSERT_TRUE(reset_profiling(0));
+  AllocatorStats reset = read_allocator_stats();
+  EXPECT_EQ(reset.sample_promotion, 0u);
+  EXPECT_EQ(reset.sample_promotion_time_nanos, 0);
+  EXPECT_EQ(allocator_stats_prometheus(reset).find("\nleakscope_sample_promotion_timestamp_seconds "), std::string::npos);
+
+  // Why: the next dump leaves the earlier objects out though they still hold their extents.
+  Snapshotter::instance().take_proto_gz();
+  AllocatorStats next = read_allocator_stats();
+  EXPECT_NE(next.sample_promotion_time_nanos, 0);
+  EXPECT_LT(next.sample_promotion, r.after.sample_promotion - uint64_t{kObjects} * 16000);
 }
 
 TEST(ProfilerSnapshot, ProtoSnapshotReadsBack) {

@@ -275,6 +275,42 @@ TEST_F(Endpoints, VarsMetricsAndCmdline) {
   EXPECT_EQ(cmd->body, kService + std::string("\0--rate\0" "20", 10));  // NUL-separated, as Go's
 }
 
+// The sample promotion is read off snapshots, so every surface says which one: the time of the dump,
+// newer after each snapshot, the same on /debug/vars, /metrics and the charts' data.
+TEST_F(Endpoints, SamplePromotionIsLabelledWithItsSnapshotsTime) {
+  auto promotion_of = [&] {
+    auto r = get("/debug/vars");
+    return r ? nlohmann::json::parse(r->body)["memory"]["profiler"] : nlohmann::json();
+  };
+  nlohmann::json first = promotion_of();
+  ASSERT_TRUE(first["sample_promotion_time"].is_number()) << first.dump() << ": SetUp took snapshots";
+  EXPECT_GT(first["sample_promotion"].get<int64_t>(), 0) << "a heap sampled every 4 KiB has promoted samples";
+  double asked = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto heap = get("/debug/pprof/heap");
+  ASSERT_TRUE(heap && heap->status == 200);
+  nlohmann::json later = promotion_of();
+  double t = later["sample_promotion_time"].get<double>();
+  EXPECT_GT(t, first["sample_promotion_time"].get<double>());
+  EXPECT_GE(t, asked - 1) << "the snapshot just taken, not an older one";
+
+  auto metrics = get("/metrics");
+  ASSERT_TRUE(metrics);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics->body, m, std::regex(R"(\nleakscope_sample_promotion_timestamp_seconds (\d+\.\d{3})\n)")))
+      << metrics->body;
+  EXPECT_NEAR(std::stod(m[1]), t, 0.001);
+
+  nlohmann::json point;
+  EXPECT_TRUE(wait_until([&] {
+    auto r = get("/debug/charts/data");
+    if (!r) return false;
+    auto data = nlohmann::json::parse(r->body);
+    point = data.empty() ? nlohmann::json() : data.back();
+    return point.contains("sample_promotion_time") && point["sample_promotion_time"].get<double>() >= t;
+  }, 10s, 200ms)) << point.dump();
+  EXPECT_NEAR(point["sample_promotion_time"].get<double>(), t, 0.001);
+}
+
 TEST_F(Endpoints, ChartsDataAccumulates) {
   auto page = get("/debug/charts");
   ASSERT_TRUE(page);

@@ -22,8 +22,11 @@ struct AllocatorStats {
   uint64_t profiler_allocated = 0;
   uint64_t profiler_resident = 0;
   // What sampling adds to `allocated`: jemalloc 5.3 gives each live sampled small object a 16 KiB
-  // extent (sample_promotion.h). From the last snapshot's dump; 0 before any.
+  // extent (sample_promotion.h). Read off a snapshot's dump, so it is as of sample_promotion_time_nanos,
+  // not now; 0 with time 0 before any snapshot and after a prof.reset (reset_profiling), whose
+  // following dumps no longer list the samples taken before it.
   uint64_t sample_promotion = 0;
+  int64_t sample_promotion_time_nanos = 0;
   // jemalloc's internal allocations (stats.arenas.<all>.internal), counted in `allocated` too: with
   // profiling on, mostly its records of each sampled stack (about 600 bytes a stack); also thread
   // caches' structures, a few KiB a thread.

@@ -21,6 +21,9 @@ bool set_profiling_active(bool active);
 bool set_thread_profiling_active(bool active);
 // Discards all samples and restarts with a mean of 2^lg_sample bytes between samples.
 bool reset_profiling(int lg_sample);
+// How many times reset_profiling has succeeded: a figure read off a dump taken before the latest
+// reset no longer describes the samples (a dump after it omits the samples taken before it).
+uint64_t profiling_resets();
 // Returns unused dirty pages of every arena to the OS (arena.<all>.purge).
 bool purge_all_arenas();
 // Writes jemalloc's heap dump into a new memfd and returns it (the caller closes it).

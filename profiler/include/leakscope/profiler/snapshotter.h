@@ -20,7 +20,7 @@ namespace leakscope::profiler {
 // A prof.dump held in a memfd, with the moment it was taken.
 class HeapDump {
  public:
-  HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments);
+  HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments, uint64_t profiling_resets = 0);
   HeapDump(HeapDump&& other) noexcept;
   HeapDump(HeapDump&& dumped, std::vector<std::string> comments) noexcept;  // the same dump, these comments
   HeapDump& operator=(HeapDump&&) = delete;
@@ -28,11 +28,13 @@ class HeapDump {
   int fd() const { return fd_; }
   int64_t time_nanos() const { return time_nanos_; }
   const std::vector<std::string>& comments() const { return comments_; }  // work count, memory figures
+  uint64_t profiling_resets() const { return profiling_resets_; }  // jemalloc_control.h's count when dumped
 
  private:
   int fd_;
   int64_t time_nanos_;
   std::vector<std::string> comments_;
+  uint64_t profiling_resets_;
 };
 
 enum class SnapshotFormat { kProtoGz, kLegacyText };
@@ -56,7 +58,12 @@ struct SnapshotterStats {
   int64_t last_sampled_inuse_bytes = -1;  // -1 before the first snapshot
   int64_t last_time_nanos = 0;
   bool last_symbolized = false;
-  uint64_t last_sample_promotion_bytes = 0;  // what the last dump's live samples add to stats.allocated
+  // What the newest encoded dump's live samples add to stats.allocated, read off that dump (by the
+  // helper, or in-process when none runs); the time that dump was taken (0 before any) and
+  // profiling_resets() then, since a prof.reset makes the figure stale (allocator_stats.h).
+  uint64_t last_sample_promotion_bytes = 0;
+  int64_t last_sample_promotion_time_nanos = 0;
+  uint64_t last_sample_promotion_resets = 0;
 };
 
 class Snapshotter {
@@ -81,6 +88,7 @@ class Snapshotter {
   Snapshotter() = default;
   Snapshot encode_in_process(const HeapDump& now, const SnapshotRequest& request, const std::string& why);
   void warn_once(const std::string& line);
+  void record_sample_promotion(const HeapDump& now, uint64_t bytes);
 
   std::mutex encode_mu_;  // one snapshot at a time; held while the helper runs
   mutable std::mutex mu_;  // the figures below, never held across a dump or a helper run
