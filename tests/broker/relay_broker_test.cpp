@@ -133,6 +133,9 @@ class RelayWithBroker : public ::testing::Test {
     return v;
   }
 
+  // SIGTERM only: ChildProcess::terminate() sends SIGKILL after 5 s, less than a graceful stop may take.
+  void sigterm_relay() { ASSERT_EQ(::kill(relay_->pid(), SIGTERM), 0); }
+
   uint64_t queue_length(const std::string& queue) {
     relay::AmqpSession s(broker_->amqp_url(), 0);
     return s.queue_length(queue);
@@ -265,7 +268,7 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_relay();
   publish(5000);
   wait_accepted(500, 60s);  // under way: ~10% of the flood
-  relay_->terminate();  // SIGTERM: finish in-flight, requeue the rest, exit 0
+  sigterm_relay();  // finish in-flight, requeue the rest, exit 0
   EXPECT_EQ(relay_->wait_exit(30s), 0) << relay_->err();
   uint64_t before = fcm_stats().value("accepted", uint64_t{0});
   EXPECT_GT(before, 0u);
@@ -274,6 +277,23 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   EXPECT_EQ(wait_unique(5000, 120s), 5000u) << "0 lost";
   auto ids = accepted_ids();
   std::cerr << "duplicates after SIGTERM + restart: " << ids.size() - 5000 << "\n";
+}
+
+// A stop while FCM holds every answer (60 s, twice the request timeout): once --shutdown-timeout
+// has passed, the relay gives the unfinished jobs back to the broker, aborts the sends under way and
+// exits 0, rather than waiting out the request timeout; a relay started afterwards delivers them all.
+TEST_F(RelayWithBroker, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) {
+  start_fcm({"--latency-ms", "60000"});
+  start_relay({"--shutdown-timeout", "1"});
+  publish(200);
+  EXPECT_EQ(wait_metric("fcm_relay_in_flight", 64, 30s), 64u) << "every send slot held";
+  sigterm_relay();
+  EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
+  EXPECT_EQ(fcm_stats().value("accepted", 1), 0);
+  fcm_.reset();
+  start_fcm();
+  start_relay();
+  EXPECT_EQ(wait_unique(200, 60s), 200u) << "0 lost";
 }
 
 TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {

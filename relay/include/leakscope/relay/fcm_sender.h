@@ -71,7 +71,9 @@ class FcmSender {
   FcmSender(SenderOptions options, OAuthTokenSource& tokens);
   ~FcmSender();
   void start();
-  // Stops taking new work; returns results for finished ones through take_results as usual.
+  // Stops at once: no new sends, and transfers still under way are aborted without a result (their
+  // jobs stay unacked, so the broker redelivers them); also cancels the token source's fetches.
+  // Call it after the relay has given up waiting for in-flight work (its shutdown deadline).
   void stop();
   void submit(SendJob job);
   // Moves out all final results so far (non-blocking).
