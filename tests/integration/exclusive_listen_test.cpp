@@ -10,15 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <stdexcept>
 
 #include "child_process.h"
 #include "leakscope/profiler/guarded_http_server.h"
 #include "leakscope/profiler/http_listen.h"
+#include "raw_connection.h"
 #include "run_command.h"
 
 namespace leakscope::test {
@@ -74,21 +72,6 @@ TEST(ExclusiveListen, HttpServersInOneProcess) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()), "cannot listen on " + address(port) + " for the second server: address already in use");
   }
-}
-
-// Connections waiting in the kernel's accept queue of the listener on `port` (/proc/net/tcp's
-// rx_queue of a LISTEN socket).
-int accept_queue_length(int port) {
-  std::ifstream tcp("/proc/net/tcp");
-  char local[32];
-  std::snprintf(local, sizeof local, "0100007F:%04X", port);
-  for (std::string line; std::getline(tcp, line);) {
-    std::istringstream fields(line);
-    std::string slot, address, remote, state, queues;
-    fields >> slot >> address >> remote >> state >> queues;
-    if (address == local && state == "0A") return std::stoi(queues.substr(queues.find(':') + 1), nullptr, 16);
-  }
-  return -1;
 }
 
 // A burst of connections before the server accepts any (the relay opens up to --max-inflight at
