@@ -170,6 +170,15 @@ struct FcmSender::Impl {
     retries.emplace(Clock::now() + backoff(attempts, retry_after), std::pair{std::move(job), attempts});
   }
 
+  // A 429 with Retry-After is the project's quota, not the message's fault: the job waits out the
+  // hold with the attempts it had, so a quota that outlasts --max-attempts dead-letters nothing.
+  void retry_after_hold(SendJob job, int attempts_spent, std::chrono::milliseconds wait) {
+    ++c.retried;
+    ++c.waiting;
+    std::lock_guard lock(mu);
+    retries.emplace(Clock::now() + wait, std::pair{std::move(job), attempts_spent});
+  }
+
   void start_transfer(SendJob job, int attempts) {
     std::string token;
     try {
@@ -224,7 +233,7 @@ struct FcmSender::Impl {
         if (status == 429 && out.retry_after.count() > 0) {
           auto wait = std::min(out.retry_after, o.backoff_cap);
           hold_sends(wait);
-          return schedule_retry(std::move(t->job), t->attempts, wait, out.reason);
+          return retry_after_hold(std::move(t->job), t->attempts - 1, wait);
         }
         return schedule_retry(std::move(t->job), t->attempts, out.retry_after, out.reason);
     }

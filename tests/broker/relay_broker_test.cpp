@@ -487,6 +487,37 @@ TEST_F(RelayWithBroker, MaxRateStaysUnderTheProjectQuota) {
   EXPECT_EQ(metric(relay_metrics(), "fcm_relay_quota_holds_total"), 0u);
 }
 
+// A quota that outlasts --max-attempts dead-letters nothing: the 429s with Retry-After hold the
+// sends without spending the jobs' attempts. 20 sends per 1 s window, 200 jobs, 64 in flight, two
+// attempts: each window answers most of the sends in flight 429. About 12 s.
+TEST_F(RelayWithBroker, QuotaAnswersSpendNoAttempts) {
+  start_fcm({"--quota", "20", "--quota-window-s", "1"});
+  start_relay({"--max-attempts", "2"});
+  publish(200);
+  EXPECT_EQ(wait_unique(200, 90s), 200u) << "0 lost";
+  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 200, 30s), 200u);
+  auto stats = fcm_stats();
+  // More 429s than jobs: some job met the quota twice, which two counted attempts would dead-letter.
+  EXPECT_GT(stats.value("quota_rejected", uint64_t{0}), 200u) << stats.dump();
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
+  EXPECT_EQ(queue_length(queue_ + ".dead"), 0u);
+}
+
+// Retry-After is capped at 30 s: fake-fcm's quota window lasts an hour and says so (Retry-After
+// about 3600), yet the relay tries again within a minute, meeting the quota a second time.
+TEST_F(RelayWithBroker, QuotaHoldIsCappedAtThirtySeconds) {
+  start_fcm({"--quota", "10", "--quota-window-s", "3600"});
+  start_relay();
+  publish(20);
+  ASSERT_EQ(wait_accepted(10, 30s), 10u);
+  uint64_t first = 0;
+  EXPECT_TRUE(wait_until([&] { return (first = fcm_stats().value("quota_rejected", uint64_t{0})) >= 10; }, 30s, 100ms));
+  EXPECT_TRUE(wait_until([&] { return fcm_stats().value("quota_rejected", uint64_t{0}) > first; }, 60s, 200ms))
+      << "no send after the first 429s: the hold was not capped";
+  EXPECT_EQ(fcm_stats().value("accepted", uint64_t{0}), 10u);
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
+}
+
 // Readiness means "can send now": the token is fetched at start-up, before any job, and over TLS
 // from a token_uri that the one --ca-file makes trusted (fake-fcm's HTTP/2 listener serves /token too).
 TEST_F(RelayWithBroker, TokenFetchedAtStartUpOverTlsWithTheOneCaFile) {

@@ -3,7 +3,7 @@
 // (capped exponential backoff with jitter, at least Retry-After) happen here; only final outcomes
 // are handed back, so the AMQP thread never waits on HTTP. A 429 with Retry-After is the project's
 // quota, not the message's fault: no send starts until then (capped at backoff_cap), so the other
-// messages do not keep hitting the wall.
+// messages do not keep hitting the wall, and the answer spends none of the job's max_attempts.
 #pragma once
 
 #include <atomic>
