@@ -659,7 +659,13 @@ TEST_F(RelayOverMutualTls, JobsAreRelayedWithAClientCertificate) {
 // so each gets a fresh cluster (about 30 s to boot and join on two cores).
 class RelayOnCluster : public RelayWithBroker {
  protected:
-  static void SetUpTestSuite() { cluster_ = new scenarios::BrokerCluster(scratch_dir("relay-cluster"), 3); }
+  // Every node also listens for TLS, with a certificate for "localhost" from a CA made here.
+  static void SetUpTestSuite() {
+    std::string pki = scratch_dir("relay-cluster-pki");
+    ca_ = make_test_ca(pki, "cluster-ca");
+    auto node = make_signed_cert(ca_, pki, "node", "localhost");
+    cluster_ = new scenarios::BrokerCluster(scratch_dir("relay-cluster"), 3, 120s, {ca_.cert, node.cert, node.key});
+  }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
@@ -688,8 +694,10 @@ class RelayOnCluster : public RelayWithBroker {
     std::cerr << jobs << " jobs: " << accepted << " sends accepted, " << accepted - jobs << " duplicates\n";
   }
   static scenarios::BrokerCluster* cluster_;
+  static PemPair ca_;
 };
 scenarios::BrokerCluster* RelayOnCluster::cluster_ = nullptr;
+PemPair RelayOnCluster::ca_;
 
 TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
   start_fcm();
@@ -710,6 +718,21 @@ TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
     if (lost && j.value("msg", "") == "consuming" && j.value("node", "").find(node0_port) == std::string::npos) moved = true;
   }
   EXPECT_TRUE(lost && moved) << relay_->err();
+  EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
+}
+
+// TLS and a cluster together: the relay reaches every node over amqps (one CA), a quorum queue, 5,000
+// jobs; the node it consumes from is SIGKILLed mid-stream and it moves on, over TLS again. About 50 s
+// with the cluster's boot.
+TEST_F(RelayOnCluster, OverAmqpsSigkillOfTheRelaysNodeLosesNoJob) {
+  start_fcm({"--latency-ms", "20", "--max-concurrency", "8"});  // ~400/s: the stream outlasts the kill
+  auto urls = cluster_->amqps_urls();
+  start_relay({"--queue-type", "quorum", "--amqp-ca-file", ca_.cert, "--amqp-url", urls[1], "--amqp-url", urls[2]}, urls[0]);
+  auto publisher = publish_in_background(cluster_->node(2).amqp_url(), 5000);
+  ASSERT_GE(wait_accepted(1000, 120s), 1000u) << relay_->err();
+  EXPECT_LT(fcm_stats().value("accepted", 0), 5000) << "the kill must come mid-stream";
+  cluster_->node(0).kill();
+  expect_every_job_delivered(5000, *publisher);
   EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
 }
 
