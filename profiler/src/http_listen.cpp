@@ -14,6 +14,8 @@ namespace leakscope::profiler {
 
 namespace {
 
+constexpr int kListenBacklog = 128;
+
 std::string lowercase_first(std::string s) {
   if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
   return s;
@@ -39,7 +41,7 @@ int open_listener(const std::string& host, int port, std::string& reason) {
       continue;
     }
     set_listener_socket_options(fd);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 128) != 0) {
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, kListenBacklog) != 0) {
       reason = lowercase_first(std::strerror(errno));
       ::close(fd);
       fd = -1;
@@ -95,9 +97,20 @@ int bind_http_server(httplib::Server& server, const std::string& address, const 
   int port = 0;
   if (!split_host_port(address, host, port)) throw std::runtime_error(what + " address '" + address + "' is not host:port");
   server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
-  server.set_socket_options(set_listener_socket_options);
+  int listener = -1;  // the socket cpp-httplib binds is the last one it hands to the options callback
+  server.set_socket_options([&listener](int fd) {
+    set_listener_socket_options(fd);
+    listener = fd;
+  });
   int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  if (bound >= 0) return bound;
+  server.set_socket_options(set_listener_socket_options);  // `listener` goes out of scope
+  if (bound >= 0) {
+    // cpp-httplib 0.11 listens with a backlog of 5. A client opening connections in a burst (the
+    // relay opens up to --max-inflight to fake-fcm) overflows it; the kernel then drops handshakes,
+    // and those requests stall for seconds in TCP retransmits. listen() again only resizes the queue.
+    ::listen(listener, kListenBacklog);
+    return bound;
+  }
   // cpp-httplib says only that it failed; the same bind on a socket of our own says why.
   std::string reason;
   int probe = open_listener(host, port, reason);

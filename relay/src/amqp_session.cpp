@@ -140,13 +140,21 @@ void AmqpSession::fail(const std::string& message) {
   throw AmqpError(message);
 }
 
+// A polite close, bounded: connection.close settles the channel too (RabbitMQ requeues what was
+// not acked either way), and a broker that does not answer soon is not waited for the full RPC
+// timeout; rabbitmq-c then drops the socket, which the broker treats the same.
 AmqpSession::~AmqpSession() {
   if (!conn_) return;
   if (open_) {
-    amqp_channel_close(conn_, kChannel, AMQP_REPLY_SUCCESS);
+    shorten_rpc_timeout();
     amqp_connection_close(conn_, AMQP_REPLY_SUCCESS);
   }
   amqp_destroy_connection(conn_);
+}
+
+void AmqpSession::shorten_rpc_timeout() {
+  timeval stopping{2, 0};
+  amqp_set_rpc_timeout(conn_, &stopping);
 }
 
 void AmqpSession::check_rpc(const char* what) {
@@ -201,6 +209,7 @@ void AmqpSession::consume(const std::string& queue, bool no_ack) {
 
 void AmqpSession::cancel() {
   if (consumer_tag_.empty()) return;
+  shorten_rpc_timeout();  // the relay is stopping: its bound must not include a 10 s wait here
   amqp_basic_cancel(conn_, kChannel, amqp_cstring_bytes(consumer_tag_.c_str()));
   consumer_tag_.clear();
   check_rpc("basic.cancel");

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <map>
 #include <random>
+#include <set>
 
 #include "leakscope/relay/log.h"
 
@@ -85,7 +86,7 @@ struct FcmSender::Impl {
   std::multimap<Clock::time_point, std::pair<SendJob, int>> retries;  // waiting out a backoff
   std::vector<SendResult> results;
   std::atomic<size_t> pending{0};
-  size_t active = 0;  // sender thread only
+  std::set<CURL*> active;  // sender thread only: the transfers under way
   std::mt19937_64 rng{std::random_device{}()};
   // Sender thread only: finished easy handles keep their options (and libcurl its caches), so a
   // new transfer sets just what differs; headers are rebuilt only when the token changes.
@@ -169,6 +170,15 @@ struct FcmSender::Impl {
     retries.emplace(Clock::now() + backoff(attempts, retry_after), std::pair{std::move(job), attempts});
   }
 
+  // A 429 with Retry-After is the project's quota, not the message's fault: the job waits out the
+  // hold with the attempts it had, so a quota that outlasts --max-attempts dead-letters nothing.
+  void retry_after_hold(SendJob job, int attempts_spent, std::chrono::milliseconds wait) {
+    ++c.retried;
+    ++c.waiting;
+    std::lock_guard lock(mu);
+    retries.emplace(Clock::now() + wait, std::pair{std::move(job), attempts_spent});
+  }
+
   void start_transfer(SendJob job, int attempts) {
     std::string token;
     try {
@@ -186,7 +196,7 @@ struct FcmSender::Impl {
     curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t);
     curl_multi_add_handle(multi, e);
-    ++active;
+    active.insert(e);
     ++c.in_flight;
   }
 
@@ -197,7 +207,7 @@ struct FcmSender::Impl {
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     curl_multi_remove_handle(multi, e);
     idle_handles.push_back(e);
-    --active;
+    active.erase(e);
     --c.in_flight;
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t->started).count();
     c.latency_sum_us += static_cast<uint64_t>(us);
@@ -223,7 +233,7 @@ struct FcmSender::Impl {
         if (status == 429 && out.retry_after.count() > 0) {
           auto wait = std::min(out.retry_after, o.backoff_cap);
           hold_sends(wait);
-          return schedule_retry(std::move(t->job), t->attempts, wait, out.reason);
+          return retry_after_hold(std::move(t->job), t->attempts - 1, wait);
         }
         return schedule_retry(std::move(t->job), t->attempts, out.retry_after, out.reason);
     }
@@ -267,12 +277,12 @@ struct FcmSender::Impl {
           retries.erase(retries.begin());
           --c.waiting;
         }
-        while (!stopping && active + to_start.size() < static_cast<size_t>(o.max_inflight) && !queue.empty() &&
+        if (stopping) break;
+        while (active.size() + to_start.size() < static_cast<size_t>(o.max_inflight) && !queue.empty() &&
                to_start.size() < allowance) {
           to_start.push_back(std::move(queue.front()));
           queue.pop_front();
         }
-        if (stopping && active == 0 && to_start.empty()) break;
       }
       if (o.max_rate > 0) rate_credit -= static_cast<double>(to_start.size());
       for (auto& [job, attempts] : to_start) start_transfer(std::move(job), attempts);
@@ -287,6 +297,25 @@ struct FcmSender::Impl {
         }
       if (!freed_slots) curl_multi_poll(multi, nullptr, 0, 20, nullptr);  // else refill first: jobs may be queued
     }
+    abort_in_flight();
+  }
+
+  // At stop the relay has already waited out its shutdown deadline and given every unfinished
+  // delivery back to the broker, so a transfer still under way is abandoned, not awaited (it could
+  // take the whole request timeout): no result, nothing acked, the broker redelivers the job.
+  void abort_in_flight() {
+    if (active.empty()) return;
+    log_event("warn", "FCM sends aborted at stop; the broker redelivers them", {{"aborted", active.size()}});
+    for (CURL* e : active) {
+      Transfer* t = nullptr;
+      curl_easy_getinfo(e, CURLINFO_PRIVATE, &t);
+      curl_multi_remove_handle(multi, e);
+      idle_handles.push_back(e);
+      delete t;
+      --pending;
+      --c.in_flight;
+    }
+    active.clear();
   }
 };
 
@@ -300,6 +329,7 @@ void FcmSender::start() {
 }
 
 void FcmSender::stop() {
+  impl_->tokens.cancel();  // a token fetch under way (up to its 10 s timeout) must not hold up the join
   impl_->stopping = true;
   curl_multi_wakeup(impl_->multi);
   if (impl_->thread.joinable()) impl_->thread.join();

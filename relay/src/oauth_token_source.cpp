@@ -18,18 +18,25 @@ size_t append(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
+// libcurl's progress callback: a non-zero return aborts the transfer (CURLE_ABORTED_BY_CALLBACK).
+int abort_when_cancelled(void* cancelled, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(cancelled)->load() ? 1 : 0;
+}
+
 }  // namespace
 
 OAuthTokenSource::OAuthTokenSource(ServiceAccount account, std::string ca_file, std::chrono::seconds refresh_margin)
     : account_(std::move(account)), ca_file_(std::move(ca_file)), margin_(refresh_margin) {}
 
-OAuthTokenSource::~OAuthTokenSource() {
+OAuthTokenSource::~OAuthTokenSource() { cancel(); }
+
+void OAuthTokenSource::cancel() {
   {
     std::lock_guard lock(stop_mu_);
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  if (refresher_.joinable()) refresher_.join();
+  if (refresher_.joinable() && refresher_.get_id() != std::this_thread::get_id()) refresher_.join();
 }
 
 void OAuthTokenSource::keep_fresh() {
@@ -50,6 +57,7 @@ void OAuthTokenSource::refresh_loop() {
       wait = refresh_at_ - std::chrono::steady_clock::now() + std::chrono::milliseconds(10);
       retry = std::chrono::seconds(1);
     } catch (const std::exception& e) {
+      if (stopping_) break;  // cancel() aborted it: nothing to report
       log_event("warn", "OAuth2 token fetch failed", {{"token_uri", account_.token_uri}, {"error", e.what()},
                                                       {"retry_in_s", retry.count()}});
       wait = retry;
@@ -57,7 +65,7 @@ void OAuthTokenSource::refresh_loop() {
     }
     lock.lock();
     stop_cv_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(wait, std::chrono::seconds(1)),
-                      [this] { return stopping_; });
+                      [this] { return stopping_.load(); });
   }
 }
 
@@ -80,6 +88,7 @@ std::string OAuthTokenSource::token() {
   std::lock_guard lock(mu_);
   auto now = std::chrono::steady_clock::now();
   if (!token_.empty() && now < refresh_at_) return token_;
+  if (stopping_) throw std::runtime_error("token source stopped");
 
   int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   nlohmann::json claims = {{"iss", account_.client_email},
@@ -97,6 +106,9 @@ std::string OAuthTokenSource::token() {
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 10000L);
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl.get(), CURLOPT_XFERINFOFUNCTION, abort_when_cancelled);
+  curl_easy_setopt(curl.get(), CURLOPT_XFERINFODATA, &stopping_);
   if (!ca_file_.empty()) curl_easy_setopt(curl.get(), CURLOPT_CAINFO, ca_file_.c_str());
   CURLcode rc = curl_easy_perform(curl.get());
   long status = 0;

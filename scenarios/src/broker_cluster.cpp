@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -9,10 +10,11 @@
 
 namespace leakscope::scenarios {
 
-BrokerCluster::BrokerCluster(const std::string& dir, size_t nodes, std::chrono::seconds timeout)
+BrokerCluster::BrokerCluster(const std::string& dir, size_t nodes, std::chrono::seconds timeout, const BrokerTls& tls)
     : dir_(std::filesystem::absolute(dir).string()), epmd_port_(free_loopback_port()) {
   std::mt19937 rng{std::random_device{}()};
   BrokerOptions options;
+  options.tls = tls;
   options.shared_epmd_port = epmd_port_;
   for (int i = 0; i < 20; ++i) options.erlang_cookie += static_cast<char>('A' + rng() % 26);
   // The nodes boot in parallel (a boot is mostly waiting on Erlang start-up), then join in turn.
@@ -46,11 +48,19 @@ void BrokerCluster::stop() {
   if (epmd.wait_exit(std::chrono::seconds(10)) == -1) epmd.terminate();
 }
 
-std::vector<std::string> BrokerCluster::amqp_urls() const {
+std::vector<std::string> BrokerCluster::urls_of_running_nodes(const std::function<std::string(const Broker&)>& url) const {
   std::vector<std::string> urls;
   for (const auto& n : nodes_)
-    if (n && n->running()) urls.push_back(n->amqp_url());
+    if (n && n->running()) urls.push_back(url(*n));
   return urls;
+}
+
+std::vector<std::string> BrokerCluster::amqp_urls() const {
+  return urls_of_running_nodes([](const Broker& n) { return n.amqp_url(); });
+}
+
+std::vector<std::string> BrokerCluster::amqps_urls() const {
+  return urls_of_running_nodes([](const Broker& n) { return n.amqps_url(); });
 }
 
 }  // namespace leakscope::scenarios

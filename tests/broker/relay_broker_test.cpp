@@ -133,6 +133,9 @@ class RelayWithBroker : public ::testing::Test {
     return v;
   }
 
+  // SIGTERM only: ChildProcess::terminate() sends SIGKILL after 5 s, less than a graceful stop may take.
+  void sigterm_relay() { ASSERT_EQ(::kill(relay_->pid(), SIGTERM), 0); }
+
   uint64_t queue_length(const std::string& queue) {
     relay::AmqpSession s(broker_->amqp_url(), 0);
     return s.queue_length(queue);
@@ -265,7 +268,7 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_relay();
   publish(5000);
   wait_accepted(500, 60s);  // under way: ~10% of the flood
-  relay_->terminate();  // SIGTERM: finish in-flight, requeue the rest, exit 0
+  sigterm_relay();  // finish in-flight, requeue the rest, exit 0
   EXPECT_EQ(relay_->wait_exit(30s), 0) << relay_->err();
   uint64_t before = fcm_stats().value("accepted", uint64_t{0});
   EXPECT_GT(before, 0u);
@@ -274,6 +277,23 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   EXPECT_EQ(wait_unique(5000, 120s), 5000u) << "0 lost";
   auto ids = accepted_ids();
   std::cerr << "duplicates after SIGTERM + restart: " << ids.size() - 5000 << "\n";
+}
+
+// A stop while FCM holds every answer (60 s, twice the request timeout): once --shutdown-timeout
+// has passed, the relay gives the unfinished jobs back to the broker, aborts the sends under way and
+// exits 0, rather than waiting out the request timeout; a relay started afterwards delivers them all.
+TEST_F(RelayWithBroker, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) {
+  start_fcm({"--latency-ms", "60000"});
+  start_relay({"--shutdown-timeout", "1"});
+  publish(200);
+  EXPECT_EQ(wait_metric("fcm_relay_in_flight", 64, 30s), 64u) << "every send slot held";
+  sigterm_relay();
+  EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
+  EXPECT_EQ(fcm_stats().value("accepted", 1), 0);
+  fcm_.reset();
+  start_fcm();
+  start_relay();
+  EXPECT_EQ(wait_unique(200, 60s), 200u) << "0 lost";
 }
 
 TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
@@ -467,6 +487,37 @@ TEST_F(RelayWithBroker, MaxRateStaysUnderTheProjectQuota) {
   EXPECT_EQ(metric(relay_metrics(), "fcm_relay_quota_holds_total"), 0u);
 }
 
+// A quota that outlasts --max-attempts dead-letters nothing: the 429s with Retry-After hold the
+// sends without spending the jobs' attempts. 20 sends per 1 s window, 200 jobs, 64 in flight, two
+// attempts: each window answers most of the sends in flight 429. About 12 s.
+TEST_F(RelayWithBroker, QuotaAnswersSpendNoAttempts) {
+  start_fcm({"--quota", "20", "--quota-window-s", "1"});
+  start_relay({"--max-attempts", "2"});
+  publish(200);
+  EXPECT_EQ(wait_unique(200, 90s), 200u) << "0 lost";
+  EXPECT_EQ(wait_metric("fcm_relay_acked_total", 200, 30s), 200u);
+  auto stats = fcm_stats();
+  // More 429s than jobs: some job met the quota twice, which two counted attempts would dead-letter.
+  EXPECT_GT(stats.value("quota_rejected", uint64_t{0}), 200u) << stats.dump();
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
+  EXPECT_EQ(queue_length(queue_ + ".dead"), 0u);
+}
+
+// Retry-After is capped at 30 s: fake-fcm's quota window lasts an hour and says so (Retry-After
+// about 3600), yet the relay tries again within a minute, meeting the quota a second time.
+TEST_F(RelayWithBroker, QuotaHoldIsCappedAtThirtySeconds) {
+  start_fcm({"--quota", "10", "--quota-window-s", "3600"});
+  start_relay();
+  publish(20);
+  ASSERT_EQ(wait_accepted(10, 30s), 10u);
+  uint64_t first = 0;
+  EXPECT_TRUE(wait_until([&] { return (first = fcm_stats().value("quota_rejected", uint64_t{0})) >= 10; }, 30s, 100ms));
+  EXPECT_TRUE(wait_until([&] { return fcm_stats().value("quota_rejected", uint64_t{0}) > first; }, 60s, 200ms))
+      << "no send after the first 429s: the hold was not capped";
+  EXPECT_EQ(fcm_stats().value("accepted", uint64_t{0}), 10u);
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
+}
+
 // Readiness means "can send now": the token is fetched at start-up, before any job, and over TLS
 // from a token_uri that the one --ca-file makes trusted (fake-fcm's HTTP/2 listener serves /token too).
 TEST_F(RelayWithBroker, TokenFetchedAtStartUpOverTlsWithTheOneCaFile) {
@@ -608,7 +659,13 @@ TEST_F(RelayOverMutualTls, JobsAreRelayedWithAClientCertificate) {
 // so each gets a fresh cluster (about 30 s to boot and join on two cores).
 class RelayOnCluster : public RelayWithBroker {
  protected:
-  static void SetUpTestSuite() { cluster_ = new scenarios::BrokerCluster(scratch_dir("relay-cluster"), 3); }
+  // Every node also listens for TLS, with a certificate for "localhost" from a CA made here.
+  static void SetUpTestSuite() {
+    std::string pki = scratch_dir("relay-cluster-pki");
+    ca_ = make_test_ca(pki, "cluster-ca");
+    auto node = make_signed_cert(ca_, pki, "node", "localhost");
+    cluster_ = new scenarios::BrokerCluster(scratch_dir("relay-cluster"), 3, 120s, {ca_.cert, node.cert, node.key});
+  }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
@@ -637,8 +694,10 @@ class RelayOnCluster : public RelayWithBroker {
     std::cerr << jobs << " jobs: " << accepted << " sends accepted, " << accepted - jobs << " duplicates\n";
   }
   static scenarios::BrokerCluster* cluster_;
+  static PemPair ca_;
 };
 scenarios::BrokerCluster* RelayOnCluster::cluster_ = nullptr;
+PemPair RelayOnCluster::ca_;
 
 TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
   start_fcm();
@@ -659,6 +718,21 @@ TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
     if (lost && j.value("msg", "") == "consuming" && j.value("node", "").find(node0_port) == std::string::npos) moved = true;
   }
   EXPECT_TRUE(lost && moved) << relay_->err();
+  EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
+}
+
+// TLS and a cluster together: the relay reaches every node over amqps (one CA), a quorum queue, 5,000
+// jobs; the node it consumes from is SIGKILLed mid-stream and it moves on, over TLS again. About 50 s
+// with the cluster's boot.
+TEST_F(RelayOnCluster, OverAmqpsSigkillOfTheRelaysNodeLosesNoJob) {
+  start_fcm({"--latency-ms", "20", "--max-concurrency", "8"});  // ~400/s: the stream outlasts the kill
+  auto urls = cluster_->amqps_urls();
+  start_relay({"--queue-type", "quorum", "--amqp-ca-file", ca_.cert, "--amqp-url", urls[1], "--amqp-url", urls[2]}, urls[0]);
+  auto publisher = publish_in_background(cluster_->node(2).amqp_url(), 5000);
+  ASSERT_GE(wait_accepted(1000, 120s), 1000u) << relay_->err();
+  EXPECT_LT(fcm_stats().value("accepted", 0), 5000) << "the kill must come mid-stream";
+  cluster_->node(0).kill();
+  expect_every_job_delivered(5000, *publisher);
   EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
 }
 

@@ -4,7 +4,10 @@
 // exit 2, a profiled program runs on without endpoints, and the first instance keeps answering.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <regex>
@@ -13,6 +16,7 @@
 #include "child_process.h"
 #include "leakscope/profiler/guarded_http_server.h"
 #include "leakscope/profiler/http_listen.h"
+#include "raw_connection.h"
 #include "run_command.h"
 
 namespace leakscope::test {
@@ -68,6 +72,30 @@ TEST(ExclusiveListen, HttpServersInOneProcess) {
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()), "cannot listen on " + address(port) + " for the second server: address already in use");
   }
+}
+
+// A burst of connections before the server accepts any (the relay opens up to --max-inflight at
+// once): all wait in the accept queue. cpp-httplib's own backlog of 5 takes 6; the kernel drops the
+// other handshakes, and those clients stall for seconds in TCP retransmits.
+TEST(ExclusiveListen, AcceptQueueHoldsABurstOfConnections) {
+  httplib::Server server;  // bound, not serving: nothing is accepted
+  int port = profiler::bind_http_server(server, "127.0.0.1:0", "test");
+  ASSERT_GT(port, 0);
+  std::vector<int> clients;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < 64; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    ASSERT_GE(fd, 0);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);  // EINPROGRESS: the handshake goes on
+    clients.push_back(fd);
+  }
+  int queued = 0;
+  for (int i = 0; i < 100 && (queued = accept_queue_length(port)) < 64; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(queued, 64);
+  for (int fd : clients) ::close(fd);
 }
 
 // The servers the endpoints and the relay run on refuse even when bound by cpp-httplib's own calls.

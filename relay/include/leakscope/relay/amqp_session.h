@@ -53,7 +53,7 @@ class AmqpSession {
   void declare_queue(const std::string& name, bool durable, const std::string& queue_type = "classic");
   void qos(uint16_t prefetch);
   void consume(const std::string& queue, bool no_ack);
-  void cancel();  // basic.cancel for the consumer
+  void cancel();  // basic.cancel for the consumer, at a stop: later RPCs wait 2 s at most
   enum class Next { kDelivery, kTimeout, kClosed };
   // kClosed: the broker closed the channel or connection, or cancelled the consumer, or the frame
   // stream broke (a socket error, a malformed or out-of-sequence frame); close_reason() says which.
@@ -71,6 +71,7 @@ class AmqpSession {
 
  private:
   void check_rpc(const char* what);
+  void shorten_rpc_timeout();  // 2 s instead of 10: for cancel and close, when the relay stops
   Next broken(std::string reason);  // marks the connection unusable; always kClosed
   int wait_frame(amqp_frame_t& frame, std::chrono::steady_clock::time_point deadline);
   Next read_content(amqp_channel_t channel, std::string& body);  // header + body frames of one message

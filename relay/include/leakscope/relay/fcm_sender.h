@@ -3,7 +3,7 @@
 // (capped exponential backoff with jitter, at least Retry-After) happen here; only final outcomes
 // are handed back, so the AMQP thread never waits on HTTP. A 429 with Retry-After is the project's
 // quota, not the message's fault: no send starts until then (capped at backoff_cap), so the other
-// messages do not keep hitting the wall.
+// messages do not keep hitting the wall, and the answer spends none of the job's max_attempts.
 #pragma once
 
 #include <atomic>
@@ -71,7 +71,9 @@ class FcmSender {
   FcmSender(SenderOptions options, OAuthTokenSource& tokens);
   ~FcmSender();
   void start();
-  // Stops taking new work; returns results for finished ones through take_results as usual.
+  // Stops at once: no new sends, and transfers still under way are aborted without a result (their
+  // jobs stay unacked, so the broker redelivers them); also cancels the token source's fetches.
+  // Call it after the relay has given up waiting for in-flight work (its shutdown deadline).
   void stop();
   void submit(SendJob job);
   // Moves out all final results so far (non-blocking).

@@ -4,6 +4,7 @@
 // /readyz means "can send now" and a refusing token endpoint shows before any job waits on it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -26,8 +27,11 @@ class OAuthTokenSource {
   void invalidate();  // after FCM answered 401: the next token() fetches a new one
   bool valid() const;
   uint64_t fetches() const;
-  // Starts the refresher thread (idempotent); the destructor stops it.
+  // Starts the refresher thread (idempotent); cancel() or the destructor stops it.
   void keep_fresh();
+  // Ends the refresher and aborts a fetch under way at once (else it could take its 10 s timeout);
+  // token() throws from then on. For a shutdown that must not wait on the token endpoint.
+  void cancel();
 
  private:
   void refresh_loop();
@@ -41,7 +45,7 @@ class OAuthTokenSource {
   uint64_t fetches_ = 0;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // written under stop_mu_; read by a fetch's progress callback
   std::thread refresher_;
 };
 
