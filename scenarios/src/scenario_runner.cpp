@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,6 +14,9 @@
 #include <sstream>
 #include <thread>
 
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/trend_series.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/child_process.h"
@@ -231,6 +235,20 @@ std::string display_path(const std::string& path) {
 
 namespace {
 
+// `leakscope trend` over the relay's snapshot files, in process (the same library call, default options).
+SeriesTrend trend_of_snapshots(const std::vector<std::string>& paths) {
+  SymbolizeOptions symbols;  // as the CLI: the relay's snapshots are self-symbolized, others may not be
+  if (const char* dirs = std::getenv("LEAKSCOPE_BINARY_PATH")) symbols.binary_path = split_binary_path(dirs);
+  std::vector<Profile> profiles;
+  for (const auto& path : paths) {
+    profiles.push_back(read_profile(path));
+    if (needs_symbolization(profiles.back())) symbolize(profiles.back(), symbols);
+  }
+  std::vector<SeriesSnapshot> series;
+  for (size_t i = 0; i < paths.size(); ++i) series.push_back({&profiles[i], paths[i]});
+  return make_series_trend(series, {});
+}
+
 std::string Run::run_leakscope(const std::vector<std::string>& args, const std::string& what) {
   std::vector<std::string> argv{bin("leakscope")};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -306,11 +324,9 @@ RunResult Run::run() {
   // The verdict from the snapshot series.
   auto snaps = snapshots_in(out_ + "/snapshots");
   if (snaps.size() < 3) throw std::runtime_error("only " + std::to_string(snaps.size()) + " heap snapshots were written; need 3");
-  std::vector<std::string> trend_args{"trend", "--json"};
-  trend_args.insert(trend_args.end(), snaps.begin(), snaps.end());
-  std::string trend_text = run_leakscope(trend_args, "trend");
-  std::ofstream(out_ + "/trend.json") << trend_text;
-  auto trend = nlohmann::json::parse(trend_text);
+  SeriesTrend trend = trend_of_snapshots(snaps);
+  std::ofstream(out_ + "/trend.json") << render_series_trend_json(trend);
+  const std::vector<TrendRow>& suspects = trend.trend.suspects;
   memory_csv_.close();
   run_leakscope({"report", snaps.back(), "--base", snaps.front(), "--trend-json", out_ + "/trend.json", "--memory-csv",
                  out_ + "/memory.csv", "--title", "leakscope: " + spec_.name + " (" + o_.variant + ")", "-o", out_ + "/report"},
@@ -341,12 +357,12 @@ RunResult Run::run() {
   v["close_listeners_at_end"] = static_cast<int64_t>(listeners_);
   v["relay_exit_code"] = relay_exit;
   v["expected_suspect"] = o_.variant == "leaky" ? nlohmann::json(spec_.expected_suspect) : nlohmann::json(nullptr);
-  v["suspects"] = trend["suspects"];
+  v["suspects"] = trend_json(trend.trend)["suspects"];
   RunFacts facts;
   facts.variant = o_.variant;
   facts.expected_suspect = spec_.expected_suspect;
-  facts.suspects = trend["suspects"].size();
-  facts.top_suspect = trend["suspects"].empty() ? "" : trend["suspects"][0].value("name", "");
+  facts.suspects = suspects.size();
+  facts.top_suspect = suspects.empty() ? "" : suspects[0].name;
   facts.lost = lost;
   facts.loadgen_ok = loadgen_ok;
   facts.cut_connections = cut_connections;
