@@ -62,7 +62,7 @@ std::string render_fleet_json(const FleetTrend& f) {
   json j;
   j["instances"] = json::array();
   for (const auto& it : f.instances) {
-    json one = json::parse(render_trend_json(it.report));  // the single-series report, as it is
+    json one = trend_json(it.report);  // the single-series report, as it is
     one["instance"] = it.instance;
     j["instances"].push_back(std::move(one));
   }

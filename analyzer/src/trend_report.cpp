@@ -270,7 +270,7 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
   return out;
 }
 
-std::string render_trend_json(const TrendReport& r) {
+nlohmann::ordered_json trend_json(const TrendReport& r) {
   using json = nlohmann::ordered_json;
   bool has_work = !r.work_unit.empty();
   auto rows = [has_work](const std::vector<TrendRow>& v) {
@@ -310,7 +310,11 @@ std::string render_trend_json(const TrendReport& r) {
   j["suspects"] = rows(r.suspects);
   j["growing"] = rows(r.growing);
   j["stable"] = r.stable;
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return j;
+}
+
+std::string render_trend_json(const TrendReport& r) {
+  return trend_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace leakscope

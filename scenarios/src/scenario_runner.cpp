@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -13,6 +14,12 @@
 #include <sstream>
 #include <thread>
 
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/sample_index.h"
+#include "leakscope/analyzer/symbolizer.h"
+#include "leakscope/analyzer/trend_series.h"
+#include "leakscope/viz/line_chart.h"
+#include "leakscope/viz/report_page.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/child_process.h"
@@ -114,7 +121,6 @@ class Run {
   void start_parts();
   void sample(double t);
   void print_progress(double t, bool final);
-  std::string run_leakscope(const std::vector<std::string>& args, const std::string& what);
 
   int lg_sample() const { return o_.lg_sample >= 0 ? o_.lg_sample : spec_.lg_sample; }
   const ScenarioSpec& spec_;
@@ -231,13 +237,44 @@ std::string display_path(const std::string& path) {
 
 namespace {
 
-std::string Run::run_leakscope(const std::vector<std::string>& args, const std::string& what) {
-  std::vector<std::string> argv{bin("leakscope")};
-  argv.insert(argv.end(), args.begin(), args.end());
-  ChildProcess p(argv, {}, logs_);
-  int rc = p.wait_exit(300s);
-  if (rc != 0) throw std::runtime_error("leakscope " + what + " failed: " + p.err());
-  return p.out();
+// The relay's snapshot files, read as the CLI reads them (the relay's are self-symbolized, others may not be).
+std::vector<Profile> read_snapshots(const std::vector<std::string>& paths) {
+  SymbolizeOptions symbols;
+  if (const char* dirs = std::getenv("LEAKSCOPE_BINARY_PATH")) symbols.binary_path = split_binary_path(dirs);
+  std::vector<Profile> profiles;
+  for (const auto& path : paths) {
+    profiles.push_back(read_profile(path));
+    if (needs_symbolization(profiles.back())) symbolize(profiles.back(), symbols);
+  }
+  return profiles;
+}
+
+// `leakscope trend` over the snapshots, in process (the same library call, default options).
+SeriesTrend trend_of(const std::vector<Profile>& profiles, const std::vector<std::string>& paths) {
+  std::vector<SeriesSnapshot> series;
+  for (size_t i = 0; i < paths.size(); ++i) series.push_back({&profiles[i], paths[i]});
+  return make_series_trend(series, {});
+}
+
+// `leakscope report LAST --base FIRST --memory-csv ...` with the verdict, in process, into `dir`.
+void write_report(const Profile& first, const std::string& first_path, const Profile& last, const std::string& last_path,
+                  const TrendReport& verdict, const std::string& memory_csv, const std::string& title,
+                  const std::string& dir) {
+  viz::ReportInput in;
+  int now_index = sample_index_for(last, "", last_path);
+  in.view = {&last, now_index, &first, sample_index_for(first, last.sample_types[now_index].type, first_path), false, {}};
+  in.profile_name = last_path;
+  in.base_name = first_path;
+  in.title = title;
+  in.verdict = &verdict;
+  std::ifstream csv(memory_csv);
+  std::stringstream text;
+  text << csv.rdbuf();
+  in.memory = viz::read_chart_csv(text.str(), memory_csv);
+  viz::ReportPage page = viz::make_report_page(in);
+  fs::create_directories(dir);
+  for (const auto& [name, bytes] : page.files) std::ofstream(dir + "/" + name, std::ios::binary) << bytes;
+  std::ofstream(dir + "/index.html", std::ios::binary) << page.index_html;
 }
 
 RunResult Run::run() {
@@ -306,15 +343,13 @@ RunResult Run::run() {
   // The verdict from the snapshot series.
   auto snaps = snapshots_in(out_ + "/snapshots");
   if (snaps.size() < 3) throw std::runtime_error("only " + std::to_string(snaps.size()) + " heap snapshots were written; need 3");
-  std::vector<std::string> trend_args{"trend", "--json"};
-  trend_args.insert(trend_args.end(), snaps.begin(), snaps.end());
-  std::string trend_text = run_leakscope(trend_args, "trend");
-  std::ofstream(out_ + "/trend.json") << trend_text;
-  auto trend = nlohmann::json::parse(trend_text);
+  std::vector<Profile> profiles = read_snapshots(snaps);
+  SeriesTrend trend = trend_of(profiles, snaps);
+  std::ofstream(out_ + "/trend.json") << render_series_trend_json(trend);
+  const std::vector<TrendRow>& suspects = trend.trend.suspects;
   memory_csv_.close();
-  run_leakscope({"report", snaps.back(), "--base", snaps.front(), "--trend-json", out_ + "/trend.json", "--memory-csv",
-                 out_ + "/memory.csv", "--title", "leakscope: " + spec_.name + " (" + o_.variant + ")", "-o", out_ + "/report"},
-                "report");
+  write_report(profiles.front(), snaps.front(), profiles.back(), snaps.back(), trend.trend, out_ + "/memory.csv",
+               "leakscope: " + spec_.name + " (" + o_.variant + ")", out_ + "/report");
 
   Delivery d = deliveries(out_ + "/accepted.jsonl");
   int64_t lost = static_cast<int64_t>(published_) - static_cast<int64_t>(d.unique) - static_cast<int64_t>(queued);
@@ -341,12 +376,12 @@ RunResult Run::run() {
   v["close_listeners_at_end"] = static_cast<int64_t>(listeners_);
   v["relay_exit_code"] = relay_exit;
   v["expected_suspect"] = o_.variant == "leaky" ? nlohmann::json(spec_.expected_suspect) : nlohmann::json(nullptr);
-  v["suspects"] = trend["suspects"];
+  v["suspects"] = trend_json(trend.trend)["suspects"];
   RunFacts facts;
   facts.variant = o_.variant;
   facts.expected_suspect = spec_.expected_suspect;
-  facts.suspects = trend["suspects"].size();
-  facts.top_suspect = trend["suspects"].empty() ? "" : trend["suspects"][0].value("name", "");
+  facts.suspects = suspects.size();
+  facts.top_suspect = suspects.empty() ? "" : suspects[0].name;
   facts.lost = lost;
   facts.loadgen_ok = loadgen_ok;
   facts.cut_connections = cut_connections;

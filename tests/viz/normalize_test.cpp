@@ -8,6 +8,7 @@
 
 #include "leakscope/analyzer/diff_report.h"
 #include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/units.h"
 #include "leakscope/viz/views.h"
 #include "viz_test_support.h"
 
@@ -71,6 +72,27 @@ TEST(Normalize, DiffCommandUsesTheWholeProfileFactor) {
   EXPECT_EQ(j["rows"][0]["base"], 400);
   EXPECT_EQ(j["rows"][0]["new"], 300);
   EXPECT_EQ(j["rows"][0]["delta"], -100);
+}
+
+// `diff --normalize --focus X` and `report --normalize --focus X` print the same numbers for the same input.
+TEST(Normalize, DiffAndReportCommandsPrintTheSameFocusedNormalizedNumbers) {
+  std::string dir = scratch_dir("normalize_report");
+  write_text(dir + "/base.folded", "main;a;x 100\nmain;a;y 50\nmain;b 250\n");
+  write_text(dir + "/now.folded", "main;a;x 300\nmain;a;y 400\nmain;b 900\n");
+  std::string args = " --normalize --focus '^a$' " + dir + "/";
+  auto diff = run_command(kLeakscope + " diff --json" + args + "base.folded " + dir + "/now.folded");
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  auto report = run_command(kLeakscope + " report" + args + "now.folded --base " + dir + "/base.folded -o " + dir + "/out");
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  auto j = nlohmann::json::parse(diff.out);
+  const std::string unit = j["unit"];
+  std::vector<std::vector<std::string>> from_diff;
+  for (const auto& row : j["rows"])
+    from_diff.push_back({row["name"], format_value(row["base"], unit), format_value(row["new"], unit),
+                         format_delta(row["delta"], unit)});
+  // Whole profiles 400 -> 1600: the base x4, so y +200 and x -100 (the focused totals, 150 -> 700, give x4.67).
+  ASSERT_EQ(from_diff.size(), 2u) << diff.out;
+  EXPECT_EQ(table_rows(read_file(dir + "/out/index.html"), "growth-table"), from_diff);
 }
 
 }  // namespace

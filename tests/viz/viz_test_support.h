@@ -34,6 +34,18 @@ inline std::vector<std::string> all_matches(const std::string& text, const std::
   return out;
 }
 
+// The rows of the HTML table with this id (viz::HtmlPage's markup), each a list of cell texts as
+// the page has them (escaped).
+inline std::vector<std::vector<std::string>> table_rows(const std::string& html, const std::string& id) {
+  size_t start = html.find("id=\"" + id + "\"");
+  if (start == std::string::npos) return {};
+  std::string table = html.substr(start, html.find("</table>", start) - start);
+  std::vector<std::vector<std::string>> rows;
+  for (const std::string& row : all_matches(table, "<tr>((?:<td[^>]*>[^<]*</td>)+)</tr>"))
+    rows.push_back(all_matches(row, "<td[^>]*>([^<]*)</td>"));
+  return rows;
+}
+
 // Five real jemalloc snapshots of the backlog leak in miniature (tests/programs/backlog_demo) in `dir`,
 // and `leakscope trend --json` over them in dir/trend.json. Returns false (with a test failure) on error.
 inline bool make_backlog_series(const std::string& dir) {

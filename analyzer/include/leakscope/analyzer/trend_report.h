@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,7 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
                        int64_t period, const TrendThresholds& thresholds, const std::vector<int64_t>& work = {},
                        const std::string& work_unit = "");
 std::string render_trend_text(const TrendReport& r, size_t max_rows);
-std::string render_trend_json(const TrendReport& r);
+nlohmann::ordered_json trend_json(const TrendReport& r);
+std::string render_trend_json(const TrendReport& r);  // trend_json, printed
 
 }  // namespace leakscope

@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -6,14 +5,10 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/fleet_trend.h"
-#include "series_inputs.h"
-#include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/series_files.h"
-#include "leakscope/analyzer/trend_ages.h"
-#include "leakscope/analyzer/trend_report.h"
-#include "leakscope/analyzer/work_counter.h"
+#include "leakscope/analyzer/trend_series.h"
+#include "series_inputs.h"
 
 namespace leakscope::cli {
 
@@ -26,57 +21,16 @@ struct TrendArgs {
   size_t nodecount = 20;
   TrendThresholds thresholds;
 };
-// `members` of `profiles` in series order: by collection time when every snapshot has one, else as given.
-std::vector<size_t> series_order(const std::vector<Profile>& profiles, const std::vector<size_t>& members) {
-  std::vector<size_t> order = members;
-  if (std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; }))
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return profiles[a].time_nanos < profiles[b].time_nanos; });
-  return order;
+TrendOptions trend_options(const TrendArgs& args) {
+  return {args.opt.sample_index, stack_options(args.opt), args.thresholds};
 }
 
-// One series (`members` of `profiles`), in series_order.
-TrendReport trend_of(const std::vector<Profile>& profiles, const std::vector<SeriesInput>& inputs,
-                     const std::vector<size_t>& members, const TrendArgs& args) {
-  const Profile& first = profiles[members.front()];
-  int index = sample_index_for(first, args.opt.sample_index, inputs[members.front()].path);
-  const ValueType type = first.sample_types[index];
-  bool have_times = std::all_of(members.begin(), members.end(), [&](size_t m) { return profiles[m].time_nanos > 0; });
-  std::vector<size_t> order = series_order(profiles, members);
-  StackOptions so = stack_options(args.opt);
-  std::vector<Aggregate> series;
-  std::vector<double> times;
-  int64_t period = 1;
-  std::vector<int64_t> work;
-  std::string work_unit;
-  for (size_t k = 0; k < order.size(); ++k) {
-    const Profile& p = profiles[order[k]];
-    if (auto w = work_count_of(p)) {
-      work.push_back(w->value);
-      work_unit = w->unit;
-    }
-    int i = sample_index_for(p, type.type, inputs[order[k]].path);
-    series.push_back(aggregate(p, StackTable(p, so), i));
-    times.push_back(have_times ? static_cast<double>(p.time_nanos - profiles[order[0]].time_nanos) / 1e9
-                               : static_cast<double>(k));
-    period = std::max(period, p.period);
-  }
-  if (work.size() != series.size()) work.clear();  // only when every snapshot has a count
-  TrendReport r = make_trend(series, times, type, period, args.thresholds, work, work_unit);
-  r.times_from_files = !have_times;
-  return r;
-}
-
-// The trend's report, with the age shapes of its rows when the newest snapshot carries ages.
-std::string render_with_ages(const TrendReport& r, const Profile& newest, const StackTable& stacks, int index,
-                             bool json, size_t nodecount) {
-  AgeReport ages = make_age_report(newest, stacks, index, 0);
-  if (!ages.has_ages()) return json ? render_trend_json(r) : render_trend_text(r, nodecount);
-  TrendAges a = trend_ages(r, ages);
-  if (!json) return render_trend_text(r, nodecount) + render_trend_ages_text(a, r.sample_type.unit);
-  auto j = nlohmann::ordered_json::parse(render_trend_json(r));
-  j["age"] = trend_ages_json(a);
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+// `members` of `profiles`, as one series.
+std::vector<SeriesSnapshot> series_of(const std::vector<Profile>& profiles, const std::vector<SeriesInput>& inputs,
+                                      const std::vector<size_t>& members) {
+  std::vector<SeriesSnapshot> series;
+  for (size_t m : members) series.push_back({&profiles[m], inputs[m].path});
+  return series;
 }
 }  // namespace
 
@@ -142,16 +96,11 @@ void register_trend(CLI::App& app, int& exit_code) {
       by_instance[instance.empty() ? inputs[i].instance : instance].push_back(i);
     }
     if (by_instance.size() <= 1) {
-      if (profiles.size() < 2)
-        throw InputError(inputs.front().path, "", "a trend needs two or more snapshots, got one");
       std::vector<size_t> all(profiles.size());
       std::iota(all.begin(), all.end(), 0);
-      TrendReport r = trend_of(profiles, inputs, all, *args);
-      size_t newest = series_order(profiles, all).back();  // the one whose ages are shown
-      int newest_index = sample_index_for(profiles[newest], r.sample_type.type, inputs[newest].path);
-      std::cout << render_with_ages(r, profiles[newest], StackTable(profiles[newest], stack_options(args->opt)),
-                                    newest_index, args->json, args->nodecount);
-      exit_code = args->fail_on_leak && !r.suspects.empty() ? 1 : 0;
+      SeriesTrend t = make_series_trend(series_of(profiles, inputs, all), trend_options(*args));
+      std::cout << (args->json ? render_series_trend_json(t) : render_series_trend_text(t, args->nodecount));
+      exit_code = args->fail_on_leak && !t.trend.suspects.empty() ? 1 : 0;
       return;
     }
     std::vector<InstanceTrend> judged;
@@ -161,7 +110,7 @@ void register_trend(CLI::App& app, int& exit_code) {
       if (members.size() < 2)
         too_short.push_back(name);
       else
-        judged.push_back({name, trend_of(profiles, inputs, members, *args)});
+        judged.push_back({name, make_trend(series_of(profiles, inputs, members), trend_options(*args))});
     }
     FleetTrend f = make_fleet_trend(std::move(judged), std::move(too_short));
     std::cout << (args->json ? render_fleet_json(f) : render_fleet_text(f, args->nodecount));

@@ -14,7 +14,7 @@ void register_traces(CLI::App& app, int& exit_code);
 void register_peek(CLI::App& app, int& exit_code);
 void register_list(CLI::App& app, int& exit_code);
 void register_symbolize_snapshot(CLI::App& app, int& exit_code);
-// viz/tools
+// drawn by viz
 void register_flame(CLI::App& app, int& exit_code);
 void register_dot(CLI::App& app, int& exit_code);
 void register_report(CLI::App& app, int& exit_code);

@@ -83,19 +83,6 @@ Profile load_profile(const std::string& path, const ProfileOptions& o) {
   return p;
 }
 
-int sample_index_for(const Profile& p, const std::string& requested, const std::string& source) {
-  if (requested.empty()) return p.default_sample_index();
-  int i = p.sample_index(requested);
-  if (i >= 0) return i;
-  if (!requested.empty() && std::all_of(requested.begin(), requested.end(), ::isdigit)) {
-    long n = std::strtol(requested.c_str(), nullptr, 10);
-    if (n >= 0 && n < static_cast<long>(p.sample_types.size())) return static_cast<int>(n);
-  }
-  std::string have;
-  for (const auto& t : p.sample_types) have += (have.empty() ? "" : ", ") + t.type;
-  throw InputError(source, "", "no sample type '" + requested + "'; this profile has: " + have);
-}
-
 ProfileAndBase load_profile_and_base(const std::string& path, const std::string& base_path, const ProfileOptions& o) {
   ProfileAndBase r;
   r.now = load_profile(path, o);

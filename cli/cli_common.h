@@ -6,6 +6,7 @@
 
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/profile_source.h"
+#include "leakscope/analyzer/sample_index.h"
 #include "leakscope/analyzer/stack_table.h"
 
 namespace leakscope::cli {
@@ -32,9 +33,6 @@ void add_source_options(CLI::App* cmd, ProfileOptions& o);
 
 // Reads (a file, "-", a pipe or a URL) and (when it has bare addresses) symbolizes a profile.
 Profile load_profile(const std::string& path, const ProfileOptions& o);
-
-// Resolves --sample-index (a type name or a number; default as pprof). Throws InputError.
-int sample_index_for(const Profile& p, const std::string& requested, const std::string& source);
 
 StackOptions stack_options(const ProfileOptions& o);
 

@@ -1,0 +1,46 @@
+// `leakscope trend` as a library call: snapshots in, the verdict out. What a series needs before the
+// trend rules (trend_report.h) can judge it is derived here, once, for the CLI and the scenario
+// runner alike: the order (by collection time when every snapshot has one, else as given), each
+// snapshot's time (seconds since the first; snapshot order, one second apart, without times), the
+// work counts (only when every snapshot carries one), and the coarsest sampling period.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "leakscope/analyzer/profile.h"
+#include "leakscope/analyzer/stack_table.h"
+#include "leakscope/analyzer/trend_ages.h"
+#include "leakscope/analyzer/trend_report.h"
+
+namespace leakscope {
+
+struct SeriesSnapshot {
+  const Profile* profile = nullptr;
+  std::string source;  // its file or URL, for errors
+};
+
+struct TrendOptions {
+  std::string sample_index;  // as --sample-index; the first snapshot's choice holds for the series
+  StackOptions stacks;
+  TrendThresholds thresholds;
+};
+
+// Indexes into `series` in series order.
+std::vector<size_t> series_order(const std::vector<SeriesSnapshot>& series);
+
+// The verdict over two or more snapshots (throws InputError for fewer, or a sample type one lacks).
+TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options);
+
+// The verdict and, when the newest snapshot carries allocation ages, the age shapes of its rows.
+struct SeriesTrend {
+  TrendReport trend;
+  std::optional<TrendAges> ages;
+};
+SeriesTrend make_series_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options);
+std::string render_series_trend_text(const SeriesTrend& t, size_t max_rows);
+// render_trend_json's object, with "age":{"rows":[...]} when there are ages.
+std::string render_series_trend_json(const SeriesTrend& t);
+
+}  // namespace leakscope

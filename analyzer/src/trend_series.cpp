@@ -1,0 +1,85 @@
+#include "leakscope/analyzer/trend_series.h"
+
+#include <algorithm>
+
+#include "leakscope/analyzer/age_report.h"
+#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/sample_index.h"
+#include "leakscope/analyzer/work_counter.h"
+
+namespace leakscope {
+
+namespace {
+bool every_snapshot_has_a_time(const std::vector<SeriesSnapshot>& series) {
+  return std::all_of(series.begin(), series.end(), [](const SeriesSnapshot& s) { return s.profile->time_nanos > 0; });
+}
+}  // namespace
+
+std::vector<size_t> series_order(const std::vector<SeriesSnapshot>& series) {
+  std::vector<size_t> order(series.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Stable: snapshots taken in the same nanosecond keep the order they were given in.
+  if (every_snapshot_has_a_time(series))
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return series[a].profile->time_nanos < series[b].profile->time_nanos;
+    });
+  return order;
+}
+
+TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options) {
+  if (series.size() < 2)
+    throw InputError(series.empty() ? "" : series.front().source, "", "a trend needs two or more snapshots, got " +
+                                                                          std::string(series.empty() ? "none" : "one"));
+  const SeriesSnapshot& given_first = series.front();
+  const ValueType type =
+      given_first.profile->sample_types[sample_index_for(*given_first.profile, options.sample_index, given_first.source)];
+  bool have_times = every_snapshot_has_a_time(series);
+  std::vector<size_t> order = series_order(series);
+  std::vector<Aggregate> aggregates;
+  std::vector<double> times;
+  int64_t period = 1;
+  std::vector<int64_t> work;
+  std::string work_unit;
+  for (size_t k = 0; k < order.size(); ++k) {
+    const SeriesSnapshot& s = series[order[k]];
+    const Profile& p = *s.profile;
+    if (auto w = work_count_of(p)) {
+      work.push_back(w->value);
+      work_unit = w->unit;
+    }
+    int index = sample_index_for(p, type.type, s.source);
+    aggregates.push_back(aggregate(p, StackTable(p, options.stacks), index));
+    times.push_back(have_times ? static_cast<double>(p.time_nanos - series[order[0]].profile->time_nanos) / 1e9
+                               : static_cast<double>(k));
+    period = std::max(period, p.period);
+  }
+  if (work.size() != aggregates.size()) work.clear();  // slopes per work only when every snapshot has a count
+  TrendReport r = make_trend(aggregates, times, type, period, options.thresholds, work, work_unit);
+  r.times_from_files = !have_times;
+  return r;
+}
+
+SeriesTrend make_series_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options) {
+  SeriesTrend t{make_trend(series, options), std::nullopt};
+  const SeriesSnapshot& newest = series[series_order(series).back()];
+  int index = sample_index_for(*newest.profile, t.trend.sample_type.type, newest.source);
+  AgeReport ages = make_age_report(*newest.profile, StackTable(*newest.profile, options.stacks), index, 0);
+  if (ages.has_ages()) t.ages = trend_ages(t.trend, ages);
+  return t;
+}
+
+std::string render_series_trend_text(const SeriesTrend& t, size_t max_rows) {
+  std::string out = render_trend_text(t.trend, max_rows);
+  if (t.ages) out += render_trend_ages_text(*t.ages, t.trend.sample_type.unit);
+  return out;
+}
+
+std::string render_series_trend_json(const SeriesTrend& t) {
+  if (!t.ages) return render_trend_json(t.trend);
+  auto j = trend_json(t.trend);
+  j["age"] = trend_ages_json(*t.ages);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace leakscope
