@@ -145,7 +145,7 @@ void register_report(CLI::App& app, int& exit_code) {
       page.table({"part", "what it is", "bytes"}, rows, 2, "rss-table");
     }
 
-    Aggregate now_agg = aggregate(in.now, stacks, in.now_index);
+    Graph now_graph(in.now, stacks, in.now_index);
     if (in.has_base()) {
       DiffReport diff = diff_profiles(in.base, *base_stacks, in.base_index, in.now, stacks, in.now_index, a.normalize);
       std::vector<std::vector<std::string>> rows;
@@ -165,7 +165,7 @@ void register_report(CLI::App& app, int& exit_code) {
       page.embed_svg("diff-flame.svg", embedded_height(st), "diff-flame-object");
     }
 
-    TopReport top = make_top(now_agg, type, {false, static_cast<int>(a.rows), 0.005});
+    TopReport top = make_top(now_graph, type, {false, static_cast<int>(a.rows), 0.005});
     std::vector<std::vector<std::string>> top_rows;
     int64_t sum = 0;
     auto pct = [&](int64_t v) { return format_percent(top.total ? static_cast<double>(v) / static_cast<double>(top.total) : 0); };
@@ -178,7 +178,7 @@ void register_report(CLI::App& app, int& exit_code) {
 
     viz::FlameSvgOptions fo;
     fo.sample_type = type;
-    fo.subtitle = type.type + ", total " + format_value(now_agg.total, type.unit);
+    fo.subtitle = type.type + ", total " + format_value(now_graph.total(), type.unit);
     viz::FlameSvgStats st;
     write_file(out("flame.svg"), viz::render_flame_svg(viz::flame_tree_for(alone, false), fo, &st));
     page.heading("Flame graph", "flame");
