@@ -23,7 +23,7 @@ Aggregate aggregate(const Profile& p, const StackTable& stacks, int index, doubl
   Aggregate out;
   out.total = g.total();
   for (const auto& n : g.nodes())
-    if (n.flat || n.cum) merge_into(out.nodes[n.name], n, 1);
+    if (n.flat || n.cum) merge_into(out.nodes[std::string(n.name)], n, 1);
   return out;
 }
 

@@ -35,7 +35,7 @@ void resolve_mixed_inline(const GraphSource& source, std::vector<InlineFlags>& f
 }  // namespace
 
 Graph::Graph(std::vector<GraphSource> sources) : sources_(std::move(sources)) {
-  std::unordered_map<std::string, uint32_t> by_name;  // only needed to match a second source
+  std::unordered_map<std::string_view, uint32_t> by_name;  // only needed to match a second source
   for (size_t s = 0; s < sources_.size(); ++s) {
     const StackTable& stacks = *sources_[s].stacks;
     std::vector<uint32_t>& node_of = node_of_.emplace_back(stacks.node_count());

@@ -23,7 +23,7 @@ TopReport make_top(const Graph& graph, const ValueType& type, const TopOptions& 
   r.trimmed_nodes = kept.trimmed_nodes;
   for (uint32_t n : kept.nodes) {
     const Graph::Node& node = graph.nodes()[n];
-    r.rows.push_back({node.name, node.flat, node.cum, node.inline_kind()});
+    r.rows.push_back({std::string(node.name), node.flat, node.cum, node.inline_kind()});
   }
   return r;
 }

@@ -26,13 +26,13 @@ const Graph::Node& node(const Graph& g, const std::string& name) {
 std::map<std::string, int64_t> edge_map(const Graph& g, const std::vector<Graph::Edge>& edges) {
   std::map<std::string, int64_t> out;
   for (const auto& e : edges)
-    out[g.nodes()[e.caller].name + "->" + g.nodes()[e.callee].name + (e.residual ? "~" : "")] = e.weight;
+    out[std::string(g.nodes()[e.caller].name) + "->" + std::string(g.nodes()[e.callee].name) + (e.residual ? "~" : "")] = e.weight;
   return out;
 }
 
 std::vector<std::string> names(const Graph& g, const std::vector<uint32_t>& ids) {
   std::vector<std::string> out;
-  for (uint32_t n : ids) out.push_back(g.nodes()[n].name);
+  for (uint32_t n : ids) out.emplace_back(g.nodes()[n].name);
   return out;
 }
 

@@ -21,7 +21,7 @@ CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueT
   for (uint32_t n : kept.nodes) {
     const Graph::Node& node = graph.nodes()[n];
     index_of[n] = g.nodes.size();
-    g.nodes.push_back({node.name, node.flat, node.cum});
+    g.nodes.push_back({std::string(node.name), node.flat, node.cum});
     g.shown += node.flat;
   }
   PrunedEdges edges = prune_edges(graph, kept, o.edgefraction);

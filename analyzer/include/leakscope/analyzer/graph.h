@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "leakscope/analyzer/weighted_stacks.h"
@@ -28,7 +29,7 @@ struct NodeValue {
 class Graph {
  public:
   struct Node : NodeValue {
-    std::string name;
+    std::string_view name;  // the StackTable's string, not a copy
     // On the stack of some counted sample (pprof makes a node then, even if a diff nets it to zero).
     bool present = false;
   };
@@ -38,6 +39,7 @@ class Graph {
     bool residual = false;            // nodes left out of the chosen set lie between the two
   };
 
+  // The graph reads its sources again (names, edges, stacks): they must outlive it.
   explicit Graph(std::vector<GraphSource> sources);
   Graph(const Profile& p, const StackTable& stacks, int sample_index, double scale = 1.0)
       : Graph(std::vector<GraphSource>{{&p, &stacks, sample_index, scale}}) {}
