@@ -24,7 +24,4 @@ Aggregate aggregate(const Profile& p, const StackTable& stacks, int sample_index
 std::vector<NodeValue> aggregate_nodes(const Profile& p, const StackTable& stacks, int sample_index, double scale = 1.0,
                                        int64_t* total = nullptr);
 
-// a - b per name (pprof -base semantics).
-Aggregate subtract(const Aggregate& a, const Aggregate& b);
-
 }  // namespace leakscope
