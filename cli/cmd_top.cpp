@@ -1,5 +1,6 @@
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -56,17 +57,19 @@ void register_top(CLI::App& app, int& exit_code) {
       exit_code = 0;
       return;
     }
-    Aggregate agg = aggregate(p, stacks, index);
+    std::vector<GraphSource> sources{{&p, &stacks, index}};
     std::vector<std::string> header{"File: " + args->profile};
+    Profile b;
+    std::optional<StackTable> base_stacks;
     if (!args->base.empty()) {
-      Profile b = load_profile(args->base, args->opt);
+      b = load_profile(args->base, args->opt);
       int bi = sample_index_for(b, p.sample_types[index].type, args->base);
-      agg = subtract(agg, aggregate(b, StackTable(b, so), bi));
+      sources.push_back({&b, &base_stacks.emplace(b, so), bi, -1.0});  // pprof -base: subtracted
       header.push_back("Base: " + args->base + " (subtracted)");
     }
     if (stacks.filtered_samples())
       header.push_back("Filtered out " + std::to_string(stacks.filtered_samples()) + " samples (--focus/--ignore)");
-    TopReport r = make_top(agg, p.sample_types[index], {args->cum, args->nodecount, args->nodefraction});
+    TopReport r = make_top(Graph(sources), p.sample_types[index], {args->cum, args->nodecount, args->nodefraction});
     std::cout << (args->json ? render_top_json(r) : render_top_text(r, header));
     exit_code = 0;
   });

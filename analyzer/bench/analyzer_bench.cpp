@@ -66,7 +66,7 @@ void BM_TopGoProtoEndToEnd(benchmark::State& state) {
     leakscope::Profile p = leakscope::read_profile(path);
     leakscope::StackTable t(p, {});
     int index = p.default_sample_index();
-    auto report = leakscope::make_top(leakscope::aggregate(p, t, index), p.sample_types[index], {});
+    auto report = leakscope::make_top(leakscope::Graph(p, t, index), p.sample_types[index], {});
     benchmark::DoNotOptimize(report);
   }
 }

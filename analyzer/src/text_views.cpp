@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/units.h"
 
 namespace leakscope {
@@ -29,12 +30,9 @@ std::string pad(const std::string& s, int width) {
 std::string render_traces(const Profile& p, const StackTable& stacks, int index, size_t max_stacks) {
   const std::string& unit = p.sample_types[index].unit;
   std::map<std::vector<uint32_t>, int64_t> by_stack;
-  for (size_t i = 0; i < stacks.sample_count(); ++i) {
-    auto s = stacks.stack(i);
-    int64_t v = p.samples[i].values[index];
-    if (s.empty() || v == 0) continue;
-    by_stack[std::vector<uint32_t>(s.begin(), s.end())] += v;
-  }
+  for_each_weighted_stack({&p, &stacks, index}, [&](size_t, std::span<const uint32_t> s, int64_t v) {
+    if (!s.empty()) by_stack[std::vector<uint32_t>(s.begin(), s.end())] += v;
+  });
   std::vector<std::pair<int64_t, const std::vector<uint32_t>*>> order;
   for (const auto& [stack, v] : by_stack) order.push_back({v, &stack});
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return std::llabs(a.first) > std::llabs(b.first); });
@@ -55,28 +53,16 @@ std::string render_traces(const Profile& p, const StackTable& stacks, int index,
 
 std::string render_peek(const Profile& p, const StackTable& stacks, int index, const Pattern& rx) {
   const std::string& unit = p.sample_types[index].unit;
-  int64_t total = 0;
-  std::vector<NodeValue> values = aggregate_nodes(p, stacks, index, 1.0, &total);
+  Graph graph(p, stacks, index);  // one source: node n is StackTable node n
+  const auto& values = graph.nodes();
+  const int64_t total = graph.total();
   std::vector<bool> focus(stacks.node_count());
   for (uint32_t n = 0; n < stacks.node_count(); ++n) focus[n] = values[n].cum != 0 && rx.matches(stacks.name(n));
-  // Weight of each edge into and out of a focused node, once per sample (recursion).
+  // The graph's edges into and out of each focused node.
   std::unordered_map<uint32_t, std::map<uint32_t, int64_t>> callers, callees;
-  std::vector<std::pair<uint32_t, uint32_t>> seen;
-  for (size_t i = 0; i < stacks.sample_count(); ++i) {
-    auto s = stacks.stack(i);
-    int64_t v = p.samples[i].values[index];
-    if (s.empty() || v == 0) continue;
-    seen.clear();
-    for (size_t k = 0; k < s.size(); ++k) {
-      if (!focus[s[k]]) continue;
-      auto once = [&](uint32_t a, uint32_t b) {
-        if (std::find(seen.begin(), seen.end(), std::make_pair(a, b)) != seen.end()) return false;
-        seen.push_back({a, b});
-        return true;
-      };
-      if (k + 1 < s.size() && once(s[k + 1], s[k])) callers[s[k]][s[k + 1]] += v;
-      if (k > 0 && once(s[k], s[k - 1])) callees[s[k]][s[k - 1]] += v;
-    }
+  for (const Graph::Edge& e : graph.edges_between(std::vector<bool>(values.size(), true))) {
+    if (focus[e.callee]) callers[e.callee][e.caller] += e.weight;
+    if (focus[e.caller]) callees[e.caller][e.callee] += e.weight;
   }
   std::vector<uint32_t> order;
   for (uint32_t n = 0; n < focus.size(); ++n)

@@ -6,34 +6,24 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "leakscope/analyzer/graph_pruning.h"
 #include "leakscope/analyzer/units.h"
 
 namespace leakscope {
 
-TopReport make_top(const Aggregate& agg, const ValueType& type, const TopOptions& opt) {
+TopReport make_top(const Graph& graph, const ValueType& type, const TopOptions& opt) {
   TopReport r;
   r.sample_type = type;
-  r.total = agg.total;
-  r.node_total = agg.nodes.size();
-  r.cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(agg.total) * opt.nodefraction));
-  for (const auto& [name, v] : agg.nodes) {
-    if (std::llabs(v.cum) < r.cutoff || (v.flat == 0 && v.cum == 0)) {
-      ++r.dropped_nodes;
-      continue;
-    }
-    r.rows.push_back({name, v.flat, v.cum, v.inline_kind()});
-  }
-  // pprof's FlatNameOrder / CumNameOrder.
-  std::sort(r.rows.begin(), r.rows.end(), [&](const TopRow& a, const TopRow& b) {
-    int64_t a1 = std::llabs(opt.sort_by_cum ? a.cum : a.flat), b1 = std::llabs(opt.sort_by_cum ? b.cum : b.flat);
-    if (a1 != b1) return a1 > b1;
-    if (a.name != b.name) return a.name < b.name;
-    int64_t a2 = std::llabs(opt.sort_by_cum ? a.flat : a.cum), b2 = std::llabs(opt.sort_by_cum ? b.flat : b.cum);
-    return a2 > b2;
-  });
-  if (opt.nodecount > 0 && r.rows.size() > static_cast<size_t>(opt.nodecount)) {
-    r.trimmed_nodes = r.rows.size() - opt.nodecount;
-    r.rows.resize(opt.nodecount);
+  r.total = graph.total();
+  PrunedNodes kept = prune_nodes(graph, {static_cast<size_t>(std::max(opt.nodecount, 0)), opt.nodefraction,
+                                         opt.sort_by_cum ? NodeOrder::kCumName : NodeOrder::kFlatName});
+  r.node_total = kept.node_total;
+  r.dropped_nodes = kept.dropped_nodes;
+  r.cutoff = kept.node_cutoff;
+  r.trimmed_nodes = kept.trimmed_nodes;
+  for (uint32_t n : kept.nodes) {
+    const Graph::Node& node = graph.nodes()[n];
+    r.rows.push_back({std::string(node.name), node.flat, node.cum, node.inline_kind()});
   }
   return r;
 }

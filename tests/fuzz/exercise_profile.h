@@ -30,8 +30,7 @@ inline void exercise(const Profile& p) {
   for (int index : {p.default_sample_index(), 0}) {
     if (index < 0 || index >= static_cast<int>(p.sample_types.size())) continue;
     StackTable stacks(p, {});
-    Aggregate agg = aggregate(p, stacks, index);
-    render_top_text(make_top(agg, p.sample_types[index], {}), {});
+    render_top_text(make_top(Graph(p, stacks, index), p.sample_types[index], {}), {});
     render_traces(p, stacks, index, 20);
     write_folded(p, stacks, index);
     viz::ViewInput view{&p, index, nullptr, 0, false, {}};

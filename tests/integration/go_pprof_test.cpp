@@ -2,6 +2,8 @@
 // `go tool pprof` as the referee for totals and rows.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +44,39 @@ TopTable pprof_top(const std::string& args) {
   auto r = run_command("go tool pprof -top -unit=B " + args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return parse_pprof_top(r.out);
+}
+
+// peek's context lines as (caller/node/callee, name, integers) in order, percentages left out: pprof
+// prints "100%" where leakscope prints "100.00%".
+std::vector<std::string> peek_rows(const std::string& text) {
+  std::vector<std::string> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    size_t bar = line.find('|');
+    if (bar == std::string::npos || line.find("context") != std::string::npos || line.find("---") == 0) continue;
+    std::string row = line.compare(bar, 4, "|   ") == 0 ? "edge" : "node";
+    std::istringstream numbers(line.substr(0, bar));
+    for (std::string w; numbers >> w;)
+      if (w.find('%') == std::string::npos) row += " " + w;
+    std::string name = line.substr(bar + 1);
+    row += " " + name.substr(name.find_first_not_of(' '));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Recursion: pprof's graph has no self edges, so f is not its own caller; g calls f in one stack.
+TEST(GoPeek, RecursiveCallersAndCalleesMatchPprof) {
+  std::string dir = scratch_dir("go_peek");
+  std::ofstream(dir + "/rec.folded") << "main;f;f;g 10\nmain;f 5\nmain;f;g;f;g 3\n";
+  auto c = run_command(kLeakscope + " convert " + dir + "/rec.folded -o " + dir + "/rec.pb.gz");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto ours = run_command(kLeakscope + " peek " + dir + "/rec.pb.gz '^f$'");
+  auto theirs = run_command("go tool pprof -peek '^f$' " + dir + "/rec.pb.gz");
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  ASSERT_EQ(theirs.exit_code, 0) << theirs.err;
+  EXPECT_EQ(peek_rows(ours.out), (std::vector<std::string>{"edge 18 main", "edge 3 g", "node 5 18 f", "edge 13 g"}));
+  EXPECT_EQ(peek_rows(ours.out), peek_rows(theirs.out));
 }
 
 TEST_F(GoHeap, ProtoAllFourSampleTypesMatchPprof) {

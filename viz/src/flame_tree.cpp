@@ -1,8 +1,9 @@
 #include "leakscope/viz/flame_tree.h"
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
+
+#include "leakscope/analyzer/weighted_stacks.h"
 
 namespace leakscope::viz {
 
@@ -32,21 +33,16 @@ void FlameTree::add(const Profile& p, const StackTable& stacks, int index, Flame
     }
     return name_of[n];
   };
-  for (size_t i = 0; i < stacks.sample_count(); ++i) {
-    auto stack = stacks.stack(i);
-    if (stack.empty() && !stacks.kept(i)) continue;
-    int64_t v = p.samples[i].values[index];
-    if (scale != 1.0) v = std::llround(static_cast<double>(v) * scale);
-    if (v == 0) continue;
+  for_each_weighted_stack({&p, &stacks, index, scale}, [&](size_t, std::span<const uint32_t> stack, int64_t v) {
     // The root is the total, as in pprof's flame graph: a sample without locations widens it only.
     (column == FlameColumn::kValue ? nodes_[kRoot].value : nodes_[kRoot].base) += v;
-    if (stack.empty()) continue;
+    if (stack.empty()) return;
     size_t offset = pending_frames_.size();
     // Stacks are stored leaf first: a flame graph walks them root first, a reversed one leaf first.
     for (size_t k = 0; k < stack.size(); ++k)
       pending_frames_.push_back(tree_name(reverse_ ? stack[k] : stack[stack.size() - 1 - k]));
     pending_.push_back({offset, stack.size(), v, column});
-  }
+  });
 }
 
 void FlameTree::finish() {

@@ -3,7 +3,7 @@
 #include <ctime>
 #include <filesystem>
 
-#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/diff_report.h"
 #include "leakscope/analyzer/memory_figures.h"
 #include "leakscope/analyzer/top_report.h"
@@ -106,8 +106,8 @@ void add_growth(const Sections& s) {
   s.page.embed_svg("diff-flame.svg", embedded_height(st), "diff-flame-object");
 }
 
-void add_top(const Sections& s, const Aggregate& now_agg) {
-  TopReport top = make_top(now_agg, s.type, {false, static_cast<int>(s.in.rows), 0.005});
+void add_top(const Sections& s, const Graph& now_graph) {
+  TopReport top = make_top(now_graph, s.type, {false, static_cast<int>(s.in.rows), 0.005});
   std::vector<std::vector<std::string>> rows;
   int64_t sum = 0;
   auto pct = [&](int64_t v) {
@@ -122,10 +122,10 @@ void add_top(const Sections& s, const Aggregate& now_agg) {
   s.page.table({"function", "flat", "flat%", "sum%", "cum", "cum%"}, rows, 1, "top-table");
 }
 
-void add_flame(const Sections& s, const Aggregate& now_agg) {
+void add_flame(const Sections& s, const Graph& now_graph) {
   FlameSvgOptions fo;
   fo.sample_type = s.type;
-  fo.subtitle = s.type.type + ", total " + format_value(now_agg.total, s.type.unit);
+  fo.subtitle = s.type.type + ", total " + format_value(now_graph.total(), s.type.unit);
   FlameSvgStats st;
   s.out.files.push_back({"flame.svg", render_flame_svg(flame_tree_for(s.alone, false), fo, &st)});
   s.page.heading("Flame graph", "flame");
@@ -163,10 +163,10 @@ ReportPage make_report_page(const ReportInput& in) {
     page.raw(render_line_chart(*in.memory, "bytes"));
   }
   add_rss(s);
-  Aggregate now_agg = aggregate(now, *view.now_stacks, view.now_index);
+  Graph now_graph(now, *view.now_stacks, view.now_index);
   if (s.has_base()) add_growth(s);
-  add_top(s, now_agg);
-  add_flame(s, now_agg);
+  add_top(s, now_graph);
+  add_flame(s, now_graph);
   add_call_graph(s);
   out.index_html = page.html();
   return out;

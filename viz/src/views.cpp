@@ -38,7 +38,7 @@ FlameTree flame_tree_for(const ViewInput& in, bool reverse) {
 
 CallGraph call_graph_for(const ViewInput& in, const CallGraphOptions& options) {
   std::optional<StackTable> own_now, own_base;
-  std::vector<GraphInput> inputs{{in.now, &table_of(*in.now, in.now_stacks, in.stacks, own_now), in.now_index, 1.0}};
+  std::vector<GraphSource> inputs{{in.now, &table_of(*in.now, in.now_stacks, in.stacks, own_now), in.now_index, 1.0}};
   if (in.base)
     inputs.push_back({in.base, &table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, -base_scale(in)});
   return build_call_graph(inputs, in.now->sample_types[in.now_index], options);

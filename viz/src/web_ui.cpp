@@ -185,14 +185,14 @@ struct WebUi::Impl {
     return p;
   }
 
-  std::string total_line(const ViewInput& v, const StackTable& stacks, const Aggregate& a) const {
+  std::string total_line(const ViewInput& v, const StackTable& stacks, int64_t total) const {
     const auto& t = v.now->sample_types[v.now_index];
-    return t.type + ": total " + format_value(a.total, t.unit) +
+    return t.type + ": total " + format_value(total, t.unit) +
            (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)" : "");
   }
   std::string total_line(const ViewInput& v) const {
     StackTable stacks(*v.now, v.stacks);
-    return total_line(v, stacks, aggregate(*v.now, stacks, v.now_index));
+    return total_line(v, stacks, Graph(*v.now, stacks, v.now_index).total());
   }
 
   // With a base (a series' window or --base): the growth per function, as `leakscope diff` shows it.
@@ -223,10 +223,10 @@ struct WebUi::Impl {
     ViewInput v = view(w, q, false);
     const auto& type = v.now->sample_types[v.now_index];
     StackTable stacks(*v.now, v.stacks);
-    Aggregate agg = aggregate(*v.now, stacks, v.now_index);
-    p.paragraph(total_line(v, stacks, agg), "total");
+    Graph graph(*v.now, stacks, v.now_index);
+    p.paragraph(total_line(v, stacks, graph.total()), "total");
     Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
-    TopReport r = make_top(agg, type, {false, 0, 0.0});
+    TopReport r = make_top(graph, type, {false, 0, 0.0});
     std::string rows;
     int64_t sum = 0;
     auto pct = [&](int64_t x) { return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0); };
@@ -322,7 +322,7 @@ struct WebUi::Impl {
       HtmlPage p = page(w, q, "flame");
       ViewInput v = view(w, q, false);
       StackTable stacks(*v.now, v.stacks);  // for the total line and the graph both
-      p.paragraph(total_line(v, stacks, aggregate(*v.now, stacks, v.now_index)), "total");
+      p.paragraph(total_line(v, stacks, Graph(*v.now, stacks, v.now_index).total()), "total");
       int height = flame(w, q, &stacks).second;
       std::string qs = q.string();
       p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" + (qs.empty() ? "" : "?" + xml_escape(qs)) +

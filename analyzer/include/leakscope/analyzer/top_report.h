@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "leakscope/analyzer/aggregate.h"
+#include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/profile.h"
 
 namespace leakscope {
@@ -32,7 +32,8 @@ struct TopReport {
   size_t trimmed_nodes = 0;   // beyond nodecount
 };
 
-TopReport make_top(const Aggregate& agg, const ValueType& type, const TopOptions& options);
+// The graph's nodes pruned by its one set of rules (graph_pruning.h), in pprof's top order.
+TopReport make_top(const Graph& graph, const ValueType& type, const TopOptions& options);
 std::string render_top_text(const TopReport& r, const std::vector<std::string>& header_lines);
 std::string render_top_json(const TopReport& r);
 

@@ -1,14 +1,14 @@
-// A pprof-style call graph: a node per function with flat and cum, an edge per caller -> callee with
-// the weight that flowed through it, pruned to what a reader can take in. Nodes dropped by pruning
-// leave "residual" edges that jump over them (drawn dashed), as pprof does.
+// A pprof-style call graph for drawing: the analyzer's one graph (graph.h) pruned by its one set of
+// rules (graph_pruning.h) to what a reader can take in, as the nodes and edges dot draws. Nodes
+// dropped by pruning leave "residual" edges that jump over them (drawn dashed), as pprof does.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/profile.h"
-#include "leakscope/analyzer/stack_table.h"
 
 namespace leakscope::viz {
 
@@ -45,14 +45,7 @@ struct CallGraph {
   int64_t edge_cutoff = 0;
 };
 
-// One input: a profile's stacks and the sample type to read; scale < 0 subtracts (a base).
-struct GraphInput {
-  const Profile* profile;
-  const StackTable* stacks;
-  int sample_index;
-  double scale = 1.0;
-};
-
-CallGraph build_call_graph(const std::vector<GraphInput>& inputs, const ValueType& type, const CallGraphOptions& options);
+// The sources are the profile and, for a diff, its base with a negative scale (graph.h).
+CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueType& type, const CallGraphOptions& options);
 
 }  // namespace leakscope::viz
