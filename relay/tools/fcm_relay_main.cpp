@@ -182,8 +182,8 @@ int main(int argc, char** argv) {
   }
   if (credentials.empty())
     if (const char* g = std::getenv("GOOGLE_APPLICATION_CREDENTIALS")) credentials = g;
-  r.auto_ack = ack_mode == "auto";
-  r.notify_close = close_watch == "notify";
+  r.ack_mode = ack_mode == "auto" ? relay::AckMode::kAuto : relay::AckMode::kManual;
+  r.close_watch = close_watch == "notify" ? relay::CloseWatch::kNotify : relay::CloseWatch::kStatus;
   r.health_interval = std::chrono::milliseconds(health_ms);
   r.shutdown_timeout = std::chrono::seconds(shutdown_s);
   s.max_inflight = r.max_inflight;
