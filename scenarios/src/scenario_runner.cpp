@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "leakscope/relay/amqp_session.h"
+#include "leakscope/relay/job.h"
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/child_process.h"
 #include "leakscope/scenarios/fault_proxy.h"
@@ -81,7 +82,7 @@ Delivery deliveries(const std::string& record_file) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded()) continue;
     ++d.accepted;
-    ids.insert(j["message"]["data"].value("id", ""));
+    ids.insert(relay::job_id(j));
   }
   d.unique = ids.size();
   return d;

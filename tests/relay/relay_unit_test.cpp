@@ -95,6 +95,21 @@ TEST(Job, AcceptsExactlyOneTarget) {
   EXPECT_EQ(check_job(std::string("\xff\xfe\x00", 3)).reason, "not_json");
 }
 
+// The job contract: what loadgen writes is a job the relay accepts, and its id reads back.
+TEST(Job, PushJobBodyRoundTripsThroughTheContract) {
+  const std::string body = push_job_body("load-42", "device-42", std::string(100, 'x'));
+  auto check = check_job(body);
+  ASSERT_TRUE(check.ok) << check.detail;
+  EXPECT_EQ(check.id, "load-42");
+  auto j = nlohmann::json::parse(body);
+  EXPECT_EQ(job_id(j), "load-42");
+  EXPECT_EQ(j["message"]["token"], "device-42");
+  EXPECT_EQ(job_id(nlohmann::json::parse(R"({"message": {"token": "t", "data": {"id": 42}}})")), "")
+      << "FCM's data values are strings";
+  EXPECT_EQ(job_id(nlohmann::json::parse(R"({"message": {"token": "t"}})")), "");
+  EXPECT_EQ(job_id(nlohmann::json::parse(R"([1, 2])")), "");
+}
+
 TEST(Job, RefusesOversizedAndDeepJobsBeforeParsing) {
   std::string big = R"({"message": {"token": "t", "data": {"x": ")" + std::string(5000, 'a') + R"("}}})";
   EXPECT_EQ(check_job(big).reason, "payload_too_large");
