@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "leakscope/relay/job.h"
-
 namespace leakscope::relay {
 
 bool DeliveryBacklog::pop(std::string& body) {

@@ -13,6 +13,7 @@
 
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/fcm_sender.h"
+#include "leakscope/relay/job.h"
 #include "leakscope/relay/relay_metrics.h"
 
 namespace leakscope::relay {
@@ -69,7 +70,7 @@ class LeakModes {
   virtual bool subscribe(AmqpSession&, const std::string& /*queue*/) { return false; }
   // Takes a delivery in place of the production consumer; false: it did not.
   virtual bool take(Delivery&) { return false; }
-  // Hands what it took to the sender, at most `max_inflight` pending there.
+  // Hands what it took to the sender as checked jobs (check_job), at most `max_inflight` pending there.
   virtual void feed(FcmSender&, size_t /*max_inflight*/, RelayMetrics&) {}
   // Whether the broker forgot this job on delivery, so there is nothing to ack or requeue.
   virtual bool acked_on_delivery(const SendJob&) const { return false; }
