@@ -57,10 +57,19 @@ JobCheck check_job(std::string_view body) {
     if (m.contains(part)) payload += m[part].dump().size();
   if (payload > kFcmPayloadLimit)
     return refuse("payload_too_large", "payload of " + std::to_string(payload) + " bytes exceeds FCM's 4096");
-  JobCheck ok{true, "", "", ""};
-  if (m.contains("data") && m["data"].is_object() && m["data"].contains("id") && m["data"]["id"].is_string())
-    ok.id = m["data"]["id"];
-  return ok;
+  return {true, "", "", job_id(j)};
+}
+
+std::string push_job_body(const std::string& id, const std::string& token, const std::string& payload) {
+  return nlohmann::json{{"message", {{"token", token}, {"data", {{"id", id}, {"payload", payload}}}}}}.dump();
+}
+
+std::string job_id(const nlohmann::json& job) {
+  if (!job.is_object() || !job.contains("message") || !job["message"].is_object()) return "";
+  const auto& m = job["message"];
+  if (!m.contains("data") || !m["data"].is_object() || !m["data"].contains("id") || !m["data"]["id"].is_string())
+    return "";
+  return m["data"]["id"];
 }
 
 }  // namespace leakscope::relay

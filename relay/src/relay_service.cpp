@@ -10,7 +10,7 @@
 namespace leakscope::relay {
 
 RelayService::RelayService(RelayOptions options, FcmSender& sender, RelayMetrics& metrics)
-    : o_(std::move(options)), sender_(sender), metrics_(metrics) {
+    : o_(std::move(options)), sender_(sender), metrics_(metrics), leaks_(make_leak_modes(o_.ack_mode, o_.close_watch)) {
   if (o_.rejected_queue.empty()) o_.rejected_queue = o_.queue + ".rejected";
   if (o_.dead_letter_queue.empty()) o_.dead_letter_queue = o_.queue + ".dead";
 }
@@ -49,18 +49,17 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   AmqpSession amqp(amqp_url, o_.heartbeat_seconds, o_.amqp_tls);
   uint64_t generation = ++generation_;
   if (generation > 1) ++metrics_.reconnects;
-  if (o_.notify_close) {
-    notify_close(close_listeners_, generation);
-    metrics_.close_listeners = close_listeners_.size();
-  }
+  leaks_->connected(generation, metrics_);
   amqp.declare_queue(o_.queue, o_.durable, o_.queue_type);
   amqp.declare_queue(o_.rejected_queue, true, o_.queue_type);
   amqp.declare_queue(o_.dead_letter_queue, true, o_.queue_type);
-  if (!o_.auto_ack) amqp.qos(static_cast<uint16_t>(o_.prefetch));
-  amqp.consume(o_.queue, o_.auto_ack);
+  if (!leaks_->subscribe(amqp, o_.queue)) {
+    amqp.qos(static_cast<uint16_t>(o_.prefetch));
+    amqp.consume(o_.queue, /*no_ack=*/false);
+  }
   metrics_.broker_connected = true;
   established_ = true;
-  log_event("info", "consuming", {{"queue", o_.queue}, {"node", mask_amqp_url(amqp_url)}, {"generation", generation}, {"ack_mode", o_.auto_ack ? "auto" : "manual"}});
+  log_event("info", "consuming", {{"queue", o_.queue}, {"node", mask_amqp_url(amqp_url)}, {"generation", generation}, {"ack_mode", to_string(o_.ack_mode)}});
 
   // Deliveries of this connection awaiting a result or an ack. Finished ones held back behind a
   // slow one occupy prefetch slots, so hold at most a quarter of them.
@@ -78,7 +77,7 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
     for (auto& r : sender_.take_results()) {
       if (r.outcome == FinalOutcome::kRejected) metrics_.rejected(r.reason);
       if (r.outcome == FinalOutcome::kDeadLettered) ++metrics_.dead_lettered;
-      if (o_.auto_ack) continue;  // nothing to acknowledge: the broker forgot these on delivery
+      if (leaks_->acked_on_delivery(r.job)) continue;  // nothing to acknowledge
       if (r.job.generation != generation) {
         ++metrics_.stale_results;  // that channel is gone; its deliveries come back on their own
         continue;
@@ -93,34 +92,17 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   Delivery d;
   while (!stop) {
     handle_results();
-    if (o_.auto_ack) {  // feed the in-memory backlog to the sender at the sender's pace
-      std::string body;
-      while (sender_.pending() < static_cast<size_t>(o_.max_inflight) && backlog_.pop(body)) {
-        JobCheck check = check_job(body);
-        if (!check.ok) {
-          metrics_.rejected(check.reason);
-          continue;
-        }
-        sender_.submit({0, generation, std::move(body), check.id});
-      }
-      metrics_.backlog = backlog_.size();
-    }
+    leaks_->feed(sender_, static_cast<size_t>(o_.max_inflight), metrics_);
     if (std::chrono::steady_clock::now() >= next_tick) {
       next_tick += o_.health_interval;
-      if (o_.notify_close) {  // the defect: another listener on every health check
-        notify_close(close_listeners_, generation);
-        metrics_.close_listeners = close_listeners_.size();
-      }
+      leaks_->health_tick(generation, metrics_);
     }
     // Wait for a delivery no longer than the health tick, so the tick keeps its schedule.
     auto next = amqp.next_delivery(d, std::min(std::chrono::milliseconds(20), o_.health_interval));
     if (next == AmqpSession::Next::kClosed) throw AmqpError(amqp.close_reason());
     if (next != AmqpSession::Next::kDelivery) continue;
     ++metrics_.consumed;
-    if (o_.auto_ack) {
-      backlog_.push(d);
-      continue;
-    }
+    if (leaks_->take(d)) continue;
     acks.delivered(d.tag);
     JobCheck check = check_job(d.body);
     if (!check.ok) {
@@ -137,7 +119,7 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   send_acks();
   log_event("info", "stopping", {{"in_flight", acks.unfinished_count()}});
   for (const auto& j : sender_.drain_unstarted()) {
-    if (!o_.auto_ack && j.generation == generation) {
+    if (!leaks_->acked_on_delivery(j) && j.generation == generation) {
       amqp.reject(j.tag, true);
       ++metrics_.requeued;
       acks.forget(j.tag);

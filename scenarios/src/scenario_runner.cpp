@@ -21,6 +21,7 @@
 #include "leakscope/viz/line_chart.h"
 #include "leakscope/viz/report_page.h"
 #include "leakscope/relay/amqp_session.h"
+#include "leakscope/relay/job.h"
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/child_process.h"
 #include "leakscope/scenarios/fault_proxy.h"
@@ -88,7 +89,7 @@ Delivery deliveries(const std::string& record_file) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_discarded()) continue;
     ++d.accepted;
-    ids.insert(j["message"]["data"].value("id", ""));
+    ids.insert(relay::job_id(j));
   }
   d.unique = ids.size();
   return d;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "leakscope/relay/amqp_session.h"
+#include "leakscope/relay/job.h"
 
 int main(int argc, char** argv) {
   std::string url = "amqp://guest:guest@127.0.0.1:5672/", queue = "push-jobs", queue_type = "classic", prefix = "job-", token = "device-token-";
@@ -43,9 +44,7 @@ int main(int argc, char** argv) {
       if (malformed_every > 0 && (i + 1) % static_cast<uint64_t>(malformed_every) == 0) {
         body = (i / malformed_every) % 2 ? "{not json" : R"({"message": {"data": {"id": ")" + prefix + std::to_string(n) + R"("}}})";
       } else {
-        body = nlohmann::json{{"message", {{"token", token + std::to_string(n)},
-                                           {"data", {{"id", prefix + std::to_string(n)}, {"payload", filler}}}}}}
-                   .dump();
+        body = leakscope::relay::push_job_body(prefix + std::to_string(n), token + std::to_string(n), filler);
       }
       amqp.publish(queue, body);
       if ((i + 1) % static_cast<uint64_t>(batch) == 0 && !amqp.wait_for_confirms(std::chrono::seconds(60)))

@@ -12,6 +12,7 @@
 
 #include "child_process.h"
 #include "leakscope/relay/amqp_session.h"
+#include "leakscope/relay/job.h"
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/broker_cluster.h"
 #include "leakscope/scenarios/fault_proxy.h"
@@ -110,7 +111,7 @@ class RelayWithBroker : public ::testing::Test {
     std::ifstream in(dir_ + "/accepted.jsonl", std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), {});
     for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-      ids.insert(nlohmann::json::parse(text.substr(start, end - start))["message"]["data"]["id"].get<std::string>());
+      ids.insert(relay::job_id(nlohmann::json::parse(text.substr(start, end - start))));
     return ids;
   }
 

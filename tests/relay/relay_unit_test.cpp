@@ -5,6 +5,7 @@
 #include "leakscope/relay/fcm_outcome.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/relay/jwt.h"
+#include "leakscope/relay/leak_modes.h"
 
 namespace leakscope::relay {
 namespace {
@@ -94,6 +95,21 @@ TEST(Job, AcceptsExactlyOneTarget) {
   EXPECT_EQ(check_job(std::string("\xff\xfe\x00", 3)).reason, "not_json");
 }
 
+// The job contract: what loadgen writes is a job the relay accepts, and its id reads back.
+TEST(Job, PushJobBodyRoundTripsThroughTheContract) {
+  const std::string body = push_job_body("load-42", "device-42", std::string(100, 'x'));
+  auto check = check_job(body);
+  ASSERT_TRUE(check.ok) << check.detail;
+  EXPECT_EQ(check.id, "load-42");
+  auto j = nlohmann::json::parse(body);
+  EXPECT_EQ(job_id(j), "load-42");
+  EXPECT_EQ(j["message"]["token"], "device-42");
+  EXPECT_EQ(job_id(nlohmann::json::parse(R"({"message": {"token": "t", "data": {"id": 42}}})")), "")
+      << "FCM's data values are strings";
+  EXPECT_EQ(job_id(nlohmann::json::parse(R"({"message": {"token": "t"}})")), "");
+  EXPECT_EQ(job_id(nlohmann::json::parse(R"([1, 2])")), "");
+}
+
 TEST(Job, RefusesOversizedAndDeepJobsBeforeParsing) {
   std::string big = R"({"message": {"token": "t", "data": {"x": ")" + std::string(5000, 'a') + R"("}}})";
   EXPECT_EQ(check_job(big).reason, "payload_too_large");
@@ -141,6 +157,41 @@ TEST(FcmOutcome, RetryAfterInBothFormsAndClamped) {
   auto ms = parse_retry_after(buf);
   EXPECT_GT(ms, std::chrono::seconds(80));
   EXPECT_LE(ms, std::chrono::seconds(90));
+}
+
+// The seam of the two deliberate defects: production mode does nothing at any hook.
+TEST(LeakModesSeam, ProductionModeDoesNothingAtAnyHook) {
+  auto leaks = make_leak_modes(AckMode::kManual, CloseWatch::kStatus);
+  RelayMetrics metrics;
+  leaks->connected(1, metrics);
+  for (int tick = 0; tick < 5; ++tick) leaks->health_tick(1, metrics);
+  Delivery d{7, "{}", false};
+  EXPECT_FALSE(leaks->take(d)) << "the production consumer takes every delivery itself";
+  EXPECT_EQ(d.body, "{}");
+  EXPECT_FALSE(leaks->acked_on_delivery(SendJob{7, 1, "{}", ""}));
+  EXPECT_EQ(metrics.close_listeners.load(), 0u);
+}
+
+TEST(LeakModesSeam, NotifyCloseRegistersOnEveryConnectionAndTick) {
+  auto leaks = make_leak_modes(AckMode::kManual, CloseWatch::kNotify);
+  RelayMetrics metrics;
+  leaks->connected(1, metrics);
+  for (int tick = 0; tick < 5; ++tick) leaks->health_tick(1, metrics);
+  leaks->connected(2, metrics);
+  EXPECT_EQ(metrics.close_listeners.load(), 7u);
+  Delivery d{7, "{}", false};
+  EXPECT_FALSE(leaks->take(d)) << "notify-close alone consumes as production does";
+  EXPECT_FALSE(leaks->acked_on_delivery(SendJob{7, 1, "{}", ""}));
+}
+
+TEST(LeakModesSeam, AutoAckKeepsEveryDeliveryAndAcksNothing) {
+  auto leaks = make_leak_modes(AckMode::kAuto, CloseWatch::kStatus);
+  RelayMetrics metrics;
+  Delivery d{7, "{}", false};
+  EXPECT_TRUE(leaks->take(d));
+  EXPECT_TRUE(leaks->acked_on_delivery(SendJob{0, 0, "{}", ""}));
+  leaks->health_tick(1, metrics);
+  EXPECT_EQ(metrics.close_listeners.load(), 0u);
 }
 
 }  // namespace

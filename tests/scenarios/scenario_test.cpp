@@ -15,6 +15,7 @@
 #include <set>
 
 #include "child_process.h"
+#include "leakscope/relay/job.h"
 #include "run_command.h"
 #include "wait_until.h"
 
@@ -60,7 +61,7 @@ std::pair<size_t, size_t> recorded_deliveries(const std::string& dir) {
   std::set<std::string> ids;
   size_t all = 0;
   for (std::string line; std::getline(in, line); ++all)
-    ids.insert(nlohmann::json::parse(line)["message"]["data"]["id"].get<std::string>());
+    ids.insert(relay::job_id(nlohmann::json::parse(line)));
   return {ids.size(), all};
 }
 

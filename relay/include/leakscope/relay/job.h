@@ -1,6 +1,7 @@
 // A push job as consumed from the queue: an FCM v1 send request body, relayed as is.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -16,10 +17,18 @@ struct JobCheck {
   bool ok = false;
   std::string reason;  // when not ok: not_json, too_large, too_deep, no_message, no_target, several_targets, payload_too_large
   std::string detail;  // a human sentence
-  std::string id;      // message.data.id when present (loadgen sets it)
+  std::string id;      // job_id: message.data.id when present (loadgen sets it)
 };
 
 // {"message": {...}} with exactly one of token, topic, condition, and a payload within FCM's limit.
 JobCheck check_job(std::string_view body);
+
+// The job contract, written once. A job is an FCM v1 send request; its id is message.data.id, a
+// string (FCM's data values are strings). loadgen writes jobs with push_job_body; the relay logs and
+// the sender reports that id; fake-fcm records each send request it accepts, as received, one per
+// line; the scenario runner and the tests count deliveries by job_id over that record.
+std::string push_job_body(const std::string& id, const std::string& token, const std::string& payload);
+// message.data.id of a job or send request; "" when it has none.
+std::string job_id(const nlohmann::json& job);
 
 }  // namespace leakscope::relay

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,8 @@ struct RelayOptions {
   std::string dead_letter_queue;  // default: <queue>.dead
   int prefetch = 256;
   int max_inflight = 64;
-  bool auto_ack = false;       // DEFECTIVE on purpose: leak 1
-  bool notify_close = false;   // DEFECTIVE on purpose: leak 2
+  AckMode ack_mode = AckMode::kManual;          // kAuto: DEFECTIVE on purpose, leak 1
+  CloseWatch close_watch = CloseWatch::kStatus;  // kNotify: DEFECTIVE on purpose, leak 2
   int heartbeat_seconds = 10;
   std::chrono::milliseconds health_interval{1000};
   std::chrono::milliseconds reconnect_backoff_cap{5000};
@@ -48,8 +49,7 @@ class RelayService {
   RelayMetrics& metrics_;
   uint64_t generation_ = 0;
   bool established_ = false;  // the current session got as far as consuming
-  DeliveryBacklog backlog_;
-  CloseListenerRegistry close_listeners_;
+  std::unique_ptr<LeakModes> leaks_;  // what --ack-mode and --close-watch chose, once
 };
 
 }  // namespace leakscope::relay
