@@ -54,9 +54,10 @@ void register_serve(CLI::App& app, int& exit_code) {
       "serve", "Web UI like `pprof -http`: Top, Graph, Flame Graph, Peek, Source, sample types, refine, search, download");
   cmd->add_option("profiles", args->profiles,
                   std::string(kProfileArgHelp) +
-                      ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; Top, Graph and Flame "
-                      "Graph show a window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a URL fetched every "
-                      "--every seconds. A snapshot that cannot be "
+                      ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; Top, Graph, Flame "
+                      "Graph, Peek and Source show a window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a "
+                      "URL fetched every --every seconds. A long series is read in the background after its first usable "
+                      "snapshot (the Timeline shows how far; stderr says 'read N snapshots' when done). A snapshot that cannot be "
                       "read, or lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
       ->required();
   cmd->add_option("--instance", args->instance,

@@ -1,11 +1,12 @@
 // `leakscope serve DIR` in headless Chromium: the Timeline chart, a window chosen by dragging (and by
 // clicking two snapshots), and the views that then show the window's growth: Top against
-// `leakscope diff --json`, the flame graph against `leakscope flame --base` of the same two files.
-// Usage: node timeline_check.mjs BASE_URL FROM TO DIFF_JSON FLAME_SVG SCREENSHOT_DIR
+// `leakscope diff --json`, the flame graph against `leakscope flame --base` of the same two files, Peek
+// against `leakscope top --base`'s flat column; the chart's top functions stacked under the total.
+// Usage: node timeline_check.mjs BASE_URL FROM TO DIFF_JSON FLAME_SVG TOP_BASE_TXT SCREENSHOT_DIR
 import { readFileSync } from 'node:fs';
 import { launch, checker, deadline } from './browser.mjs';
 
-const [base, fromArg, toArg, diffPath, flamePath, shots] = process.argv.slice(2);
+const [base, fromArg, toArg, diffPath, flamePath, topBasePath, shots] = process.argv.slice(2);
 const from = Number(fromArg), to = Number(toArg);
 const timer = deadline(120000);
 const browser = await launch();
@@ -35,6 +36,21 @@ try {
   await page.waitForURL(/\/ui\/timeline/);
   await page.waitForSelector('#timeline-chart svg polyline');
   await page.screenshot({ path: `${shots}/timeline.png` });
+  // The top functions are areas stacked under the total line: at every snapshot the stack's top is
+  // no higher than the total (smaller y is higher), and each area starts where the one below ends.
+  const stack = await page.evaluate(() => {
+    const pts = (el) => el.getAttribute('points').trim().split(/\s+/).map((p) => p.split(',').map(Number));
+    const areas = [...document.querySelectorAll('#timeline-chart polygon.stacked')].map(pts);
+    const total = pts(document.querySelector('#timeline-chart polyline'));
+    let onTop = true, underTotal = true;
+    for (let k = 1; k < areas.length; k++)
+      for (let i = 0; i < total.length; i++) onTop &&= areas[k][2 * total.length - 1 - i][1] === areas[k - 1][i][1];
+    const top = areas[areas.length - 1];
+    for (let i = 0; top && i < total.length; i++) underTotal &&= top[i][1] >= total[i][1] - 0.11;
+    return { areas: areas.length, onTop, underTotal };
+  });
+  check(stack.areas > 0 && stack.onTop && stack.underTotal, `top functions stacked under the total: ${JSON.stringify(stack)}`);
+  seen.stackedAreas = stack.areas;
 
   // Drag from one snapshot to another.
   const a = await pointOf(page, from), b = await pointOf(page, to);
@@ -76,6 +92,19 @@ try {
   const grown = expected[0][0];
   check(titles.some((t) => t.startsWith(grown + ' (base ') && t.includes('\u0394 +')), `the flame graph shows ${grown} grown`);
   await page.screenshot({ path: `${shots}/timeline-flame.png` });
+
+  // Peek of the most grown function: its line carries the window's growth (top --base's flat).
+  const peekUrl = new URL(page.url());
+  peekUrl.pathname = '/ui/peek';
+  peekUrl.searchParams.set('regex', '^' + grown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$');
+  await page.goto(peekUrl.toString());
+  const peekText = await page.textContent('#peek-text');
+  const peekLine = peekText.split('\n').find((l) => l.endsWith('| ' + grown) && /^\s*\S/.test(l.slice(0, 10)));
+  const topBaseRow = readFileSync(topBasePath, 'utf8').split('\n').find((l) => l.trim().split(/\s+/).slice(5).join(' ') === grown);
+  const growth = topBaseRow && topBaseRow.trim().split(/\s+/)[0];
+  check(growth && peekLine && peekLine.trim().split(/\s+/)[0] === growth,
+    `Peek shows ${grown}'s growth ${growth}: ${peekLine}`);
+  await page.screenshot({ path: `${shots}/timeline-peek.png` });
 
   // Two clicks choose a window too.
   await page.goto(`${base}/ui/timeline`);

@@ -8,12 +8,16 @@
 
 #include <nlohmann/json.hpp>
 #include <algorithm>
+#include <map>
+#include <regex>
 #include <set>
 
 #include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
+#include "child_process.h"
 #include "run_command.h"
+#include "serve_port.h"
 
 namespace leakscope::test {
 namespace {
@@ -119,6 +123,39 @@ TEST_F(AllocationAge, TrendCarriesTheAgeOfItsRows) {
   // The cache and churn do not grow: neither suspect nor growing, so no age row either.
   EXPECT_TRUE(row_named(j["age"]["rows"], "cache_fill").is_null()) << r.out;
   EXPECT_TRUE(row_named(j["age"]["rows"], "churn_step").is_null()) << r.out;
+}
+
+// The age shape the web UI's Top shows per function (data-shape of its age cell).
+std::map<std::string, std::string> served_age_shapes(const std::string& profile) {
+  ChildProcess serve({kLeakscope, "serve", profile, "--http", "127.0.0.1:0"}, {});
+  int port = serve_port(serve);
+  EXPECT_NE(port, 0) << serve.err();
+  auto page = run_command("curl -sf --max-time 60 http://127.0.0.1:" + std::to_string(port) + "/ui/top");
+  EXPECT_EQ(page.exit_code, 0) << page.err;
+  serve.terminate();
+  std::map<std::string, std::string> shapes;
+  std::regex row(R"re(<tr[^>]*><td>([^<]*)</td>.*?<td class="age" data-shape="([a-z-]+)")re");
+  for (std::sregex_iterator it(page.out.begin(), page.out.end(), row), end; it != end; ++it) shapes[(*it)[1]] = (*it)[2];
+  if (page.out.find("<th title=\"live bytes by allocation age") == std::string::npos) shapes["(no age column)"] = "";
+  return shapes;
+}
+
+TEST_F(AllocationAge, ServeTopHasAnAgeColumnWithTopByAgesShapes) {
+  auto r = run_command(kLeakscope + " top --by-age --json " + last_snapshot(*aged_));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  auto shapes = served_age_shapes(last_snapshot(*aged_));
+  EXPECT_EQ(shapes.count("(no age column)"), 0u);
+  for (const char* name : {"leak_step", "cache_fill", "churn_step"}) {
+    SCOPED_TRACE(name);
+    auto row = row_named(j["rows"], name);
+    ASSERT_FALSE(row.is_null()) << r.out;
+    EXPECT_EQ(shapes[name], row["shape"].get<std::string>());
+  }
+  EXPECT_EQ(shapes["leak_step"], "every-age");
+  // A profile without ages has no age column.
+  std::string plain = run_shapes("age-off-serve", "");
+  EXPECT_EQ(served_age_shapes(last_snapshot(plain)).count("(no age column)"), 1u);
 }
 
 TEST_F(AllocationAge, PseudoFrameReachesNoStack) {

@@ -17,4 +17,10 @@ inline int serve_port(ChildProcess& serve, std::chrono::milliseconds bound = std
   return std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)")) ? std::stoi(m[1]) : 0;
 }
 
+// A series is read in the background after its first snapshot: waits up to `bound` for serve's
+// "read N snapshots" line, after which every snapshot named at start is in (or was skipped).
+inline bool serve_read_series(ChildProcess& serve, std::chrono::milliseconds bound = std::chrono::seconds(60)) {
+  return serve.wait_for_output("leakscope serve: read ", bound);
+}
+
 }  // namespace leakscope::test

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "child_process.h"
 #include "serve_port.h"
@@ -31,6 +32,7 @@ class Served {
     args.insert(args.end(), {"--http", "127.0.0.1:0"});
     child_ = std::make_unique<ChildProcess>(args, std::vector<std::string>{});
     port_ = serve_port(*child_);
+    if (port_ != 0 && !serve_read_series(*child_)) port_ = 0;
   }
   ~Served() { child_->terminate(); }
   int port() const { return port_; }
@@ -144,6 +146,88 @@ TEST(ServeSeriesApi, WindowTopIsTheDiffOfItsEndsAndFlameIsTheirDifferentialFlame
   EXPECT_EQ(last->body.find("n delta"), std::string::npos);
 }
 
+std::string regex_escape(const std::string& name) { return std::regex_replace(name, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)"); }
+
+// The number in the first column of peek's line for `name` itself (not a caller or callee line).
+std::string peek_flat(const std::string& peek_text, const std::string& name) {
+  std::regex line("^ *(\\S+) .*\\| " + regex_escape(name) + "$");
+  std::smatch m;
+  std::stringstream text(unescape(peek_text));
+  for (std::string l; std::getline(text, l);)
+    if (std::regex_match(l, m, line)) return m[1];
+  return "";
+}
+
+TEST(ServeSeriesApi, WindowPeekAndSourceShowTheGrowthNotTheLastSnapshot) {
+  std::string dir = snapshots_only("serve_series_peek");
+  Served s({dir});
+  ASSERT_NE(s.port(), 0) << s.err();
+  // The function that grew most in snapshots 2 -> 5, and its growth as `top --base` prints it.
+  json diff = cli_json("diff --json --nodecount 0 " + snapshot(dir, 2) + " " + snapshot(dir, 5));
+  ASSERT_FALSE(diff["rows"].empty());
+  std::string grown = diff["rows"][0]["name"];
+  std::string exact = httplib::detail::encode_query_param("^" + regex_escape(grown) + "$");
+  auto flat_column = [&](const std::string& args) {
+    auto r = run_command(kLeakscope + " top --nodecount 0 " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::smatch m;
+    std::string out = r.out;
+    std::regex row("\n *(\\S+) +\\S+ +\\S+ +\\S+ +\\S+ +" + regex_escape(grown) + "\n");
+    return std::regex_search(out, m, row) ? m[1].str() : std::string();
+  };
+  std::string growth = flat_column(snapshot(dir, 5) + " --base " + snapshot(dir, 2));
+  std::string last = flat_column(snapshot(dir, 5));
+  ASSERT_FALSE(growth.empty());
+  ASSERT_NE(growth, last) << "the window's growth must differ from the last snapshot for this test to tell them apart";
+
+  auto peek = s.get("/ui/peek?from=1&to=4&regex=" + exact);
+  ASSERT_TRUE(peek);
+  ASSERT_EQ(peek->status, 200) << peek->body;
+  auto text = all_matches(peek->body, R"re(<pre id="peek-text">([\s\S]*)</pre>)re");
+  ASSERT_EQ(text.size(), 1u) << peek->body;
+  EXPECT_EQ(peek_flat(text[0], grown), growth) << text[0];
+  // Without a window, peek is the last snapshot's.
+  auto alone = s.get("/ui/peek?regex=" + exact);
+  ASSERT_TRUE(alone);
+  auto alone_text = all_matches(alone->body, R"re(<pre id="peek-text">([\s\S]*)</pre>)re");
+  ASSERT_EQ(alone_text.size(), 1u);
+  EXPECT_EQ(peek_flat(alone_text[0], grown), last) << alone_text[0];
+
+  auto source = s.get("/ui/source?from=1&to=4&regex=" + exact);
+  ASSERT_TRUE(source);
+  ASSERT_EQ(source->status, 200) << source->body;
+  EXPECT_NE(source->body.find("class=\"growth-note\""), std::string::npos);
+  auto listing = all_matches(source->body, R"re(<pre id="source-text">([\s\S]*)</pre>)re");
+  ASSERT_EQ(listing.size(), 1u) << source->body;
+  EXPECT_NE(unescape(listing[0]).find(growth), std::string::npos) << listing[0];
+}
+
+TEST(ServeSeriesApi, ALongSeriesReadInParallelKeepsItsOrder) {
+  // Folded stacks with one mtime: no times to sort by, so the order is the files' (numbers as numbers).
+  std::string dir = scratch_dir("serve_series_parallel") + "/series";
+  fs::create_directories(dir);
+  constexpr int kFiles = 40;
+  auto when = fs::file_time_type::clock::now();
+  for (int i = 1; i <= kFiles; ++i) {
+    std::string text;
+    for (int k = 0; k < 200; ++k) text += "main;work_" + std::to_string(k) + " 10\n";
+    text += "main;grow " + std::to_string(i * 1000) + "\n";
+    std::string path = write_text(dir + "/snapshot." + std::to_string(i) + ".folded", text);
+    fs::last_write_time(path, when);
+  }
+  Served s({dir});
+  ASSERT_NE(s.port(), 0) << s.err();
+  EXPECT_NE(s.err().find("leakscope serve: read " + std::to_string(kFiles) + " snapshots (0 skipped)"), std::string::npos) << s.err();
+  json t = s.get_json("/api/timeline");
+  EXPECT_TRUE(t["loading"].is_null()) << t["loading"].dump();
+  ASSERT_EQ(t["snapshots"].size(), static_cast<size_t>(kFiles));
+  for (int i = 0; i < kFiles; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(t["snapshots"][i]["file"], dir + "/snapshot." + std::to_string(i + 1) + ".folded");
+    EXPECT_EQ(t["snapshots"][i]["total"], 200 * 10 + (i + 1) * 1000);
+  }
+}
+
 TEST(ServeSeriesApi, AWindowOutsideTheSeriesIs400SayingWhatWasExpected) {
   std::string dir = snapshots_only("serve_series_bad_window");
   Served s({dir});
@@ -195,6 +279,7 @@ TEST(ServeSeriesBadInput, AnUnreadableSnapshotIsSkippedWithAWarning) {
   EXPECT_EQ(s.get_json("/api/timeline")["snapshots"].size(), 5u);
   EXPECT_NE(s.err().find("leakscope serve: warning: " + dir + "/snapshot.6.heap"), std::string::npos) << s.err();
   EXPECT_NE(s.err().find("(skipped)"), std::string::npos) << s.err();
+  EXPECT_NE(s.err().find("leakscope serve: read 6 snapshots (1 skipped)"), std::string::npos) << s.err();
 }
 
 TEST(ServeSeriesBadInput, NoUsableSnapshotIsExit2) {
@@ -239,6 +324,15 @@ TEST(ServeSeriesBadInput, SeveralCollectInstancesNeedInstance) {
   ASSERT_EQ(t["snapshots"].size(), 3u);
   EXPECT_EQ(t["snapshots"][0]["file"], dir + "/relay-b.1.pb.gz");
   EXPECT_EQ(t["snapshots"][0]["total"], cli_json("top --json " + snapshot(src, 3))["total"]);
+}
+
+TEST(ServeSeriesBadInput, SeveralUrlsAreOneLineExit2NamingThem) {
+  // Nothing listens there: the check comes before any fetch.
+  auto r = serve_fails("http://127.0.0.1:9/debug/pprof/heap http://127.0.0.1:10/debug/pprof/heap");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "leakscope: http://127.0.0.1:9/debug/pprof/heap: a series follows one process, got 2 URLs "
+                   "(http://127.0.0.1:9/debug/pprof/heap, http://127.0.0.1:10/debug/pprof/heap); serve each on its own "
+                   "--http port, or `leakscope collect` them into a DIR and serve it with --instance\n");
 }
 
 TEST(TrendOfADirectory, IsTheTrendOfItsSnapshotsInOrder) {

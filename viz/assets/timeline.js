@@ -1,5 +1,19 @@
 // The Timeline view's window chooser: drag across the chart, or click two snapshots; the page then
-// reloads with ?from=I&to=J (snapshot indices), which every other view carries on.
+// reloads with ?from=I&to=J (snapshot indices), which every other view carries on. While the server
+// is still reading the series, the progress line follows /api/timeline and the page reloads when done.
+(function () {
+  var loading = document.getElementById('loading');
+  if (loading) {
+    var poll = setInterval(function () {
+      fetch('/api/timeline' + location.search).then(function (r) { return r.json(); }).then(function (t) {
+        if (!t.loading) { clearInterval(poll); location.reload(); return; }
+        loading.dataset.read = String(t.loading.read);
+        loading.textContent = 'Reading the series: ' + t.loading.read + ' of ' + t.loading.expected +
+          ' snapshots so far (this page reloads when all are in).';
+      }).catch(function () {});
+    }, 1000);
+  }
+})();
 (function () {
   var box = document.getElementById('timeline-chart');
   if (!box) return;

@@ -32,10 +32,15 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
   height += static_cast<int>(14 * (legend_rows - 1));
   const double left = 80, right = 20, top = 20, bottom = 40 + 14 * (legend_rows - 1);
   double xmax = 0, ymax = 0;
+  std::vector<double> stack_top;  // per x: the sum of the stacked series so far
   for (const auto& s : series) {
     for (double x : s.x) xmax = std::max(xmax, x);
     for (double y : s.y) ymax = std::max(ymax, y);
+    if (!s.stacked) continue;
+    stack_top.resize(std::max(stack_top.size(), s.y.size()), 0);
+    for (size_t i = 0; i < s.y.size(); ++i) ymax = std::max(ymax, stack_top[i] += s.y[i]);
   }
+  std::fill(stack_top.begin(), stack_top.end(), 0);
   if (xmax <= 0) xmax = 1;
   if (ymax <= 0) ymax = 1;
   ymax *= 1.05;
@@ -56,19 +61,31 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
     double x = xmax * i / 4;
     out += "<text x=\"" + format_double("%.1f", px(x)) + "\" y=\"" + format_double("%.1f", top + ph + 16) + "\" text-anchor=\"middle\">" + format_double("%.1f", x) + " s</text>\n";
   }
+  auto point = [&](double x, double y) { return format_double("%.1f", px(x)) + "," + format_double("%.1f", py(y)) + " "; };
+  std::string areas, lines;  // areas first, so the lines stay visible over them
   for (size_t s = 0; s < series.size(); ++s) {
     const auto& sr = series[s];
-    std::string points;
-    for (size_t i = 0; i < sr.x.size() && i < sr.y.size(); ++i) points += format_double("%.1f", px(sr.x[i])) + "," + format_double("%.1f", py(sr.y[i])) + " ";
     const char* colour = kColours[s % std::size(kColours)];
-    out += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + std::string(colour) + "\" points=\"" + points +
-           "\"><title>" + xml_escape(sr.name) + "</title></polyline>\n";
+    size_t n = std::min(sr.x.size(), sr.y.size());
+    if (sr.stacked) {
+      std::string upper, lower;
+      for (size_t i = 0; i < n; ++i) upper += point(sr.x[i], stack_top[i] + sr.y[i]);
+      for (size_t i = n; i-- > 0;) lower += point(sr.x[i], stack_top[i]);
+      for (size_t i = 0; i < n; ++i) stack_top[i] += sr.y[i];
+      areas += "<polygon class=\"stacked\" fill=\"" + std::string(colour) + "\" fill-opacity=\"0.45\" stroke=\"" + colour +
+               "\" stroke-width=\"0.5\" points=\"" + upper + lower + "\"><title>" + xml_escape(sr.name) + "</title></polygon>\n";
+    } else {
+      std::string points;
+      for (size_t i = 0; i < n; ++i) points += point(sr.x[i], sr.y[i]);
+      lines += "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"" + std::string(colour) + "\" points=\"" + points +
+               "\"><title>" + xml_escape(sr.name) + "</title></polyline>\n";
+    }
     double row = static_cast<double>(s / kLegendPerRow), column = static_cast<double>(s % kLegendPerRow);
     out += "<text x=\"" + format_double("%.1f", left + 10 + 170 * column) + "\" y=\"" +
            format_double("%.1f", height - 6.0 - 14 * (legend_rows - 1 - row)) + "\" fill=\"" +
            colour + "\">\u25A0 " + xml_escape(sr.name) + "</text>\n";
   }
-  out += "</svg>\n";
+  out += areas + lines + "</svg>\n";
   return out;
 }
 

@@ -31,36 +31,47 @@ void SnapshotSeries::remember(const std::string& file, std::shared_ptr<const Pro
   while (cache_.size() > cached_profiles_) cache_.pop_back();
 }
 
-std::string SnapshotSeries::add(const std::string& source) {
+std::string SnapshotSeries::add(const std::string& source, uint64_t order) {
   std::shared_ptr<const Profile> p;
   try {
     p = std::make_shared<const Profile>(load_(source));
   } catch (const std::exception& e) {
     return std::string(e.what()) + " (skipped)";
   }
-  std::lock_guard lock(mu_);
-  if (type_name_.empty()) type_name_ = p->sample_types.at(p->default_sample_index()).type;
-  int index = p->sample_index(type_name_);
+  std::string type_name;
+  {
+    std::lock_guard lock(mu_);
+    if (type_name_.empty()) type_name_ = p->sample_types.at(p->default_sample_index()).type;
+    type_name = type_name_;
+  }
+  int index = p->sample_index(type_name);
   if (index < 0) {
     std::string have;
     for (const auto& t : p->sample_types) have += (have.empty() ? "" : ", ") + t.type;
-    return source + ": no sample type " + type_name_ + " like the rest of the series (it has: " + have + "; skipped)";
+    return source + ": no sample type " + type_name + " like the rest of the series (it has: " + have + "; skipped)";
   }
-  if (snapshots_.empty()) type_ = p->sample_types[index];
   SnapshotSummary s;
   s.file = source;
   s.time_nanos = p->time_nanos;
   s.period = std::max<int64_t>(p->period, 1);
   s.memory = memory_figures_of(*p);
+  s.order = order;
+  // Outside the lock: the feed reads snapshots on several threads, and this is most of the work.
   Aggregate a = aggregate(*p, StackTable(*p, stacks_), index);
   s.total = a.total;
+  std::lock_guard lock(mu_);
+  if (snapshots_.empty()) type_ = p->sample_types[index];
   std::vector<std::pair<uint32_t, int64_t>> flat;
   for (const auto& [name, v] : a.nodes)
     if (v.flat != 0) flat.emplace_back(name_id(name), v.flat);
-  // Time order; snapshots without times keep the order they came in.
-  auto at = s.time_nanos > 0 ? std::upper_bound(snapshots_.begin(), snapshots_.end(), s.time_nanos,
-                                                [](int64_t t, const SnapshotSummary& x) { return t < x.time_nanos; })
-                             : snapshots_.end();
+  // Time order, then the feed's; snapshots without times keep the feed's order.
+  auto at = s.time_nanos > 0
+                ? std::upper_bound(snapshots_.begin(), snapshots_.end(), s,
+                                   [](const SnapshotSummary& x, const SnapshotSummary& y) {
+                                     return x.time_nanos != y.time_nanos ? x.time_nanos < y.time_nanos : x.order < y.order;
+                                   })
+                : std::upper_bound(snapshots_.begin(), snapshots_.end(), s,
+                                   [](const SnapshotSummary& x, const SnapshotSummary& y) { return x.order < y.order; });
   flat_.insert(flat_.begin() + (at - snapshots_.begin()), std::move(flat));
   snapshots_.insert(at, std::move(s));
   if (snapshots_.size() > max_snapshots_) {
@@ -69,6 +80,16 @@ std::string SnapshotSeries::add(const std::string& source) {
   }
   remember(source, std::move(p));
   return "";
+}
+
+void SnapshotSeries::set_progress(LoadProgress p) {
+  std::lock_guard lock(mu_);
+  progress_ = p;
+}
+
+LoadProgress SnapshotSeries::progress() const {
+  std::lock_guard lock(mu_);
+  return progress_;
 }
 
 size_t SnapshotSeries::size() const {

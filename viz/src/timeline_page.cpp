@@ -47,21 +47,25 @@ std::vector<ChartSeries> chart_series(const SnapshotSeries& s, const std::vector
   ChartSeries total{"total " + s.sample_type().type, times, {}};
   for (const auto& x : snaps) total.y.push_back(static_cast<double>(x.total));
   out.push_back(std::move(total));
+  // The top functions stacked under the total: the gap between the stack's top and the total is
+  // every other function.
   for (const auto& name : s.top_functions(kChartFunctions)) {
-    ChartSeries f{name, times, {}};
+    ChartSeries f{name, times, {}, true};
     for (int64_t v : s.values_of(name)) f.y.push_back(static_cast<double>(v));
     out.push_back(std::move(f));
   }
   // The profiler's figures, when every snapshot carries them (a partial line would mislead).
   bool figures = std::all_of(snaps.begin(), snaps.end(), [](const SnapshotSummary& x) { return x.memory.has_value(); });
   if (figures && s.sample_type().unit == "bytes") {
-    ChartSeries allocated{"jemalloc allocated", times, {}}, resident{"jemalloc resident", times, {}};
+    ChartSeries allocated{"jemalloc allocated", times, {}}, resident{"jemalloc resident", times, {}}, rss{"RSS", times, {}};
     for (const auto& x : snaps) {
       allocated.y.push_back(static_cast<double>(x.memory->allocated));
       resident.y.push_back(static_cast<double>(x.memory->resident));
+      rss.y.push_back(static_cast<double>(x.memory->rss));
     }
     out.push_back(std::move(allocated));
     out.push_back(std::move(resident));
+    if (std::all_of(rss.y.begin(), rss.y.end(), [](double v) { return v > 0; })) out.push_back(std::move(rss));
   }
   return out;
 }
@@ -102,7 +106,13 @@ std::string render_timeline_section(const SnapshotSeries& series, const Timeline
   ChartFrame frame;
   std::string chart = render_line_chart(chart_series(series, snaps, times), series.sample_type().unit, 1100, 320, &frame);
   nlohmann::json t = times;
-  std::string out = "<p>" + std::to_string(snaps.size()) + " snapshots" +
+  std::string out;
+  LoadProgress loading = series.progress();
+  if (!loading.done())
+    out += "<p id=\"loading\" data-read=\"" + std::to_string(loading.read) + "\" data-expected=\"" +
+           std::to_string(loading.expected) + "\">Reading the series: " + std::to_string(loading.read) + " of " +
+           std::to_string(loading.expected) + " snapshots so far (this page reloads when all are in).</p>\n";
+  out += "<p>" + std::to_string(snaps.size()) + " snapshots" +
                     (series.has_times() ? "" : " (no timestamps: file order, 1 s apart)") +
                     ". Drag across the chart, or click two snapshots, to choose a window: every view then shows the "
                     "growth between its ends.</p>\n";
@@ -131,6 +141,8 @@ std::string render_timeline_json(const SnapshotSeries& series, const TimelineWin
   j["sample_type"] = series.sample_type().type;
   j["unit"] = series.sample_type().unit;
   j["window"] = {{"from", w.from}, {"to", w.to}};
+  LoadProgress loading = series.progress();
+  j["loading"] = loading.done() ? json(nullptr) : json{{"read", loading.read}, {"expected", loading.expected}};
   json a = json::array();
   for (size_t i = 0; i < snaps.size(); ++i) {
     const auto& s = snaps[i];

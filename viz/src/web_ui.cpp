@@ -4,11 +4,14 @@
 
 #include <filesystem>
 #include <mutex>
+#include <optional>
 
+#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/diff_report.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/pattern.h"
+#include "leakscope/analyzer/profile_merge.h"
 #include "leakscope/analyzer/text_views.h"
 #include "leakscope/analyzer/top_report.h"
 #include "leakscope/analyzer/units.h"
@@ -216,6 +219,13 @@ struct WebUi::Impl {
     return p.html();
   }
 
+  // The age shape of a function's live bytes and, in its tooltip, the shares behind it.
+  static std::string age_cell(const AgeRow* row) {
+    if (!row || row->total == 0) return "<td class=\"age\"></td>";
+    return "<td class=\"age\" data-shape=\"" + std::string(age_shape_name(row->shape)) + "\" title=\"" + xml_escape(row->why) +
+           "\">" + age_shape_name(row->shape) + " (" + age_shape_reading(row->shape) + ")</td>";
+  }
+
   std::string top(const Query& q) const {
     Window w = window(q);
     HtmlPage p = page(w, q, "top");
@@ -227,6 +237,8 @@ struct WebUi::Impl {
     p.paragraph(total_line(v, stacks, graph.total()), "total");
     Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
     TopReport r = make_top(graph, type, {false, 0, 0.0});
+    // The age of live memory, when the profiler tagged the samples (`top --by-age`'s shapes).
+    AgeReport ages = make_age_report(*v.now, stacks, v.now_index, 0.0, 0);
     std::string rows;
     int64_t sum = 0;
     auto pct = [&](int64_t x) { return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0); };
@@ -235,11 +247,13 @@ struct WebUi::Impl {
       bool hit = match.matches(row.name);
       rows += std::string("<tr") + (hit ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) + "</td><td class=\"n\">" +
               format_value(row.flat, type.unit) + "</td><td class=\"n\">" + pct(row.flat) + "</td><td class=\"n\">" + pct(sum) +
-              "</td><td class=\"n\">" + format_value(row.cum, type.unit) + "</td><td class=\"n\">" + pct(row.cum) + "</td></tr>\n";
+              "</td><td class=\"n\">" + format_value(row.cum, type.unit) + "</td><td class=\"n\">" + pct(row.cum) + "</td>" +
+              (ages.has_ages() ? age_cell(find_age_row(ages, row.name)) : "") + "</tr>\n";
     }
     p.raw("<table class=\"data\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">flat</th><th class=\"n\">flat%</th>"
-          "<th class=\"n\">sum%</th><th class=\"n\">cum</th><th class=\"n\">cum%</th></tr></thead><tbody>\n" +
-          rows + "</tbody></table>\n");
+          "<th class=\"n\">sum%</th><th class=\"n\">cum</th><th class=\"n\">cum%</th>" +
+          std::string(ages.has_ages() ? "<th title=\"live bytes by allocation age, as top --by-age\">age</th>" : "") +
+          "</tr></thead><tbody>\n" + rows + "</tbody></table>\n");
     return p.html();
   }
 
@@ -277,7 +291,15 @@ struct WebUi::Impl {
                   std::string(name == "peek" ? "callers and callees." : "source lines."));
       return p.html();
     }
-    ViewInput v = view(w, q, false);
+    ViewInput v = view(w, q, in.series != nullptr);
+    // A series' window: the views read the growth profile (now minus base, pprof's -diff_base), so
+    // every caller, callee and line shows what the window added.
+    std::optional<Profile> growth;
+    if (v.base) {
+      growth = merge_profiles(*v.now, *v.base, -1);
+      v.now_index = growth->sample_index(v.now->sample_types[v.now_index].type);
+      v.now = &*growth;
+    }
     std::string text;
     if (name == "peek") {
       text = render_peek(*v.now, StackTable(*v.now, v.stacks), v.now_index, q.functions());
@@ -286,6 +308,7 @@ struct WebUi::Impl {
       so.granularity = Granularity::kLines;
       text = render_list(*v.now, StackTable(*v.now, so), v.now_index, q.functions(), in.source_path);
     }
+    if (growth) p.paragraph("Values are the growth between the window's ends.", "growth-note");
     p.raw("<pre id=\"" + name + "-text\">" + xml_escape(text) + "</pre>\n");
     return p.html();
   }

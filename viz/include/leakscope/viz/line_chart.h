@@ -1,4 +1,6 @@
 // A small static SVG line chart (memory over time) for reports: no script, so it shows anywhere.
+// Series marked `stacked` are drawn as areas, each on top of the ones before it (the top functions
+// under the total), the others as lines over them.
 #pragma once
 
 #include <string>
@@ -8,7 +10,8 @@ namespace leakscope::viz {
 
 struct ChartSeries {
   std::string name;
-  std::vector<double> x, y;  // same length
+  std::vector<double> x, y;  // same length; stacked series share one x
+  bool stacked = false;
 };
 
 // Where the plot sits in the chart, for a script that maps a pointer to a time: x (seconds) is drawn

@@ -27,6 +27,13 @@ struct SnapshotSummary {
   int64_t total = 0;       // at the series' sample type, every sample
   int64_t period = 1;
   std::optional<MemoryFigures> memory;
+  uint64_t order = 0;  // the feed's order: ties on time (and snapshots without one) keep it
+};
+
+// How far a feed's background reading of the series has come (pages show it while it lasts).
+struct LoadProgress {
+  size_t read = 0, expected = 0;
+  bool done() const { return read >= expected; }
 };
 
 class SnapshotSeries {
@@ -36,9 +43,13 @@ class SnapshotSeries {
   using Loader = std::function<Profile(const std::string& source)>;
   SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots, size_t cached_profiles = 4);
 
-  // Reads and summarizes `source`, keeping the series in time order. Returns a warning (the file is
-  // skipped) when it cannot be read or lacks the series' sample type; an empty string when added.
-  std::string add(const std::string& source);
+  // Reads and summarizes `source`, keeping the series in time order (then `order`). Returns a
+  // warning (the file is skipped) when it cannot be read or lacks the series' sample type; an empty
+  // string when added. Safe to call from several threads once one snapshot is in.
+  std::string add(const std::string& source, uint64_t order);
+
+  void set_progress(LoadProgress p);
+  LoadProgress progress() const;
 
   size_t size() const;
   ValueType sample_type() const;
@@ -69,6 +80,7 @@ class SnapshotSeries {
   std::vector<std::string> names_;
   std::unordered_map<std::string, uint32_t> name_ids_;
   std::list<std::pair<std::string, std::shared_ptr<const Profile>>> cache_;  // most recent first
+  LoadProgress progress_;
 
   uint32_t name_id(const std::string& name);
   void remember(const std::string& file, std::shared_ptr<const Profile> p);

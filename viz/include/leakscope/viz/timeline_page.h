@@ -19,7 +19,8 @@ struct TimelineWindow {
 // The page's body below the navigation; `query` is the view state for links (carries the window).
 std::string render_timeline_section(const SnapshotSeries& series, const TimelineWindow& w, const std::string& query);
 
-// {"sample_type","unit","window":{"from","to"},"snapshots":[{"index","file","time","offset_s","total",
+// {"sample_type","unit","window":{"from","to"},"loading":{"read","expected"} (null once the whole
+// series is read),"snapshots":[{"index","file","time","offset_s","total",
 // "allocated","resident","rss"}],"suspects":[...],"growing":[...]}; suspects and growing rows are
 // `leakscope trend --json`'s, over the window.
 std::string render_timeline_json(const SnapshotSeries& series, const TimelineWindow& w);

@@ -1,9 +1,10 @@
 // `leakscope serve`: a web UI in the spirit of `pprof -http`, served on loopback by default. Views:
 // Top, Graph, Flame Graph, Peek, Source; a sample-type menu; Refine (focus, ignore, hide, reset);
 // search; download of the profile. Given a snapshot series instead: a Timeline view (memory over
-// time, a window chosen on the chart, the trend verdict for it, GET /api/timeline); Top, Graph and
-// Flame Graph show the window's growth (?from=I&to=J), Peek and Source its last snapshot. Everything is rendered server-side from the analyzer and viz
-// (no script libraries, no CDN), so it works on a machine with no network.
+// time, a window chosen on the chart, the trend verdict for it, GET /api/timeline); Top, Graph,
+// Flame Graph, Peek and Source show the window's growth (?from=I&to=J). Everything is rendered
+// server-side from the analyzer and viz (no script libraries, no CDN), so it works on a machine with
+// no network.
 #pragma once
 
 #include <memory>
