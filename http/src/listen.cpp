@@ -1,4 +1,4 @@
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 namespace {
 
@@ -121,4 +121,4 @@ int bind_http_server(httplib::Server& server, const std::string& address, const 
   throw cannot_listen(address, what, reason);
 }
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 struct ConnectionLimits {
   std::chrono::milliseconds header_deadline{10'000};   // request line + headers, from connect or last response
@@ -68,4 +68,4 @@ class GuardedHttpServer : public httplib::Server {
   httplib::Logger user_logger_;
 };
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

@@ -1,5 +1,5 @@
-#include "leakscope/profiler/guarded_http_server.h"
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/guarded_server.h"
+#include "leakscope/http/listen.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -14,7 +14,7 @@ static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4", "check the proce
 bool httplib_base_process_and_close_socket(httplib::Server* server, int sock) __asm__(
     "_ZN7httplib6Server24process_and_close_socketEi");
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 namespace {
 
@@ -184,4 +184,4 @@ void GuardedHttpServer::watch() {
 }
 
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http
