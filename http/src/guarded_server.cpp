@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "accepted_socket.h"
 #include "leakscope/http/listen.h"
@@ -31,7 +32,13 @@ class GuardedHttpServer::GuardedTaskQueue : public httplib::TaskQueue {
   GuardedTaskQueue(GuardedHttpServer& server, size_t threads, std::function<void()> on_worker_start)
       : server_(server), pool_(threads), on_worker_start_(std::move(on_worker_start)) {}
 
-  void enqueue(std::function<void()> fn) override { server_.accepted(std::move(fn), pool_, on_worker_start_); }
+  // cpp-httplib 0.11 declares `void enqueue`, later versions `bool enqueue` (false: it closes the socket);
+  // this queue serves or refuses every connection itself, so it always succeeds.
+  using EnqueueResult = decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
+  EnqueueResult enqueue(std::function<void()> fn) override {
+    server_.accepted(std::move(fn), pool_, on_worker_start_);
+    return static_cast<EnqueueResult>(true);  // void(true) under 0.11
+  }
   void shutdown() override { pool_.shutdown(); }
 
  private:
