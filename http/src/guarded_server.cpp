@@ -123,7 +123,8 @@ void GuardedHttpServer::accepted(std::function<void()> serve, httplib::TaskQueue
   ino_t inode = 0;
   int sock = find_accepted_socket(local_port(listener_fd_), watched, inode);
   if (sock < 0) {
-    // Only a socket closed under cpp-httplib's feet gets here: nothing to watch, nothing to refuse.
+    // Not found: closed under cpp-httplib's feet, or bound past both hooks that name the listener.
+    // Nothing to watch or refuse; served as plain cpp-httplib would.
     lock.unlock();
     pool.enqueue([serve = std::move(serve), on_worker_start] {
       if (on_worker_start) on_worker_start();
