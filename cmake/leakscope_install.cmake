@@ -10,13 +10,13 @@ install(TARGETS leakscope-preload LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # The profiler is a static archive; the archives it is made from are exported with it.
 set_target_properties(leakscope_profiler PROPERTIES EXPORT_NAME profiler)
 set_target_properties(leakscope_analyzer PROPERTIES EXPORT_NAME analyzer)
-set_target_properties(leakscope_http_listen PROPERTIES EXPORT_NAME http_listen)
+set_target_properties(leakscope_http PROPERTIES EXPORT_NAME http)
 set(LEAKSCOPE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/leakscope)
-install(TARGETS leakscope_profiler leakscope_analyzer leakscope_http_listen EXPORT leakscopeTargets
+install(TARGETS leakscope_profiler leakscope_analyzer leakscope_http EXPORT leakscopeTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT leakscopeTargets NAMESPACE leakscope:: DESTINATION ${LEAKSCOPE_CMAKE_DIR})
-install(DIRECTORY profiler/include/ analyzer/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+install(DIRECTORY profiler/include/ analyzer/include/ http/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   PATTERN profile_source.h EXCLUDE)  # the CLI's libcurl input, not part of the exported libraries
 
 # The leak-checking GoogleTest main, for other projects' test suites (built with LEAKSCOPE_TESTS).

@@ -7,7 +7,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/readers.h"
-#include "leakscope/analyzer/text_cursor.h"
+#include "text_cursor.h"
 
 namespace leakscope {
 

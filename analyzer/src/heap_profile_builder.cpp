@@ -1,9 +1,9 @@
-#include "leakscope/analyzer/heap_profile_builder.h"
+#include "heap_profile_builder.h"
 
 #include <algorithm>
 
-#include "leakscope/analyzer/memory_map.h"
 #include "leakscope/analyzer/unsample.h"
+#include "memory_map.h"
 
 namespace leakscope {
 

@@ -1,4 +1,4 @@
-#include "leakscope/analyzer/heap_text.h"
+#include "heap_text.h"
 
 namespace leakscope {
 

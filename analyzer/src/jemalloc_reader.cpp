@@ -10,13 +10,13 @@
 #include <string>
 
 #include "leakscope/analyzer/age_epoch.h"
-#include "leakscope/analyzer/heap_profile_builder.h"
-#include "leakscope/analyzer/heap_text.h"
 #include "leakscope/analyzer/input_error.h"
-#include "leakscope/analyzer/memory_map.h"
 #include "leakscope/analyzer/readers.h"
-#include "leakscope/analyzer/text_cursor.h"
 #include "leakscope/analyzer/warnings.h"
+#include "heap_profile_builder.h"
+#include "heap_text.h"
+#include "memory_map.h"
+#include "text_cursor.h"
 
 namespace leakscope {
 namespace {

@@ -10,12 +10,12 @@
 #include <string>
 #include <tuple>
 
-#include "leakscope/analyzer/heap_profile_builder.h"
-#include "leakscope/analyzer/heap_text.h"
+#include "heap_profile_builder.h"
 #include "leakscope/analyzer/input_error.h"
-#include "leakscope/analyzer/memory_map.h"
 #include "leakscope/analyzer/readers.h"
-#include "leakscope/analyzer/text_cursor.h"
+#include "heap_text.h"
+#include "memory_map.h"
+#include "text_cursor.h"
 
 namespace leakscope {
 namespace {

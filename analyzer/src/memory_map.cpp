@@ -1,4 +1,4 @@
-#include "leakscope/analyzer/memory_map.h"
+#include "memory_map.h"
 
 #include <algorithm>
 #include <charconv>

@@ -1,4 +1,4 @@
-#include "leakscope/analyzer/text_cursor.h"
+#include "text_cursor.h"
 
 #include <charconv>
 

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "debug_pages.h"
+#include "leakscope/http/guarded_server.h"
+#include "leakscope/http/listen.h"
+#include "leakscope/http/query_params.h"
 #include "leakscope/profiler/allocator_stats.h"
-#include "leakscope/profiler/guarded_http_server.h"
-#include "leakscope/profiler/http_listen.h"
-#include "leakscope/profiler/query_params.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/snapshotter.h"
 #include "leakscope/profiler/stats_history.h"
@@ -37,7 +37,7 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
 
 // An optional integer query parameter in [lo, hi]; false (and a 400 body) when malformed.
 bool int_param(const httplib::Request& req, httplib::Response& res, const char* name, int lo, int hi, int& out) {
-  auto error = read_int_param(req.params, name, lo, hi, out);
+  auto error = http::read_int_param(req.params, name, lo, hi, out);
   if (!error) return true;
   res.status = 400;
   res.set_content(*error + "\n", "text/plain; charset=utf-8");
@@ -51,7 +51,7 @@ struct DebugServer::Impl {
   std::string host;
   int port = -1;
   // Worker threads never sample: serving the profile must not change it.
-  GuardedHttpServer server{ConnectionLimits{}, [] { become_profiler_thread(); }};
+  http::GuardedHttpServer server{http::ConnectionLimits{}, [] { become_profiler_thread(); }};
   std::thread thread;
   StatsHistory history;
 
@@ -75,7 +75,7 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
     HeapDump first = snapshotter.dump();
     std::optional<HeapDump> later;
     if (seconds > 0) {
-      GuardedHttpServer::extend_allowance(std::chrono::seconds(seconds));
+      http::GuardedHttpServer::extend_allowance(std::chrono::seconds(seconds));
       std::this_thread::sleep_for(std::chrono::seconds(seconds));
       if (gc) purge_all_arenas();
       later.emplace(snapshotter.dump());
@@ -163,13 +163,13 @@ void DebugServer::start() {
   ThreadSamplingOff quiet;
   auto& d = *impl_;
   int port = 0;
-  if (!split_host_port(d.options.address, d.host, port))
+  if (!http::split_host_port(d.options.address, d.host, port))
     throw std::runtime_error("debug address '" + d.options.address + "' is not host:port");
   if (!is_loopback_host(d.host) && d.options.token.empty())
     throw std::runtime_error("refusing to serve debug endpoints on non-loopback address " + d.options.address +
                              " without LEAKSCOPE_DEBUG_TOKEN");
   d.routes();
-  d.port = bind_http_server(d.server, d.options.address, "debug endpoints");
+  d.port = http::bind_http_server(d.server, d.options.address, "debug endpoints");
   d.history.start();
   d.server.start_watchdog();
   d.thread = std::thread([this] {

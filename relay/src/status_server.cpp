@@ -4,9 +4,9 @@
 
 #include <thread>
 
+#include "leakscope/http/guarded_server.h"
+#include "leakscope/http/listen.h"
 #include "leakscope/profiler/allocator_stats.h"
-#include "leakscope/profiler/guarded_http_server.h"
-#include "leakscope/profiler/http_listen.h"
 
 namespace leakscope::relay {
 
@@ -17,7 +17,7 @@ struct StatusServer::Impl {
   RelayMetrics& metrics;
   const FcmSender& sender;
   const OAuthTokenSource& tokens;
-  profiler::GuardedHttpServer server;  // slow or piled-up clients cannot starve the health checks
+  http::GuardedHttpServer server;  // slow or piled-up clients cannot starve the health checks
   std::thread thread;
   int port = -1;
 };
@@ -48,7 +48,7 @@ void StatusServer::start() {
     out += profiler::allocator_stats_prometheus(profiler::read_allocator_stats());
     res.set_content(out, "text/plain; version=0.0.4");
   });
-  d.port = profiler::bind_http_server(d.server, d.address, "--http-addr");
+  d.port = http::bind_http_server(d.server, d.address, "--http-addr");
   d.server.start_watchdog();
   d.thread = std::thread([&d] { d.server.listen_after_bind(); });
 }

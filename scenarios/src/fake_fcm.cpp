@@ -17,7 +17,7 @@
 #include "leakscope/relay/service_account.h"
 #include "h2_tls_listener.h"
 #include "http_exchange.h"
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 
 namespace leakscope::scenarios {
 
@@ -329,7 +329,7 @@ void FakeFcm::start() {
   };
   d.server.Post(".*", adapter);
   d.server.Get(".*", adapter);
-  d.port = profiler::bind_http_server(d.server, d.o.listen, "--listen");
+  d.port = http::bind_http_server(d.server, d.o.listen, "--listen");
   if (!d.o.listen_h2.empty()) {
     if (d.o.tls_cert.empty() || d.o.tls_key.empty()) throw std::runtime_error("--listen-h2 needs --tls-cert and --tls-key");
     d.h2 = std::make_unique<H2TlsListener>(d.o.listen_h2, d.o.tls_cert, d.o.tls_key,

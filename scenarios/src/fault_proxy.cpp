@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 
 namespace leakscope::scenarios {
 
@@ -156,7 +156,7 @@ struct FaultProxy::Impl {
 FaultProxy::FaultProxy(std::string target_host, int target_port) : impl_(std::make_unique<Impl>()) {
   impl_->host = std::move(target_host);
   impl_->target_port = target_port;
-  impl_->listen_fd = profiler::listen_tcp("127.0.0.1:0", "fault proxy", impl_->port);
+  impl_->listen_fd = http::listen_tcp("127.0.0.1:0", "fault proxy", impl_->port);
   impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
 }
 

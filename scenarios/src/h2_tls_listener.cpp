@@ -19,7 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 #include "leakscope/scenarios/fake_fcm.h"
 
 namespace leakscope::scenarios {
@@ -277,7 +277,7 @@ H2TlsListener::H2TlsListener(const std::string& address, const std::string& cert
         SSL_CTX_use_PrivateKey_file(d.ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
       throw std::runtime_error("--tls-cert/--tls-key: " + openssl_error());
     SSL_CTX_set_alpn_select_cb(d.ctx, select_h2, nullptr);
-    d.listen_fd = profiler::listen_tcp(address, "--listen-h2", d.port);
+    d.listen_fd = http::listen_tcp(address, "--listen-h2", d.port);
   } catch (...) {
     d.workers.shutdown();  // httplib's ThreadPool does not join in its destructor: std::terminate otherwise
     SSL_CTX_free(d.ctx);

@@ -14,8 +14,8 @@
 #include <stdexcept>
 
 #include "child_process.h"
-#include "leakscope/profiler/guarded_http_server.h"
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/guarded_server.h"
+#include "leakscope/http/listen.h"
 #include "raw_connection.h"
 #include "run_command.h"
 
@@ -64,10 +64,10 @@ int http_status(int port, const std::string& path) {
 
 TEST(ExclusiveListen, HttpServersInOneProcess) {
   httplib::Server first, second;
-  int port = profiler::bind_http_server(first, "127.0.0.1:0", "test");
+  int port = http::bind_http_server(first, "127.0.0.1:0", "test");
   ASSERT_GT(port, 0);
   try {
-    profiler::bind_http_server(second, address(port), "the second server");
+    http::bind_http_server(second, address(port), "the second server");
     FAIL() << "a second server bound " << address(port);
   } catch (const std::runtime_error& e) {
     EXPECT_EQ(std::string(e.what()), "cannot listen on " + address(port) + " for the second server: address already in use");
@@ -79,7 +79,7 @@ TEST(ExclusiveListen, HttpServersInOneProcess) {
 // other handshakes, and those clients stall for seconds in TCP retransmits.
 TEST(ExclusiveListen, AcceptQueueHoldsABurstOfConnections) {
   httplib::Server server;  // bound, not serving: nothing is accepted
-  int port = profiler::bind_http_server(server, "127.0.0.1:0", "test");
+  int port = http::bind_http_server(server, "127.0.0.1:0", "test");
   ASSERT_GT(port, 0);
   std::vector<int> clients;
   sockaddr_in to{};
@@ -100,7 +100,7 @@ TEST(ExclusiveListen, AcceptQueueHoldsABurstOfConnections) {
 
 // The servers the endpoints and the relay run on refuse even when bound by cpp-httplib's own calls.
 TEST(ExclusiveListen, GuardedServerBoundDirectly) {
-  profiler::GuardedHttpServer first, second;
+  http::GuardedHttpServer first, second;
   int port = first.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   EXPECT_FALSE(second.bind_to_port("127.0.0.1", port));
@@ -108,12 +108,12 @@ TEST(ExclusiveListen, GuardedServerBoundDirectly) {
 
 TEST(ExclusiveListen, RawListenersInOneProcess) {
   int port = 0;
-  int fd = profiler::listen_tcp("127.0.0.1:0", "test", port);
+  int fd = http::listen_tcp("127.0.0.1:0", "test", port);
   ASSERT_GE(fd, 0);
   int again = 0;
-  EXPECT_THROW(profiler::listen_tcp(address(port), "test", again), std::runtime_error);
+  EXPECT_THROW(http::listen_tcp(address(port), "test", again), std::runtime_error);
   httplib::Server server;
-  EXPECT_THROW(profiler::bind_http_server(server, address(port), "test"), std::runtime_error) << "nor an HTTP server";
+  EXPECT_THROW(http::bind_http_server(server, address(port), "test"), std::runtime_error) << "nor an HTTP server";
   ::close(fd);
 }
 

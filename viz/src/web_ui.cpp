@@ -16,7 +16,7 @@
 #include "leakscope/analyzer/top_report.h"
 #include "leakscope/analyzer/units.h"
 #include "leakscope/analyzer/writers.h"
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 #include "leakscope/viz/dot_writer.h"
 #include "leakscope/viz/flame_svg.h"
 #include "leakscope/viz/graphviz_render.h"
@@ -402,7 +402,7 @@ WebUi::WebUi(WebUiInput input) : impl_(std::make_unique<Impl>()) {
 }
 WebUi::~WebUi() = default;
 
-int WebUi::bind(const std::string& address) { return profiler::bind_http_server(impl_->server, address, "leakscope serve"); }
+int WebUi::bind(const std::string& address) { return http::bind_http_server(impl_->server, address, "leakscope serve"); }
 void WebUi::serve() { impl_->server.listen_after_bind(); }
 void WebUi::stop() { impl_->server.stop(); }
 

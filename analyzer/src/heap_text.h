@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "leakscope/analyzer/heap_profile_builder.h"
-#include "leakscope/analyzer/text_cursor.h"
+#include "heap_profile_builder.h"
+#include "text_cursor.h"
 
 namespace leakscope {
 

@@ -9,7 +9,7 @@
 
 #include <string>
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 // Splits "host:port" ("[::1]:80" too). False when malformed.
 bool split_host_port(const std::string& address, std::string& host, int& port);
@@ -21,4 +21,4 @@ int listen_tcp(const std::string& address, const std::string& what, int& port);
 // Binds `server` with those options; returns the port. Throws std::runtime_error as listen_tcp.
 int bind_http_server(httplib::Server& server, const std::string& address, const std::string& what);
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

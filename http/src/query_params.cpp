@@ -1,8 +1,8 @@
-#include "leakscope/profiler/query_params.h"
+#include "leakscope/http/query_params.h"
 
 #include <charconv>
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 std::optional<std::string> read_int_param(const httplib::Params& params, const std::string& name, int lo, int hi, int& out) {
   auto it = params.find(name);
@@ -16,4 +16,4 @@ std::optional<std::string> read_int_param(const httplib::Params& params, const s
   return std::nullopt;
 }
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

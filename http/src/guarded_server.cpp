@@ -1,75 +1,62 @@
-#include "leakscope/profiler/guarded_http_server.h"
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/guarded_server.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <set>
 #include <string_view>
+#include <utility>
 
-// cpp-httplib 0.11.4 (Debian 12) keeps Server::process_and_close_socket private, so an override
-// cannot name the base version; its exported symbol is called instead. The symbol is resolved at
-// link time: another cpp-httplib build without it fails to link rather than misbehave.
-static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4", "check the process_and_close_socket symbol below");
-bool httplib_base_process_and_close_socket(httplib::Server* server, int sock) __asm__(
-    "_ZN7httplib6Server24process_and_close_socketEi");
+#include "accepted_socket.h"
+#include "leakscope/http/listen.h"
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The connection this worker thread is serving (set for the length of process_and_close_socket).
+// The connection this worker thread is serving (set for the length of cpp-httplib's closure).
 struct CurrentConnection {
   GuardedHttpServer* server = nullptr;
   uint64_t id = 0;
 };
 thread_local CurrentConnection t_current;
-// Set on the listener thread while a connection over the bound is being turned away.
-thread_local bool t_refusing = false;
-// When the connection a worker is about to serve was accepted: its header deadline counts from
-// there, time spent waiting for a worker included.
-thread_local Clock::time_point t_accepted_at;
 
-class GuardedTaskQueue : public httplib::TaskQueue {
+}  // namespace
+
+// cpp-httplib creates it on the listener thread and calls enqueue() right after each accept().
+class GuardedHttpServer::GuardedTaskQueue : public httplib::TaskQueue {
  public:
-  GuardedTaskQueue(size_t threads, std::function<bool()> admit, std::function<void()> on_worker_start)
-      : pool_(threads), admit_(std::move(admit)), on_worker_start_(std::move(on_worker_start)) {}
+  GuardedTaskQueue(GuardedHttpServer& server, size_t threads, std::function<void()> on_worker_start)
+      : server_(server), pool_(threads), on_worker_start_(std::move(on_worker_start)) {}
 
-  void enqueue(std::function<void()> fn) override {
-    if (!admit_()) {
-      // fn would wait in the queue; run it here instead, where process_and_close_socket sees
-      // t_refusing and answers 503 without reading.
-      t_refusing = true;
-      fn();
-      t_refusing = false;
-      return;
-    }
-    pool_.enqueue([this, fn = std::move(fn), accepted_at = Clock::now()] {
-      if (on_worker_start_) on_worker_start_();
-      t_accepted_at = accepted_at;
-      fn();
-    });
+  // cpp-httplib 0.11 declares `void enqueue`, later versions `bool enqueue` (false: it closes the socket);
+  // this queue serves or refuses every connection itself, so it always succeeds.
+  using EnqueueResult = decltype(std::declval<httplib::TaskQueue&>().enqueue(std::function<void()>{}));
+  EnqueueResult enqueue(std::function<void()> fn) override {
+    server_.accepted(std::move(fn), pool_, on_worker_start_);
+    return static_cast<EnqueueResult>(true);  // void(true) under 0.11
   }
   void shutdown() override { pool_.shutdown(); }
 
  private:
+  GuardedHttpServer& server_;
   httplib::ThreadPool pool_;
-  std::function<bool()> admit_;
   std::function<void()> on_worker_start_;
 };
 
-}  // namespace
-
 GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits, std::function<void()> on_worker_start)
     : limits_(limits) {
-  new_task_queue = [this, on_worker_start] {
-    return new GuardedTaskQueue(limits_.worker_threads, [this] { return admit(); }, on_worker_start);
-  };
+  new_task_queue = [this, on_worker_start] { return new GuardedTaskQueue(*this, limits_.worker_threads, on_worker_start); };
   set_pre_routing_handler(nullptr);
   set_logger(nullptr);
-  set_socket_options(set_listener_socket_options);  // however it is bound, it never shares its port
+  // However it is bound, it never shares its port, and it knows the socket it listens on.
+  set_socket_options([this](int fd) {
+    set_listener_socket_options(fd);
+    set_listener(fd);
+  });
 }
 
 GuardedHttpServer::~GuardedHttpServer() {
@@ -101,6 +88,8 @@ GuardedHttpServer& GuardedHttpServer::set_logger(httplib::Logger logger) {
   return *this;
 }
 
+void GuardedHttpServer::set_listener(int listening_fd) { listener_fd_ = listening_fd; }
+
 void GuardedHttpServer::extend_allowance(std::chrono::milliseconds extra) {
   auto& c = t_current;
   if (!c.server) return;
@@ -117,51 +106,59 @@ void GuardedHttpServer::set_deadline(std::chrono::milliseconds from_now) {
   if (it != c.server->connections_.end()) it->second.deadline = Clock::now() + from_now;
 }
 
-bool GuardedHttpServer::admit() {
-  std::lock_guard lock(mu_);
-  if (connections_.size() + waiting_ >= limits_.max_connections) return false;
-  ++waiting_;
-  return true;
-}
-
-void GuardedHttpServer::refuse(socket_t sock) {
+void GuardedHttpServer::refuse(int sock) {
   static constexpr std::string_view kBusy =
       "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n"
       "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\n";
   // Never block the listener on a client that does not read.
   (void)!::send(sock, kBusy.data(), kBusy.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   ::shutdown(sock, SHUT_RDWR);
-  ::close(sock);
 }
 
-bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
-  if (t_refusing) {
-    refuse(sock);
-    return false;
+void GuardedHttpServer::accepted(std::function<void()> serve, httplib::TaskQueue& pool,
+                                 const std::function<void()>& on_worker_start) {
+  std::unique_lock lock(mu_);
+  std::set<ino_t> watched;
+  for (const auto& [id, c] : connections_) watched.insert(c.inode);
+  ino_t inode = 0;
+  int sock = find_accepted_socket(local_port(listener_fd_), watched, inode);
+  if (sock < 0) {
+    // Not found: closed under cpp-httplib's feet, or bound past both hooks that name the listener.
+    // Nothing to watch or refuse; served as plain cpp-httplib would.
+    lock.unlock();
+    pool.enqueue([serve = std::move(serve), on_worker_start] {
+      if (on_worker_start) on_worker_start();
+      serve();
+    });
+    return;
   }
   // The watchdog shuts the connection down through its own descriptor: the worker closes `sock`
   // whenever it likes, and the number may be reused at once by some other open().
-  int watch_fd = ::fcntl(sock, F_DUPFD_CLOEXEC, 0);
-  uint64_t id = 0;
-  {
-    std::lock_guard lock(mu_);
-    --waiting_;
-    if (watch_fd >= 0) {
-      id = ++next_id_;
-      connections_[id] = Connection{watch_fd, t_accepted_at + limits_.header_deadline};
-    }
-  }
-  if (watch_fd < 0) {  // out of descriptors: the same answer as over the bound
+  int watch_fd = connections_.size() < limits_.max_connections ? ::fcntl(sock, F_DUPFD_CLOEXEC, 0) : -1;
+  if (watch_fd < 0) {  // over the bound, or out of descriptors
+    lock.unlock();
     refuse(sock);
-    return false;
+    serve();  // cpp-httplib reads the end of the stream at once, and closes the socket
+    return;
   }
-  t_current = {this, id};
-  bool ok = httplib_base_process_and_close_socket(this, sock);
-  t_current = {};
+  uint64_t id = ++next_id_;
+  connections_[id] = Connection{watch_fd, inode, Clock::now() + limits_.header_deadline};
+  lock.unlock();
+  pool.enqueue([this, id, serve = std::move(serve), on_worker_start] {
+    if (on_worker_start) on_worker_start();
+    t_current = {this, id};
+    serve();
+    t_current = {};
+    forget(id);
+  });
+}
+
+void GuardedHttpServer::forget(uint64_t id) {
   std::lock_guard lock(mu_);
-  ::close(watch_fd);
-  connections_.erase(id);
-  return ok;
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  ::close(it->second.watch_fd);
+  connections_.erase(it);
 }
 
 void GuardedHttpServer::start_watchdog() {
@@ -183,5 +180,4 @@ void GuardedHttpServer::watch() {
   }
 }
 
-
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

@@ -1,7 +1,7 @@
 // GuardedHttpServer over real loopback sockets: trickling clients are cut off at the header
 // deadline while others are served, slow handlers at their allowance, and connections over the bound
 // are answered 503 at once. Short limits keep each test to a few seconds.
-#include "leakscope/profiler/guarded_http_server.h"
+#include "leakscope/http/guarded_server.h"
 
 #include <gtest/gtest.h>
 
@@ -9,15 +9,15 @@
 #include <future>
 #include <thread>
 
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 #include "raw_connection.h"
 
 namespace leakscope::test {
 namespace {
 
 using namespace std::chrono_literals;
-using profiler::ConnectionLimits;
-using profiler::GuardedHttpServer;
+using http::ConnectionLimits;
+using http::GuardedHttpServer;
 
 class Guarded : public ::testing::Test {
  protected:
@@ -31,7 +31,7 @@ class Guarded : public ::testing::Test {
       std::this_thread::sleep_for(ms);
       res.set_content("slept\n", "text/plain");
     });
-    port_ = profiler::bind_http_server(*server_, "127.0.0.1:0", "test");
+    port_ = http::bind_http_server(*server_, "127.0.0.1:0", "test");
     server_->start_watchdog();
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     while (!server_->is_running()) std::this_thread::sleep_for(5ms);

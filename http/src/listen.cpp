@@ -1,4 +1,4 @@
-#include "leakscope/profiler/http_listen.h"
+#include "leakscope/http/listen.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -10,7 +10,10 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace leakscope::profiler {
+#include "accepted_socket.h"
+#include "leakscope/http/guarded_server.h"
+
+namespace leakscope::http {
 
 namespace {
 
@@ -55,15 +58,6 @@ std::runtime_error cannot_listen(const std::string& address, const std::string& 
   return std::runtime_error("cannot listen on " + address + " for " + what + ": " + reason);
 }
 
-int bound_port(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return -1;
-  if (addr.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return -1;
-}
-
 }  // namespace
 
 bool split_host_port(const std::string& addr, std::string& host, int& port) {
@@ -88,7 +82,7 @@ int listen_tcp(const std::string& address, const std::string& what, int& port) {
   std::string reason;
   int fd = open_listener(host, port, reason);
   if (fd < 0) throw cannot_listen(address, what, reason);
-  port = bound_port(fd);
+  port = local_port(fd);
   return fd;
 }
 
@@ -97,13 +91,20 @@ int bind_http_server(httplib::Server& server, const std::string& address, const 
   int port = 0;
   if (!split_host_port(address, host, port)) throw std::runtime_error(what + " address '" + address + "' is not host:port");
   server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
-  int listener = -1;  // the socket cpp-httplib binds is the last one it hands to the options callback
-  server.set_socket_options([&listener](int fd) {
+  // A guarded server finds its accepted sockets by the listener's port; cpp-httplib has no getter
+  // for the options hook it installed, so it is installed again here.
+  auto* guarded = dynamic_cast<GuardedHttpServer*>(&server);
+  auto options = [guarded](int fd) {
     set_listener_socket_options(fd);
+    if (guarded) guarded->set_listener(fd);
+  };
+  int listener = -1;  // the socket cpp-httplib binds is the last one it hands to the options callback
+  server.set_socket_options([&listener, &options](int fd) {
+    options(fd);
     listener = fd;
   });
   int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
-  server.set_socket_options(set_listener_socket_options);  // `listener` goes out of scope
+  server.set_socket_options(options);  // `listener` goes out of scope
   if (bound >= 0) {
     // cpp-httplib 0.11 listens with a backlog of 5. A client opening connections in a burst (the
     // relay opens up to --max-inflight to fake-fcm) overflows it; the kernel then drops handshakes,
@@ -121,4 +122,4 @@ int bind_http_server(httplib::Server& server, const std::string& address, const 
   throw cannot_listen(address, what, reason);
 }
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

@@ -3,25 +3,29 @@
 // timeout, so cpp-httplib alone lets it hold a worker for ever), a handler gets a time allowance of
 // its own, and connections beyond a bound are answered 503 at once instead of queueing.
 //
-// A watchdog thread shuts down (shutdown(2), through a private dup of the socket, so a reused fd
-// number is never touched) every connection past its deadline; the worker then sees the socket
-// closed and moves on.
+// Built on cpp-httplib's public hooks only (new_task_queue, the pre-routing handler, the logger, the
+// socket options), so a new cpp-httplib does not break it: the task queue, on the listener thread
+// right after each accept(), finds the new socket (accepted_socket.h), refuses it or registers it; a
+// watchdog thread shuts down (shutdown(2), through a private dup of the socket, so a reused fd number
+// is never touched) every connection past its deadline; the worker then sees the socket closed and
+// moves on.
 #pragma once
 
 #include <httplib.h>
+#include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <thread>
 
-namespace leakscope::profiler {
+namespace leakscope::http {
 
 struct ConnectionLimits {
-  std::chrono::milliseconds header_deadline{10'000};   // request line + headers, from connect or last response
+  std::chrono::milliseconds header_deadline{10'000};   // request line + headers, from accept or last response
   std::chrono::milliseconds handler_allowance{60'000};  // from headers read to response written
   size_t max_connections = 32;                          // being served or waiting for a worker
   size_t worker_threads = 4;
@@ -44,28 +48,38 @@ class GuardedHttpServer : public httplib::Server {
   // Starts the watchdog; call before listen_after_bind(). Stopped by the destructor.
   void start_watchdog();
 
+  // The socket cpp-httplib listens on, whose port the accepted sockets are found by. Set by the socket
+  // options hook when cpp-httplib's own bind calls are used; bind_http_server (which installs its own
+  // hook) calls it.
+  void set_listener(int listening_fd);
+
  private:
+  class GuardedTaskQueue;
+
   struct Connection {
     int watch_fd = -1;  // our dup of the socket
+    ino_t inode = 0;    // how the socket is told apart from a later one with the same number
     std::chrono::steady_clock::time_point deadline;
   };
 
-  bool process_and_close_socket(socket_t sock) override;
-  static void refuse(socket_t sock);
+  // On the listener thread, for each accepted connection: refuse it, or hand `serve` (cpp-httplib's
+  // closure for the socket) to `pool` with the connection watched.
+  void accepted(std::function<void()> serve, httplib::TaskQueue& pool, const std::function<void()>& on_worker_start);
+  static void refuse(int sock);
   static void set_deadline(std::chrono::milliseconds from_now);
-  bool admit();  // false: over the bound
+  void forget(uint64_t id);
   void watch();
 
   ConnectionLimits limits_;
+  std::atomic<int> listener_fd_{-1};
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::map<uint64_t, Connection> connections_;
+  std::map<uint64_t, Connection> connections_;  // accepted and not yet closed, served or waiting
   uint64_t next_id_ = 0;
-  size_t waiting_ = 0;  // accepted, not yet picked up by a worker
   std::thread watchdog_;
   HandlerWithResponse user_pre_routing_;
   httplib::Logger user_logger_;
 };
 
-}  // namespace leakscope::profiler
+}  // namespace leakscope::http

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "leakscope/analyzer/profile.h"
-#include "leakscope/analyzer/text_cursor.h"
+#include "text_cursor.h"
 
 namespace leakscope {
 
