@@ -7,7 +7,7 @@
 #  5. flame graph SVG and call graph from the dump's folded stacks: `leakscope flame`/`dot` vs flamegraph.pl
 #     (when FLAMEGRAPH_PL or flamegraph.pl on PATH is there: it is not packaged in Debian 12)
 #  4b. what one heap snapshot costs the profiled process, beside the previous in-process symbolizer
-#  6. fcm-relay end to end beside a bare rabbitmq-c consumer (relay/bench; BENCH_RELAY_MESSAGES, default 200000)
+#  6. fcm-relay end to end beside a bare rabbitmq-c consumer (scenarios/bench; BENCH_RELAY_MESSAGES, default 200000)
 #  7. trend's leak detection curve at 512 KiB sampling (scripts/bench_trend_detection.sh; BENCH_TREND_RUNS, default 20)
 #  8. serve DIR over 1,000 snapshots of 5,000 stacks: timeline ready and window change times (scripts/bench_timeline.sh)
 # Wall time and peak RSS come from /usr/bin/time; each leakscope figure is the median of 5 runs.

@@ -19,7 +19,9 @@ int rank(const std::string& level) {
 void set_log_level(const std::string& level) { threshold = rank(level); }
 
 void log_event(const std::string& level, const std::string& message, const nlohmann::json& fields) {
-  if (rank(level) < threshold) return;
+  // Events (lines with an "event" field: listening, consuming) are what launchers wait for, so they
+  // are written at any log level.
+  if (rank(level) < threshold && !fields.contains("event")) return;
   nlohmann::ordered_json j;
   j["ts"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   j["level"] = level;

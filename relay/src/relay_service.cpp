@@ -59,7 +59,7 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   }
   metrics_.broker_connected = true;
   established_ = true;
-  log_event("info", "consuming", {{"queue", o_.queue}, {"node", mask_amqp_url(amqp_url)}, {"generation", generation}, {"ack_mode", to_string(o_.ack_mode)}});
+  log_event("info", "consuming", {{"event", "consuming"}, {"queue", o_.queue}, {"node", mask_amqp_url(amqp_url)}, {"generation", generation}, {"ack_mode", to_string(o_.ack_mode)}});
 
   // Deliveries of this connection awaiting a result or an ack. Finished ones held back behind a
   // slow one occupy prefetch slots, so hold at most a quarter of them.

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     tokens.keep_fresh();
     sender.start();
-    relay::log_event("info", "fcm-relay started", {{"queue", r.queue}, {"send_url", s.send_url}, {"ack_mode", relay::to_string(r.ack_mode)},
+    relay::log_event("info", "fcm-relay started", {{"event", "listening"}, {"queue", r.queue}, {"send_url", s.send_url}, {"ack_mode", relay::to_string(r.ack_mode)},
                                                    {"close_watch", relay::to_string(r.close_watch)}, {"http_port", status.port()}});
     relay::RelayService service(r, sender, metrics);
     int rc = service.run(stop_requested);

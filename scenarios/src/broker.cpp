@@ -3,12 +3,9 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,8 +15,6 @@
 #include <vector>
 
 #include "leakscope/scenarios/child_process.h"
-
-extern char** environ;
 
 namespace leakscope::scenarios {
 namespace fs = std::filesystem;
@@ -167,45 +162,27 @@ void Broker::join_cluster(const Broker& seed, std::chrono::seconds timeout) {
 }
 
 void Broker::kill() {
-  if (pid_ <= 0) return;
-  ::kill(-pid_, SIGKILL);
-  int status;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (!server_) return;
+  server_->signal_group(SIGKILL);
+  server_->wait_exit(std::chrono::seconds(10));
+  server_.reset();
 }
 
 void Broker::launch(std::chrono::seconds timeout) {
-  // The environment the broker (and rabbitmqctl) use, as NAME=value strings.
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    if (kv.rfind("RABBITMQ_", 0) != 0 && kv.rfind("HOME=", 0) != 0 && kv.rfind("ERL_", 0) != 0) env.push_back(kv);
-  }
-  for (const auto& kv : node_environment()) env.push_back(kv);
+  ChildOptions options;
+  options.drop_inherited = {"RABBITMQ_", "HOME=", "ERL_"};  // only this node's settings reach it
+  options.env = node_environment();
   // No busy-waiting Erlang schedulers: this broker shares a few cores with the clients under test,
   // and a spinning scheduler takes CPU they need (the usual setting for a co-located RabbitMQ).
-  env.push_back("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+sbwt none +sbwtdcpu none +sbwtdio none");
-  std::vector<char*> envp;
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string exe = "/usr/lib/rabbitmq/bin/rabbitmq-server";
-  std::vector<char*> argv{exe.data(), nullptr};
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group: one kill reaches beam and helpers
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  std::string out = dir_ + "/log/server-stdout.log";
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  int rc = posix_spawn(&pid_, exe.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    pid_ = -1;
-    throw std::runtime_error("cannot start " + exe + " (is rabbitmq-server installed? run make deps)");
+  options.env.push_back("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=+sbwt none +sbwtdcpu none +sbwtdio none");
+  options.out_path = options.err_path = dir_ + "/log/server-stdout.log";
+  options.append = true;  // a restart adds to the same log
+  const std::string exe = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+  try {
+    // Its own process group (ChildProcess gives every child one): one kill reaches beam and helpers.
+    server_ = std::make_unique<ChildProcess>(std::vector<std::string>{exe}, options);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + " (is rabbitmq-server installed? run make deps)");
   }
   wait_ready(timeout);
 }
@@ -214,9 +191,8 @@ void Broker::wait_ready(std::chrono::seconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
     if (amqp_login_works(amqp_port_) && (!amqps_port_ || accepts_connections(amqps_port_))) return;
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (!server_->running()) {
+      server_.reset();
       throw std::runtime_error("rabbitmq-server exited during start-up:\n" + tail_of(dir_ + "/log", 20));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -233,20 +209,14 @@ pid_t Broker::node_pid() const {
 }
 
 void Broker::stop() {
-  if (pid_ > 0) {
+  if (server_) {
     run_tool({"/usr/lib/rabbitmq/bin/rabbitmqctl", "-q", "stop"}, std::chrono::seconds(30));
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    int status;
-    while (waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() >= end) {
-        ::kill(-pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (server_->wait_exit(std::chrono::seconds(20)) == -1) {
+      server_->signal_group(SIGKILL);
+      server_->wait_exit(std::chrono::seconds(10));
     }
-    ::kill(-pid_, SIGKILL);  // stragglers in its group (erl_child_setup, inet_gethost)
-    pid_ = -1;
+    server_->signal_group(SIGKILL);  // stragglers in its group (erl_child_setup, inet_gethost)
+    server_.reset();
   }
   if (epmd_port_ && owns_epmd_) run_tool({"/usr/bin/epmd", "-kill"}, std::chrono::seconds(10));
 }

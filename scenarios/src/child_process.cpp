@@ -10,12 +10,14 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <cstring>
 #include <stdexcept>
 #include <thread>
 
 extern char** environ;
 
 namespace leakscope::scenarios {
+namespace fs = std::filesystem;
 
 namespace {
 std::string slurp(const std::string& path) {
@@ -24,43 +26,78 @@ std::string slurp(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+std::string name_of(const std::string& kv) { return kv.substr(0, kv.find('=') + 1); }
+
+// The caller's environment without the dropped and overridden variables, then the overrides.
+std::vector<std::string> child_environment(const ChildOptions& o) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string kv = *e;
+    bool keep = true;
+    for (const auto& prefix : o.drop_inherited) keep &= kv.rfind(prefix, 0) != 0;
+    for (const auto& over : o.env) keep &= name_of(kv) != name_of(over);
+    if (keep) env.push_back(kv);
+  }
+  env.insert(env.end(), o.env.begin(), o.env.end());
+  return env;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Paths made absolute before the child changes directory, so they mean what the caller meant.
+std::string absolute(const std::string& path) { return path.empty() ? path : fs::absolute(path).string(); }
 }  // namespace
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const ChildOptions& options) { start(argv, options); }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env_overrides,
                            const std::string& log_dir) {
   static int counter = 0;
-  std::filesystem::create_directories(log_dir);
-  std::string base = log_dir + "/" + std::filesystem::path(argv.at(0)).filename().string() + "." +
-                     std::to_string(::getpid()) + "." + std::to_string(counter++);
-  out_path_ = base + ".out";
-  err_path_ = base + ".err";
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    bool overridden = false;
-    for (const auto& o : env_overrides) overridden |= kv.substr(0, kv.find('=') + 1) == o.substr(0, o.find('=') + 1);
-    if (!overridden) env_strings.push_back(kv);
-  }
-  env_strings.insert(env_strings.end(), env_overrides.begin(), env_overrides.end());
-  std::vector<char*> envp, args;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& s : argv_copy) args.push_back(s.data());
-  args.push_back(nullptr);
+  fs::create_directories(log_dir);
+  std::string base = log_dir + "/" + fs::path(argv.at(0)).filename().string() + "." + std::to_string(::getpid()) + "." +
+                     std::to_string(counter++);
+  ChildOptions options;
+  options.env = env_overrides;
+  options.out_path = base + ".out";
+  options.err_path = base + ".err";
+  start(argv, options);
+}
+
+void ChildProcess::start(const std::vector<std::string>& argv, const ChildOptions& options) {
+  out_path_ = absolute(options.out_path.empty() ? "/dev/null" : options.out_path);
+  err_path_ = absolute(options.err_path.empty() ? "/dev/null" : options.err_path);
+  for (const auto& path : {out_path_, err_path_}) fs::create_directories(fs::path(path).parent_path());
+  std::vector<std::string> env = child_environment(options), args = argv;
+  args.at(0) = absolute(args[0]);
+  std::vector<char*> envp = c_strings(env), arg_ptrs = c_strings(args);
+  int flags = O_WRONLY | O_CREAT | (options.append ? O_APPEND : O_TRUNC);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), flags, 0644);
+  if (err_path_ == out_path_)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  else
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), flags, 0644);
+  if (!options.working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, options.working_dir.c_str());
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
-  int rc = posix_spawn(&pid_, args[0], &actions, &attr, args.data(), envp.data());
+  int rc = posix_spawn(&pid_, args[0].c_str(), &actions, &attr, arg_ptrs.data(), envp.data());
   posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  if (rc != 0) {
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
+  }
+  group_ = pid_;
 }
 
 ChildProcess::~ChildProcess() { terminate(); }
@@ -75,7 +112,7 @@ int ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (true) {
     int status = 0;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
+    pid_t r = wait4(pid_, &status, WNOHANG, &usage_);
     if (r == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       pid_ = -1;
@@ -95,6 +132,10 @@ void ChildProcess::terminate(std::chrono::milliseconds grace) {
   }
 }
 
+void ChildProcess::signal_group(int signal) {
+  if (group_ > 0) kill(-group_, signal);
+}
+
 bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
@@ -103,6 +144,31 @@ bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milli
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+namespace {
+// The first whole line (ended by '\n') of `text` that is a JSON object with "event": `event`.
+std::optional<nlohmann::json> find_event(const std::string& text, const std::string& event) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (lines.eof() || line.empty() || line[0] != '{') continue;  // the last line may still be being written
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("event", "") == event) return j;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<nlohmann::json> ChildProcess::wait_for_event(const std::string& event, std::chrono::milliseconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    bool exited = pid_ < 0 || wait_exit(std::chrono::milliseconds(0)) != -1;  // before reading: no line lost
+    if (auto j = find_event(err(), event)) return j;
+    if (auto j = find_event(out(), event)) return j;
+    if (exited) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::nullopt;
 }
 
 int debug_port(const ChildProcess& child) {

@@ -162,7 +162,7 @@ void Run::start_parts() {
                                     "--service-account", credentials, "--record", out_ + "/accepted.jsonl"};
   fcm_argv.insert(fcm_argv.end(), spec_.fcm_flags.begin(), spec_.fcm_flags.end());
   fcm_ = std::make_unique<ChildProcess>(fcm_argv, std::vector<std::string>{}, logs_);
-  if (!fcm_->wait_for_output("fake-fcm listening", 10s)) throw std::runtime_error("fake-fcm did not start: " + fcm_->err());
+  if (!fcm_->wait_for_event("listening", 10s)) throw std::runtime_error("fake-fcm did not start: " + fcm_->err());
 
   relay_http_ = free_loopback_port();
   std::vector<std::string> relay_argv{bin("fcm-relay"), "--amqp-url", amqp_url, "--queue", kQueue, "--credentials",
@@ -175,7 +175,7 @@ void Run::start_parts() {
   // Sampling set from process start: jemalloc applies a changed rate per thread only after its next sample.
   relay_ = std::make_unique<ChildProcess>(
       relay_argv, std::vector<std::string>{"MALLOC_CONF=lg_prof_sample:" + std::to_string(lg_sample())}, logs_);
-  if (!relay_->wait_for_output("\"consuming\"", 20s)) throw std::runtime_error("fcm-relay did not start: " + relay_->err());
+  if (!relay_->wait_for_event("consuming", 20s)) throw std::runtime_error("fcm-relay did not start: " + relay_->err());
 
   loadgen_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{bin("loadgen"), "--amqp-url", broker_->amqp_url(), "--queue", kQueue, "--count",

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "leakscope/relay/jwt.h"
 #include "leakscope/relay/service_account.h"
 #include "leakscope/scenarios/fake_fcm.h"
@@ -72,6 +74,10 @@ int main(int argc, char** argv) {
     server.start();
     if (server.h2_port() > 0) std::cerr << "fake-fcm listening (HTTP/2) on https://127.0.0.1:" << server.h2_port() << std::endl;
     std::cerr << "fake-fcm listening on http://127.0.0.1:" << server.port() << std::endl;
+    // The readiness signal launchers wait for (ChildProcess::wait_for_event), with the bound ports.
+    nlohmann::json listening{{"event", "listening"}, {"http_port", server.port()}};
+    if (server.h2_port() > 0) listening["h2_port"] = server.h2_port();
+    std::cerr << listening.dump() << std::endl;
     std::signal(SIGTERM, [](int) { stopping = true; });
     std::signal(SIGINT, [](int) { stopping = true; });
     while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(100));

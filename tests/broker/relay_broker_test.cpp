@@ -45,18 +45,18 @@ class RelayWithBroker : public ::testing::Test {
     fcm_port_ = scenarios::free_loopback_port();
     credentials_ = dir_ + "/service-account.json";
     if (token_uri.empty()) token_uri = "http://127.0.0.1:" + std::to_string(fcm_port_) + "/token";
-    auto r = run_command(kBin + "fake-fcm --make-service-account " + credentials_ + " --token-uri " + token_uri);
+    auto r = run_program({kBin + "fake-fcm", "--make-service-account", credentials_, "--token-uri", token_uri});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> argv{kBin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port_),
                                   "--service-account", credentials_, "--record", dir_ + "/accepted.jsonl"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     fcm_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{});
-    ASSERT_TRUE(fcm_->wait_for_output("fake-fcm listening", 10s)) << fcm_->err();
+    ASSERT_TRUE(fcm_->wait_for_event("listening", 10s)) << fcm_->err();
   }
 
-  // Waits for `ready` in the relay's log (by default: it consumes).
+  // Waits for the relay's `ready_event` (by default: it consumes; "listening": its status server is up).
   void start_relay(const std::vector<std::string>& flags = {}, std::string amqp_url = "",
-                   const std::vector<std::string>& env = {}, const std::string& ready = "\"consuming\"") {
+                   const std::vector<std::string>& env = {}, const std::string& ready_event = "consuming") {
     if (amqp_url.empty()) amqp_url = broker_->amqp_url();
     relay_http_ = scenarios::free_loopback_port();
     std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", amqp_url, "--queue", queue_,
@@ -65,7 +65,7 @@ class RelayWithBroker : public ::testing::Test {
                                   "127.0.0.1:" + std::to_string(relay_http_)};
     argv.insert(argv.end(), flags.begin(), flags.end());
     relay_ = std::make_unique<ChildProcess>(argv, env);
-    ASSERT_TRUE(relay_->wait_for_output(ready, 15s)) << relay_->err();
+    ASSERT_TRUE(relay_->wait_for_event(ready_event, 15s)) << relay_->err();
   }
 
   void publish(uint64_t count, const std::string& extra = "") {
@@ -605,7 +605,7 @@ TEST_F(RelayOverTls, CertificateFromAnotherCaIsRefused) {
   start_fcm();
   publish(20);
   auto other = make_test_ca(dir_, "other-ca");
-  start_relay({"--amqp-ca-file", other.cert}, broker_->amqps_url(), {}, "broker connection lost");
+  start_relay({"--amqp-ca-file", other.cert}, broker_->amqps_url(), {}, "listening");
   expect_refused_with_backoff("is not trusted");
   EXPECT_NE(relay_->err().find("--amqp-ca-file " + other.cert), std::string::npos) << "the line says what it trusted";
 }
@@ -613,7 +613,7 @@ TEST_F(RelayOverTls, CertificateFromAnotherCaIsRefused) {
 TEST_F(RelayOverTls, WithoutCaFileOnlySystemCasAreTrusted) {
   start_fcm();
   publish(20);
-  start_relay({}, broker_->amqps_url(), {}, "broker connection lost");
+  start_relay({}, broker_->amqps_url(), {}, "listening");
   expect_refused_with_backoff("is not trusted");
   EXPECT_NE(relay_->err().find("the system CAs"), std::string::npos);
 }
@@ -621,7 +621,7 @@ TEST_F(RelayOverTls, WithoutCaFileOnlySystemCasAreTrusted) {
 TEST_F(RelayOverTls, CertificateForAnotherHostIsRefused) {
   start_fcm();
   publish(20);
-  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url("127.0.0.1"), {}, "broker connection lost");
+  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url("127.0.0.1"), {}, "listening");
   expect_refused_with_backoff("is not for host 127.0.0.1");
 }
 
@@ -634,7 +634,7 @@ class RelayOverMutualTls : public RelayOverTls {
 TEST_F(RelayOverMutualTls, NoClientCertificateIsRefused) {
   start_fcm();
   publish(20);
-  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url(), {}, "broker connection lost");
+  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url(), {}, "listening");
   expect_refused_with_backoff("--amqp-cert");
 }
 
@@ -644,7 +644,7 @@ TEST_F(RelayOverMutualTls, ClientCertificateFromAnotherCaIsRefused) {
   auto other = make_test_ca(dir_, "other-ca");
   auto client = make_signed_cert(other, dir_, "relay-client", "fcm-relay");
   start_relay({"--amqp-ca-file", ca_.cert, "--amqp-cert", client.cert, "--amqp-key", client.key}, broker_->amqps_url(),
-              {}, "broker connection lost");
+              {}, "listening");
   expect_refused_with_backoff("TLS");
 }
 

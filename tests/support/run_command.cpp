@@ -1,12 +1,12 @@
 #include "run_command.h"
 
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "leakscope/scenarios/child_process.h"
 
 namespace leakscope::test {
 
@@ -30,19 +30,25 @@ std::string scratch_dir(const std::string& name) {
   return dir.string();
 }
 
-CommandResult run_command(const std::string& command) {
+CommandResult run_program(const std::vector<std::string>& argv, std::chrono::seconds bound) {
   static int counter = 0;
   std::string base = std::string(LEAKSCOPE_TEST_SCRATCH) + "/cmd." + std::to_string(::getpid()) + "." +
                      std::to_string(counter++);
-  std::string full = "(" + command + ") >" + base + ".out 2>" + base + ".err </dev/null";
-  int status = std::system(full.c_str());
+  scenarios::ChildOptions options;
+  options.out_path = base + ".out";
+  options.err_path = base + ".err";
   CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  {
+    scenarios::ChildProcess child(argv, options);
+    r.exit_code = child.wait_exit(bound);  // -1: still running after the bound (then stopped)
+  }
   r.out = read_file(base + ".out");
   r.err = read_file(base + ".err");
   std::filesystem::remove(base + ".out");
   std::filesystem::remove(base + ".err");
   return r;
 }
+
+CommandResult run_command(const std::string& command) { return run_program({"/bin/sh", "-c", command}); }
 
 }  // namespace leakscope::test

@@ -1,7 +1,10 @@
-// Runs a shell command for tests, capturing stdout, stderr and the exit code.
+// Runs a program for tests (through the one launcher, scenarios::ChildProcess), capturing stdout,
+// stderr and the exit code.
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 namespace leakscope::test {
 
@@ -10,6 +13,9 @@ struct CommandResult {
   std::string out, err;
 };
 
+// argv as given, no shell; exit code -1 when it was still running after `bound` (it is then stopped).
+CommandResult run_program(const std::vector<std::string>& argv, std::chrono::seconds bound = std::chrono::seconds(600));
+// A shell command line (pipes, redirections): /bin/sh -c COMMAND through run_program.
 CommandResult run_command(const std::string& command);
 std::string read_file(const std::string& path);
 // A fresh directory under the build tree for one test's files.

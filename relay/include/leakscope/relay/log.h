@@ -1,4 +1,5 @@
-// JSON structured logs, one object per line on stderr: {"ts","level","msg",...fields}.
+// JSON structured logs, one object per line on stderr: {"ts","level","msg",...fields}. A line whose fields
+// hold "event" (the readiness signals "listening" and "consuming") is written whatever the level.
 #pragma once
 
 #include <nlohmann/json.hpp>

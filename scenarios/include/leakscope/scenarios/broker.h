@@ -6,8 +6,11 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "leakscope/scenarios/child_process.h"
 
 namespace leakscope::scenarios {
 
@@ -47,7 +50,7 @@ class Broker {
   void stop();
   // SIGKILL of the whole node (beam and its helpers), as when a machine dies: no goodbye to peers.
   void kill();
-  bool running() const { return pid_ > 0; }
+  bool running() const { return server_ != nullptr; }
   const std::string& node_name() const { return node_; }  // leakscopePORT@localhost
   // Makes this running node a member of `seed`'s cluster (rabbitmqctl stop_app, join_cluster,
   // start_app). Throws std::runtime_error with rabbitmqctl's output when a step fails.
@@ -66,7 +69,7 @@ class Broker {
   int amqp_port_ = 0, amqps_port_ = 0, dist_port_ = 0, epmd_port_ = 0;
   std::string node_;
   bool owns_epmd_ = true;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> server_;  // rabbitmq-server (its beam and helpers share its group)
 };
 
 // A free TCP port on 127.0.0.1 (bound and released; the caller should use it promptly).

@@ -8,11 +8,7 @@
 // Usage: relay_throughput_bench [--bin-dir DIR] [--messages N] [--h2load-requests N] [--h2load-streams N]
 //                               [--profiling-rounds R]
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -29,38 +25,34 @@
 
 #include <CLI/CLI.hpp>
 
+#include "leakscope/analyzer/profile_source.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/oauth_token_source.h"
 #include "leakscope/relay/service_account.h"
 #include "leakscope/scenarios/broker.h"
+#include "leakscope/scenarios/child_process.h"
 
-extern char** environ;
 using namespace std::chrono_literals;
 using leakscope::scenarios::Broker;
+using leakscope::scenarios::ChildProcess;
 
 namespace {
 
 const char* const kPrefetch = "1000";  // the same window for the bare consumer and the relay
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = -1;
-  if (posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) throw std::runtime_error("cannot run " + args[0]);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
+// A program of the run, its stdout and stderr in `log`.
+std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& log) {
+  leakscope::scenarios::ChildOptions options;
+  options.out_path = options.err_path = log;
+  return std::make_unique<ChildProcess>(argv, options);
 }
 
-int wait_for(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+// Runs a short step of the run to its end (bounded: a stuck step is stopped); its exit code.
+int run(const std::vector<std::string>& argv, const std::string& log, std::chrono::seconds bound = 600s) {
+  auto child = start(argv, log);
+  int rc = child->wait_exit(bound);
+  if (rc == -1) child->terminate();
+  return rc;
 }
 
 // CPU seconds (user + system) a process has used so far.
@@ -85,8 +77,9 @@ uint64_t peak_rss_kb(pid_t pid) {
 }
 
 void publish(const std::string& bin, const Broker& b, const std::string& queue, long n, const std::string& log) {
-  if (wait_for(spawn({bin + "loadgen", "--amqp-url", b.amqp_url(), "--queue", queue, "--count", std::to_string(n),
-                      "--confirm-batch", "5000"}, log)) != 0)
+  if (run({bin + "loadgen", "--amqp-url", b.amqp_url(), "--queue", queue, "--count", std::to_string(n), "--confirm-batch",
+           "5000"},
+          log) != 0)
     throw std::runtime_error("loadgen failed, see " + log);
 }
 
@@ -101,26 +94,32 @@ struct H2loadRun {
 };
 
 // h2load, the HTTP/2 client peer: `requests` FCM sends with a real access token over one TLS
-// connection with `streams` concurrent streams; its CPU from wait4.
+// connection with `streams` concurrent streams; its CPU from its resource usage once reaped.
 H2loadRun run_h2load(const std::string& dir, const std::string& sa, int h2_port, long requests, int streams) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   leakscope::relay::OAuthTokenSource tokens(leakscope::relay::load_service_account(sa));
   std::string body = dir + "/h2load-body.json", log = dir + "/h2load.log";
   std::ofstream(body) << R"({"message":{"token":"device-token-h2load","data":{"id":"h2load"}}})";
-  pid_t pid = spawn({"/usr/bin/h2load", "-n", std::to_string(requests), "-c", "1", "-m", std::to_string(streams), "-d", body,
+  auto h2load = start({"/usr/bin/h2load", "-n", std::to_string(requests), "-c", "1", "-m", std::to_string(streams), "-d", body,
                      "-H", "Authorization: Bearer " + tokens.token(), "-H", "Content-Type: application/json; UTF-8",
                      "https://127.0.0.1:" + std::to_string(h2_port) + "/v1/projects/leakscope-test/messages:send"},
-                    log);
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw std::runtime_error("h2load failed, see " + log);
-  H2loadRun run{cpu_of(usage), 0};
+                      log);
+  int rc = h2load->wait_exit(600s);
+  if (rc != 0) throw std::runtime_error("h2load failed (exit " + std::to_string(rc) + "), see " + log);
+  H2loadRun run{cpu_of(h2load->usage()), 0};
   std::ifstream in(log);
   for (std::string line; std::getline(in, line);)  // "status codes: 100000 2xx, 0 3xx, 0 4xx, 0 5xx"
     if (line.rfind("status codes: ", 0) == 0) run.succeeded = std::atol(line.c_str() + 14);
   if (run.succeeded != requests) throw std::runtime_error("h2load: not every request answered 2xx, see " + log);
   return run;
+}
+
+// BENCH_RELAY_METRICS: the relay's own counters mid-run, to see where the time goes.
+void print_relay_metrics(int relay_http) {
+  std::istringstream metrics(leakscope::fetch_url("http://127.0.0.1:" + std::to_string(relay_http) + "/metrics", {}));
+  for (std::string line; std::getline(metrics, line);)
+    for (const char* name : {"in_flight", "fcm_latency", "retry", "sent", "consumed", "acked"})
+      if (line.rfind(std::string("fcm_relay_") + name, 0) == 0) std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 std::string own_directory() { return std::filesystem::read_symlink("/proc/self/exe").parent_path(); }
@@ -160,32 +159,34 @@ int main(int argc, char** argv) {
     Broker broker(dir + "/broker");
     std::fprintf(stderr, "bench: publishing %ld jobs for the bare consumer\n", n);
     publish(bin, broker, "bare", n, dir + "/loadgen-bare.log");
-    pid_t bare = spawn({bin + "bare_consumer", std::to_string(broker.amqp_port()), "bare", std::to_string(n), kPrefetch},
-                       dir + "/bare.log");
+    auto bare = start({bin + "bare_consumer", std::to_string(broker.amqp_port()), "bare", std::to_string(n), kPrefetch},
+                      dir + "/bare.log");
     pid_t node = broker.node_pid();
     double broker_cpu_before = cpu_seconds(node);
     auto t0 = std::chrono::steady_clock::now();
     uint64_t bare_rss = 0;
-    int bare_status = 0;
-    rusage bare_usage{};
-    while (wait4(bare, &bare_status, WNOHANG, &bare_usage) == 0) {
-      bare_rss = std::max(bare_rss, peak_rss_kb(bare));
+    while (bare->running() && std::chrono::steady_clock::now() - t0 < 600s) {
+      bare_rss = std::max(bare_rss, peak_rss_kb(bare->pid()));
       std::this_thread::sleep_for(20ms);
     }
-    double bare_cpu = cpu_of(bare_usage);
+    int bare_exit = bare->wait_exit(0ms);
+    double bare_cpu = cpu_of(bare->usage());
     double bare_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double bare_broker_cpu = cpu_seconds(node) - broker_cpu_before;
-    if (!WIFEXITED(bare_status) || WEXITSTATUS(bare_status) != 0) throw std::runtime_error("bare_consumer failed");
+    if (bare_exit != 0) throw std::runtime_error("bare_consumer failed (exit " + std::to_string(bare_exit) + ")");
 
     int fcm_port = leakscope::scenarios::free_loopback_port(), h2_port = leakscope::scenarios::free_loopback_port();
     std::string sa = dir + "/sa.json", cert = dir + "/fcm.crt", key = dir + "/fcm.key";
-    wait_for(spawn({bin + "fake-fcm", "--make-service-account", sa, "--token-uri",
-                    "http://127.0.0.1:" + std::to_string(fcm_port) + "/token"}, dir + "/sa.log"));
-    wait_for(spawn({bin + "fake-fcm", "--make-tls-cert", cert, "--tls-key", key}, dir + "/cert.log"));
-    pid_t fcm = spawn({bin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port), "--listen-h2",
-                       "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key},
-                      dir + "/fake-fcm.log");
-    std::this_thread::sleep_for(300ms);
+    if (run({bin + "fake-fcm", "--make-service-account", sa, "--token-uri",
+             "http://127.0.0.1:" + std::to_string(fcm_port) + "/token"},
+            dir + "/sa.log", 60s) != 0 ||
+        run({bin + "fake-fcm", "--make-tls-cert", cert, "--tls-key", key}, dir + "/cert.log", 60s) != 0)
+      throw std::runtime_error("fake-fcm could not write its service account or certificate");
+    auto fcm_process = start({bin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port), "--listen-h2",
+                              "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key},
+                             dir + "/fake-fcm.log");
+    if (!fcm_process->wait_for_event("listening", 10s)) throw std::runtime_error("fake-fcm did not start listening");
+    pid_t fcm = fcm_process->pid();
 
     struct Transport {
       const char* label;
@@ -207,7 +208,8 @@ int main(int argc, char** argv) {
                                     "--http-addr", "127.0.0.1:" + std::to_string(relay_http),
                                     "--prefetch", kPrefetch, "--max-inflight", "256", "--log-level", "warn"};
       args.insert(args.end(), t.flags.begin(), t.flags.end());
-      pid_t relay = spawn(args, dir + "/" + queue + ".log");
+      auto relay_process = start(args, dir + "/" + queue + ".log");
+      pid_t relay = relay_process->pid();
       leakscope::relay::AmqpSession probe(broker.amqp_url(), 0);
       t0 = std::chrono::steady_clock::now();
       double fcm_cpu_before = cpu_seconds(fcm), broker_before = cpu_seconds(node);
@@ -217,7 +219,7 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(20ms);
         if (!sampled && std::getenv("BENCH_RELAY_METRICS") && std::chrono::steady_clock::now() - t0 > 3s) {
           sampled = true;  // a look inside mid-run: where the time goes
-          std::system(("curl -s http://127.0.0.1:" + std::to_string(relay_http) + "/metrics | grep -E '^fcm_relay_(in_flight|fcm_latency|retry|sent|consumed|acked)' >&2").c_str());
+          print_relay_metrics(relay_http);
         }
       }
       t.rate = n / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -225,8 +227,7 @@ int main(int argc, char** argv) {
       t.relay_cpu = cpu_seconds(relay);
       t.fcm_cpu = cpu_seconds(fcm) - fcm_cpu_before;
       t.broker_cpu = cpu_seconds(node) - broker_before;
-      kill(relay, SIGTERM);
-      wait_for(relay);
+      relay_process->terminate(30s);
     };
     for (auto& t : transports) run_relay(t);
     // Issue #13 §6: the same HTTP/2 run with heap profiling active at production's rate, alternated with
@@ -243,8 +244,7 @@ int main(int argc, char** argv) {
       }
     std::fprintf(stderr, "bench: h2load, %ld requests over %d streams\n", h2load_requests, h2load_streams);
     H2loadRun h2load = run_h2load(dir, sa, h2_port, h2load_requests, h2load_streams);
-    kill(fcm, SIGTERM);
-    wait_for(fcm);
+    fcm_process->terminate(30s);
     double bare_rate = n / bare_s;
     std::printf("== fcm-relay throughput (%ld messages, zero-latency fake-fcm, same broker) ==\n", n);
     std::printf("%-44s %10s %12s %12s\n", "", "msg/s", "of bare", "peak RSS MB");
