@@ -1,6 +1,7 @@
 #include "leakscope/relay/fcm_sender.h"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +11,7 @@
 #include <random>
 #include <set>
 
+#include "leakscope/relay/corked_sockets.h"
 #include "leakscope/relay/log.h"
 
 namespace leakscope::relay {
@@ -97,6 +99,9 @@ struct FcmSender::Impl {
   Clock::time_point hold_until{}, held_accounted_to = Clock::now();
   double rate_credit = 0;
   Clock::time_point rate_refilled = Clock::now();
+  // Sender thread only (libcurl closes sockets inside its calls on this thread): HTTP/2 connections,
+  // corked so a round's frames leave together (see corked_sockets.h).
+  CorkedSockets corks;
 
   Impl(SenderOptions opt, OAuthTokenSource& t, SenderCounters& counters) : o(std::move(opt)), tokens(t), c(counters) {
     multi = curl_multi_init();
@@ -124,7 +129,23 @@ struct FcmSender::Impl {
     if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // prefer a multiplexed stream over a new connection
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);  // h2 where TLS+ALPN offers it, else HTTP/1.1
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
     return e;
+  }
+
+  static int on_close_socket(void* impl, curl_socket_t fd) {
+    static_cast<Impl*>(impl)->corks.forget(fd);
+    return close(fd);
+  }
+
+  // An HTTP/2 connection carries many small frames per round, so it is corked once its first
+  // transfer is done; an HTTP/1.1 request is one write already, and its many sockets stay as they are.
+  void cork_if_multiplexed(CURL* e) {
+    long version = 0;
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (curl_easy_getinfo(e, CURLINFO_HTTP_VERSION, &version) != CURLE_OK || version != CURL_HTTP_VERSION_2_0) return;
+    if (curl_easy_getinfo(e, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK && fd != CURL_SOCKET_BAD) corks.cork(fd);
   }
 
   SharedHeaders headers_for(const std::string& token) {
@@ -205,6 +226,7 @@ struct FcmSender::Impl {
     curl_easy_getinfo(e, CURLINFO_PRIVATE, &t);
     long status = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    cork_if_multiplexed(e);
     curl_multi_remove_handle(multi, e);
     idle_handles.push_back(e);
     active.erase(e);
@@ -288,6 +310,7 @@ struct FcmSender::Impl {
       for (auto& [job, attempts] : to_start) start_transfer(std::move(job), attempts);
       int running = 0;
       curl_multi_perform(multi, &running);
+      corks.flush();  // before anything waits: the round's frames go out now
       int left = 0;
       bool freed_slots = false;
       while (CURLMsg* m = curl_multi_info_read(multi, &left))
