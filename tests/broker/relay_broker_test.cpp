@@ -761,7 +761,7 @@ TEST_F(RelayWithBroker, QueueTypeMismatchIsOneErrorAndExitTwo) {
       relay::AmqpSession s(broker_->amqp_url(), 0);
       EXPECT_THROW(s.declare_queue(q, true, asked), relay::AmqpQueueTypeMismatch) << q;
     }
-    start_relay({"--queue-type", asked}, "", {}, "queue type mismatch");
+    start_relay({"--queue-type", asked}, "", {}, "listening");
     EXPECT_EQ(relay_->wait_exit(20s), 2) << relay_->err();
     EXPECT_NE(relay_->err().find("--queue-type " + asked), std::string::npos) << relay_->err();
     EXPECT_NE(relay_->err().find(existing), std::string::npos) << relay_->err();
