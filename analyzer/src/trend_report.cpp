@@ -61,8 +61,10 @@ void count_steps(TrendRow& row, int64_t period) {
 }
 
 // The last third of the steps (at least one): a leak keeps rising there, a filled pool does not.
+size_t late_window(const TrendRow& row) { return std::max<size_t>(1, (row.values.size() - 1) / 3); }
+
 void late_steps(TrendRow& row, const std::vector<double>& times) {
-  size_t steps = row.values.size() - 1, w = std::max<size_t>(1, steps / 3), from = row.values.size() - 1 - w;
+  size_t from = row.values.size() - 1 - late_window(row);
   row.late_growth = row.values.back() - row.values[from];
   row.late_expected = row.slope_per_s * (times.back() - times[from]);
 }
@@ -112,8 +114,7 @@ std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t 
   }
   if (row.monotonicity < th.min_monotonicity) misses.push_back("fewer than " + percent(th.min_monotonicity) + " of steps rising");
   if (row.late_expected > 0) {
-    size_t late = std::max<size_t>(1, (row.values.size() - 1) / 3);
-    std::string late_facts = "last " + std::to_string(late) + " steps " + format_delta(row.late_growth, unit) +
+    std::string late_facts = "last " + std::to_string(late_window(row)) + " steps " + format_delta(row.late_growth, unit) +
                              " of the " + format_delta(std::llround(row.late_expected), unit) + " the slope predicts";
     facts += ", " + late_facts;
     if (static_cast<double>(row.late_growth) < th.min_late_share * row.late_expected)
