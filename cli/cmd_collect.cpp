@@ -66,8 +66,8 @@ void register_collect(CLI::App& app, int& exit_code) {
     if (opt.source.timeout_seconds == 0) opt.source.timeout_seconds = std::max(args->collect.every_s, 10.0);
     opt.source.cancel = &stop_requested;
     stop_on_signals();
-    Collector collector(args->collect, [opt](const std::string& url) { return load_profile(url, opt); }, std::cout,
-                        stop_requested);
+    Collector collector(
+        args->collect, [opt](const std::string& url) { return load_profile(url, opt); }, std::cout, stop_requested);
     CollectSummary s = collector.run();
     std::cout << "collect: " << (s.stopped_by_signal ? "stopped by signal" : "done") << " after " << s.rounds
               << " rounds; " << s.files << " files written to " << args->collect.out_dir << "\n";

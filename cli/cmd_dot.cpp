@@ -2,11 +2,11 @@
 #include <iostream>
 #include <memory>
 
-#include "viz_cli.h"
 #include "commands.h"
 #include "leakscope/viz/dot_writer.h"
 #include "leakscope/viz/graphviz_render.h"
 #include "leakscope/viz/views.h"
+#include "viz_cli.h"
 
 namespace leakscope::cli {
 
@@ -29,10 +29,10 @@ std::string format_for(const std::string& output, const std::string& requested) 
 
 void register_dot(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DotArgs>();
-  auto* cmd = app.add_subcommand(
-      "dot", "pprof-style call graph: Graphviz dot text, or SVG/PNG rendered in-process with libgvc; with --base, growth in red");
-  cmd->add_option("profile", args->profile, kProfileArgHelp)
-      ->required();
+  auto* cmd = app.add_subcommand("dot",
+                                 "pprof-style call graph: Graphviz dot text, or SVG/PNG rendered in-process with "
+                                 "libgvc; with --base, growth in red");
+  cmd->add_option("profile", args->profile, kProfileArgHelp)->required();
   cmd->add_option("-o,--output", args->output, "out.dot, out.svg or out.png ('-': dot text on stdout)")->required();
   cmd->add_option("--format", args->format, "dot|svg|png (default: from the output's extension)")
       ->check(CLI::IsMember({"dot", "svg", "png"}));
@@ -42,9 +42,11 @@ void register_dot(CLI::App& app, int& exit_code) {
                 "scale BASE by PROFILE's total / BASE's total first, both over all samples before --focus/--ignore "
                 "(as `leakscope diff --normalize`)");
   cmd->add_option("--nodecount", args->graph.nodecount, "keep at most N nodes, largest cum first (default 80; 0: all)");
-  cmd->add_option("--nodefraction", args->graph.nodefraction, "drop nodes below this share of the total (default 0.005)")
+  cmd->add_option("--nodefraction", args->graph.nodefraction,
+                  "drop nodes below this share of the total (default 0.005)")
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--edgefraction", args->graph.edgefraction, "drop edges below this share of the total (default 0.001)")
+  cmd->add_option("--edgefraction", args->graph.edgefraction,
+                  "drop edges below this share of the total (default 0.001)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->callback([args, &exit_code] {
     auto& a = *args;

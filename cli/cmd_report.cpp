@@ -34,10 +34,10 @@ std::string read_text(const std::string& path) {
 void register_report(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ReportArgs>();
   auto* cmd = app.add_subcommand(
-      "report", "One offline HTML page: facts, top table, flame graph, call graph; with --base the growth table and the "
-                "differential flame graph");
-  cmd->add_option("profile", args->profile, kProfileArgHelp)
-      ->required();
+      "report",
+      "One offline HTML page: facts, top table, flame graph, call graph; with --base the growth table and the "
+      "differential flame graph");
+  cmd->add_option("profile", args->profile, kProfileArgHelp)->required();
   cmd->add_option("-o,--output", args->out_dir, "directory to write index.html and its SVGs into")->required();
   add_profile_options(cmd, args->opt);
   cmd->add_option("--base", args->base, "an earlier snapshot: adds the growth table and differential views");
@@ -46,7 +46,8 @@ void register_report(CLI::App& app, int& exit_code) {
                 "(pprof's -normalize; the same factor as `leakscope diff --normalize`)");
   cmd->add_option("--title", args->title, "page title");
   cmd->add_option("--trend-json", args->trend_json, "add the verdict from `leakscope trend --json` output");
-  cmd->add_option("--memory-csv", args->memory_csv, "add a memory-over-time chart: CSV 'seconds,series...' with a header");
+  cmd->add_option("--memory-csv", args->memory_csv,
+                  "add a memory-over-time chart: CSV 'seconds,series...' with a header");
   cmd->add_option("--rows", args->rows, "rows in the top and growth tables (default 20)");
   cmd->callback([args, &exit_code] {
     auto& a = *args;
@@ -58,7 +59,8 @@ void register_report(CLI::App& app, int& exit_code) {
     report.title = a.title;
     report.rows = a.rows;
     std::optional<TrendReport> verdict;
-    if (!a.trend_json.empty()) report.verdict = &verdict.emplace(read_trend_json(read_text(a.trend_json), a.trend_json));
+    if (!a.trend_json.empty())
+      report.verdict = &verdict.emplace(read_trend_json(read_text(a.trend_json), a.trend_json));
     if (!a.memory_csv.empty()) report.memory = viz::read_chart_csv(read_text(a.memory_csv), a.memory_csv);
     viz::ReportPage page = viz::make_report_page(report);
     std::filesystem::create_directories(a.out_dir);

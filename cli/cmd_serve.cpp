@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <condition_variable>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -15,9 +15,9 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "leakscope/analyzer/input_error.h"
-#include "series_feed.h"
 #include "leakscope/viz/snapshot_series.h"
 #include "leakscope/viz/web_ui.h"
+#include "series_feed.h"
 
 namespace leakscope::cli {
 
@@ -51,26 +51,33 @@ constexpr auto kShutdownGrace = std::chrono::seconds(2);
 void register_serve(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand(
-      "serve", "Web UI like `pprof -http`: Top, Graph, Flame Graph, Peek, Source, sample types, refine, search, download");
-  cmd->add_option("profiles", args->profiles,
-                  std::string(kProfileArgHelp) +
-                      ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; Top, Graph, Flame "
-                      "Graph, Peek and Source show a window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a "
-                      "URL fetched every --every seconds. A long series is read in the background after its first usable "
-                      "snapshot (the Timeline shows how far; stderr says 'read N snapshots' when done). A snapshot that cannot be "
-                      "read, or lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
+      "serve",
+      "Web UI like `pprof -http`: Top, Graph, Flame Graph, Peek, Source, sample types, refine, search, download");
+  cmd->add_option(
+         "profiles", args->profiles,
+         std::string(kProfileArgHelp) +
+             ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; Top, Graph, Flame "
+             "Graph, Peek and Source show a window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a "
+             "URL fetched every --every seconds. A long series is read in the background after its first usable "
+             "snapshot (the Timeline shows how far; stderr says 'read N snapshots' when done). A snapshot that cannot "
+             "be "
+             "read, or lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
       ->required();
-  cmd->add_option("--instance", args->instance,
-                  "in a DIR written by `leakscope collect` (<instance>.<seq>.pb.gz) with several instances: serve this one");
-  cmd->add_option("--every", args->every, "for a series: look for new snapshots in a DIR, and fetch a URL, every N seconds (default 2)")
+  cmd->add_option(
+      "--instance", args->instance,
+      "in a DIR written by `leakscope collect` (<instance>.<seq>.pb.gz) with several instances: serve this one");
+  cmd->add_option("--every", args->every,
+                  "for a series: look for new snapshots in a DIR, and fetch a URL, every N seconds (default 2)")
       ->check(CLI::Range(0.1, 3600.0));
-  cmd->add_option("--max-snapshots", args->max_snapshots, "for a series: keep at most N snapshots, dropping the oldest (default 2000)")
+  cmd->add_option("--max-snapshots", args->max_snapshots,
+                  "for a series: keep at most N snapshots, dropping the oldest (default 2000)")
       ->check(CLI::Range(2, 1000000));
   cmd->add_option("--base", args->base, "compare against BASE: the graph and flame graph show the growth");
   cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
   cmd->add_option("--http", args->http, "listen address (default 127.0.0.1:8081; port 0 picks a free one)");
   cmd->add_option("--source-path", args->source_path, "DIR[:DIR...] for the Source view");
-  cmd->add_option("--binary-path", args->opt.binary_path, "DIR[:DIR...] searched first for binaries named in the profile");
+  cmd->add_option("--binary-path", args->opt.binary_path,
+                  "DIR[:DIR...] searched first for binaries named in the profile");
   cmd->add_flag("--keep-allocator-frames", args->opt.keep_allocator_frames, "keep malloc/operator new/jemalloc frames");
   add_source_options(cmd, args->opt);
   cmd->callback([args, &exit_code] {
@@ -78,7 +85,8 @@ void register_serve(CLI::App& app, int& exit_code) {
     std::unique_ptr<SeriesFeed> feed;
     bool series = is_series(args->profiles);
     if (series) {
-      if (!args->base.empty()) throw CLI::ValidationError("--base", "a series has no --base: choose a window on its Timeline");
+      if (!args->base.empty())
+        throw CLI::ValidationError("--base", "a series has no --base: choose a window on its Timeline");
       feed = std::make_unique<SeriesFeed>(args->profiles, args->instance, args->opt, args->every, args->max_snapshots);
       in.series = feed->load();
       in.profile_name = args->profiles.front();

@@ -8,8 +8,8 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -75,9 +75,11 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
   cmd->add_option("--sample-promotion-size", a->promoted_size,
                   "the size jemalloc promotes sampled small objects to (arenas.lextent.0.size): report the dump's "
                   "sample promotion in the summary and in the leakscope:memory comment's sample_promotion field");
-  cmd->add_option("--binary-path", a->binary_path, "DIR[:DIR...] searched first for binaries; default $LEAKSCOPE_BINARY_PATH");
+  cmd->add_option("--binary-path", a->binary_path,
+                  "DIR[:DIR...] searched first for binaries; default $LEAKSCOPE_BINARY_PATH");
   cmd->callback([a, &exit_code] {
-    if (a->output.empty() && a->out_fd < 0) throw std::invalid_argument("symbolize-snapshot: give -o FILE or --out-fd N");
+    if (a->output.empty() && a->out_fd < 0)
+      throw std::invalid_argument("symbolize-snapshot: give -o FILE or --out-fd N");
     std::string dump = read_input(a->dump), base;
     std::string_view base_view;
     SnapshotParts parts;
@@ -100,8 +102,10 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
     Symbolizer symbolizer(SymbolizeOptions{split_binary_path(dirs)});
     Profile p = assemble_snapshot(parts, &symbolizer);
     std::string bytes = a->format == "legacy" ? write_legacy_heap_text(p) : write_proto_gz(p);
-    if (a->out_fd >= 0) write_all(a->out_fd, bytes);
-    else write_file(a->output, bytes);
+    if (a->out_fd >= 0)
+      write_all(a->out_fd, bytes);
+    else
+      write_file(a->output, bytes);
     std::cout << summary_json(p, promotion) << std::flush;
     exit_code = 0;
   });

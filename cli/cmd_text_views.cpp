@@ -20,9 +20,11 @@ struct ViewArgs {
 CLI::App* add_view(CLI::App& app, const std::string& name, const std::string& help, bool with_regex,
                    std::shared_ptr<ViewArgs> args) {
   auto* cmd = app.add_subcommand(name, help);
-  cmd->add_option("profile", args->profile, kProfileArgHelp)
-      ->required();
-  if (with_regex) cmd->add_option("regex", args->regex, "functions to show (a pattern in pprof's dialect, RE2 syntax, searched in the name)")->required();
+  cmd->add_option("profile", args->profile, kProfileArgHelp)->required();
+  if (with_regex)
+    cmd->add_option("regex", args->regex,
+                    "functions to show (a pattern in pprof's dialect, RE2 syntax, searched in the name)")
+        ->required();
   add_profile_options(cmd, args->opt);
   return cmd;
 }
@@ -38,7 +40,8 @@ std::vector<std::string> split_dirs(const std::string& s) {
 
 void register_traces(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ViewArgs>();
-  auto* cmd = add_view(app, "traces", "Every distinct stack with its value, largest first (like `pprof -traces`)", false, args);
+  auto* cmd =
+      add_view(app, "traces", "Every distinct stack with its value, largest first (like `pprof -traces`)", false, args);
   cmd->add_option("--nodecount", args->nodecount, "show at most N stacks (default 50; 0: all)");
   cmd->callback([args, &exit_code] {
     Profile p = load_profile(args->profile, args->opt);
@@ -51,7 +54,8 @@ void register_traces(CLI::App& app, int& exit_code) {
 
 void register_peek(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ViewArgs>();
-  auto* cmd = add_view(app, "peek", "Callers and callees of matching functions, with the weight through each edge", true, args);
+  auto* cmd =
+      add_view(app, "peek", "Callers and callees of matching functions, with the weight through each edge", true, args);
   cmd->callback([args, &exit_code] {
     Pattern functions = Pattern::compile(args->regex, "regex");
     Profile p = load_profile(args->profile, args->opt);
@@ -64,7 +68,8 @@ void register_peek(CLI::App& app, int& exit_code) {
 
 void register_list(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<ViewArgs>();
-  auto* cmd = add_view(app, "list", "Source lines of matching functions with per-line flat and cum (like `pprof -list`)", true, args);
+  auto* cmd = add_view(
+      app, "list", "Source lines of matching functions with per-line flat and cum (like `pprof -list`)", true, args);
   cmd->add_option("--source-path", args->source_path,
                   "DIR[:DIR...] to find sources whose recorded path does not exist here (matched by path suffix)");
   cmd->callback([args, &exit_code] {

@@ -35,8 +35,7 @@ void print_top_by_age(const TopArgs& args, const Profile& p, const StackTable& s
 void register_top(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TopArgs>();
   auto* cmd = app.add_subcommand("top", "Top functions by flat (or cumulative) value, like `pprof -top`");
-  cmd->add_option("profile", args->profile, kProfileArgHelp)
-      ->required();
+  cmd->add_option("profile", args->profile, kProfileArgHelp)->required();
   add_profile_options(cmd, args->opt);
   cmd->add_option("--base", args->base, "subtract this profile first (pprof -base): what changed since BASE");
   cmd->add_flag("--cum", args->cum, "sort by cumulative value");

@@ -49,9 +49,10 @@ void register_trend(CLI::App& app, int& exit_code) {
   cmd->add_option("--instance", args->instance,
                   "in a DIR written by `leakscope collect` with several instances: judge this one only");
   add_profile_options(cmd, args->opt);
-  cmd->add_flag("--json", args->json,
-                R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})"
-                " and, when the newest snapshot has allocation ages, \"age\":{\"rows\":[{\"name\",\"shape\",\"reading\"}]}");
+  cmd->add_flag(
+      "--json", args->json,
+      R"(print {"snapshots","sample_type","unit","suspects":[{"name","slope_bytes_per_s","growth","r2",...,"rule","why"}],...})"
+      " and, when the newest snapshot has allocation ages, \"age\":{\"rows\":[{\"name\",\"shape\",\"reading\"}]}");
   cmd->add_flag("--fail-on-leak", args->fail_on_leak, "exit 1 when there is a leak suspect (a CI verdict)");
   cmd->add_option("--nodecount", args->nodecount, "rows per table in the text report (0: all)");
   cmd->add_option("--min-r2", args->thresholds.min_r2, "suspects need a linear fit at least this good (default 0.8)")

@@ -6,9 +6,10 @@
 #include "leakscope/analyzer/input_error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"leakscope: find memory leaks in heap profiles (jemalloc heap_v2 dumps, pprof profile.proto, "
-               "legacy heap text, folded stacks).\nExit codes: 0 ok, 1 a verdict you asked to fail on (trend --fail-on-leak), "
-               "2 bad usage or unreadable input."};
+  CLI::App app{
+      "leakscope: find memory leaks in heap profiles (jemalloc heap_v2 dumps, pprof profile.proto, "
+      "legacy heap text, folded stacks).\nExit codes: 0 ok, 1 a verdict you asked to fail on (trend --fail-on-leak), "
+      "2 bad usage or unreadable input."};
   app.name("leakscope");
   app.require_subcommand(1);
   int exit_code = 0;

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -25,7 +25,11 @@ constexpr unsigned kMaxReaders = 4;
 
 SeriesFeed::SeriesFeed(std::vector<std::string> args, std::string instance, ProfileOptions opt, double every_s,
                        size_t max_snapshots)
-    : args_(std::move(args)), instance_(std::move(instance)), opt_(std::move(opt)), every_s_(every_s), max_snapshots_(max_snapshots) {}
+    : args_(std::move(args)),
+      instance_(std::move(instance)),
+      opt_(std::move(opt)),
+      every_s_(every_s),
+      max_snapshots_(max_snapshots) {}
 
 SeriesFeed::~SeriesFeed() {
   std::error_code ec;
@@ -58,7 +62,8 @@ bool SeriesFeed::offer(const std::string& source, uint64_t order) {
     warning = std::string(e.what()) + " (skipped)";
   }
   if (warning.empty()) warning = series_->add(file, order);
-  if (!warning.empty()) std::cerr << "leakscope serve: warning: " + warning + "\n" << std::flush;  // one write: readers run in parallel
+  if (!warning.empty())
+    std::cerr << "leakscope serve: warning: " + warning + "\n" << std::flush;  // one write: readers run in parallel
   return warning.empty();
 }
 
@@ -72,9 +77,10 @@ std::shared_ptr<viz::SnapshotSeries> SeriesFeed::load() {
   if (urls.size() > 1) {
     std::string list;
     for (const auto& u : urls) list += (list.empty() ? "" : ", ") + u;
-    throw InputError(urls.front(), "", "a series follows one process, got " + std::to_string(urls.size()) + " URLs (" + list +
-                                           "); serve each on its own --http port, or `leakscope collect` them into a DIR "
-                                           "and serve it with --instance");
+    throw InputError(urls.front(), "",
+                     "a series follows one process, got " + std::to_string(urls.size()) + " URLs (" + list +
+                         "); serve each on its own --http port, or `leakscope collect` them into a DIR "
+                         "and serve it with --instance");
   }
   auto sources = series_sources(args_, instance_);
   expected_ = sources.size();
@@ -86,8 +92,9 @@ std::shared_ptr<viz::SnapshotSeries> SeriesFeed::load() {
     if (!offer(sources[next], next_order_++)) ++skipped_;
   }
   if (series_->size() == 0)
-    throw InputError(args_.front(), "", "no usable snapshot among " + std::to_string(sources.size()) + " (" +
-                                            std::to_string(skipped_) + " skipped, see the warnings above)");
+    throw InputError(args_.front(), "",
+                     "no usable snapshot among " + std::to_string(sources.size()) + " (" + std::to_string(skipped_) +
+                         " skipped, see the warnings above)");
   for (; next < sources.size(); ++next) {
     if (is_url(sources[next])) {  // fetched here: the spool belongs to one thread
       ++read_;
@@ -127,8 +134,8 @@ void SeriesFeed::read_pending(const std::atomic<bool>& stop) {
   for (auto& t : pool) t.join();
   pending_.clear();
   if (stop) return;
-  std::cerr << "leakscope serve: read " + std::to_string(read_) + (read_ == 1 ? " snapshot (" : " snapshots (") + std::to_string(skipped_) +
-                   " skipped)\n"
+  std::cerr << "leakscope serve: read " + std::to_string(read_) + (read_ == 1 ? " snapshot (" : " snapshots (") +
+                   std::to_string(skipped_) + " skipped)\n"
             << std::flush;
 }
 
@@ -137,7 +144,8 @@ void SeriesFeed::follow(const std::atomic<bool>& stop) {
   read_pending(stop);
   const auto step = milliseconds(static_cast<int64_t>(every_s_ * 1000));
   while (!stop) {
-    for (auto t = milliseconds(0); t < step && !stop; t += milliseconds(100)) std::this_thread::sleep_for(milliseconds(100));
+    for (auto t = milliseconds(0); t < step && !stop; t += milliseconds(100))
+      std::this_thread::sleep_for(milliseconds(100));
     if (stop) break;
     std::vector<std::string> sources;
     try {

@@ -19,7 +19,8 @@ namespace leakscope::cli {
 
 class SeriesFeed {
  public:
-  SeriesFeed(std::vector<std::string> args, std::string instance, ProfileOptions opt, double every_s, size_t max_snapshots);
+  SeriesFeed(std::vector<std::string> args, std::string instance, ProfileOptions opt, double every_s,
+             size_t max_snapshots);
   ~SeriesFeed();  // removes the spool directory
   // Reads the snapshots the arguments name until one is usable (and fetches each URL once); the rest
   // follow() reads. Unusable ones are warned about on stderr and skipped; none usable is an InputError.

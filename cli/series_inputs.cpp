@@ -15,12 +15,14 @@ std::vector<std::string> snapshot_files(const std::string& dir, const std::strin
     if (!in.instance.empty()) ++instances[in.instance];
   auto names = [&](bool counts) {
     std::string have;
-    for (const auto& [k, v] : instances) have += (have.empty() ? "" : ", ") + k + (counts ? " (" + std::to_string(v) + ")" : "");
+    for (const auto& [k, v] : instances)
+      have += (have.empty() ? "" : ", ") + k + (counts ? " (" + std::to_string(v) + ")" : "");
     return have;
   };
   if (!instance.empty() && !instances.count(instance))
-    throw InputError(dir, "", "no snapshots of instance '" + instance + "' (<instance>.<seq>.pb.gz); it has: " +
-                                  (instances.empty() ? "none" : names(false)));
+    throw InputError(dir, "",
+                     "no snapshots of instance '" + instance +
+                         "' (<instance>.<seq>.pb.gz); it has: " + (instances.empty() ? "none" : names(false)));
   if (instance.empty() && instances.size() > 1)
     throw InputError(dir, "", "holds snapshots of several instances: " + names(true) + "; pick one with --instance");
   std::vector<std::string> out;

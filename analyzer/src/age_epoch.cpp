@@ -13,8 +13,7 @@ std::optional<AgeEpoch> take_age_frame(std::vector<uint64_t>& pcs) {
 }
 
 std::vector<Label> age_labels(const AgeEpoch& e) {
-  return {Label{"age_epoch", "", static_cast<int64_t>(e.index), ""},
-          Label{"allocated_from", "", e.start_ms(), "ms"},
+  return {Label{"age_epoch", "", static_cast<int64_t>(e.index), ""}, Label{"allocated_from", "", e.start_ms(), "ms"},
           Label{"allocated_to", "", e.end_ms(), "ms"}};
 }
 
@@ -22,9 +21,12 @@ std::optional<AgeEpoch> age_of(const Sample& s) {
   int64_t index = -1, from = -1, to = -1;
   for (const auto& l : s.labels) {
     if (!l.str.empty()) continue;
-    if (l.key == "age_epoch") index = l.num;
-    else if (l.key == "allocated_from") from = l.num;
-    else if (l.key == "allocated_to") to = l.num;
+    if (l.key == "age_epoch")
+      index = l.num;
+    else if (l.key == "allocated_from")
+      from = l.num;
+    else if (l.key == "allocated_to")
+      to = l.num;
   }
   if (index < 0 || index > 62 || from < 0 || to <= from) return std::nullopt;
   // to - from = L * 2^k

@@ -18,10 +18,14 @@ constexpr size_t kMinSpreadEpochs = 3;
 
 std::string format_ms(int64_t ms) {
   char buf[32];
-  if (ms < 1000) std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
-  else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.3gs", static_cast<double>(ms) / 1e3);
-  else if (ms < 3'600'000) std::snprintf(buf, sizeof buf, "%.3gm", static_cast<double>(ms) / 6e4);
-  else std::snprintf(buf, sizeof buf, "%.3gh", static_cast<double>(ms) / 3.6e6);
+  if (ms < 1000)
+    std::snprintf(buf, sizeof buf, "%lldms", static_cast<long long>(ms));
+  else if (ms < 60'000)
+    std::snprintf(buf, sizeof buf, "%.3gs", static_cast<double>(ms) / 1e3);
+  else if (ms < 3'600'000)
+    std::snprintf(buf, sizeof buf, "%.3gm", static_cast<double>(ms) / 6e4);
+  else
+    std::snprintf(buf, sizeof buf, "%.3gh", static_cast<double>(ms) / 3.6e6);
   return buf;
 }
 
@@ -35,21 +39,31 @@ std::string share_text(double share) {
 
 const char* age_shape_name(AgeShape s) {
   switch (s) {
-    case AgeShape::kEveryAge: return "every-age";
-    case AgeShape::kOneAge: return "one-age";
-    case AgeShape::kYoung: return "young";
-    case AgeShape::kMixed: return "mixed";
-    default: return "unknown";
+    case AgeShape::kEveryAge:
+      return "every-age";
+    case AgeShape::kOneAge:
+      return "one-age";
+    case AgeShape::kYoung:
+      return "young";
+    case AgeShape::kMixed:
+      return "mixed";
+    default:
+      return "unknown";
   }
 }
 
 const char* age_shape_reading(AgeShape s) {
   switch (s) {
-    case AgeShape::kEveryAge: return "leak-like";
-    case AgeShape::kOneAge: return "cache-like";
-    case AgeShape::kYoung: return "churn-like";
-    case AgeShape::kMixed: return "mixed ages";
-    default: return "too young to tell";
+    case AgeShape::kEveryAge:
+      return "leak-like";
+    case AgeShape::kOneAge:
+      return "cache-like";
+    case AgeShape::kYoung:
+      return "churn-like";
+    case AgeShape::kMixed:
+      return "mixed ages";
+    default:
+      return "too young to tell";
   }
 }
 
@@ -147,9 +161,8 @@ AgeReport make_age_report(const Profile& p, const StackTable& stacks, int index,
   int64_t cutoff = std::llabs(std::llround(static_cast<double>(r.total) * nodefraction));
   std::erase_if(merged, [&](const AgeRow& row) { return std::llabs(row.total) < cutoff || row.total == 0; });
   for (auto& row : merged) row.shape = classify_age(row.by_epoch, &row.why);
-  std::sort(merged.begin(), merged.end(), [](const AgeRow& a, const AgeRow& b) {
-    return a.total != b.total ? a.total > b.total : a.name < b.name;
-  });
+  std::sort(merged.begin(), merged.end(),
+            [](const AgeRow& a, const AgeRow& b) { return a.total != b.total ? a.total > b.total : a.name < b.name; });
   if (nodecount > 0 && merged.size() > nodecount) merged.resize(nodecount);
   r.rows = std::move(merged);
   return r;
@@ -165,8 +178,8 @@ std::string render_age_text(const AgeReport& r, const std::vector<std::string>& 
   const std::string& unit = r.sample_type.unit;
   std::string out;
   for (const auto& h : header_lines) out += h + "\n";
-  out += "Type: " + r.sample_type.type + ", by allocation age (epochs of " + format_ms(static_cast<int64_t>(r.epoch_ms)) +
-         ", each twice the one before)\n";
+  out += "Type: " + r.sample_type.type + ", by allocation age (epochs of " +
+         format_ms(static_cast<int64_t>(r.epoch_ms)) + ", each twice the one before)\n";
   for (const auto& c : r.epochs) {
     out += "  e" + std::to_string(c.index) + ": allocated " + format_ms(c.allocated_from_ms) + "-" +
            format_ms(c.allocated_to_ms) + " after start";
@@ -207,9 +220,8 @@ std::string render_age_json(const AgeReport& r) {
   j["clock_ms"] = r.clock_ms >= 0 ? nlohmann::ordered_json(r.clock_ms) : nlohmann::ordered_json();
   auto epochs = nlohmann::ordered_json::array();
   for (const auto& c : r.epochs) {
-    nlohmann::ordered_json e = {{"index", c.index},
-                                {"allocated_from_ms", c.allocated_from_ms},
-                                {"allocated_to_ms", c.allocated_to_ms}};
+    nlohmann::ordered_json e = {
+        {"index", c.index}, {"allocated_from_ms", c.allocated_from_ms}, {"allocated_to_ms", c.allocated_to_ms}};
     if (c.age_max_ms >= 0) {
       e["age_min_ms"] = c.age_min_ms;
       e["age_max_ms"] = c.age_max_ms;

@@ -127,8 +127,9 @@ size_t Collector::poll_round(bool first) {
     } catch (const InputError& e) {
       if (stop_) return 0;  // interrupted by the signal: nothing half-fetched is written
       if (first) throw;
-      if (t.up) progress_ << "collect: " << t.instance << " went away (" << reason_of(e, t.url)
-                          << "); polling the others, and it each round\n";
+      if (t.up)
+        progress_ << "collect: " << t.instance << " went away (" << reason_of(e, t.url)
+                  << "); polling the others, and it each round\n";
       t.up = false;
     }
   }
@@ -158,9 +159,10 @@ size_t Collector::poll_round(bool first) {
 
 CollectSummary Collector::run() {
   auto start = Clock::now();
-  auto deadline = options_.duration_s > 0 ? start + std::chrono::duration_cast<Clock::duration>(
-                                                        std::chrono::duration<double>(options_.duration_s))
-                                          : Clock::time_point::max();
+  auto deadline =
+      options_.duration_s > 0
+          ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.duration_s))
+          : Clock::time_point::max();
   auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options_.every_s));
   for (uint64_t round = 1;; ++round) {
     size_t answered = poll_round(round == 1);
@@ -173,8 +175,8 @@ CollectSummary Collector::run() {
     char when[32];
     std::snprintf(when, sizeof when, "%.1f", at);
     progress_ << "collect: round " << round << " at " << when << " s: " << answered << " of " << targets_.size()
-              << " instances answered, "
-              << format_value(round_in_use_, round_unit_) << " in use in all -> " << options_.out_dir << "\n";
+              << " instances answered, " << format_value(round_in_use_, round_unit_) << " in use in all -> "
+              << options_.out_dir << "\n";
     progress_.flush();
     if (options_.count && round >= options_.count) break;
     // Rounds keep to the --every grid; a round that overran skips the slots it missed.

@@ -26,7 +26,8 @@ size_t skip_group(std::string_view s, size_t i) {
   int depth = 0;
   for (; i < s.size(); ++i) {
     char c = s[i];
-    if (c == '<' || c == '(' || c == '{' || c == '[') ++depth;
+    if (c == '<' || c == '(' || c == '{' || c == '[')
+      ++depth;
     else if (c == '>' || c == ')' || c == '}' || c == ']') {
       if (--depth == 0) return i + 1;
     }
@@ -92,8 +93,10 @@ std::string simplify_name(const std::string& name) {
   int depth = 0;
   for (size_t k = 0; k < out.size(); ++k) {
     char c = out[k];
-    if (c == '{' || c == '(') ++depth;
-    else if (c == '}' || c == ')') --depth;
+    if (c == '{' || c == '(')
+      ++depth;
+    else if (c == '}' || c == ')')
+      --depth;
     else if (c == ' ' && depth == 0) {
       std::string_view before = std::string_view(out).substr(0, k);
       if (before.size() >= 8 && before.substr(before.size() - 8) == "operator") continue;

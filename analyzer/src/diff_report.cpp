@@ -60,8 +60,9 @@ std::string render_diff_text(const DiffReport& r, const std::string& base_name, 
   std::string out;
   out += "Type: " + r.sample_type.type + "\n";
   out += "Base: " + base_name + "  total " + format_value(r.base_total, unit) +
-         (r.normalized ? "  (normalized: base \u00d7" + format_scale(r.base_scale) + ", whole profiles matched before filters)"
-                       : "") +
+         (r.normalized
+              ? "  (normalized: base \u00d7" + format_scale(r.base_scale) + ", whole profiles matched before filters)"
+              : "") +
          "\n";
   out += "New:  " + new_name + "  total " + format_value(r.new_total, unit) + "\n";
   int64_t d = r.new_total - r.base_total;

@@ -16,7 +16,8 @@ namespace {
 // Parses a trailing count the way flamegraph.pl does (decimals accepted, rounded).
 int64_t parse_count(std::string_view ct, TextCursor& cur) {
   // Fast path: plain integers, which is nearly every line of real input.
-  if (!ct.empty() && ct.size() <= 18 && std::all_of(ct.begin(), ct.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (!ct.empty() && ct.size() <= 18 &&
+      std::all_of(ct.begin(), ct.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     int64_t n = 0;
     for (char c : ct) n = n * 10 + (c - '0');
     return n;
@@ -31,7 +32,8 @@ int64_t parse_count(std::string_view ct, TextCursor& cur) {
   } catch (...) {
     cur.fail("expected a count at the end of the line but found '" + std::string(ct.substr(0, 20)) + "'");
   }
-  if (!std::isfinite(v) || v < 0 || v > 9.2e18) cur.fail("count '" + std::string(ct) + "' must be a non-negative number below 2^63");
+  if (!std::isfinite(v) || v < 0 || v > 9.2e18)
+    cur.fail("count '" + std::string(ct) + "' must be a non-negative number below 2^63");
   return static_cast<int64_t>(std::llround(v));
 }
 
@@ -53,8 +55,10 @@ bool is_number(std::string_view t) {
   if (t.empty()) return false;
   bool digit = false;
   for (char c : t) {
-    if (c >= '0' && c <= '9') digit = true;
-    else if (c != '.') return false;
+    if (c >= '0' && c <= '9')
+      digit = true;
+    else if (c != '.')
+      return false;
   }
   return digit;
 }

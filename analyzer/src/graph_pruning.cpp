@@ -15,7 +15,9 @@ int64_t cutoff_reference(const Graph& g) {
   return reference;
 }
 
-int64_t cutoff(double fraction, int64_t reference) { return static_cast<int64_t>(fraction * static_cast<double>(reference)); }
+int64_t cutoff(double fraction, int64_t reference) {
+  return static_cast<int64_t>(fraction * static_cast<double>(reference));
+}
 
 bool comes_first(const Graph::Node& a, const Graph::Node& b, NodeOrder order) {
   auto flat = [](const Graph::Node& n) { return std::llabs(n.flat); };
@@ -52,7 +54,8 @@ PrunedNodes prune_nodes(const Graph& g, const NodePruning& o) {
     }
     r.nodes.push_back(n);
   }
-  std::sort(r.nodes.begin(), r.nodes.end(), [&](uint32_t a, uint32_t b) { return comes_first(nodes[a], nodes[b], o.order); });
+  std::sort(r.nodes.begin(), r.nodes.end(),
+            [&](uint32_t a, uint32_t b) { return comes_first(nodes[a], nodes[b], o.order); });
   if (o.nodecount && r.nodes.size() > o.nodecount) {
     r.trimmed_nodes = r.nodes.size() - o.nodecount;
     r.nodes.resize(o.nodecount);

@@ -29,8 +29,8 @@ Profile HeapProfileBuilder::finish(std::vector<Mapping> mappings) {
   p.period_type = {"space", "bytes"};
   p.period = period_;
   if (has_alloc_)
-    p.sample_types = {{"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"},
-                      {"inuse_space", "bytes"}};
+    p.sample_types = {
+        {"alloc_objects", "count"}, {"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"}};
   else
     p.sample_types = {{"inuse_objects", "count"}, {"inuse_space", "bytes"}};
   p.default_sample_type = "inuse_space";

@@ -42,8 +42,9 @@ std::string gunzip(const std::string& compressed, const std::string& source, uin
     size_t produced = sizeof buf - zs.avail_out;
     if (out.size() + produced > limit) {
       inflateEnd(&zs);
-      throw InputError(source, "", "gzip data inflates beyond the " + std::to_string(limit) +
-                                       "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
+      throw InputError(source, "",
+                       "gzip data inflates beyond the " + std::to_string(limit) +
+                           "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
     }
     out.append(buf, produced);
     if (rc == Z_STREAM_END) {
@@ -89,8 +90,9 @@ std::string read_all(int fd, const std::string& path, uint64_t limit, bool regul
     if (n < 0) throw InputError(path, at_byte(bytes.size()), std::string("read failed: ") + std::strerror(errno));
     if (n == 0) return bytes;
     if (bytes.size() + static_cast<uint64_t>(n) > limit)
-      throw InputError(path, "", std::string(regular ? "file" : "input") + " is larger than the " +
-                                     std::to_string(limit) + "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
+      throw InputError(path, "",
+                       std::string(regular ? "file" : "input") + " is larger than the " + std::to_string(limit) +
+                           "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
     bytes.append(buf, static_cast<size_t>(n));
   }
 }
@@ -114,8 +116,9 @@ std::string read_input(const std::string& path, uint64_t limit) {
   if (S_ISDIR(st.st_mode)) throw InputError(path, "", "is a directory, expected a heap profile file");
   bool regular = S_ISREG(st.st_mode);
   if (regular && static_cast<uint64_t>(st.st_size) > limit)
-    throw InputError(path, "", "file is larger than the " + std::to_string(limit) +
-                                   "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
+    throw InputError(
+        path, "",
+        "file is larger than the " + std::to_string(limit) + "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)");
   return decode_input(read_all(in.fd, path, limit, regular), path, limit);
 }
 

@@ -9,12 +9,12 @@
 //   <copy of /proc/PID/maps>
 #include <string>
 
+#include "heap_profile_builder.h"
+#include "heap_text.h"
 #include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/warnings.h"
-#include "heap_profile_builder.h"
-#include "heap_text.h"
 #include "memory_map.h"
 #include "text_cursor.h"
 
@@ -39,8 +39,7 @@ CountLine parse_count_line(std::string_view s, const TextCursor& at) {
   }
   expect(s, ":", at);
   c.counts = parse_heap_counts(s, at);
-  if (c.counts.inuse_objects < 0 || c.counts.inuse_bytes < 0 || c.counts.alloc_objects < 0 ||
-      c.counts.alloc_bytes < 0)
+  if (c.counts.inuse_objects < 0 || c.counts.inuse_bytes < 0 || c.counts.alloc_objects < 0 || c.counts.alloc_bytes < 0)
     at.fail("negative count in a heap dump");
   return c;
 }
@@ -143,11 +142,10 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
   }
   if (!seen_header_total) throw InputError(source, at_line(2), "expected the process total line '  t*: ...'");
   if (!saw_maps)
-    throw InputError(source, at_line(cur.line_number()),
-                     "file ends before 'MAPPED_LIBRARIES:' (truncated dump?)");
+    throw InputError(source, at_line(cur.line_number()), "file ends before 'MAPPED_LIBRARIES:' (truncated dump?)");
   // jemalloc pre-biases every line on its own, so lines only add up when nothing is sampled away.
-  if (period == 1 &&
-      (stacks_total.inuse_objects != header_total.inuse_objects || stacks_total.inuse_bytes != header_total.inuse_bytes))
+  if (period == 1 && (stacks_total.inuse_objects != header_total.inuse_objects ||
+                      stacks_total.inuse_bytes != header_total.inuse_bytes))
     warn_once(source + ": stack totals (" + std::to_string(stacks_total.inuse_bytes) +
               " bytes) differ from the header's t* line (" + std::to_string(header_total.inuse_bytes) + " bytes)");
   builder.set_has_alloc(has_alloc);

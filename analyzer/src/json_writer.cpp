@@ -19,12 +19,19 @@ std::string write_json(const Profile& p) {
   j["comments"] = p.comments;
   auto maps = json::array();
   for (const auto& m : p.mappings)
-    maps.push_back({{"id", m.id}, {"start", m.start}, {"limit", m.limit}, {"offset", m.offset}, {"file", m.file},
+    maps.push_back({{"id", m.id},
+                    {"start", m.start},
+                    {"limit", m.limit},
+                    {"offset", m.offset},
+                    {"file", m.file},
                     {"build_id", m.build_id}});
   j["mappings"] = maps;
   auto funcs = json::array();
   for (const auto& f : p.functions)
-    funcs.push_back({{"id", f.id}, {"name", f.name}, {"system_name", f.system_name}, {"filename", f.filename},
+    funcs.push_back({{"id", f.id},
+                     {"name", f.name},
+                     {"system_name", f.system_name},
+                     {"filename", f.filename},
                      {"start_line", f.start_line}});
   j["functions"] = funcs;
   auto locs = json::array();
@@ -39,8 +46,10 @@ std::string write_json(const Profile& p) {
     auto labels = json::array();
     for (const auto& lb : s.labels) {
       json x = {{"key", lb.key}};
-      if (!lb.str.empty()) x["str"] = lb.str;
-      else x["num"] = lb.num;
+      if (!lb.str.empty())
+        x["str"] = lb.str;
+      else
+        x["num"] = lb.num;
       labels.push_back(x);
     }
     samples.push_back({{"location_ids", s.location_ids}, {"values", s.values}, {"labels", labels}});

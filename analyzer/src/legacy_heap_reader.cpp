@@ -11,9 +11,9 @@
 #include <tuple>
 
 #include "heap_profile_builder.h"
+#include "heap_text.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/readers.h"
-#include "heap_text.h"
 #include "memory_map.h"
 #include "text_cursor.h"
 
@@ -64,7 +64,7 @@ void apply_hints(Profile& p, const std::map<uint64_t, std::vector<HintFrame>>& h
   if (hints.empty()) return;
   std::map<std::pair<std::string, std::string>, uint64_t> function_ids;
   for (auto& loc : p.locations) {
-    auto it = hints.find(loc.address + 1);  // Go prints the return address...
+    auto it = hints.find(loc.address + 1);                // Go prints the return address...
     if (it == hints.end()) it = hints.find(loc.address);  // ...or the call address
     if (it == hints.end()) continue;
     for (const auto& f : it->second) {

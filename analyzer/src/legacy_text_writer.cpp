@@ -43,7 +43,8 @@ std::string write_legacy_heap_text(const Profile& p) {
       for (const auto& line : loc.lines) {
         const Function& f = p.function(line.function_id);
         std::snprintf(buf, sizeof buf, "#\t0x%" PRIx64 "\t", loc.address + 1);
-        out += buf + f.name + "+0x0\t" + (f.filename.empty() ? "?" : f.filename) + ":" + std::to_string(line.line) + "\n";
+        out +=
+            buf + f.name + "+0x0\t" + (f.filename.empty() ? "?" : f.filename) + ":" + std::to_string(line.line) + "\n";
       }
     }
     out += "\n";

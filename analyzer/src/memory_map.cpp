@@ -53,8 +53,8 @@ std::vector<Mapping> parse_memory_map(TextCursor& cursor) {
 }
 
 int find_mapping(const std::vector<Mapping>& sorted, uint64_t address) {
-  auto it = std::upper_bound(sorted.begin(), sorted.end(), address,
-                             [](uint64_t a, const Mapping& m) { return a < m.start; });
+  auto it =
+      std::upper_bound(sorted.begin(), sorted.end(), address, [](uint64_t a, const Mapping& m) { return a < m.start; });
   if (it == sorted.begin()) return -1;
   --it;
   return address < it->limit ? static_cast<int>(it - sorted.begin()) : -1;

@@ -41,8 +41,9 @@ void Profile::validate(const std::string& source) const {
   for (size_t i = 0; i < samples.size(); ++i) {
     const auto& s = samples[i];
     if (s.values.size() != sample_types.size())
-      throw InputError(source, "", "sample " + std::to_string(i) + " has " + std::to_string(s.values.size()) +
-                                       " values, expected " + std::to_string(sample_types.size()));
+      throw InputError(source, "",
+                       "sample " + std::to_string(i) + " has " + std::to_string(s.values.size()) +
+                           " values, expected " + std::to_string(sample_types.size()));
     for (auto id : s.location_ids)
       if (id == 0 || id > locations.size())
         throw InputError(source, "", "sample " + std::to_string(i) + " names missing location " + std::to_string(id));

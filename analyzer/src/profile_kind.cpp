@@ -56,7 +56,8 @@ std::string kind_of_marker(std::string_view line) {
 }  // namespace
 
 UnsupportedKind unsupported_profile_kind(std::string_view b) {
-  if (is_legacy_cpu_profile(b)) return {"byte 0", std::string("this is a CPU profile (pprof's legacy format)") + kHeapOnly};
+  if (is_legacy_cpu_profile(b))
+    return {"byte 0", std::string("this is a CPU profile (pprof's legacy format)") + kHeapOnly};
   // The first line that is not blank or a comment, as pprof's parsers skip them.
   size_t pos = 0;
   uint64_t line_no = 0;
@@ -88,8 +89,9 @@ UnsupportedKind unsupported_profile_kind(std::string_view b) {
               "this is a profile symbolized by jeprof/pprof --raw ('--- symbol' section), which leakscope does not "
               "read; give it the raw heap dump instead"};
     }
-    return {where, "this is a profile symbolized by jeprof/pprof --raw ('--- symbol' section), which leakscope does "
-                   "not read; give it the raw heap dump instead"};
+    return {where,
+            "this is a profile symbolized by jeprof/pprof --raw ('--- symbol' section), which leakscope does "
+            "not read; give it the raw heap dump instead"};
   }
   // parseGoCount: "goroutine profile: total 12", "threadcreate profile: total 7".
   static const std::regex count_start(R"(^(\S+) profile: total \d+$)");

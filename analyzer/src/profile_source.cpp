@@ -119,14 +119,16 @@ std::string transfer_message(CURLcode rc, const char* errbuf, long os_errno, con
   switch (rc) {
     case CURLE_COULDNT_CONNECT:
       return os_errno == ECONNREFUSED ? "connection refused" : "cannot connect: " + detail;
-    case CURLE_COULDNT_RESOLVE_HOST: return "cannot resolve the host name";
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return "cannot resolve the host name";
     case CURLE_OPERATION_TIMEDOUT:
       return "timed out after " + format_seconds(fetch_timeout_seconds(o)) + " s" +
              (o.seconds > 0 ? " (--seconds " + std::to_string(o.seconds) + " plus --timeout; raise --timeout)"
                             : " (raise --timeout)");
     case CURLE_PEER_FAILED_VERIFICATION:
       return "TLS certificate not trusted: " + detail + " (give --ca-file with the server's CA certificate)";
-    case CURLE_SSL_CACERT_BADFILE: return "cannot read the CA file '" + o.ca_file + "': " + detail;
+    case CURLE_SSL_CACERT_BADFILE:
+      return "cannot read the CA file '" + o.ca_file + "': " + detail;
     case CURLE_FILESIZE_EXCEEDED:
       return "response is larger than the " + std::to_string(limit) +
              "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)";
@@ -135,9 +137,12 @@ std::string transfer_message(CURLcode rc, const char* errbuf, long os_errno, con
         return "response is larger than the " + std::to_string(limit) +
                "-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)";
       return detail;
-    case CURLE_ABORTED_BY_CALLBACK: return "interrupted";
-    case CURLE_UNSUPPORTED_PROTOCOL: return "unsupported protocol (only http:// and https://): " + detail;
-    default: return detail;
+    case CURLE_ABORTED_BY_CALLBACK:
+      return "interrupted";
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return "unsupported protocol (only http:// and https://): " + detail;
+    default:
+      return detail;
   }
 }
 
@@ -230,16 +235,18 @@ std::string fetch_url(const std::string& given, const SourceOptions& o, uint64_t
 Profile read_profile_source(const std::string& source, const SourceOptions& o, ProfileFormat* detected) {
   if (!is_url(source)) {
     if (size_t scheme = scheme_length(source))
-      throw InputError(source, "", "unsupported URL scheme '" + source.substr(0, scheme) +
-                                       "', expected a file, - (stdin), or an http:// or https:// URL");
+      throw InputError(source, "",
+                       "unsupported URL scheme '" + source.substr(0, scheme) +
+                           "', expected a file, - (stdin), or an http:// or https:// URL");
     return read_profile(source, detected);
   }
   std::string url = o.seconds > 0 ? url_with_seconds(source, o.seconds) : source;
   Profile p = parse_profile(fetch_url(source, o), display_name(url), detected);
   // Heap text carries no timestamp; as a file's mtime is when it was written, a fetch is when it was taken.
   if (p.time_nanos == 0)
-    p.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+    p.time_nanos =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
   return p;
 }
 

@@ -116,12 +116,24 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
         parse_message(vt, f, source, "period_type");
         period_type = {vt.type(), vt.unit()};
         break;
-      case 7: drop = static_cast<int64_t>(f.varint); break;
-      case 8: keep = static_cast<int64_t>(f.varint); break;
-      case 9: p.time_nanos = static_cast<int64_t>(f.varint); break;
-      case 10: p.duration_nanos = static_cast<int64_t>(f.varint); break;
-      case 12: p.period = static_cast<int64_t>(f.varint); break;
-      case 14: default_type = static_cast<int64_t>(f.varint); break;
+      case 7:
+        drop = static_cast<int64_t>(f.varint);
+        break;
+      case 8:
+        keep = static_cast<int64_t>(f.varint);
+        break;
+      case 9:
+        p.time_nanos = static_cast<int64_t>(f.varint);
+        break;
+      case 10:
+        p.duration_nanos = static_cast<int64_t>(f.varint);
+        break;
+      case 12:
+        p.period = static_cast<int64_t>(f.varint);
+        break;
+      case 14:
+        default_type = static_cast<int64_t>(f.varint);
+        break;
       case 13:
         if (f.wire == 0) {
           comment_ids.push_back(f.varint);
@@ -131,7 +143,8 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
           while (pos < f.data.size() && read_varint(f.data, pos, v)) comment_ids.push_back(v);
         }
         break;
-      default: break;
+      default:
+        break;
     }
   });
   if (st.empty() || !st[0].empty())
@@ -152,7 +165,8 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
     if (!pattern->empty()) try {
         Pattern::compile("^(?:" + *pattern + ")$", what);
       } catch (const std::invalid_argument& e) {
-        throw InputError(source, "", std::string("expected ") + what + " to be a pattern in pprof's dialect (RE2): " + e.what());
+        throw InputError(source, "",
+                         std::string("expected ") + what + " to be a pattern in pprof's dialect (RE2): " + e.what());
       }
   p.default_sample_type = str(default_type, "default_sample_type");
   for (auto c : comment_ids) p.comments.push_back(str(static_cast<int64_t>(c), "comment"));
@@ -219,8 +233,9 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
     parse_message(s, f, source, "sample");
     Sample x;
     if (s.value_size() != static_cast<int>(p.sample_types.size()))
-      throw InputError(source, at_byte(f.offset), "sample with " + std::to_string(s.value_size()) +
-                                                      " values, expected " + std::to_string(p.sample_types.size()));
+      throw InputError(source, at_byte(f.offset),
+                       "sample with " + std::to_string(s.value_size()) + " values, expected " +
+                           std::to_string(p.sample_types.size()));
     x.values.assign(s.value().begin(), s.value().end());
     x.location_ids.reserve(s.location_id_size());
     for (auto id : s.location_id()) {

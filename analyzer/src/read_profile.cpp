@@ -10,10 +10,14 @@ namespace leakscope {
 
 const char* format_name(ProfileFormat f) {
   switch (f) {
-    case ProfileFormat::kJemalloc: return "jemalloc heap_v2";
-    case ProfileFormat::kLegacyHeap: return "legacy heap text";
-    case ProfileFormat::kProto: return "profile.proto";
-    case ProfileFormat::kFolded: return "folded stacks";
+    case ProfileFormat::kJemalloc:
+      return "jemalloc heap_v2";
+    case ProfileFormat::kLegacyHeap:
+      return "legacy heap text";
+    case ProfileFormat::kProto:
+      return "profile.proto";
+    case ProfileFormat::kFolded:
+      return "folded stacks";
   }
   return "?";
 }
@@ -43,9 +47,15 @@ Profile parse_profile(std::string_view bytes, const std::string& path, ProfileFo
     if (auto kind = unsupported_profile_kind(bytes)) throw InputError(path, kind.position, kind.message);
   Profile p;
   switch (f) {
-    case ProfileFormat::kJemalloc: p = read_jemalloc_heap(bytes, path); break;
-    case ProfileFormat::kLegacyHeap: p = read_legacy_heap(bytes, path); break;
-    case ProfileFormat::kProto: p = read_proto(bytes, path); break;
+    case ProfileFormat::kJemalloc:
+      p = read_jemalloc_heap(bytes, path);
+      break;
+    case ProfileFormat::kLegacyHeap:
+      p = read_legacy_heap(bytes, path);
+      break;
+    case ProfileFormat::kProto:
+      p = read_proto(bytes, path);
+      break;
     case ProfileFormat::kFolded:
       try {
         p = read_folded(bytes, path);

@@ -109,8 +109,9 @@ std::vector<SeriesInput> expand_series_dirs(const std::vector<std::string>& args
     if (!files.empty()) continue;
     auto plain = snapshot_files_by_name(a);
     if (plain.empty())
-      throw InputError(a, "", "empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded "
-                              "files)");
+      throw InputError(a, "",
+                       "empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded "
+                       "files)");
     for (auto& f : plain) out.push_back({std::move(f), ""});
   }
   return out;

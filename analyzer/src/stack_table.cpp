@@ -85,15 +85,20 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
       const Function& f = p.function(line.function_id);
       std::string key;
       switch (opt.granularity) {
-        case Granularity::kFunctions: key = f.name; break;
+        case Granularity::kFunctions:
+          key = f.name;
+          break;
         case Granularity::kLines:
           key = f.filename.empty() ? f.name : f.name + " " + f.filename + ":" + std::to_string(line.line);
           break;
-        case Granularity::kFiles: key = f.filename.empty() ? f.name : f.filename; break;
+        case Granularity::kFiles:
+          key = f.filename.empty() ? f.name : f.filename;
+          break;
         case Granularity::kAddresses:
           key = hex(loc.address) + " " + f.name +
-                (f.filename.empty() ? "" : " " + std::filesystem::path(f.filename).filename().string() + ":" +
-                                               std::to_string(line.line));
+                (f.filename.empty()
+                     ? ""
+                     : " " + std::filesystem::path(f.filename).filename().string() + ":" + std::to_string(line.line));
           break;
       }
       bool inlined = &line != &loc.lines.back();
@@ -113,7 +118,8 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
   if (!p.drop_frames.empty()) Pattern::compile(p.drop_frames, "the profile's drop_frames");
   // Anchored as pprof's Prune does: "^(" + drop_frames + ")$".
   Pattern drop = drop_rx.empty() ? Pattern() : Pattern::compile("^(?:" + drop_rx + ")$", "drop_frames");
-  Pattern keep = p.keep_frames.empty() ? Pattern() : Pattern::compile("^(?:" + p.keep_frames + ")$", "the profile's keep_frames");
+  Pattern keep =
+      p.keep_frames.empty() ? Pattern() : Pattern::compile("^(?:" + p.keep_frames + ")$", "the profile's keep_frames");
   Pattern focus = opt.focus.empty() ? Pattern() : Pattern::compile(opt.focus, "focus");
   Pattern ignore = opt.ignore.empty() ? Pattern() : Pattern::compile(opt.ignore, "ignore");
   Pattern hide = opt.hide.empty() ? Pattern() : Pattern::compile(opt.hide, "hide");
@@ -142,8 +148,10 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
     frames.clear();
     for (auto id : p.samples[i].location_ids) {
       const auto& lf = frames_of_location[id - 1];
-      if (lf.size() == 1) frames.push_back(lf[0]);  // the common case: no inlining
-      else frames.insert(frames.end(), lf.begin(), lf.end());
+      if (lf.size() == 1)
+        frames.push_back(lf[0]);  // the common case: no inlining
+      else
+        frames.insert(frames.end(), lf.begin(), lf.end());
     }
     // pprof's Prune: from the root, after the first user frame, the first allocator frame and
     // everything leafward of it goes. A stack of allocator frames only is left whole.

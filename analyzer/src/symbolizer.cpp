@@ -295,7 +295,8 @@ class ElfImage {
         const char* f = dwarf_filesrc(files, w, nullptr, nullptr);
         file = f ? f : "";
       }
-      if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr) && dwarf_formudata(&attr, &w) == 0) line = static_cast<int64_t>(w);
+      if (dwarf_attr(&scopes[i], DW_AT_call_line, &attr) && dwarf_formudata(&attr, &w) == 0)
+        line = static_cast<int64_t>(w);
     }
     free(scopes);
     return frames;
@@ -329,8 +330,8 @@ std::unique_ptr<ElfImage> locate(const Mapping& m, const SymbolizeOptions& opt) 
     auto img = ElfImage::open(path);
     if (!img) continue;
     if (!m.build_id.empty() && !img->build_id().empty() && img->build_id() != m.build_id) {
-      warn_once(path + ": build-id " + img->build_id() + " does not match the profile's " + m.build_id +
-                " for " + m.file + "; not using it");
+      warn_once(path + ": build-id " + img->build_id() + " does not match the profile's " + m.build_id + " for " +
+                m.file + "; not using it");
       continue;
     }
     // Without build-ids (jemalloc dumps carry paths only), the memory map still tells a different
@@ -390,8 +391,7 @@ struct Symbolizer::Impl {
   }
 };
 
-Symbolizer::Symbolizer(SymbolizeOptions options, size_t max_cached_addresses)
-    : impl_(std::make_unique<Impl>()) {
+Symbolizer::Symbolizer(SymbolizeOptions options, size_t max_cached_addresses) : impl_(std::make_unique<Impl>()) {
   static const bool elf_ready = elf_version(EV_CURRENT) != EV_NONE;
   (void)elf_ready;
   impl_->options = std::move(options);

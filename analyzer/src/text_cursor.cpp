@@ -51,8 +51,8 @@ int64_t parse_int(std::string_view& s, const TextCursor& at, const char* what) {
   int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec == std::errc::result_out_of_range) at.fail(std::string(what) + " is out of range for a 64-bit integer");
-  if (ec != std::errc()) at.fail(std::string("expected ") + what + " (an integer) but found '" +
-                                 std::string(s.substr(0, 20)) + "'");
+  if (ec != std::errc())
+    at.fail(std::string("expected ") + what + " (an integer) but found '" + std::string(s.substr(0, 20)) + "'");
   s.remove_prefix(p - s.data());
   return v;
 }

@@ -15,9 +15,7 @@ namespace leakscope {
 
 namespace {
 
-std::string header(const Profile& p, int index) {
-  return "Type: " + p.sample_types[index].type + "\n";
-}
+std::string header(const Profile& p, int index) { return "Type: " + p.sample_types[index].type + "\n"; }
 
 std::string pad(const std::string& s, int width) {
   char buf[64];
@@ -35,7 +33,8 @@ std::string render_traces(const Profile& p, const StackTable& stacks, int index,
   });
   std::vector<std::pair<int64_t, const std::vector<uint32_t>*>> order;
   for (const auto& [stack, v] : by_stack) order.push_back({v, &stack});
-  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return std::llabs(a.first) > std::llabs(b.first); });
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return std::llabs(a.first) > std::llabs(b.first); });
   const std::string rule = "-----------+-------------------------------------------------------\n";
   std::string out = header(p, index) + "Showing " + std::to_string(order.size()) + " distinct stacks, largest first\n";
   size_t shown = 0;
@@ -68,25 +67,30 @@ std::string render_peek(const Profile& p, const StackTable& stacks, int index, c
   for (uint32_t n = 0; n < focus.size(); ++n)
     if (focus[n]) order.push_back(n);
   if (order.empty()) return header(p, index) + "No function matches '" + rx.source() + "'\n";
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return std::llabs(values[a].cum) > std::llabs(values[b].cum); });
-  auto pct = [](int64_t v, int64_t of) { return format_percent(of ? static_cast<double>(v) / static_cast<double>(of) : 0); };
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return std::llabs(values[a].cum) > std::llabs(values[b].cum); });
+  auto pct = [](int64_t v, int64_t of) {
+    return format_percent(of ? static_cast<double>(v) / static_cast<double>(of) : 0);
+  };
   const std::string rule = "----------------------------------------------------------+-------------\n";
   std::string out = header(p, index) + rule + pad("flat", 10) + pad("flat%", 8) + pad("cum", 11) + pad("cum%", 8) +
                     pad("calls", 11) + pad("calls%", 8) + " | context\n" + rule;
   auto edge_lines = [&](const std::map<uint32_t, int64_t>& edges, int64_t cum) {
     std::vector<std::pair<int64_t, uint32_t>> e;
     for (const auto& [n, w] : edges) e.push_back({w, n});
-    std::sort(e.begin(), e.end(), [](const auto& a, const auto& b) { return std::llabs(a.first) > std::llabs(b.first); });
+    std::sort(e.begin(), e.end(),
+              [](const auto& a, const auto& b) { return std::llabs(a.first) > std::llabs(b.first); });
     std::string lines;
     for (const auto& [w, n] : e)
-      lines += std::string(37, ' ') + pad(format_value(w, unit), 11) + pad(pct(w, cum), 8) + " |   " + stacks.name(n) + "\n";
+      lines +=
+          std::string(37, ' ') + pad(format_value(w, unit), 11) + pad(pct(w, cum), 8) + " |   " + stacks.name(n) + "\n";
     return lines;
   };
   for (uint32_t n : order) {
     out += edge_lines(callers[n], values[n].cum);
     out += pad(format_value(values[n].flat, unit), 10) + pad(pct(values[n].flat, total), 8) +
-           pad(format_value(values[n].cum, unit), 11) + pad(pct(values[n].cum, total), 8) + std::string(19, ' ') + " | " +
-           stacks.name(n) + "\n";
+           pad(format_value(values[n].cum, unit), 11) + pad(pct(values[n].cum, total), 8) + std::string(19, ' ') +
+           " | " + stacks.name(n) + "\n";
     out += edge_lines(callees[n], values[n].cum);
     out += rule;
   }
@@ -155,8 +159,10 @@ std::string render_list(const Profile& p, const StackTable& stacks, int index, c
     out += cell(r.flat) + " " + cell(r.cum) + " (flat, cum) " +
            format_percent(total ? static_cast<double>(r.cum) / static_cast<double>(total) : 0) + " of Total\n";
     if (path.empty()) {
-      out += "  (source not available" + std::string(r.file.empty() ? "" : ": " + r.file + " is not readable; pass --source-path DIR") + ")\n";
-      for (const auto& [line, v] : r.lines) out += cell(v.first) + " " + cell(v.second) + " " + pad(std::to_string(line), 6) + ": ?\n";
+      out += "  (source not available" +
+             std::string(r.file.empty() ? "" : ": " + r.file + " is not readable; pass --source-path DIR") + ")\n";
+      for (const auto& [line, v] : r.lines)
+        out += cell(v.first) + " " + cell(v.second) + " " + pad(std::to_string(line), 6) + ": ?\n";
       continue;
     }
     auto text = read_lines(path);

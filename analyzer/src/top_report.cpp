@@ -30,7 +30,9 @@ TopReport make_top(const Graph& graph, const ValueType& type, const TopOptions& 
 
 std::string render_top_text(const TopReport& r, const std::vector<std::string>& header_lines) {
   const std::string& unit = r.sample_type.unit;
-  auto pct = [&](int64_t v) { return format_percent(r.total ? static_cast<double>(v) / static_cast<double>(r.total) : 0); };
+  auto pct = [&](int64_t v) {
+    return format_percent(r.total ? static_cast<double>(v) / static_cast<double>(r.total) : 0);
+  };
   std::string out;
   for (const auto& h : header_lines) out += h + "\n";
   out += "Type: " + r.sample_type.type + "\n";
@@ -49,8 +51,8 @@ std::string render_top_text(const TopReport& r, const std::vector<std::string>& 
   int64_t sum = 0;
   for (const auto& row : r.rows) {
     sum += row.flat;
-    std::snprintf(buf, sizeof buf, "%10s %8s %8s %10s %8s  ", format_value(row.flat, unit).c_str(), pct(row.flat).c_str(),
-                  pct(sum).c_str(), format_value(row.cum, unit).c_str(), pct(row.cum).c_str());
+    std::snprintf(buf, sizeof buf, "%10s %8s %8s %10s %8s  ", format_value(row.flat, unit).c_str(),
+                  pct(row.flat).c_str(), pct(sum).c_str(), format_value(row.cum, unit).c_str(), pct(row.cum).c_str());
     out += buf + row.name + (row.inline_kind.empty() ? "" : " (" + row.inline_kind + ")") + "\n";
   }
   return out;

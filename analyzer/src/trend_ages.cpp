@@ -51,8 +51,8 @@ std::string render_trend_ages_text(const TrendAges& a, const std::string& unit) 
   for (const auto& row : a.rows) {
     std::string bytes;
     for (int64_t v : row.by_epoch) bytes += (bytes.empty() ? "" : " ") + (v ? format_value(v, unit) : std::string("."));
-    std::snprintf(buf, sizeof buf, "  %-8s %-10s %-18s ", row.suspect ? "suspect" : "growing", age_shape_name(row.shape),
-                  row.reading.empty() ? "-" : row.reading.c_str());
+    std::snprintf(buf, sizeof buf, "  %-8s %-10s %-18s ", row.suspect ? "suspect" : "growing",
+                  age_shape_name(row.shape), row.reading.empty() ? "-" : row.reading.c_str());
     out += buf + row.name + "\n      " + row.why + (bytes.empty() ? "" : "; by epoch: " + bytes) + "\n";
   }
   return out;

@@ -81,20 +81,23 @@ std::string fixed1(double x) {
 std::string counting_facts(const TrendRow& row, const TrendThresholds& th, int64_t period,
                            std::vector<std::string>& misses) {
   size_t steps = row.values.size() - 1;
-  std::string facts = "rose in " + std::to_string(row.rising_steps) + " of " + std::to_string(steps) + " steps, " +
-                      (row.max_drop == 0 ? std::string("never fell") : "fell at most " + percent(row.drop_share) + " of growth") +
-                      ", largest step " + percent(row.largest_step_share) + " of growth, " + fixed1(row.periods) +
-                      " periods sampled";
+  std::string facts =
+      "rose in " + std::to_string(row.rising_steps) + " of " + std::to_string(steps) + " steps, " +
+      (row.max_drop == 0 ? std::string("never fell") : "fell at most " + percent(row.drop_share) + " of growth") +
+      ", largest step " + percent(row.largest_step_share) + " of growth, " + fixed1(row.periods) + " periods sampled";
   if (row.periods < th.min_sampled_periods)
     misses.push_back(fixed1(row.periods) + " periods < " + fixed1(th.min_sampled_periods));
   else if (row.periods * static_cast<double>(period) < static_cast<double>(th.min_sampled_bytes))
     misses.push_back("rose by less than " + format_value(th.min_sampled_bytes, "bytes"));
   if (row.rising_steps < th.min_rising_steps)
-    misses.push_back("rose in " + std::to_string(row.rising_steps) + " < " + std::to_string(th.min_rising_steps) + " steps");
+    misses.push_back("rose in " + std::to_string(row.rising_steps) + " < " + std::to_string(th.min_rising_steps) +
+                     " steps");
   if (row.periods > 0 && row.largest_step_share > th.max_step_share)
-    misses.push_back("largest step " + percent(row.largest_step_share) + " > " + percent(th.max_step_share) + " (arrived at once)");
+    misses.push_back("largest step " + percent(row.largest_step_share) + " > " + percent(th.max_step_share) +
+                     " (arrived at once)");
   if (row.drop_share > th.max_drop_share)
-    misses.push_back("fell " + percent(row.drop_share) + " > " + percent(th.max_drop_share) + " of growth (freed again)");
+    misses.push_back("fell " + percent(row.drop_share) + " > " + percent(th.max_drop_share) +
+                     " of growth (freed again)");
   return facts;
 }
 
@@ -112,10 +115,12 @@ std::string steady_facts(const TrendRow& row, const TrendThresholds& th, size_t 
     std::snprintf(buf, sizeof buf, "R^2 < %.2f", th.min_r2);
     misses.push_back(buf);
   }
-  if (row.monotonicity < th.min_monotonicity) misses.push_back("fewer than " + percent(th.min_monotonicity) + " of steps rising");
+  if (row.monotonicity < th.min_monotonicity)
+    misses.push_back("fewer than " + percent(th.min_monotonicity) + " of steps rising");
   if (row.late_expected > 0) {
-    std::string late_facts = "last " + std::to_string(late_window(row)) + " steps " + format_delta(row.late_growth, unit) +
-                             " of the " + format_delta(std::llround(row.late_expected), unit) + " the slope predicts";
+    std::string late_facts = "last " + std::to_string(late_window(row)) + " steps " +
+                             format_delta(row.late_growth, unit) + " of the " +
+                             format_delta(std::llround(row.late_expected), unit) + " the slope predicts";
     facts += ", " + late_facts;
     if (static_cast<double>(row.late_growth) < th.min_late_share * row.late_expected)
       misses.push_back("levelled off: " + late_facts + " (< " + percent(th.min_late_share) + ")");
@@ -173,21 +178,24 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
     }
     size_t rising = 0;
     for (size_t i = 1; i < row.values.size(); ++i) rising += row.values[i] >= row.values[i - 1];
-    row.monotonicity = row.values.size() > 1 ? static_cast<double>(rising) / static_cast<double>(row.values.size() - 1) : 0;
+    row.monotonicity =
+        row.values.size() > 1 ? static_cast<double>(rising) / static_cast<double>(row.values.size() - 1) : 0;
     row.share = positive_growth > 0 && row.growth > 0 ? static_cast<double>(row.growth) / positive_growth : 0;
     // An unsampled estimate of B bytes at sampling period R > 1 has a standard deviation of at most
     // about sqrt(B*R) (small allocations); with R = 1 every allocation is recorded: no noise.
     double peak = static_cast<double>(*std::max_element(row.values.begin(), row.values.end()));
-    row.noise = r.period > 1 ? std::max(th.noise_sigmas * std::sqrt(std::max(peak, 0.0) * static_cast<double>(r.period)),
-                                        th.min_periods * static_cast<double>(r.period))
-                             : 0.0;
+    row.noise = r.period > 1
+                    ? std::max(th.noise_sigmas * std::sqrt(std::max(peak, 0.0) * static_cast<double>(r.period)),
+                               th.min_periods * static_cast<double>(r.period))
+                    : 0.0;
     count_steps(row, r.period);
     if (times.size() == row.values.size() && times.size() > 1) late_steps(row, times);
     bool above_noise = static_cast<double>(row.growth) > row.noise && row.slope_per_s > 0;
     std::vector<std::string> steady_misses, counting_misses;
     std::string steady = steady_facts(row, th, r.snapshots, type.unit, steady_misses);
     std::string counting = counting_facts(row, th, r.period, counting_misses);
-    if (!above_noise) steady_misses.insert(steady_misses.begin(), row.growth > 0 ? "growth within sampling noise" : "no growth");
+    if (!above_noise)
+      steady_misses.insert(steady_misses.begin(), row.growth > 0 ? "growth within sampling noise" : "no growth");
     bool sampled = r.period > 1;
     bool steady_ok = above_noise && steady_misses.empty();
     bool counting_ok = sampled && r.snapshots >= 3 && counting_misses.empty();
@@ -197,7 +205,9 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
                 row.drop_share <= th.max_drop_share;
     if (steady_ok || counting_ok) {
       row.kind = TrendRow::Kind::kSuspect;
-      row.rule = steady_ok && counting_ok ? "steady fit and sampled counting" : steady_ok ? "steady fit" : "sampled counting";
+      row.rule = steady_ok && counting_ok ? "steady fit and sampled counting"
+                 : steady_ok              ? "steady fit"
+                                          : "sampled counting";
       row.why = steady_ok ? steady : counting;
       if (steady_ok && sampled) row.why += "; " + counting;
       r.suspects.push_back(row);
@@ -233,19 +243,19 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
                 r.thresholds.min_monotonicity * 100, r.thresholds.min_late_share * 100);
   out += buf;
   if (r.period > 1) {
-    std::snprintf(buf, sizeof buf,
-                  "     or: sampled counting: rose by >= %.1f periods and >= %s in >= %zu steps, no step > %.0f%% of it, "
-                  "never fell by > %.0f%% of it\n",
-                  r.thresholds.min_sampled_periods, format_value(r.thresholds.min_sampled_bytes, "bytes").c_str(),
-                  r.thresholds.min_rising_steps, r.thresholds.max_step_share * 100,
-                  r.thresholds.max_drop_share * 100);
+    std::snprintf(
+        buf, sizeof buf,
+        "     or: sampled counting: rose by >= %.1f periods and >= %s in >= %zu steps, no step > %.0f%% of it, "
+        "never fell by > %.0f%% of it\n",
+        r.thresholds.min_sampled_periods, format_value(r.thresholds.min_sampled_bytes, "bytes").c_str(),
+        r.thresholds.min_rising_steps, r.thresholds.max_step_share * 100, r.thresholds.max_drop_share * 100);
     out += buf;
   }
   auto table = [&](const char* title, const std::vector<TrendRow>& rows) {
     out += std::string("\n") + title + " (" + std::to_string(rows.size()) + ")\n";
     if (rows.empty()) return;
-    std::snprintf(buf, sizeof buf, "%12s %12s %6s %6s %7s %7s %8s  %s\n", "growth", "per second", "R^2", "mono", "share",
-                  "rose", "periods", "name");
+    std::snprintf(buf, sizeof buf, "%12s %12s %6s %6s %7s %7s %8s  %s\n", "growth", "per second", "R^2", "mono",
+                  "share", "rose", "periods", "name");
     out += buf;
     size_t n = 0;
     for (const auto& row : rows) {
@@ -267,7 +277,8 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows) {
   table("Leak suspects", r.suspects);
   table("Growing, not steadily enough to suspect", r.growing);
   out += "\nStable: " + std::to_string(r.stable) + "\n";
-  out += r.suspects.empty() ? "Verdict: no leak suspect\n" : "Verdict: LEAK SUSPECTED in " + r.suspects.front().name + "\n";
+  out += r.suspects.empty() ? "Verdict: no leak suspect\n"
+                            : "Verdict: LEAK SUSPECTED in " + r.suspects.front().name + "\n";
   return out;
 }
 
@@ -277,13 +288,26 @@ nlohmann::ordered_json trend_json(const TrendReport& r) {
   auto rows = [has_work](const std::vector<TrendRow>& v) {
     json a = json::array();
     for (const auto& row : v) {
-      json x = {{"name", row.name}, {"slope_bytes_per_s", row.slope_per_s}, {"growth", row.growth}, {"r2", row.r2},
-                {"monotonicity", row.monotonicity}, {"share", row.share}, {"noise", row.noise},
-                {"late_growth", row.late_growth}, {"late_expected", row.late_expected},
-                {"periods", row.periods}, {"rising_steps", row.rising_steps}, {"falling_steps", row.falling_steps},
-                {"largest_step_share", row.largest_step_share}, {"max_drop", row.max_drop}, {"drop_share", row.drop_share},
-                {"rule", row.rule}, {"why", row.why},
-                {"first", row.values.front()}, {"last", row.values.back()}, {"values", row.values}};
+      json x = {{"name", row.name},
+                {"slope_bytes_per_s", row.slope_per_s},
+                {"growth", row.growth},
+                {"r2", row.r2},
+                {"monotonicity", row.monotonicity},
+                {"share", row.share},
+                {"noise", row.noise},
+                {"late_growth", row.late_growth},
+                {"late_expected", row.late_expected},
+                {"periods", row.periods},
+                {"rising_steps", row.rising_steps},
+                {"falling_steps", row.falling_steps},
+                {"largest_step_share", row.largest_step_share},
+                {"max_drop", row.max_drop},
+                {"drop_share", row.drop_share},
+                {"rule", row.rule},
+                {"why", row.why},
+                {"first", row.values.front()},
+                {"last", row.values.back()},
+                {"values", row.values}};
       if (has_work) x["slope_per_work"] = row.slope_per_work;
       a.push_back(std::move(x));
     }
@@ -300,12 +324,15 @@ nlohmann::ordered_json trend_json(const TrendReport& r) {
     j["work_unit"] = r.work_unit;
     j["work"] = r.work;
   }
-  j["thresholds"] = {{"min_r2", r.thresholds.min_r2}, {"min_monotonicity", r.thresholds.min_monotonicity},
-                     {"noise_sigmas", r.thresholds.noise_sigmas}, {"min_periods", r.thresholds.min_periods},
+  j["thresholds"] = {{"min_r2", r.thresholds.min_r2},
+                     {"min_monotonicity", r.thresholds.min_monotonicity},
+                     {"noise_sigmas", r.thresholds.noise_sigmas},
+                     {"min_periods", r.thresholds.min_periods},
                      {"min_late_share", r.thresholds.min_late_share},
                      {"min_sampled_periods", r.thresholds.min_sampled_periods},
                      {"min_sampled_bytes", r.thresholds.min_sampled_bytes},
-                     {"min_rising_steps", r.thresholds.min_rising_steps}, {"max_step_share", r.thresholds.max_step_share},
+                     {"min_rising_steps", r.thresholds.min_rising_steps},
+                     {"max_step_share", r.thresholds.max_step_share},
                      {"max_drop_share", r.thresholds.max_drop_share}};
   j["totals"] = r.totals;
   j["suspects"] = rows(r.suspects);

@@ -21,19 +21,19 @@ std::vector<size_t> series_order(const std::vector<SeriesSnapshot>& series) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Stable: snapshots taken in the same nanosecond keep the order they were given in.
   if (every_snapshot_has_a_time(series))
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return series[a].profile->time_nanos < series[b].profile->time_nanos;
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return series[a].profile->time_nanos < series[b].profile->time_nanos; });
   return order;
 }
 
 TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options) {
   if (series.size() < 2)
-    throw InputError(series.empty() ? "" : series.front().source, "", "a trend needs two or more snapshots, got " +
-                                                                          std::string(series.empty() ? "none" : "one"));
+    throw InputError(series.empty() ? "" : series.front().source, "",
+                     "a trend needs two or more snapshots, got " + std::string(series.empty() ? "none" : "one"));
   const SeriesSnapshot& given_first = series.front();
   const ValueType type =
-      given_first.profile->sample_types[sample_index_for(*given_first.profile, options.sample_index, given_first.source)];
+      given_first.profile
+          ->sample_types[sample_index_for(*given_first.profile, options.sample_index, given_first.source)];
   bool have_times = every_snapshot_has_a_time(series);
   std::vector<size_t> order = series_order(series);
   std::vector<Aggregate> aggregates;

@@ -16,8 +16,10 @@ std::string format_value(int64_t value, const std::string& unit) {
       v /= 1024;
       ++i;
     }
-    if (i == 0) std::snprintf(buf, sizeof buf, "%lldB", static_cast<long long>(value));
-    else std::snprintf(buf, sizeof buf, "%.2f%s", v, names[i]);
+    if (i == 0)
+      std::snprintf(buf, sizeof buf, "%lldB", static_cast<long long>(value));
+    else
+      std::snprintf(buf, sizeof buf, "%.2f%s", v, names[i]);
     return buf;
   }
   std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(value));

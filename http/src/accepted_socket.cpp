@@ -28,7 +28,7 @@ int find_accepted_socket(int port, const std::set<ino_t>& watched, ino_t& inode)
     int fd = -1;
     auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
     if (ec != std::errc() || end != name.data() + name.size() || fd == ::dirfd(dir)) continue;
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) || watched.count(st.st_ino)) continue;
     int listening = 0;
     socklen_t len = sizeof listening;

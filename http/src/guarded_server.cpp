@@ -47,9 +47,10 @@ class GuardedHttpServer::GuardedTaskQueue : public httplib::TaskQueue {
   std::function<void()> on_worker_start_;
 };
 
-GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits, std::function<void()> on_worker_start)
-    : limits_(limits) {
-  new_task_queue = [this, on_worker_start] { return new GuardedTaskQueue(*this, limits_.worker_threads, on_worker_start); };
+GuardedHttpServer::GuardedHttpServer(ConnectionLimits limits, std::function<void()> on_worker_start) : limits_(limits) {
+  new_task_queue = [this, on_worker_start] {
+    return new GuardedTaskQueue(*this, limits_.worker_threads, on_worker_start);
+  };
   set_pre_routing_handler(nullptr);
   set_logger(nullptr);
   // However it is bound, it never shares its port, and it knows the socket it listens on.

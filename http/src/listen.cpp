@@ -78,7 +78,8 @@ void set_listener_socket_options(int fd) {
 
 int listen_tcp(const std::string& address, const std::string& what, int& port) {
   std::string host;
-  if (!split_host_port(address, host, port)) throw std::runtime_error(what + " address '" + address + "' is not host:port");
+  if (!split_host_port(address, host, port))
+    throw std::runtime_error(what + " address '" + address + "' is not host:port");
   std::string reason;
   int fd = open_listener(host, port, reason);
   if (fd < 0) throw cannot_listen(address, what, reason);
@@ -89,7 +90,8 @@ int listen_tcp(const std::string& address, const std::string& what, int& port) {
 int bind_http_server(httplib::Server& server, const std::string& address, const std::string& what) {
   std::string host;
   int port = 0;
-  if (!split_host_port(address, host, port)) throw std::runtime_error(what + " address '" + address + "' is not host:port");
+  if (!split_host_port(address, host, port))
+    throw std::runtime_error(what + " address '" + address + "' is not host:port");
   server.set_tcp_nodelay(true);  // headers and body go out as separate writes: no Nagle stall
   // A guarded server finds its accepted sockets by the listener's port; cpp-httplib has no getter
   // for the options hook it installed, so it is installed again here.

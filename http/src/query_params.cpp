@@ -4,7 +4,8 @@
 
 namespace leakscope::http {
 
-std::optional<std::string> read_int_param(const httplib::Params& params, const std::string& name, int lo, int hi, int& out) {
+std::optional<std::string> read_int_param(const httplib::Params& params, const std::string& name, int lo, int hi,
+                                          int& out) {
   auto it = params.find(name);
   if (it == params.end()) return std::nullopt;
   const std::string& v = it->second;

@@ -38,14 +38,14 @@ void step_c(int depth, unsigned path, std::vector<void*>* keep);
 const Step kSteps[3] = {step_a, step_b, step_c};
 
 // Three functions chained by the digits of `path` in base 3: 3^depth distinct stacks.
-#define STEP(name)                                                                   \
+#define STEP(name)                                                                          \
   __attribute__((noinline)) void name(int depth, unsigned path, std::vector<void*>* keep) { \
-    if (depth == 0) {                                                                \
-      keep->push_back(new char[256]);                                                \
-      return;                                                                        \
-    }                                                                                \
-    kSteps[path % 3](depth - 1, path / 3, keep);                                     \
-    asm volatile("" ::: "memory");                                                   \
+    if (depth == 0) {                                                                       \
+      keep->push_back(new char[256]);                                                       \
+      return;                                                                               \
+    }                                                                                       \
+    kSteps[path % 3](depth - 1, path / 3, keep);                                            \
+    asm volatile("" ::: "memory");                                                          \
   }
 STEP(step_a)
 STEP(step_b)
@@ -70,7 +70,8 @@ struct StallProbe {
         auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
         std::free(p);
         int64_t w = worst_ns.load();
-        while (ns > w && !worst_ns.compare_exchange_weak(w, ns)) {}
+        while (ns > w && !worst_ns.compare_exchange_weak(w, ns)) {
+        }
       }
     });
   }
@@ -135,8 +136,10 @@ int main(int argc, char** argv) {
   int snapshots = 10;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--stacks") stacks = static_cast<unsigned>(std::atoi(argv[i + 1]));
-    else if (a == "--snapshots") snapshots = std::atoi(argv[i + 1]);
+    if (a == "--stacks")
+      stacks = static_cast<unsigned>(std::atoi(argv[i + 1]));
+    else if (a == "--snapshots")
+      snapshots = std::atoi(argv[i + 1]);
   }
   using namespace leakscope::profiler;
   ProfilerOptions o;

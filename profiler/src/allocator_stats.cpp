@@ -83,9 +83,8 @@ AllocatorStats read_allocator_stats() {
     s.sample_promotion = snaps.last_sample_promotion_bytes;
     s.sample_promotion_time_nanos = snaps.last_sample_promotion_time_nanos;
   }
-  s.time_nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     std::chrono::system_clock::now().time_since_epoch())
-                     .count();
+  s.time_nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   return s;
 }
 
@@ -104,7 +103,8 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
         s.retained);
   gauge("jemalloc_metadata_bytes", "Bytes of allocator metadata (stats.metadata).", s.metadata);
   gauge("jemalloc_fragmentation_bytes", "Active minus allocated bytes.", s.fragmentation());
-  gauge("leakscope_service_allocated_bytes", "Allocated bytes less the profiler's own (its arena, sample promotion, jemalloc's internal records) and "
+  gauge("leakscope_service_allocated_bytes",
+        "Allocated bytes less the profiler's own (its arena, sample promotion, jemalloc's internal records) and "
         "the thread caches' free objects.",
         s.service_allocated());
   gauge("leakscope_profiler_allocated_bytes", "Bytes the profiler itself holds (its own arena).", s.profiler_allocated);
@@ -114,11 +114,12 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
         "0 before one).",
         s.sample_promotion);
   if (s.sample_promotion_time_nanos != 0)
-    out += "# HELP leakscope_sample_promotion_timestamp_seconds When the snapshot leakscope_sample_promotion_bytes "
-           "was read off was taken.\n# TYPE leakscope_sample_promotion_timestamp_seconds gauge\n"
-           "leakscope_sample_promotion_timestamp_seconds " +
-           std::to_string(s.sample_promotion_time_nanos / 1000000000) + "." +
-           std::to_string(1000 + s.sample_promotion_time_nanos / 1000000 % 1000).substr(1) + "\n";
+    out +=
+        "# HELP leakscope_sample_promotion_timestamp_seconds When the snapshot leakscope_sample_promotion_bytes "
+        "was read off was taken.\n# TYPE leakscope_sample_promotion_timestamp_seconds gauge\n"
+        "leakscope_sample_promotion_timestamp_seconds " +
+        std::to_string(s.sample_promotion_time_nanos / 1000000000) + "." +
+        std::to_string(1000 + s.sample_promotion_time_nanos / 1000000 % 1000).substr(1) + "\n";
   gauge("leakscope_allocator_internal_bytes",
         "jemalloc's internal allocations, counted in allocated: profiling's per-stack records, thread caches.",
         s.allocator_internal);
@@ -144,17 +145,16 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
 
 std::string memory_figures_comment(const AllocatorStats& s) {
   char buf[512];
-  std::snprintf(buf, sizeof buf,
-                "leakscope:memory allocated=%llu active=%llu metadata=%llu resident=%llu retained=%llu "
-                "profiler_allocated=%llu profiler_resident=%llu sample_promotion=%llu internal=%llu tcache=%llu rss=%llu "
-                "rss_anon=%llu rss_file=%llu rss_shmem=%llu",
-                (unsigned long long)s.allocated, (unsigned long long)s.active, (unsigned long long)s.metadata,
-                (unsigned long long)s.resident, (unsigned long long)s.retained,
-                (unsigned long long)s.profiler_allocated, (unsigned long long)s.profiler_resident,
-                (unsigned long long)s.sample_promotion, (unsigned long long)s.allocator_internal,
-                (unsigned long long)s.thread_caches,
-                (unsigned long long)s.rss, (unsigned long long)s.rss_anon, (unsigned long long)s.rss_file,
-                (unsigned long long)s.rss_shmem);
+  std::snprintf(
+      buf, sizeof buf,
+      "leakscope:memory allocated=%llu active=%llu metadata=%llu resident=%llu retained=%llu "
+      "profiler_allocated=%llu profiler_resident=%llu sample_promotion=%llu internal=%llu tcache=%llu rss=%llu "
+      "rss_anon=%llu rss_file=%llu rss_shmem=%llu",
+      (unsigned long long)s.allocated, (unsigned long long)s.active, (unsigned long long)s.metadata,
+      (unsigned long long)s.resident, (unsigned long long)s.retained, (unsigned long long)s.profiler_allocated,
+      (unsigned long long)s.profiler_resident, (unsigned long long)s.sample_promotion,
+      (unsigned long long)s.allocator_internal, (unsigned long long)s.thread_caches, (unsigned long long)s.rss,
+      (unsigned long long)s.rss_anon, (unsigned long long)s.rss_file, (unsigned long long)s.rss_shmem);
   return buf;
 }
 

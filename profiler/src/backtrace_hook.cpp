@@ -88,8 +88,6 @@ bool enable_allocation_ages(double epoch_seconds) {
 
 void disable_allocation_ages() { age_epoch_ms = 0; }
 
-uint64_t allocation_age_clock_ms() {
-  return age_epoch_ms.load() ? coarse_now_ms() - age_start_ms.load() : 0;
-}
+uint64_t allocation_age_clock_ms() { return age_epoch_ms.load() ? coarse_now_ms() - age_start_ms.load() : 0; }
 
 }  // namespace leakscope::profiler

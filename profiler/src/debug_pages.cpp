@@ -150,11 +150,17 @@ nlohmann::ordered_json memory_decomposition_json(const AllocatorStats& s) {
 }  // namespace
 
 std::string vars_json(const AllocatorStats& s) {
-  nlohmann::ordered_json j = {{"allocated", s.allocated}, {"active", s.active},   {"resident", s.resident},
-                              {"mapped", s.mapped},       {"retained", s.retained}, {"metadata", s.metadata},
-                              {"rss", s.rss},             {"profiling_active", s.profiling_active},
+  nlohmann::ordered_json j = {{"allocated", s.allocated},
+                              {"active", s.active},
+                              {"resident", s.resident},
+                              {"mapped", s.mapped},
+                              {"retained", s.retained},
+                              {"metadata", s.metadata},
+                              {"rss", s.rss},
+                              {"profiling_active", s.profiling_active},
                               {"fast_unwinder", s.fast_unwinder},
-                              {"sample_period_bytes", s.sample_period}, {"snapshots", s.snapshots}};
+                              {"sample_period_bytes", s.sample_period},
+                              {"snapshots", s.snapshots}};
   return nlohmann::ordered_json{{"memstats", j}, {"memory", memory_decomposition_json(s)}}.dump(
              2, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";
@@ -162,21 +168,20 @@ std::string vars_json(const AllocatorStats& s) {
 
 std::string stats_text_block(const AllocatorStats& s) {
   auto line = [](const char* name, uint64_t v) { return std::string("# ") + name + " = " + std::to_string(v) + "\n"; };
-  std::string out = "\n# leakscope allocator statistics (jemalloc)\n" + line("Allocated", s.allocated) +
-                    line("Active", s.active) + line("Fragmentation", s.fragmentation()) +
-                    line("Resident", s.resident) + line("Mapped", s.mapped) + line("Retained", s.retained) +
-                    line("Metadata", s.metadata) + line("ServiceAllocated", s.service_allocated()) +
-                    line("ProfilerAllocated", s.profiler_allocated) + line("ProfilerResident", s.profiler_resident) +
-                    line("SamplePromotion", s.sample_promotion) +
-                    (s.sample_promotion_time_nanos != 0
-                         ? line("SamplePromotionTimeSeconds", static_cast<uint64_t>(s.sample_promotion_time_nanos / 1000000000))
-                         : std::string("# SamplePromotionTimeSeconds = none (no snapshot since start or prof.reset)\n")) +
-                    line("AllocatorInternal", s.allocator_internal) +
-                    line("ThreadCaches", s.thread_caches);
+  std::string out =
+      "\n# leakscope allocator statistics (jemalloc)\n" + line("Allocated", s.allocated) + line("Active", s.active) +
+      line("Fragmentation", s.fragmentation()) + line("Resident", s.resident) + line("Mapped", s.mapped) +
+      line("Retained", s.retained) + line("Metadata", s.metadata) + line("ServiceAllocated", s.service_allocated()) +
+      line("ProfilerAllocated", s.profiler_allocated) + line("ProfilerResident", s.profiler_resident) +
+      line("SamplePromotion", s.sample_promotion) +
+      (s.sample_promotion_time_nanos != 0
+           ? line("SamplePromotionTimeSeconds", static_cast<uint64_t>(s.sample_promotion_time_nanos / 1000000000))
+           : std::string("# SamplePromotionTimeSeconds = none (no snapshot since start or prof.reset)\n")) +
+      line("AllocatorInternal", s.allocator_internal) + line("ThreadCaches", s.thread_caches);
   if (s.sampled_heap >= 0) out += line("SampledHeap", static_cast<uint64_t>(s.sampled_heap));
   out += "# RSS = JemallocResident + OtherAnon + File + Shmem\n" + line("RSS", s.rss) +
-         line("JemallocResident", s.rss_jemalloc()) + line("OtherAnon", s.rss_other_anon()) +
-         line("File", s.rss_file) + line("Shmem", s.rss_shmem) + line("SamplePeriod", s.sample_period) +
+         line("JemallocResident", s.rss_jemalloc()) + line("OtherAnon", s.rss_other_anon()) + line("File", s.rss_file) +
+         line("Shmem", s.rss_shmem) + line("SamplePeriod", s.sample_period) +
          line("ProfilingActive", s.profiling_active ? 1 : 0) + line("Snapshots", s.snapshots);
   return out;
 }

@@ -93,7 +93,8 @@ void DebugServer::Impl::heap(const httplib::Request& req, httplib::Response& res
       res.set_content(snap.bytes + stats_text_block(read_allocator_stats()), "text/plain; charset=utf-8");
       return;
     }
-    res.set_header("Content-Disposition", seconds > 0 ? "attachment; filename=\"heap-delta\"" : "attachment; filename=\"heap\"");
+    res.set_header("Content-Disposition",
+                   seconds > 0 ? "attachment; filename=\"heap-delta\"" : "attachment; filename=\"heap\"");
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_content(std::move(snap.bytes), "application/octet-stream");
   } catch (const std::exception& e) {
@@ -111,8 +112,10 @@ void DebugServer::Impl::routes() {
     server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       std::string presented;
       std::string auth = req.get_header_value("Authorization");
-      if (auth.rfind("Bearer ", 0) == 0) presented = auth.substr(7);
-      else if (req.has_param("token")) presented = req.get_param_value("token");
+      if (auth.rfind("Bearer ", 0) == 0)
+        presented = auth.substr(7);
+      else if (req.has_param("token"))
+        presented = req.get_param_value("token");
       if (constant_time_equal(presented, options.token)) return httplib::Server::HandlerResponse::Unhandled;
       res.status = 401;
       res.set_header("WWW-Authenticate", "Bearer");
@@ -124,9 +127,11 @@ void DebugServer::Impl::routes() {
   server.Get("/debug/pprof/", [=](const httplib::Request&, httplib::Response& res) {
     text(res, index_page(), "text/html; charset=utf-8");
   });
-  server.Get("/debug/pprof", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/debug/pprof/"); });
+  server.Get("/debug/pprof",
+             [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/debug/pprof/"); });
   server.Get("/debug/pprof/heap", [this](const httplib::Request& req, httplib::Response& res) { heap(req, res); });
-  server.Get("/debug/pprof/allocs", [this](const httplib::Request& req, httplib::Response& res) { heap(req, res, true); });
+  server.Get("/debug/pprof/allocs",
+             [this](const httplib::Request& req, httplib::Response& res) { heap(req, res, true); });
   server.Get("/debug/pprof/cmdline", [=](const httplib::Request&, httplib::Response& res) {
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::stringstream ss;

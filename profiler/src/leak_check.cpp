@@ -33,8 +33,8 @@ LiveTotals arena_totals(unsigned arena) {
   std::string prefix = "stats.arenas." + std::to_string(arena) + ".";
   LiveTotals t;
   t.bytes = read_stat<size_t>(prefix + "small.allocated") + read_stat<size_t>(prefix + "large.allocated");
-  t.objects = read_stat(prefix + "small.nmalloc") - read_stat(prefix + "small.ndalloc") + read_stat(prefix + "large.nmalloc") -
-              read_stat(prefix + "large.ndalloc");
+  t.objects = read_stat(prefix + "small.nmalloc") - read_stat(prefix + "small.ndalloc") +
+              read_stat(prefix + "large.nmalloc") - read_stat(prefix + "large.ndalloc");
   return t;
 }
 
@@ -129,9 +129,9 @@ void analyse_delta(const HeapDump& before, const LeakCheckConfig& config, LeakRe
 
 // Takes the delta profile against `before` on a profiler thread (its own arena, no sampling, so the
 // analysis's memory, e.g. RE2's lazily built automata, is not charged to the code under check).
-// With every allocation sampled, the profile's net totals are the figures: jemalloc's stats.allocated counts every sampled
-// small object at the size it was promoted to (at least 16 KiB), so under lg_prof_sample:0 its bytes
-// are an upper bound; the objects agree.
+// With every allocation sampled, the profile's net totals are the figures: jemalloc's stats.allocated counts every
+// sampled small object at the size it was promoted to (at least 16 KiB), so under lg_prof_sample:0 its bytes are an
+// upper bound; the objects agree.
 void take_delta(const HeapDump& before, const LeakCheckConfig& config, LeakReport& r) {
   std::exception_ptr error;
   ThreadSamplingOff off;  // the thread's own state is live while it dumps
@@ -230,7 +230,8 @@ std::string LeakReport::text() const {
     o << "\n";
   }
   if (!profiled) {
-    o << "(no sites: jemalloc profiling is not active; run with MALLOC_CONF=prof:true,prof_active:true,lg_prof_sample:0)\n";
+    o << "(no sites: jemalloc profiling is not active; run with "
+         "MALLOC_CONF=prof:true,prof_active:true,lg_prof_sample:0)\n";
     return o.str();
   }
   char row[512];
@@ -272,7 +273,8 @@ LeakReport LeakCheck::judge(LiveTotals growth) {
   r.why = std::string(r.leaked ? "LEAK: " : "no leak: ") + std::to_string(r.bytes) + " bytes, " +
           std::to_string(r.objects) + " objects left live (" + threshold_text(config_) + ")";
   if (r.suppressed_bytes > 0 || r.suppressed_objects > 0)
-    r.why += "; suppressed " + std::to_string(r.suppressed_bytes) + " bytes, " + std::to_string(r.suppressed_objects) + " objects";
+    r.why += "; suppressed " + std::to_string(r.suppressed_bytes) + " bytes, " + std::to_string(r.suppressed_objects) +
+             " objects";
   return r;
 }
 
@@ -303,7 +305,8 @@ LeakReport LeakCheck::repeat(int n, const std::function<void()>& body, const Lea
           std::to_string(r.objects) + " objects over runs 2.." + std::to_string(n) + ", growth in " +
           std::to_string(grew) + " of " + std::to_string(n - 1) + " runs (" + threshold_text(config) + ")";
   if (r.suppressed_bytes > 0 || r.suppressed_objects > 0)
-    r.why += "; suppressed " + std::to_string(r.suppressed_bytes) + " bytes, " + std::to_string(r.suppressed_objects) + " objects";
+    r.why += "; suppressed " + std::to_string(r.suppressed_bytes) + " bytes, " + std::to_string(r.suppressed_objects) +
+             " objects";
   return r;
 }
 

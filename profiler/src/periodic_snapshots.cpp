@@ -10,10 +10,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include "cgroup_memory.h"
 #include "leakscope/profiler/allocator_stats.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "leakscope/profiler/snapshotter.h"
-#include "cgroup_memory.h"
 #include "periodic_task.h"
 
 namespace leakscope::profiler {
@@ -90,7 +90,9 @@ void PeriodicSnapshots::write_one(const std::string& trigger) {
 }
 
 std::string PeriodicSnapshots::due_trigger(std::chrono::steady_clock::time_point now, uint64_t allocated) {
-  auto seconds_since = [&](std::chrono::steady_clock::time_point t) { return std::chrono::duration<double>(now - t).count(); };
+  auto seconds_since = [&](std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(now - t).count();
+  };
   if (options_.interval_seconds > 0 && seconds_since(last_time_) >= options_.interval_seconds) return "interval";
   if (options_.growth_bytes > 0 && allocated >= last_allocated_ + options_.growth_bytes) return "growth";
   if (triggered_once_ && seconds_since(last_triggered_) < options_.min_gap_seconds) return "";
@@ -101,8 +103,8 @@ std::string PeriodicSnapshots::due_trigger(std::chrono::steady_clock::time_point
   }
   if (options_.rss_above_bytes > 0 && process_rss_bytes() > options_.rss_above_bytes) return "rss";
   if (cgroup_ && options_.cgroup_fraction > 0)
-    if (auto m = cgroup_->read(); m && m->limit > 0 &&
-                                  static_cast<double>(m->usage) >= options_.cgroup_fraction * static_cast<double>(m->limit))
+    if (auto m = cgroup_->read();
+        m && m->limit > 0 && static_cast<double>(m->usage) >= options_.cgroup_fraction * static_cast<double>(m->limit))
       return "cgroup";
   return "";
 }

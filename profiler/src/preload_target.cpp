@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iterator>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace leakscope::profiler {
 
@@ -15,17 +15,16 @@ namespace {
 // Programs that run another program and are not what anyone means to profile: coreutils and
 // util-linux launchers, shells, privilege switchers and container init processes.
 constexpr std::string_view kWrappers[] = {
-    "timeout", "env",     "nohup",     "nice",   "ionice",   "taskset", "stdbuf",    "setsid",   "chrt",
-    "numactl", "time",    "flock",     "setpriv", "unshare", "nsenter", "chroot",    "prlimit",  "xargs",
-    "sh",      "bash",    "dash",      "zsh",    "ksh",      "mksh",    "busybox",   "sudo",     "runuser",
-    "su",      "su-exec", "gosu",      "tini",   "dumb-init", "catatonit", "s6-setuidgid", "chpst"};
+    "timeout", "env",     "nohup", "nice",    "ionice",    "taskset",   "stdbuf",       "setsid",  "chrt",
+    "numactl", "time",    "flock", "setpriv", "unshare",   "nsenter",   "chroot",       "prlimit", "xargs",
+    "sh",      "bash",    "dash",  "zsh",     "ksh",       "mksh",      "busybox",      "sudo",    "runuser",
+    "su",      "su-exec", "gosu",  "tini",    "dumb-init", "catatonit", "s6-setuidgid", "chpst"};
 
 // The profiler's own variables (LEAKSCOPE_BINARY_PATH and the like belong to the CLI and stay).
 constexpr const char* kProfilerVariables[] = {
-    "LEAKSCOPE_DEBUG_ADDR",      "LEAKSCOPE_DEBUG_TOKEN",      "LEAKSCOPE_SNAPSHOT_DIR",
-    "LEAKSCOPE_SNAPSHOT_INTERVAL", "LEAKSCOPE_SNAPSHOT_GROWTH", "LEAKSCOPE_SNAPSHOT_RETAIN",
-    "LEAKSCOPE_SNAPSHOT_NAME",   "LEAKSCOPE_LG_SAMPLE",        "LEAKSCOPE_FAST_UNWIND",
-    "LEAKSCOPE_PROFILE",         "LEAKSCOPE_PROGRAM",          "LEAKSCOPE_PROFILE_CHILDREN"};
+    "LEAKSCOPE_DEBUG_ADDR",      "LEAKSCOPE_DEBUG_TOKEN",     "LEAKSCOPE_SNAPSHOT_DIR",  "LEAKSCOPE_SNAPSHOT_INTERVAL",
+    "LEAKSCOPE_SNAPSHOT_GROWTH", "LEAKSCOPE_SNAPSHOT_RETAIN", "LEAKSCOPE_SNAPSHOT_NAME", "LEAKSCOPE_LG_SAMPLE",
+    "LEAKSCOPE_FAST_UNWIND",     "LEAKSCOPE_PROFILE",         "LEAKSCOPE_PROGRAM",       "LEAKSCOPE_PROFILE_CHILDREN"};
 
 constexpr size_t kCommLength = 15;  // TASK_COMM_LEN - 1: the kernel truncates comm to this
 
@@ -79,8 +78,10 @@ void keep_children_unprofiled(std::string_view library) {
   for (const char* v : kProfilerVariables) ::unsetenv(v);
   if (const char* preload = std::getenv("LD_PRELOAD")) {
     std::string rest = ld_preload_without(preload, library);
-    if (rest.empty()) ::unsetenv("LD_PRELOAD");
-    else ::setenv("LD_PRELOAD", rest.c_str(), 1);
+    if (rest.empty())
+      ::unsetenv("LD_PRELOAD");
+    else
+      ::setenv("LD_PRELOAD", rest.c_str(), 1);
   }
 }
 

@@ -64,7 +64,8 @@ ProfilerOptions options_from_environment() {
     o.snapshots.interval_seconds = 60;  // a sane default when only the directory is given
   }
   if (auto v = env("LEAKSCOPE_SNAPSHOT_NAME")) o.snapshots.name = v;
-  if (auto v = env("LEAKSCOPE_SNAPSHOT_INTERVAL")) o.snapshots.interval_seconds = number<double>("LEAKSCOPE_SNAPSHOT_INTERVAL", v);
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_INTERVAL"))
+    o.snapshots.interval_seconds = number<double>("LEAKSCOPE_SNAPSHOT_INTERVAL", v);
   if (auto v = env("LEAKSCOPE_SNAPSHOT_GROWTH")) {
     o.snapshots.growth_bytes = number<uint64_t>("LEAKSCOPE_SNAPSHOT_GROWTH", v);
     if (!env("LEAKSCOPE_SNAPSHOT_INTERVAL")) o.snapshots.interval_seconds = 0;
@@ -83,10 +84,12 @@ ProfilerOptions options_from_environment() {
   }
   if (auto v = env("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION")) {
     o.snapshots.cgroup_fraction = number<double>("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION", v);
-    if (o.snapshots.cgroup_fraction > 1) throw std::invalid_argument("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION must be at most 1");
+    if (o.snapshots.cgroup_fraction > 1)
+      throw std::invalid_argument("LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION must be at most 1");
     any_trigger = true;
   }
-  if (auto v = env("LEAKSCOPE_SNAPSHOT_MIN_GAP")) o.snapshots.min_gap_seconds = number<double>("LEAKSCOPE_SNAPSHOT_MIN_GAP", v);
+  if (auto v = env("LEAKSCOPE_SNAPSHOT_MIN_GAP"))
+    o.snapshots.min_gap_seconds = number<double>("LEAKSCOPE_SNAPSHOT_MIN_GAP", v);
   if (any_trigger && triggers_only) o.snapshots.interval_seconds = 0;
   return o;
 }
@@ -101,7 +104,8 @@ void Profiler::start(const ProfilerOptions& o) {
   ThreadSamplingOff quiet;
   ProfilingState st = profiling_state();
   if (!st.compiled_in) throw std::runtime_error("this jemalloc was built without profiling (--enable-prof)");
-  if (!st.enabled) throw std::runtime_error("jemalloc profiling is off: set MALLOC_CONF=prof:true (or link leakscope_profiler)");
+  if (!st.enabled)
+    throw std::runtime_error("jemalloc profiling is off: set MALLOC_CONF=prof:true (or link leakscope_profiler)");
   if (o.fast_unwinder && !install_fast_backtrace())
     std::fprintf(stderr, "leakscope: fast unwinder unavailable; using jemalloc's own\n");
   if (o.age_epoch_seconds > 0 && !enable_allocation_ages(o.age_epoch_seconds))

@@ -5,8 +5,8 @@
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "leakscope/analyzer/age_epoch.h"
@@ -17,11 +17,11 @@
 #include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/profiler/allocator_stats.h"
-#include "leakscope/profiler/fd_contents.h"
 #include "leakscope/profiler/backtrace_hook.h"
+#include "leakscope/profiler/fd_contents.h"
 #include "leakscope/profiler/jemalloc_control.h"
-#include "sample_promotion.h"
 #include "loaded_images.h"
+#include "sample_promotion.h"
 #include "symbolizer_helper.h"
 
 namespace leakscope::profiler {
@@ -55,9 +55,12 @@ void write_fd(int fd, const std::string& bytes) {
 }
 
 std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest& r) {
-  std::vector<std::string> args = {"--format", r.format == SnapshotFormat::kLegacyText ? "legacy" : "proto",
-                                   "--time-nanos", std::to_string(now.time_nanos()),
-                                   "--sample-promotion-size", std::to_string(sample_promotion_size())};
+  std::vector<std::string> args = {"--format",
+                                   r.format == SnapshotFormat::kLegacyText ? "legacy" : "proto",
+                                   "--time-nanos",
+                                   std::to_string(now.time_nanos()),
+                                   "--sample-promotion-size",
+                                   std::to_string(sample_promotion_size())};
   if (r.base) args.insert(args.end(), {"--duration-nanos", std::to_string(now.time_nanos() - r.base->time_nanos())});
   if (!r.default_sample_type.empty()) args.insert(args.end(), {"--default-sample-type", r.default_sample_type});
   for (const auto& image : loaded_images()) args.insert(args.end(), {"--image", format_loaded_image(image)});
@@ -87,7 +90,10 @@ HelperSummary parse_summary(const std::string& summary_json) {
 HeapDump::HeapDump(int fd, int64_t time_nanos, std::vector<std::string> comments, uint64_t profiling_resets)
     : fd_(fd), time_nanos_(time_nanos), comments_(std::move(comments)), profiling_resets_(profiling_resets) {}
 HeapDump::HeapDump(HeapDump&& o) noexcept
-    : fd_(o.fd_), time_nanos_(o.time_nanos_), comments_(std::move(o.comments_)), profiling_resets_(o.profiling_resets_) {
+    : fd_(o.fd_),
+      time_nanos_(o.time_nanos_),
+      comments_(std::move(o.comments_)),
+      profiling_resets_(o.profiling_resets_) {
   o.fd_ = -1;
 }
 HeapDump::HeapDump(HeapDump&& o, std::vector<std::string> comments) noexcept : HeapDump(std::move(o)) {
@@ -160,8 +166,9 @@ Snapshot Snapshotter::encode(const HeapDump& now, const SnapshotRequest& request
   } else {
     int memfd = out >= 0 ? -1 : memfd_create("leakscope-snapshot", MFD_CLOEXEC);
     if (out < 0 && memfd < 0) throw std::runtime_error("memfd_create failed");
-    HelperRun run = run_symbolizer_helper(helper, {now.fd(), request.base ? request.base->fd() : -1, out >= 0 ? out : memfd},
-                                          helper_args(now, request), kHelperDeadline);
+    HelperRun run =
+        run_symbolizer_helper(helper, {now.fd(), request.base ? request.base->fd() : -1, out >= 0 ? out : memfd},
+                              helper_args(now, request), kHelperDeadline);
     for (const auto& e : run.errors) warn_once(e);
     if (run.ok) {
       if (memfd >= 0) snap.bytes = read_fd(memfd, "snapshot");

@@ -51,7 +51,8 @@ bool wait_child(pid_t pid, std::chrono::milliseconds deadline, int& status) {
     }
     if (std::chrono::steady_clock::now() > end) {
       kill(pid, SIGKILL);
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
       return false;
     }
     std::this_thread::sleep_for(pause);

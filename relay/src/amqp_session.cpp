@@ -16,13 +16,17 @@ constexpr amqp_channel_t kChannel = 1;
 
 std::string reply_text(const amqp_rpc_reply_t& r) {
   switch (r.reply_type) {
-    case AMQP_RESPONSE_NORMAL: return "ok";
-    case AMQP_RESPONSE_NONE: return "missing RPC reply";
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(r.library_error);
+    case AMQP_RESPONSE_NORMAL:
+      return "ok";
+    case AMQP_RESPONSE_NONE:
+      return "missing RPC reply";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+      return amqp_error_string2(r.library_error);
     case AMQP_RESPONSE_SERVER_EXCEPTION:
       if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
         auto* m = static_cast<amqp_connection_close_t*>(r.reply.decoded);
-        return "connection closed by broker: " + std::string(static_cast<char*>(m->reply_text.bytes), m->reply_text.len);
+        return "connection closed by broker: " +
+               std::string(static_cast<char*>(m->reply_text.bytes), m->reply_text.len);
       }
       if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
         auto* m = static_cast<amqp_channel_close_t*>(r.reply.decoded);
@@ -50,10 +54,12 @@ void check_amqp_tls_files(const AmqpTls& tls) {
   amqp_connection_state_t conn = amqp_new_connection();
   amqp_socket_t* socket = amqp_ssl_socket_new(conn);
   std::string problem;
-  if (!socket) problem = "cannot create a TLS context";
+  if (!socket)
+    problem = "cannot create a TLS context";
   else if (!tls.ca_file.empty() && amqp_ssl_socket_set_cacert(socket, tls.ca_file.c_str()) != AMQP_STATUS_OK)
     problem = "--amqp-ca-file " + tls.ca_file + ": no PEM CA certificate in it";
-  else if (!tls.cert_file.empty() && amqp_ssl_socket_set_key(socket, tls.cert_file.c_str(), tls.key_file.c_str()) != AMQP_STATUS_OK)
+  else if (!tls.cert_file.empty() &&
+           amqp_ssl_socket_set_key(socket, tls.cert_file.c_str(), tls.key_file.c_str()) != AMQP_STATUS_OK)
     problem = "--amqp-cert " + tls.cert_file + " / --amqp-key " + tls.key_file +
               ": expected a PEM certificate and the PEM private key that belongs to it";
   amqp_destroy_connection(conn);
@@ -102,8 +108,8 @@ AmqpSession::AmqpSession(const std::string& url, int heartbeat_seconds, const Am
   if (opened == AMQP_STATUS_SSL_CONNECTION_FAILED || opened == AMQP_STATUS_SSL_ERROR)
     fail("TLS: handshake with broker " + where + " failed (" + amqp_error_string2(opened) + ")" + client_cert_hint);
   if (opened != AMQP_STATUS_OK) fail("cannot connect to " + where);
-  amqp_rpc_reply_t r = amqp_login(conn_, info.vhost, 0, 131072, heartbeat_seconds, AMQP_SASL_METHOD_PLAIN, info.user,
-                                  info.password);
+  amqp_rpc_reply_t r =
+      amqp_login(conn_, info.vhost, 0, 131072, heartbeat_seconds, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
   if (r.reply_type != AMQP_RESPONSE_NORMAL) {
     // A broker requiring a client certificate (fail_if_no_peer_cert) refuses it after a TLS 1.3
     // handshake that looked complete: the refusal surfaces here, as a broken login.
@@ -172,7 +178,8 @@ void AmqpSession::declare_queue(const std::string& name, bool durable, const std
   type_arg.value.value.bytes = amqp_cstring_bytes(queue_type.c_str());
   amqp_table_t args = amqp_empty_table;
   if (queue_type != "classic") args = amqp_table_t{1, &type_arg};
-  amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(name.c_str()), 0, durable || queue_type == "quorum", 0, 0, args);
+  amqp_queue_declare(conn_, kChannel, amqp_cstring_bytes(name.c_str()), 0, durable || queue_type == "quorum", 0, 0,
+                     args);
   amqp_rpc_reply_t r = amqp_get_rpc_reply(conn_);
   if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION && r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
     auto* m = static_cast<amqp_channel_close_t*>(r.reply.decoded);
@@ -222,8 +229,9 @@ AmqpSession::Next AmqpSession::broken(std::string reason) {
 }
 
 int AmqpSession::wait_frame(amqp_frame_t& frame, std::chrono::steady_clock::time_point deadline) {
-  auto left = std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now()),
-                       std::chrono::microseconds(0));
+  auto left =
+      std::max(std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now()),
+               std::chrono::microseconds(0));
   timeval tv{static_cast<time_t>(left.count() / 1000000), static_cast<suseconds_t>(left.count() % 1000000)};
   return amqp_simple_wait_frame_noblock(conn_, &frame, &tv);
 }
@@ -253,7 +261,9 @@ AmqpSession::Next AmqpSession::next_delivery(Delivery& out, std::chrono::millise
       confirmed_ = ack->multiple ? ack->delivery_tag : std::max(confirmed_, ack->delivery_tag);
       return Next::kTimeout;
     }
-    case AMQP_BASIC_NACK_METHOD: nacked_ = true; return Next::kTimeout;
+    case AMQP_BASIC_NACK_METHOD:
+      nacked_ = true;
+      return Next::kTimeout;
     case AMQP_BASIC_RETURN_METHOD: {
       std::string ignored;
       Next n = read_content(frame.channel, ignored);
@@ -272,18 +282,22 @@ AmqpSession::Next AmqpSession::next_delivery(Delivery& out, std::chrono::millise
     case AMQP_BASIC_CANCEL_METHOD:
       consumer_tag_.clear();
       return broken("the broker cancelled the consumer");
-    default: return Next::kTimeout;  // connection.blocked and the like: nothing to do here
+    default:
+      return Next::kTimeout;  // connection.blocked and the like: nothing to do here
   }
 }
 
 bool AmqpSession::content_frame(amqp_frame_t& frame, amqp_channel_t channel, uint8_t type,
                                 std::chrono::steady_clock::time_point deadline, const char* what) {
   int rc = wait_frame(frame, deadline);
-  if (rc == AMQP_STATUS_TIMEOUT) broken(std::string("a message's ") + what + " did not arrive within 5 s");
-  else if (rc != AMQP_STATUS_OK) broken(amqp_error_string2(rc));
+  if (rc == AMQP_STATUS_TIMEOUT)
+    broken(std::string("a message's ") + what + " did not arrive within 5 s");
+  else if (rc != AMQP_STATUS_OK)
+    broken(amqp_error_string2(rc));
   else if (frame.frame_type != type || frame.channel != channel)
     broken("unexpected frame: type " + std::to_string(frame.frame_type) + " where a " + what + " belongs");
-  else return true;
+  else
+    return true;
   return false;
 }
 
@@ -356,7 +370,8 @@ bool AmqpSession::wait_for_confirms(std::chrono::milliseconds timeout) {
   Delivery unused;
   while (confirmed_ < published_ && !nacked_) {
     if (std::chrono::steady_clock::now() > end) return false;
-    if (next_delivery(unused, std::chrono::milliseconds(50)) == Next::kClosed) throw AmqpError("connection lost while waiting for confirms");
+    if (next_delivery(unused, std::chrono::milliseconds(50)) == Next::kClosed)
+      throw AmqpError("connection lost while waiting for confirms");
   }
   return !nacked_;
 }

@@ -61,7 +61,8 @@ Outcome classify_fcm_response(long status, std::string_view body, std::string_vi
     o.kind = OutcomeKind::kPermanent;
   } else if (status == 401) {
     o.kind = OutcomeKind::kRefreshToken;
-  } else if (status == 429 || status >= 500 || code == "QUOTA_EXCEEDED" || code == "UNAVAILABLE" || code == "INTERNAL") {
+  } else if (status == 429 || status >= 500 || code == "QUOTA_EXCEEDED" || code == "UNAVAILABLE" ||
+             code == "INTERNAL") {
     o.kind = OutcomeKind::kRetry;
   } else {
     o.kind = OutcomeKind::kPermanent;  // other 4xx: the request itself is wrong; retrying cannot help

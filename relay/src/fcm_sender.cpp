@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <string_view>
 #include <map>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include "leakscope/relay/corked_sockets.h"
 #include "leakscope/relay/log.h"
@@ -83,7 +83,7 @@ struct FcmSender::Impl {
   CURLM* multi = nullptr;
   std::thread thread;
   std::atomic<bool> stopping{false};
-  mutable std::mutex mu;  // guards queue, retries, results
+  mutable std::mutex mu;                                              // guards queue, retries, results
   std::deque<std::pair<SendJob, int>> queue;                          // (job, attempts so far)
   std::multimap<Clock::time_point, std::pair<SendJob, int>> retries;  // waiting out a backoff
   std::vector<SendResult> results;
@@ -167,7 +167,8 @@ struct FcmSender::Impl {
   std::chrono::milliseconds backoff(int attempts, std::chrono::milliseconds retry_after) {
     auto exp = o.backoff_base * (int64_t{1} << std::min(attempts - 1, 20));
     auto capped = std::min(exp, o.backoff_cap);
-    auto jittered = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(capped.count() / 2, capped.count())(rng));
+    auto jittered =
+        std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(capped.count() / 2, capped.count())(rng));
     return std::max(jittered, retry_after);  // never earlier than the server asked
   }
 
@@ -206,7 +207,8 @@ struct FcmSender::Impl {
       token = tokens.token();
     } catch (const std::exception& e) {
       note_retry("token", e.what());
-      return schedule_retry(std::move(job), attempts + 1, std::chrono::milliseconds(0), std::string("token: ") + e.what());
+      return schedule_retry(std::move(job), attempts + 1, std::chrono::milliseconds(0),
+                            std::string("token: ") + e.what());
     }
     auto* t = new Transfer{std::move(job), attempts + 1, {}, {}, headers_for(token), easy_handle(), Clock::now()};
     CURL* e = t->easy;

@@ -12,8 +12,10 @@ int nesting_depth(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
@@ -31,8 +33,10 @@ JobCheck refuse(const char* reason, std::string detail) { return {false, reason,
 
 JobCheck check_job(std::string_view body) {
   if (body.size() > kMaxJobBytes)
-    return refuse("too_large", "job of " + std::to_string(body.size()) + " bytes exceeds " + std::to_string(kMaxJobBytes));
-  if (nesting_depth(body) > kMaxJobDepth) return refuse("too_deep", "JSON nested deeper than " + std::to_string(kMaxJobDepth));
+    return refuse("too_large",
+                  "job of " + std::to_string(body.size()) + " bytes exceeds " + std::to_string(kMaxJobBytes));
+  if (nesting_depth(body) > kMaxJobDepth)
+    return refuse("too_deep", "JSON nested deeper than " + std::to_string(kMaxJobDepth));
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(body);
@@ -47,7 +51,8 @@ JobCheck check_job(std::string_view body) {
   int targets = 0;
   for (const char* t : {"token", "topic", "condition"})
     if (m.contains(t)) {
-      if (!m[t].is_string() || m[t].get<std::string>().empty()) return refuse("no_target", std::string(t) + " must be a non-empty string");
+      if (!m[t].is_string() || m[t].get<std::string>().empty())
+        return refuse("no_target", std::string(t) + " must be a non-empty string");
       ++targets;
     }
   if (targets == 0) return refuse("no_target", "message has none of token, topic, condition");

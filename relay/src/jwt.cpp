@@ -64,7 +64,8 @@ std::string base64url_decode(std::string_view in) {
   return out;
 }
 
-std::string sign_rs256_jwt(const nlohmann::json& claims, const std::string& private_key_pem, const std::string& key_id) {
+std::string sign_rs256_jwt(const nlohmann::json& claims, const std::string& private_key_pem,
+                           const std::string& key_id) {
   Key key = read_key(private_key_pem);
   if (!key) throw std::runtime_error("cannot read the service account's private key (PEM)");
   nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}};
@@ -86,7 +87,8 @@ std::string sign_rs256_jwt(const nlohmann::json& claims, const std::string& priv
 
 nlohmann::json verify_rs256_jwt(const std::string& jwt, const std::string& key_pem) {
   size_t a = jwt.find('.'), b = jwt.find('.', a == std::string::npos ? a : a + 1);
-  if (a == std::string::npos || b == std::string::npos) throw std::runtime_error("not a JWT (expected header.claims.signature)");
+  if (a == std::string::npos || b == std::string::npos)
+    throw std::runtime_error("not a JWT (expected header.claims.signature)");
   nlohmann::json header, claims;
   std::string sig;
   try {

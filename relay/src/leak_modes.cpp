@@ -21,7 +21,10 @@ __attribute__((noinline)) void recv_content(DeliveryBacklog& backlog, const Deli
 __attribute__((noinline)) void notify_close(CloseListenerRegistry& registry, size_t generation) {
   // Each listener keeps a buffer alive, like a channel in the original Go service.
   auto buffer = std::make_shared<std::vector<char>>(4096, static_cast<char>(generation));
-  registry.add([buffer, generation](const std::string&) { (void)buffer->size(); (void)generation; });
+  registry.add([buffer, generation](const std::string&) {
+    (void)buffer->size();
+    (void)generation;
+  });
 }
 
 const char* to_string(AckMode mode) { return mode == AckMode::kAuto ? "auto" : "manual"; }

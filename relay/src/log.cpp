@@ -27,7 +27,8 @@ void log_event(const std::string& level, const std::string& message, const nlohm
   j["level"] = level;
   j["msg"] = message;
   for (auto it = fields.begin(); it != fields.end(); ++it) j[it.key()] = it.value();
-  std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // job text may not be UTF-8
+  std::string line =
+      j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";  // job text may not be UTF-8
   std::lock_guard lock(mu);
   std::fputs(line.c_str(), stderr);
 }

@@ -58,8 +58,8 @@ void OAuthTokenSource::refresh_loop() {
       retry = std::chrono::seconds(1);
     } catch (const std::exception& e) {
       if (stopping_) break;  // cancel() aborted it: nothing to report
-      log_event("warn", "OAuth2 token fetch failed", {{"token_uri", account_.token_uri}, {"error", e.what()},
-                                                      {"retry_in_s", retry.count()}});
+      log_event("warn", "OAuth2 token fetch failed",
+                {{"token_uri", account_.token_uri}, {"error", e.what()}, {"retry_in_s", retry.count()}});
       wait = retry;
       retry = std::min(retry * 2, std::chrono::seconds(60));
     }
@@ -90,7 +90,8 @@ std::string OAuthTokenSource::token() {
   if (!token_.empty() && now < refresh_at_) return token_;
   if (stopping_) throw std::runtime_error("token source stopped");
 
-  int64_t iat = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t iat =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   nlohmann::json claims = {{"iss", account_.client_email},
                            {"scope", "https://www.googleapis.com/auth/firebase.messaging"},
                            {"aud", account_.token_uri},
@@ -120,7 +121,8 @@ std::string OAuthTokenSource::token() {
   token_ = j["access_token"];
   int64_t ttl = j.value("expires_in", int64_t{3600});
   expires_ = now + std::chrono::seconds(ttl);
-  refresh_at_ = expires_ - std::min<std::chrono::seconds>(margin_, std::chrono::seconds(ttl / 2));  // short-lived tokens too
+  refresh_at_ =
+      expires_ - std::min<std::chrono::seconds>(margin_, std::chrono::seconds(ttl / 2));  // short-lived tokens too
   ++fetches_;
   return token_;
 }

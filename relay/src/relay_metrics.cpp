@@ -30,14 +30,17 @@ std::string render_relay_metrics(RelayMetrics& m, const SenderCounters& s) {
   metric("fcm_relay_broker_connected", "gauge", "1 while connected to the broker.", m.broker_connected ? "1" : "0");
   {
     std::lock_guard lock(m.mu);
-    out += "# HELP fcm_relay_rejected_total Jobs rejected permanently, by reason.\n# TYPE fcm_relay_rejected_total counter\n";
+    out +=
+        "# HELP fcm_relay_rejected_total Jobs rejected permanently, by reason.\n# TYPE fcm_relay_rejected_total "
+        "counter\n";
     for (const auto& [reason, v] : m.rejected_by_reason)
       out += "fcm_relay_rejected_total{reason=\"" + reason + "\"} " + n(v) + "\n";
   }
   {
     std::lock_guard lock(s.mu);
-    out += "# HELP fcm_relay_retried_by_cause_total Send attempts scheduled for retry, by cause.\n"
-           "# TYPE fcm_relay_retried_by_cause_total counter\n";
+    out +=
+        "# HELP fcm_relay_retried_by_cause_total Send attempts scheduled for retry, by cause.\n"
+        "# TYPE fcm_relay_retried_by_cause_total counter\n";
     for (const auto& [cause, v] : s.retried_by_cause)
       out += "fcm_relay_retried_by_cause_total{cause=\"" + cause + "\"} " + n(v) + "\n";
   }

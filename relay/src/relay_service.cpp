@@ -36,7 +36,8 @@ int RelayService::run(const std::atomic<bool>& stop) {
       nlohmann::json fields{{"node", mask_amqp_url(url)}, {"error", e.what()}, {"retry_in_ms", backoff.count()}};
       if (o_.amqp_urls.size() > 1) fields["next_node"] = mask_amqp_url(o_.amqp_urls[node]);
       log_event("warn", "broker connection lost", fields);
-      auto wait = std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(rng));
+      auto wait =
+          std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(rng));
       for (auto end = std::chrono::steady_clock::now() + wait; !stop && std::chrono::steady_clock::now() < end;)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       backoff = std::min(backoff * 2, o_.reconnect_backoff_cap);
@@ -59,7 +60,12 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   }
   metrics_.broker_connected = true;
   established_ = true;
-  log_event("info", "consuming", {{"event", "consuming"}, {"queue", o_.queue}, {"node", mask_amqp_url(amqp_url)}, {"generation", generation}, {"ack_mode", to_string(o_.ack_mode)}});
+  log_event("info", "consuming",
+            {{"event", "consuming"},
+             {"queue", o_.queue},
+             {"node", mask_amqp_url(amqp_url)},
+             {"generation", generation},
+             {"ack_mode", to_string(o_.ack_mode)}});
 
   // Deliveries of this connection awaiting a result or an ack. Finished ones held back behind a
   // slow one occupy prefetch slots, so hold at most a quarter of them.

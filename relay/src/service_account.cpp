@@ -20,7 +20,8 @@ ServiceAccount parse_service_account(std::string_view text, const std::string& p
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw std::runtime_error(path + ": not JSON at byte " + std::to_string(e.byte) + ", expected a service account key file");
+    throw std::runtime_error(path + ": not JSON at byte " + std::to_string(e.byte) +
+                             ", expected a service account key file");
   } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for any type (found by fuzzing)
     throw std::runtime_error(path + ": unusable JSON (" + e.what() + "), expected a service account key file");
   }
@@ -42,12 +43,9 @@ ServiceAccount parse_service_account(std::string_view text, const std::string& p
 }
 
 std::string service_account_json(const ServiceAccount& sa) {
-  return nlohmann::json{{"type", "service_account"},
-                        {"project_id", sa.project_id},
-                        {"private_key_id", sa.private_key_id},
-                        {"private_key", sa.private_key},
-                        {"client_email", sa.client_email},
-                        {"token_uri", sa.token_uri}}
+  return nlohmann::json{{"type", "service_account"},           {"project_id", sa.project_id},
+                        {"private_key_id", sa.private_key_id}, {"private_key", sa.private_key},
+                        {"client_email", sa.client_email},     {"token_uri", sa.token_uri}}
              .dump(2) +
          "\n";
 }

@@ -35,7 +35,8 @@ StatusServer::~StatusServer() {
 
 void StatusServer::start() {
   auto& d = *impl_;
-  d.server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  d.server.Get("/healthz",
+               [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
   d.server.Get("/readyz", [&d](const httplib::Request&, httplib::Response& res) {
     bool broker = d.metrics.broker_connected, token = d.tokens.valid();
     res.status = broker && token ? 200 : 503;

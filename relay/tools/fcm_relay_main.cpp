@@ -51,9 +51,8 @@ int main(int argc, char** argv) {
     relay::FcmSender sender(s, tokens);
     relay::RelayMetrics metrics;
     // Snapshots record messages consumed, so `leakscope trend` reports growth per message too.
-    profiler::Snapshotter::instance().set_work_counter("message", [&metrics] {
-      return static_cast<int64_t>(metrics.consumed.load());
-    });
+    profiler::Snapshotter::instance().set_work_counter(
+        "message", [&metrics] { return static_cast<int64_t>(metrics.consumed.load()); });
     relay::StatusServer status(config.http_addr, metrics, sender, tokens);
     status.start();
     std::signal(SIGTERM, [](int) { stop_requested = true; });
@@ -61,14 +60,21 @@ int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     tokens.keep_fresh();
     sender.start();
-    relay::log_event("info", "fcm-relay started", {{"event", "listening"}, {"queue", r.queue}, {"send_url", s.send_url}, {"ack_mode", relay::to_string(r.ack_mode)},
-                                                   {"close_watch", relay::to_string(r.close_watch)}, {"http_port", status.port()}});
+    relay::log_event("info", "fcm-relay started",
+                     {{"event", "listening"},
+                      {"queue", r.queue},
+                      {"send_url", s.send_url},
+                      {"ack_mode", relay::to_string(r.ack_mode)},
+                      {"close_watch", relay::to_string(r.close_watch)},
+                      {"http_port", status.port()}});
     relay::RelayService service(r, sender, metrics);
     int rc = service.run(stop_requested);
     sender.stop();
     profiler::Profiler::instance().stop();
-    relay::log_event("info", "fcm-relay stopped", {{"consumed", metrics.consumed.load()}, {"acked", metrics.acked.load()},
-                                                   {"requeued", metrics.requeued.load()}});
+    relay::log_event("info", "fcm-relay stopped",
+                     {{"consumed", metrics.consumed.load()},
+                      {"acked", metrics.acked.load()},
+                      {"requeued", metrics.requeued.load()}});
     return rc;
   } catch (const std::exception& e) {
     std::cerr << "fcm-relay: " << e.what() << "\n";

@@ -59,7 +59,7 @@ int run(const std::vector<std::string>& argv, const std::string& log, std::chron
 double cpu_seconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), {});
-  size_t name_end = stat.rfind(')');  // the command name may itself hold ')'
+  size_t name_end = stat.rfind(')');            // the command name may itself hold ')'
   if (name_end == std::string::npos) return 0;  // gone
   std::istringstream rest(stat.substr(name_end + 2));
   std::string field;
@@ -77,8 +77,8 @@ uint64_t peak_rss_kb(pid_t pid) {
 }
 
 void publish(const std::string& bin, const Broker& b, const std::string& queue, long n, const std::string& log) {
-  if (run({bin + "loadgen", "--amqp-url", b.amqp_url(), "--queue", queue, "--count", std::to_string(n), "--confirm-batch",
-           "5000"},
+  if (run({bin + "loadgen", "--amqp-url", b.amqp_url(), "--queue", queue, "--count", std::to_string(n),
+           "--confirm-batch", "5000"},
           log) != 0)
     throw std::runtime_error("loadgen failed, see " + log);
 }
@@ -100,10 +100,11 @@ H2loadRun run_h2load(const std::string& dir, const std::string& sa, int h2_port,
   leakscope::relay::OAuthTokenSource tokens(leakscope::relay::load_service_account(sa));
   std::string body = dir + "/h2load-body.json", log = dir + "/h2load.log";
   std::ofstream(body) << R"({"message":{"token":"device-token-h2load","data":{"id":"h2load"}}})";
-  auto h2load = start({"/usr/bin/h2load", "-n", std::to_string(requests), "-c", "1", "-m", std::to_string(streams), "-d", body,
-                     "-H", "Authorization: Bearer " + tokens.token(), "-H", "Content-Type: application/json; UTF-8",
-                     "https://127.0.0.1:" + std::to_string(h2_port) + "/v1/projects/leakscope-test/messages:send"},
-                      log);
+  auto h2load =
+      start({"/usr/bin/h2load", "-n", std::to_string(requests), "-c", "1", "-m", std::to_string(streams), "-d", body,
+             "-H", "Authorization: Bearer " + tokens.token(), "-H", "Content-Type: application/json; UTF-8",
+             "https://127.0.0.1:" + std::to_string(h2_port) + "/v1/projects/leakscope-test/messages:send"},
+            log);
   int rc = h2load->wait_exit(600s);
   if (rc != 0) throw std::runtime_error("h2load failed (exit " + std::to_string(rc) + "), see " + log);
   H2loadRun run{cpu_of(h2load->usage()), 0};
@@ -130,17 +131,23 @@ int main(int argc, char** argv) {
   std::string bin_dir = own_directory();
   long n = 200000, h2load_requests = 100000;
   int h2load_streams = 64, profiling_rounds = 0;
-  CLI::App app{"relay_throughput_bench: fcm-relay's rate, RSS and CPU per message beside a bare rabbitmq-c consumer and "
-               "h2load against fake-fcm, in the same run (the machine's load moves all of them; compare within one run)"};
-  app.add_option("--bin-dir", bin_dir, "where fcm-relay, fake-fcm, loadgen and bare_consumer are (default: this program's directory)")
+  CLI::App app{
+      "relay_throughput_bench: fcm-relay's rate, RSS and CPU per message beside a bare rabbitmq-c consumer and "
+      "h2load against fake-fcm, in the same run (the machine's load moves all of them; compare within one run)"};
+  app.add_option("--bin-dir", bin_dir,
+                 "where fcm-relay, fake-fcm, loadgen and bare_consumer are (default: this program's directory)")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--messages", n, "jobs for the bare consumer and for each relay run")->check(CLI::Range(1000L, 100000000L));
-  app.add_option("--h2load-requests", h2load_requests, "requests h2load sends to fake-fcm (enough that its start-up and TLS handshake do not count)")
+  app.add_option("--messages", n, "jobs for the bare consumer and for each relay run")
+      ->check(CLI::Range(1000L, 100000000L));
+  app.add_option("--h2load-requests", h2load_requests,
+                 "requests h2load sends to fake-fcm (enough that its start-up and TLS handshake do not count)")
       ->check(CLI::Range(10000L, 100000000L));
-  app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection")->check(CLI::Range(1, 1000));
+  app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection")
+      ->check(CLI::Range(1, 1000));
   app.add_option("--profiling-rounds", profiling_rounds,
                  "also run the HTTP/2 relay this many times with heap profiling active at 512 KiB (--lg-sample 19, "
-                 "debug endpoints on) and as often without, alternated, and print the CPU-per-message ratio (default 0: not measured)")
+                 "debug endpoints on) and as often without, alternated, and print the CPU-per-message ratio (default "
+                 "0: not measured)")
       ->check(CLI::Range(0, 20));
   try {
     app.parse(argc, argv);
@@ -148,7 +155,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (access("/usr/bin/h2load", X_OK) != 0) {
-    std::fprintf(stderr, "relay_throughput_bench: /usr/bin/h2load not found (Debian package nghttp2-client; make deps)\n");
+    std::fprintf(stderr,
+                 "relay_throughput_bench: /usr/bin/h2load not found (Debian package nghttp2-client; make deps)\n");
     return 2;
   }
   std::string bin = bin_dir + "/";
@@ -197,16 +205,29 @@ int main(int argc, char** argv) {
     };
     std::vector<Transport> transports{
         {"fcm-relay, HTTP/1.1 keep-alive pool", {"--fcm-base-url", "http://127.0.0.1:" + std::to_string(fcm_port)}},
-        {"fcm-relay, HTTP/2 over TLS (as FCM)", {"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert}}};
+        {"fcm-relay, HTTP/2 over TLS (as FCM)",
+         {"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert}}};
     int runs = 0;
     auto run_relay = [&](Transport& t) {
       std::string queue = "relay-" + std::to_string(runs++);
       std::fprintf(stderr, "bench: publishing %ld jobs for the relay (%s)\n", n, t.label);
       publish(bin, broker, queue, n, dir + "/loadgen-" + queue + ".log");
       int relay_http = leakscope::scenarios::free_loopback_port();
-      std::vector<std::string> args{bin + "fcm-relay", "--amqp-url", broker.amqp_url(), "--queue", queue, "--credentials", sa,
-                                    "--http-addr", "127.0.0.1:" + std::to_string(relay_http),
-                                    "--prefetch", kPrefetch, "--max-inflight", "256", "--log-level", "warn"};
+      std::vector<std::string> args{bin + "fcm-relay",
+                                    "--amqp-url",
+                                    broker.amqp_url(),
+                                    "--queue",
+                                    queue,
+                                    "--credentials",
+                                    sa,
+                                    "--http-addr",
+                                    "127.0.0.1:" + std::to_string(relay_http),
+                                    "--prefetch",
+                                    kPrefetch,
+                                    "--max-inflight",
+                                    "256",
+                                    "--log-level",
+                                    "warn"};
       args.insert(args.end(), t.flags.begin(), t.flags.end());
       auto relay_process = start(args, dir + "/" + queue + ".log");
       pid_t relay = relay_process->pid();
@@ -248,25 +269,29 @@ int main(int argc, char** argv) {
     double bare_rate = n / bare_s;
     std::printf("== fcm-relay throughput (%ld messages, zero-latency fake-fcm, same broker) ==\n", n);
     std::printf("%-44s %10s %12s %12s\n", "", "msg/s", "of bare", "peak RSS MB");
-    std::printf("%-44s %10.0f %12s %12.1f\n", "bare rabbitmq-c consumer (ack, prefetch 1000)", bare_rate, "", bare_rss / 1024.0);
+    std::printf("%-44s %10.0f %12s %12.1f\n", "bare rabbitmq-c consumer (ack, prefetch 1000)", bare_rate, "",
+                bare_rss / 1024.0);
     for (const auto& t : transports)
       std::printf("%-44s %10.0f %11.0f%% %12.1f\n", t.label, t.rate, 100 * t.rate / bare_rate, t.rss_kb / 1024.0);
     // Broker, client and FCM stand-in share this machine's cores: where each message's CPU goes.
     std::printf("CPU per message (µs):%23s %10s %10s %10s\n", "", "consumer", "fake-fcm", "broker");
-    std::printf("  %-42s %10.1f %10s %10.1f\n", "bare rabbitmq-c consumer", 1e6 * bare_cpu / n, "", 1e6 * bare_broker_cpu / n);
+    std::printf("  %-42s %10.1f %10s %10.1f\n", "bare rabbitmq-c consumer", 1e6 * bare_cpu / n, "",
+                1e6 * bare_broker_cpu / n);
     for (const auto& t : transports)
-      std::printf("  %-42s %10.1f %10.1f %10.1f\n", t.label, 1e6 * t.relay_cpu / n, 1e6 * t.fcm_cpu / n, 1e6 * t.broker_cpu / n);
+      std::printf("  %-42s %10.1f %10.1f %10.1f\n", t.label, 1e6 * t.relay_cpu / n, 1e6 * t.fcm_cpu / n,
+                  1e6 * t.broker_cpu / n);
     double bare_us = 1e6 * bare_cpu / n, h2load_us = 1e6 * h2load.cpu_seconds / h2load_requests;
     double relay_h2_us = 1e6 * transports.back().relay_cpu / n;
     std::printf("  %-42s %10.1f\n", "h2load client, HTTP/2 over TLS (per request)", h2load_us);
-    std::printf("relay (HTTP/2) CPU per message / (bare consumer + h2load): %.1f / (%.1f + %.1f) = %.2fx\n", relay_h2_us, bare_us,
-                h2load_us, relay_h2_us / (bare_us + h2load_us));
+    std::printf("relay (HTTP/2) CPU per message / (bare consumer + h2load): %.1f / (%.1f + %.1f) = %.2fx\n",
+                relay_h2_us, bare_us, h2load_us, relay_h2_us / (bare_us + h2load_us));
     std::printf("target: <= 2.5x, relay >= 10000 msg/s (one FCM project's default quota), RSS <= 64 MiB\n");
     if (profiling_rounds > 0) {
       auto list = [](const std::vector<double>& v) {
         std::string out;
         char one[32];
-        for (double x : v) out += std::string(out.empty() ? "" : " ") + (std::snprintf(one, sizeof one, "%.1f", x), one);
+        for (double x : v)
+          out += std::string(out.empty() ? "" : " ") + (std::snprintf(one, sizeof one, "%.1f", x), one);
         return out;
       };
       auto sum = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };

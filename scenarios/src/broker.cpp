@@ -72,7 +72,8 @@ std::string tail_of(const fs::path& dir, size_t max_lines) {
     for (std::string line; std::getline(in, line);) lines.push_back(line);
   }
   std::string out;
-  for (size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size(); ++i) out += lines[i] + "\n";
+  for (size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size(); ++i)
+    out += lines[i] + "\n";
   return out;
 }
 
@@ -150,9 +151,9 @@ int Broker::run_tool(const std::vector<std::string>& argv, std::chrono::seconds 
 
 void Broker::join_cluster(const Broker& seed, std::chrono::seconds timeout) {
   const std::string ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
-  for (const std::vector<std::string>& step : {std::vector<std::string>{ctl, "stop_app"},
-                                               std::vector<std::string>{ctl, "join_cluster", seed.node_name()},
-                                               std::vector<std::string>{ctl, "start_app"}}) {
+  for (const std::vector<std::string>& step :
+       {std::vector<std::string>{ctl, "stop_app"}, std::vector<std::string>{ctl, "join_cluster", seed.node_name()},
+        std::vector<std::string>{ctl, "start_app"}}) {
     std::string output;
     int rc = run_tool(step, timeout, &output);
     if (rc != 0)

@@ -48,7 +48,8 @@ void BrokerCluster::stop() {
   if (epmd.wait_exit(std::chrono::seconds(10)) == -1) epmd.terminate();
 }
 
-std::vector<std::string> BrokerCluster::urls_of_running_nodes(const std::function<std::string(const Broker&)>& url) const {
+std::vector<std::string> BrokerCluster::urls_of_running_nodes(
+    const std::function<std::string(const Broker&)>& url) const {
   std::vector<std::string> urls;
   for (const auto& n : nodes_)
     if (n && n->running()) urls.push_back(url(*n));

@@ -6,11 +6,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <cstring>
 #include <stdexcept>
 #include <thread>
 
@@ -159,7 +159,8 @@ std::optional<nlohmann::json> find_event(const std::string& text, const std::str
 }
 }  // namespace
 
-std::optional<nlohmann::json> ChildProcess::wait_for_event(const std::string& event, std::chrono::milliseconds timeout) {
+std::optional<nlohmann::json> ChildProcess::wait_for_event(const std::string& event,
+                                                           std::chrono::milliseconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
     bool exited = pid_ < 0 || wait_exit(std::chrono::milliseconds(0)) != -1;  // before reading: no line lost

@@ -7,17 +7,17 @@
 #include <fstream>
 #include <map>
 #include <mutex>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <regex>
 #include <thread>
 
-#include "leakscope/relay/jwt.h"
-#include "leakscope/relay/service_account.h"
 #include "h2_tls_listener.h"
 #include "http_exchange.h"
 #include "leakscope/http/listen.h"
+#include "leakscope/relay/jwt.h"
+#include "leakscope/relay/service_account.h"
 
 namespace leakscope::scenarios {
 
@@ -88,7 +88,7 @@ struct FakeFcm::Impl {
   std::mt19937_64 rng;
   std::ofstream record;
   std::regex unregistered;
-  std::atomic<bool> stopping{false};  // ends trickled answers at shutdown
+  std::atomic<bool> stopping{false};                           // ends trickled answers at shutdown
   std::chrono::steady_clock::time_point quota_window_start{};  // guarded by mu
   int quota_used = 0;                                          // guarded by mu
 
@@ -127,8 +127,10 @@ struct FakeFcm::Impl {
     } catch (const std::exception& e) {
       return fail(400, "invalid_grant", e.what());
     }
-    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-    if (!expected_issuer.empty() && claims.value("iss", "") != expected_issuer) return fail(400, "invalid_grant", "wrong iss");
+    int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (!expected_issuer.empty() && claims.value("iss", "") != expected_issuer)
+      return fail(400, "invalid_grant", "wrong iss");
     if (claims.value("scope", "").find("https://www.googleapis.com/auth/firebase.messaging") == std::string::npos)
       return fail(400, "invalid_scope", "scope must include firebase.messaging");
     int64_t iat = claims.value("iat", int64_t{0}), exp = claims.value("exp", int64_t{0});
@@ -136,10 +138,13 @@ struct FakeFcm::Impl {
     std::string token;
     {
       std::lock_guard lock(mu);
-      token = "fake-access-token-" + std::to_string(++counters["tokens_issued"]) + "-" + std::to_string(rng() % 1000000);
+      token =
+          "fake-access-token-" + std::to_string(++counters["tokens_issued"]) + "-" + std::to_string(rng() % 1000000);
       tokens[token] = std::chrono::steady_clock::now() + std::chrono::seconds(o.token_ttl_seconds);
     }
-    return json_response(200, nlohmann::json{{"access_token", token}, {"expires_in", o.token_ttl_seconds}, {"token_type", "Bearer"}}.dump());
+    return json_response(
+        200,
+        nlohmann::json{{"access_token", token}, {"expires_in", o.token_ttl_seconds}, {"token_type", "Bearer"}}.dump());
   }
 
   HttpResponse handle_send(const HttpRequest& req, const std::string& project) {
@@ -150,7 +155,8 @@ struct FakeFcm::Impl {
       auto it = auth.rfind("Bearer ", 0) == 0 ? tokens.find(auth.substr(7)) : tokens.end();
       if (it == tokens.end() || it->second < std::chrono::steady_clock::now()) {
         ++counters["unauthenticated"];
-        return json_response(401, fcm_error(401, "UNAUTHENTICATED", "", "Request had invalid authentication credentials."));
+        return json_response(401,
+                             fcm_error(401, "UNAUTHENTICATED", "", "Request had invalid authentication credentials."));
       }
     }
     if (auto refused = over_quota()) return *refused;
@@ -160,7 +166,8 @@ struct FakeFcm::Impl {
       for (const char* t : {"token", "topic", "condition"}) targets += body["message"].contains(t);
     if (targets != 1) {
       count("invalid_argument");
-      return json_response(400, fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Request contains an invalid argument."));
+      return json_response(
+          400, fcm_error(400, "INVALID_ARGUMENT", "INVALID_ARGUMENT", "Request contains an invalid argument."));
     }
     {  // bounded concurrency: a slow FCM that also limits how much it takes at once
       std::unique_lock lock(mu);
@@ -169,7 +176,8 @@ struct FakeFcm::Impl {
     }
     if (o.latency_ms > 0 || o.latency_jitter_ms > 0) {
       double jitter = (uniform() * 2 - 1) * o.latency_jitter_ms;
-      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(std::max(0.0, o.latency_ms + jitter) * 1000)));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(static_cast<int64_t>(std::max(0.0, o.latency_ms + jitter) * 1000)));
     }
     double r = uniform();
     std::string token = body["message"].value("token", "");
@@ -203,7 +211,8 @@ struct FakeFcm::Impl {
         record << body.dump() << "\n";
         record.flush();
       }
-      res = json_response(200, nlohmann::json{{"name", "projects/" + project + "/messages/" + std::to_string(n)}}.dump());
+      res =
+          json_response(200, nlohmann::json{{"name", "projects/" + project + "/messages/" + std::to_string(n)}}.dump());
     }
     {
       std::lock_guard lock(mu);
@@ -248,19 +257,21 @@ struct FakeFcm::Impl {
       return;
     }
     auto pause = std::chrono::milliseconds(res.trickle_ms / std::max<size_t>(body->size(), 1));
-    r.set_content_provider(body->size(), res.content_type.c_str(), [this, body, pause](size_t offset, size_t, httplib::DataSink& sink) {
-      for (auto until = std::chrono::steady_clock::now() + pause; std::chrono::steady_clock::now() < until;) {
-        if (stopping || !sink.is_writable()) return false;
-        std::this_thread::sleep_for(std::min(pause, std::chrono::milliseconds(50)));
-      }
-      return sink.write(body->data() + offset, 1);  // one byte at a time: a stalled FCM or proxy
-    });
+    r.set_content_provider(
+        body->size(), res.content_type.c_str(), [this, body, pause](size_t offset, size_t, httplib::DataSink& sink) {
+          for (auto until = std::chrono::steady_clock::now() + pause; std::chrono::steady_clock::now() < until;) {
+            if (stopping || !sink.is_writable()) return false;
+            std::this_thread::sleep_for(std::min(pause, std::chrono::milliseconds(50)));
+          }
+          return sink.write(body->data() + offset, 1);  // one byte at a time: a stalled FCM or proxy
+        });
   }
 
   HttpResponse retryable(int code, const char* status, const char* error_code) {
     count(std::string("injected_") + std::to_string(code));
     HttpResponse r = json_response(code, fcm_error(code, status, error_code, "injected failure"));
-    r.headers.emplace_back("Retry-After", o.retry_after_value.empty() ? std::to_string(o.retry_after_seconds) : o.retry_after_value);
+    r.headers.emplace_back("Retry-After",
+                           o.retry_after_value.empty() ? std::to_string(o.retry_after_seconds) : o.retry_after_value);
     return r;
   }
 
@@ -283,7 +294,8 @@ struct FakeFcm::Impl {
     // /v1/projects/{project}/messages:send
     static const std::string kPrefix = "/v1/projects/", kSuffix = "/messages:send";
     const std::string& p = req.path;
-    if (req.method == "POST" && p.size() > kPrefix.size() + kSuffix.size() && p.compare(0, kPrefix.size(), kPrefix) == 0 &&
+    if (req.method == "POST" && p.size() > kPrefix.size() + kSuffix.size() &&
+        p.compare(0, kPrefix.size(), kPrefix) == 0 &&
         p.compare(p.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
       std::string project = p.substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size());
       if (project.find('/') == std::string::npos) return handle_send(req, project);
@@ -321,7 +333,8 @@ void FakeFcm::start() {
     req.method = q.method;
     req.path = q.path;
     req.body = q.body;
-    if (q.has_header("Authorization")) req.headers["authorization"] = q.get_header_value("Authorization");  // all route reads
+    if (q.has_header("Authorization"))
+      req.headers["authorization"] = q.get_header_value("Authorization");  // all route reads
     HttpResponse res = impl_->route(req);
     r.status = res.status;
     for (const auto& [k, v] : res.headers) r.set_header(k.c_str(), v);
@@ -331,10 +344,11 @@ void FakeFcm::start() {
   d.server.Get(".*", adapter);
   d.port = http::bind_http_server(d.server, d.o.listen, "--listen");
   if (!d.o.listen_h2.empty()) {
-    if (d.o.tls_cert.empty() || d.o.tls_key.empty()) throw std::runtime_error("--listen-h2 needs --tls-cert and --tls-key");
-    d.h2 = std::make_unique<H2TlsListener>(d.o.listen_h2, d.o.tls_cert, d.o.tls_key,
-                                           [this](const HttpRequest& req) { return impl_->route(req); },
-                                           d.never_waits() ? 0 : d.o.threads);
+    if (d.o.tls_cert.empty() || d.o.tls_key.empty())
+      throw std::runtime_error("--listen-h2 needs --tls-cert and --tls-key");
+    d.h2 = std::make_unique<H2TlsListener>(
+        d.o.listen_h2, d.o.tls_cert, d.o.tls_key, [this](const HttpRequest& req) { return impl_->route(req); },
+        d.never_waits() ? 0 : d.o.threads);
   }
   d.thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }

@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <list>
-#include <string>
-#include <string_view>
-#include <utility>
 #include <mutex>
 #include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "leakscope/http/listen.h"
 
@@ -59,9 +59,14 @@ struct FaultProxy::Impl {
       if (channel_frame && held.empty()) fault = proxy.armed.exchange(-1);
       if (fault >= 0) ++proxy.faults_applied;
       switch (static_cast<FrameFault>(fault)) {
-        case FrameFault::kSwapWithNext: held = frame; return;
-        case FrameFault::kDuplicate: out += frame; break;
-        case FrameFault::kDrop: return;
+        case FrameFault::kSwapWithNext:
+          held = frame;
+          return;
+        case FrameFault::kDuplicate:
+          out += frame;
+          break;
+        case FrameFault::kDrop:
+          return;
       }
       out += frame;
       if (channel_frame && !held.empty()) out += std::exchange(held, {});  // the swapped frame, now second
@@ -187,9 +192,7 @@ void FaultProxy::cut_all() {
   ++impl_->cut_count;
 }
 
-void FaultProxy::inject(FrameFault fault) {
-  impl_->armed = static_cast<int>(fault);
-}
+void FaultProxy::inject(FrameFault fault) { impl_->armed = static_cast<int>(fault); }
 
 uint64_t FaultProxy::connections_accepted() const { return impl_->accepted; }
 uint64_t FaultProxy::frame_faults_applied() const { return impl_->faults_applied; }

@@ -35,7 +35,8 @@ std::string openssl_error() {
 }
 
 // HTTP/2 only, as negotiated by ALPN: a client that does not offer "h2" is refused.
-int select_h2(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen, void*) {
+int select_h2(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned int inlen,
+              void*) {
   static const unsigned char kH2[] = {2, 'h', '2'};
   unsigned char* selected = nullptr;
   if (SSL_select_next_proto(&selected, outlen, kH2, sizeof kH2, in, inlen) != OPENSSL_NPN_NEGOTIATED)
@@ -59,7 +60,8 @@ struct H2TlsListener::Impl {
   std::mutex mu;
   std::list<std::thread> connection_threads;
 
-  Impl(Handler h, int threads) : handler(std::move(h)), answer_inline(threads == 0), workers(static_cast<size_t>(std::max(threads, 1))) {}
+  Impl(Handler h, int threads)
+      : handler(std::move(h)), answer_inline(threads == 0), workers(static_cast<size_t>(std::max(threads, 1))) {}
 
   void accept_loop();
   void serve(int fd);
@@ -91,8 +93,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
   void dispatch(int32_t id) {
     ++counters->streams;
     auto open = ++owner->open_streams;
-    for (auto seen = counters->max_concurrent_streams.load(); uint64_t(open) > seen &&
-                                                              !counters->max_concurrent_streams.compare_exchange_weak(seen, uint64_t(open));) {
+    for (auto seen = counters->max_concurrent_streams.load();
+         uint64_t(open) > seen && !counters->max_concurrent_streams.compare_exchange_weak(seen, uint64_t(open));) {
     }
     auto* listener = owner;
     if (listener->answer_inline) {  // the handler never waits: no hand-off to a worker and back
@@ -132,8 +134,9 @@ struct Connection : std::enable_shared_from_this<Connection> {
     Stream& s = it->second;
     s.body = std::move(res.body);
     if (res.delivery == HttpResponse::Delivery::kTruncated) s.cut_at = s.body.size() / 2;
-    std::vector<std::pair<std::string, std::string>> fields{
-        {":status", std::to_string(res.status)}, {"content-type", res.content_type}, {"content-length", std::to_string(s.body.size())}};
+    std::vector<std::pair<std::string, std::string>> fields{{":status", std::to_string(res.status)},
+                                                            {"content-type", res.content_type},
+                                                            {"content-length", std::to_string(s.body.size())}};
     for (auto [name, value] : res.headers) {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));  // HTTP/2: lower case
       fields.emplace_back(name, value);
@@ -176,7 +179,8 @@ struct Connection : std::enable_shared_from_this<Connection> {
     return ok;
   }
   static int on_begin_headers(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
-    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) of(user_data).streams[frame->hd.stream_id] = {};
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+      of(user_data).streams[frame->hd.stream_id] = {};
     return 0;
   }
   static int on_header(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
@@ -185,9 +189,12 @@ struct Connection : std::enable_shared_from_this<Connection> {
     if (it == of(user_data).streams.end()) return 0;
     std::string n(reinterpret_cast<const char*>(name), namelen), v(reinterpret_cast<const char*>(value), valuelen);
     HttpRequest& r = it->second.request;
-    if (n == ":method") r.method = v;
-    else if (n == ":path") r.path = v.substr(0, v.find('?'));
-    else if (n[0] != ':') r.headers[n] = v;
+    if (n == ":method")
+      r.method = v;
+    else if (n == ":path")
+      r.path = v.substr(0, v.find('?'));
+    else if (n[0] != ':')
+      r.headers[n] = v;
     return 0;
   }
   static int on_data(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t len, void* user_data) {

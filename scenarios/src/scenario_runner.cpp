@@ -18,14 +18,14 @@
 #include "leakscope/analyzer/sample_index.h"
 #include "leakscope/analyzer/symbolizer.h"
 #include "leakscope/analyzer/trend_series.h"
-#include "leakscope/viz/line_chart.h"
-#include "leakscope/viz/report_page.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/child_process.h"
 #include "leakscope/scenarios/fault_proxy.h"
 #include "leakscope/scenarios/verdict.h"
+#include "leakscope/viz/line_chart.h"
+#include "leakscope/viz/report_page.h"
 
 namespace leakscope::scenarios {
 
@@ -114,7 +114,8 @@ class Run {
     auto end = Clock::now() + d;
     while (Clock::now() < end) {
       if (interrupted()) return false;
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(50ms, std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()) + 1ms));
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+          50ms, std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()) + 1ms));
     }
     return !interrupted();
   }
@@ -145,7 +146,8 @@ class Run {
 };
 
 void Run::start_parts() {
-  progress_ << "scenario " << spec_.name << " (" << o_.variant << "): starting a private RabbitMQ broker...\n" << std::flush;
+  progress_ << "scenario " << spec_.name << " (" << o_.variant << "): starting a private RabbitMQ broker...\n"
+            << std::flush;
   broker_ = std::make_unique<Broker>(out_ + "/broker");
   std::string amqp_url = broker_->amqp_url();
   if (spec_.cut_every_s > 0) {
@@ -158,18 +160,31 @@ void Run::start_parts() {
                         "http://127.0.0.1:" + std::to_string(fcm_port_) + "/token"},
                        {}, logs_);
   if (make_sa.wait_exit(10s) != 0) throw std::runtime_error("fake-fcm --make-service-account failed: " + make_sa.err());
-  std::vector<std::string> fcm_argv{bin("fake-fcm"), "--listen", "127.0.0.1:" + std::to_string(fcm_port_),
-                                    "--service-account", credentials, "--record", out_ + "/accepted.jsonl"};
+  std::vector<std::string> fcm_argv{bin("fake-fcm"),         "--listen",  "127.0.0.1:" + std::to_string(fcm_port_),
+                                    "--service-account",     credentials, "--record",
+                                    out_ + "/accepted.jsonl"};
   fcm_argv.insert(fcm_argv.end(), spec_.fcm_flags.begin(), spec_.fcm_flags.end());
   fcm_ = std::make_unique<ChildProcess>(fcm_argv, std::vector<std::string>{}, logs_);
   if (!fcm_->wait_for_event("listening", 10s)) throw std::runtime_error("fake-fcm did not start: " + fcm_->err());
 
   relay_http_ = free_loopback_port();
-  std::vector<std::string> relay_argv{bin("fcm-relay"), "--amqp-url", amqp_url, "--queue", kQueue, "--credentials",
-                                      credentials, "--fcm-base-url", "http://127.0.0.1:" + std::to_string(fcm_port_),
-                                      "--http-addr", "127.0.0.1:" + std::to_string(relay_http_), "--snapshot-dir",
-                                      out_ + "/snapshots", "--snapshot-interval", std::to_string(spec_.snapshot_interval_s),
-                                      "--shutdown-timeout", "2"};
+  std::vector<std::string> relay_argv{bin("fcm-relay"),
+                                      "--amqp-url",
+                                      amqp_url,
+                                      "--queue",
+                                      kQueue,
+                                      "--credentials",
+                                      credentials,
+                                      "--fcm-base-url",
+                                      "http://127.0.0.1:" + std::to_string(fcm_port_),
+                                      "--http-addr",
+                                      "127.0.0.1:" + std::to_string(relay_http_),
+                                      "--snapshot-dir",
+                                      out_ + "/snapshots",
+                                      "--snapshot-interval",
+                                      std::to_string(spec_.snapshot_interval_s),
+                                      "--shutdown-timeout",
+                                      "2"};
   relay_argv.insert(relay_argv.end(), relay_flags_.begin(), relay_flags_.end());
   relay_argv.insert(relay_argv.end(), {"--lg-sample", std::to_string(lg_sample())});
   // Sampling set from process start: jemalloc applies a changed rate per thread only after its next sample.
@@ -219,12 +234,17 @@ void Run::sample(double t) {
 
 void Run::print_progress(double t, bool final) {
   char line[256];
-  std::snprintf(line, sizeof line, "[%5.1fs] published %llu/%llu  delivered %.0f  relay backlog %.0f  rss %s  snapshots %zu",
-                t, static_cast<unsigned long long>(published_), static_cast<unsigned long long>(count_), sent_, backlog_,
+  std::snprintf(line, sizeof line,
+                "[%5.1fs] published %llu/%llu  delivered %.0f  relay backlog %.0f  rss %s  snapshots %zu", t,
+                static_cast<unsigned long long>(published_), static_cast<unsigned long long>(count_), sent_, backlog_,
                 human_bytes(rss_end_).c_str(), snapshots_in(out_ + "/snapshots").size());
-  std::string extra = spec_.cut_every_s > 0 ? "  cuts " + std::to_string(cuts_) + "  reconnects " + std::to_string(static_cast<long>(reconnects_)) : "";
-  if (o_.tty) progress_ << "\r" << line << extra << "\033[K" << (final ? "\n" : "") << std::flush;
-  else progress_ << line << extra << "\n" << std::flush;
+  std::string extra = spec_.cut_every_s > 0 ? "  cuts " + std::to_string(cuts_) + "  reconnects " +
+                                                  std::to_string(static_cast<long>(reconnects_))
+                                            : "";
+  if (o_.tty)
+    progress_ << "\r" << line << extra << "\033[K" << (final ? "\n" : "") << std::flush;
+  else
+    progress_ << line << extra << "\n" << std::flush;
 }
 
 }  // namespace
@@ -258,12 +278,13 @@ SeriesTrend trend_of(const std::vector<Profile>& profiles, const std::vector<std
 }
 
 // `leakscope report LAST --base FIRST --memory-csv ...` with the verdict, in process, into `dir`.
-void write_report(const Profile& first, const std::string& first_path, const Profile& last, const std::string& last_path,
-                  const TrendReport& verdict, const std::string& memory_csv, const std::string& title,
-                  const std::string& dir) {
+void write_report(const Profile& first, const std::string& first_path, const Profile& last,
+                  const std::string& last_path, const TrendReport& verdict, const std::string& memory_csv,
+                  const std::string& title, const std::string& dir) {
   viz::ReportInput in;
   int now_index = sample_index_for(last, "", last_path);
-  in.view = {&last, now_index, &first, sample_index_for(first, last.sample_types[now_index].type, first_path), false, {}};
+  in.view = {&last, now_index, &first, sample_index_for(first, last.sample_types[now_index].type, first_path),
+             false, {}};
   in.profile_name = last_path;
   in.base_name = first_path;
   in.title = title;
@@ -290,8 +311,9 @@ RunResult Run::run() {
   const auto t0 = Clock::now();
   const double load_seconds = static_cast<double>(count_) / spec_.publish_rate;
   progress_ << "scenario " << spec_.name << " (" << o_.variant << "): publishing " << count_ << " jobs over "
-            << load_seconds << " s; heap snapshots every " << spec_.snapshot_interval_s << " s into " << display_path(out_ + "/snapshots")
-            << "\n" << std::flush;
+            << load_seconds << " s; heap snapshots every " << spec_.snapshot_interval_s << " s into "
+            << display_path(out_ + "/snapshots") << "\n"
+            << std::flush;
   auto next_cut = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec_.cut_every_s));
   auto next_report = t0;
   // Load phase, bounded: loadgen's own time plus a margin for broker hiccups.
@@ -343,7 +365,8 @@ RunResult Run::run() {
 
   // The verdict from the snapshot series.
   auto snaps = snapshots_in(out_ + "/snapshots");
-  if (snaps.size() < 3) throw std::runtime_error("only " + std::to_string(snaps.size()) + " heap snapshots were written; need 3");
+  if (snaps.size() < 3)
+    throw std::runtime_error("only " + std::to_string(snaps.size()) + " heap snapshots were written; need 3");
   std::vector<Profile> profiles = read_snapshots(snaps);
   SeriesTrend trend = trend_of(profiles, snaps);
   std::ofstream(out_ + "/trend.json") << render_series_trend_json(trend);

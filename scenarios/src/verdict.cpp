@@ -17,8 +17,8 @@ RunVerdict decide_verdict(const RunFacts& f) {
     v.result = "clean: no suspect, nothing lost";
     return v;
   }
-  v.result = "FAILED: " + (f.top_suspect.empty() ? "" : "suspect " + f.top_suspect + "; ") + std::to_string(f.lost) +
-             " lost";
+  v.result =
+      "FAILED: " + (f.top_suspect.empty() ? "" : "suspect " + f.top_suspect + "; ") + std::to_string(f.lost) + " lost";
   if (!f.loadgen_ok) v.result += "; loadgen failed";
   if (!reconnected) v.result += "; relay not connected to the broker at the end";
   return v;

@@ -20,27 +20,34 @@ std::atomic<bool> stopping{false};
 int main(int argc, char** argv) {
   leakscope::scenarios::FakeFcmOptions o;
   std::string make_sa, project_id = "leakscope-test", token_uri;
-  CLI::App app{"fake-fcm: a local FCM HTTP v1 + OAuth2 token endpoint for tests (validating, optionally slow or failing)"};
+  CLI::App app{
+      "fake-fcm: a local FCM HTTP v1 + OAuth2 token endpoint for tests (validating, optionally slow or failing)"};
   app.add_option("--listen", o.listen, "HTTP/1.1 host:port (port 0 picks a free one; printed on stderr)");
   app.add_option("--listen-h2", o.listen_h2, "also serve the API over TLS, HTTP/2 only (ALPN h2), on host:port");
   app.add_option("--tls-cert", o.tls_cert, "PEM certificate for --listen-h2");
   app.add_option("--tls-key", o.tls_key, "PEM private key for --listen-h2");
   std::string make_cert;
-  app.add_option("--make-tls-cert", make_cert, "write a self-signed certificate for 127.0.0.1 here (key: --tls-key) and exit");
+  app.add_option("--make-tls-cert", make_cert,
+                 "write a self-signed certificate for 127.0.0.1 here (key: --tls-key) and exit");
   app.add_option("--service-account", o.service_account_file, "verify JWT assertions against this key file");
   app.add_option("--token-ttl", o.token_ttl_seconds, "lifetime of issued access tokens, seconds");
   app.add_option("--latency-ms", o.latency_ms, "mean added latency per send");
   app.add_option("--latency-jitter-ms", o.latency_jitter_ms, "uniform jitter around the mean");
   app.add_option("--max-concurrency", o.max_concurrency, "sends processed at once (0: unlimited)");
-  app.add_option("--rate-429", o.rate_429, "fraction of sends answered 429 QUOTA_EXCEEDED")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rate-429", o.rate_429, "fraction of sends answered 429 QUOTA_EXCEEDED")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--rate-500", o.rate_500, "fraction answered 500 INTERNAL")->check(CLI::Range(0.0, 1.0));
   app.add_option("--rate-503", o.rate_503, "fraction answered 503 UNAVAILABLE")->check(CLI::Range(0.0, 1.0));
   app.add_option("--retry-after", o.retry_after_seconds, "Retry-After seconds on injected failures");
-  app.add_option("--retry-after-value", o.retry_after_value, "Retry-After sent verbatim instead (an HTTP-date, or garbage)");
-  app.add_option("--rate-garbage", o.rate_garbage, "fraction answered 502 with a body that is not JSON")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--rate-truncated", o.rate_truncated, "fraction answered 503 whose body stops halfway (connection dropped)")
+  app.add_option("--retry-after-value", o.retry_after_value,
+                 "Retry-After sent verbatim instead (an HTTP-date, or garbage)");
+  app.add_option("--rate-garbage", o.rate_garbage, "fraction answered 502 with a body that is not JSON")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--rate-slow", o.rate_slow, "fraction answered 503 with prompt headers and a body trickled over --slow-ms")
+  app.add_option("--rate-truncated", o.rate_truncated,
+                 "fraction answered 503 whose body stops halfway (connection dropped)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rate-slow", o.rate_slow,
+                 "fraction answered 503 with prompt headers and a body trickled over --slow-ms")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--slow-ms", o.slow_ms, "how long a slow answer's body takes")->check(CLI::Range(0, 3600000));
   app.add_option("--unregistered", o.unregistered_pattern, "regex on message.token answered 404 UNREGISTERED");
@@ -72,7 +79,8 @@ int main(int argc, char** argv) {
     }
     leakscope::scenarios::FakeFcm server(o);
     server.start();
-    if (server.h2_port() > 0) std::cerr << "fake-fcm listening (HTTP/2) on https://127.0.0.1:" << server.h2_port() << std::endl;
+    if (server.h2_port() > 0)
+      std::cerr << "fake-fcm listening (HTTP/2) on https://127.0.0.1:" << server.h2_port() << std::endl;
     std::cerr << "fake-fcm listening on http://127.0.0.1:" << server.port() << std::endl;
     // The readiness signal launchers wait for (ChildProcess::wait_for_event), with the bound ports.
     nlohmann::json listening{{"event", "listening"}, {"http_port", server.port()}};

@@ -10,7 +10,8 @@
 #include "leakscope/relay/job.h"
 
 int main(int argc, char** argv) {
-  std::string url = "amqp://guest:guest@127.0.0.1:5672/", queue = "push-jobs", queue_type = "classic", prefix = "job-", token = "device-token-";
+  std::string url = "amqp://guest:guest@127.0.0.1:5672/", queue = "push-jobs", queue_type = "classic", prefix = "job-",
+              token = "device-token-";
   uint64_t count = 1000, start_id = 0;
   double rate = 0;
   int payload = 64, batch = 500, malformed_every = 0;
@@ -42,7 +43,8 @@ int main(int argc, char** argv) {
       uint64_t n = start_id + i;
       std::string body;
       if (malformed_every > 0 && (i + 1) % static_cast<uint64_t>(malformed_every) == 0) {
-        body = (i / malformed_every) % 2 ? "{not json" : R"({"message": {"data": {"id": ")" + prefix + std::to_string(n) + R"("}}})";
+        body = (i / malformed_every) % 2 ? "{not json"
+                                         : R"({"message": {"data": {"id": ")" + prefix + std::to_string(n) + R"("}}})";
       } else {
         body = leakscope::relay::push_job_body(prefix + std::to_string(n), token + std::to_string(n), filler);
       }
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
         std::cerr << "loadgen: published " << i + 1 << "/" << count << "\n";
       }
     }
-    if (!amqp.wait_for_confirms(std::chrono::seconds(60))) throw std::runtime_error("broker did not confirm (nack or timeout)");
+    if (!amqp.wait_for_confirms(std::chrono::seconds(60)))
+      throw std::runtime_error("broker did not confirm (nack or timeout)");
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "published " << count << " confirmed " << count << " in " << secs << " s\n";
   } catch (const std::exception& e) {

@@ -20,9 +20,12 @@ int main(int argc, char** argv) {
   using namespace leakscope::scenarios;
   std::string names;
   for (const auto& s : all_scenarios()) names += (names.empty() ? "" : ", ") + s.name;
-  CLI::App app{"Replays a leak from fcm-relay's history against a private RabbitMQ broker and asks leakscope for a "
-               "verdict.\nScenarios: " + names + ".\nExit codes: 0 verdict holds, 1 it does not, 2 usage or startup "
-               "error, 130 interrupted."};
+  CLI::App app{
+      "Replays a leak from fcm-relay's history against a private RabbitMQ broker and asks leakscope for a "
+      "verdict.\nScenarios: " +
+      names +
+      ".\nExit codes: 0 verdict holds, 1 it does not, 2 usage or startup "
+      "error, 130 interrupted."};
   app.name("scenarios/run");
   std::string name;
   RunOptions o;
@@ -63,12 +66,14 @@ int main(int argc, char** argv) {
     RunResult r = run_scenario(spec, o, std::cerr);
     if (r.interrupted) return 130;
     const auto& v = r.verdict;
-    std::cout << "\n" << spec.name << " (" << o.variant << "): " << v["result"].get<std::string>() << "\n"
+    std::cout << "\n"
+              << spec.name << " (" << o.variant << "): " << v["result"].get<std::string>() << "\n"
               << "  published " << v["published"] << ", delivered " << v["delivered"] << ", still queued "
               << v["still_queued"] << ", lost " << v["lost"] << ", duplicates " << v["duplicates"] << "\n"
               << "  relay RSS " << v["rss_start"].get<int64_t>() / 1048576 << " MiB -> "
               << v["rss_end"].get<int64_t>() / 1048576 << " MiB over " << v["snapshots"] << " heap snapshots\n"
-              << "  verdict: " << display_path(r.verdict_path) << "\n  report:  " << display_path(r.report_path) << "\n";
+              << "  verdict: " << display_path(r.verdict_path) << "\n  report:  " << display_path(r.report_path)
+              << "\n";
     return r.passed ? 0 : 1;
   } catch (const std::invalid_argument& e) {
     std::cerr << "scenarios/run: " << e.what() << "\n";

@@ -47,8 +47,9 @@ class RelayWithBroker : public ::testing::Test {
     if (token_uri.empty()) token_uri = "http://127.0.0.1:" + std::to_string(fcm_port_) + "/token";
     auto r = run_program({kBin + "fake-fcm", "--make-service-account", credentials_, "--token-uri", token_uri});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    std::vector<std::string> argv{kBin + "fake-fcm", "--listen", "127.0.0.1:" + std::to_string(fcm_port_),
-                                  "--service-account", credentials_, "--record", dir_ + "/accepted.jsonl"};
+    std::vector<std::string> argv{kBin + "fake-fcm",       "--listen",   "127.0.0.1:" + std::to_string(fcm_port_),
+                                  "--service-account",     credentials_, "--record",
+                                  dir_ + "/accepted.jsonl"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     fcm_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{});
     ASSERT_TRUE(fcm_->wait_for_event("listening", 10s)) << fcm_->err();
@@ -59,9 +60,16 @@ class RelayWithBroker : public ::testing::Test {
                    const std::vector<std::string>& env = {}, const std::string& ready_event = "consuming") {
     if (amqp_url.empty()) amqp_url = broker_->amqp_url();
     relay_http_ = scenarios::free_loopback_port();
-    std::vector<std::string> argv{kBin + "fcm-relay", "--amqp-url", amqp_url, "--queue", queue_,
-                                  "--credentials", credentials_, "--fcm-base-url",
-                                  "http://127.0.0.1:" + std::to_string(fcm_port_), "--http-addr",
+    std::vector<std::string> argv{kBin + "fcm-relay",
+                                  "--amqp-url",
+                                  amqp_url,
+                                  "--queue",
+                                  queue_,
+                                  "--credentials",
+                                  credentials_,
+                                  "--fcm-base-url",
+                                  "http://127.0.0.1:" + std::to_string(fcm_port_),
+                                  "--http-addr",
                                   "127.0.0.1:" + std::to_string(relay_http_)};
     argv.insert(argv.end(), flags.begin(), flags.end());
     relay_ = std::make_unique<ChildProcess>(argv, env);
@@ -165,7 +173,6 @@ TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
   EXPECT_EQ(relay_->wait_exit(15s), 0) << relay_->err();
 }
 
-
 TEST_F(RelayWithBroker, MalformedJobsGoToTheRejectedQueueAndTheRelayKeepsRunning) {
   start_fcm();
   start_relay();
@@ -233,7 +240,8 @@ TEST_F(RelayWithBroker, Http2OverTlsMultiplexesManyStreamsOnFewConnections) {
   int h2_port = scenarios::free_loopback_port();
   start_fcm({"--listen-h2", "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key,
              "--latency-ms", "20"});
-  start_relay({"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert, "--max-inflight", "64"});
+  start_relay(
+      {"--fcm-base-url", "https://127.0.0.1:" + std::to_string(h2_port), "--ca-file", cert, "--max-inflight", "64"});
   publish(5000);
   EXPECT_EQ(wait_unique(5000, 120s), 5000u) << "0 lost";
   auto stats = fcm_stats();
@@ -269,7 +277,7 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_relay();
   publish(5000);
   wait_accepted(500, 60s);  // under way: ~10% of the flood
-  sigterm_relay();  // finish in-flight, requeue the rest, exit 0
+  sigterm_relay();          // finish in-flight, requeue the rest, exit 0
   EXPECT_EQ(relay_->wait_exit(30s), 0) << relay_->err();
   uint64_t before = fcm_stats().value("accepted", uint64_t{0});
   EXPECT_GT(before, 0u);
@@ -335,7 +343,6 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
             << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
 }
 
-
 // The broker's frames out of order: a delivery's frames swapped with the next, sent twice, or
 // dropped, five times each during a 40k-job run, then a setup reply dropped. Each breaks the frame
 // sequence or stalls an RPC; the relay gives the connection up (saying why), reconnects, and the
@@ -366,8 +373,9 @@ TEST_F(RelayWithBroker, FramesOutOfOrderLoseNothing) {
   auto m = relay_metrics();
   EXPECT_GE(metric(m, "fcm_relay_reconnects_total"), 14u) << m;
   EXPECT_NE(relay_->err().find("unexpected frame"), std::string::npos) << "the log says what broke";
-  std::cerr << proxy.frame_faults_applied() << " frame faults in 40k jobs: " << static_cast<long>(accepted_ids().size()) - 40000
-            << " duplicates, " << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
+  std::cerr << proxy.frame_faults_applied()
+            << " frame faults in 40k jobs: " << static_cast<long>(accepted_ids().size()) - 40000 << " duplicates, "
+            << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
 }
 
 // The two historic leaks, on purpose: two heap snapshots from the relay's own profiler endpoint,
@@ -410,8 +418,9 @@ TEST_F(LeakModes, AutoAckBacklogGrowsInRecvContent) {
 TEST_F(LeakModes, NotifyCloseRegistryGrowsInNotifyClose) {
   start_fcm();
   int debug = scenarios::free_loopback_port();
-  start_relay({"--close-watch", "notify", "--health-interval-ms", "10", "--debug-addr",
-               "127.0.0.1:" + std::to_string(debug)}, "", {"MALLOC_CONF=lg_prof_sample:12"});
+  start_relay(
+      {"--close-watch", "notify", "--health-interval-ms", "10", "--debug-addr", "127.0.0.1:" + std::to_string(debug)},
+      "", {"MALLOC_CONF=lg_prof_sample:12"});
   wait_metric("fcm_relay_close_listeners", 30, 30s);  // past start-up
   auto first = snapshot(debug, "first");
   uint64_t at_first = metric(relay_metrics(), "fcm_relay_close_listeners");
@@ -442,10 +451,12 @@ TEST_F(RelayWithBroker, ProductionModeRssStaysBoundedUnderABigBacklog) {
   start_relay();
   uint64_t max_rss = 0;
   // RSS sampled while 13k jobs drain (~10 s at ~1.3k/s; longer on a loaded machine).
-  wait_until([&] {
-    max_rss = std::max(max_rss, metric(relay_metrics(), "process_resident_memory_bytes"));
-    return fcm_stats().value("accepted", 0) >= 13000;
-  }, 120s, 250ms);
+  wait_until(
+      [&] {
+        max_rss = std::max(max_rss, metric(relay_metrics(), "process_resident_memory_bytes"));
+        return fcm_stats().value("accepted", 0) >= 13000;
+      },
+      120s, 250ms);
   EXPECT_GE(fcm_stats().value("accepted", 0), 13000);
   EXPECT_GT(queue_length(queue_), 100000u) << "the backlog stays in the broker";
   EXPECT_LE(max_rss, 64u << 20) << "RSS " << (max_rss >> 20) << " MiB";
@@ -527,10 +538,16 @@ TEST_F(RelayWithBroker, TokenFetchedAtStartUpOverTlsWithTheOneCaFile) {
   ASSERT_EQ(made.exit_code, 0) << made.err;
   int h2_port = scenarios::free_loopback_port();
   std::string https = "https://127.0.0.1:" + std::to_string(h2_port);
-  start_fcm({"--listen-h2", "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key}, https + "/token");
+  start_fcm({"--listen-h2", "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key},
+            https + "/token");
   start_relay({"--fcm-base-url", https, "--ca-file", cert});
   httplib::Client c("127.0.0.1", relay_http_);
-  EXPECT_TRUE(wait_until([&] { auto r = c.Get("/readyz"); return r && r->status == 200; }, 10s, 100ms))
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = c.Get("/readyz");
+        return r && r->status == 200;
+      },
+      10s, 100ms))
       << "ready with no job sent yet: " << relay_->err();
   EXPECT_GE(fcm_stats().value("tokens_issued", 0), 1) << "fetched from the TLS token_uri";
   publish(100);
@@ -542,8 +559,8 @@ TEST_F(RelayWithBroker, RefusingTokenEndpointShowsBeforeAnyJob) {
   start_fcm();
   std::string verified = credentials_;
   credentials_ = dir_ + "/other-key.json";  // same token_uri, a key fake-fcm does not know
-  auto r = run_command(kBin + "fake-fcm --make-service-account " + credentials_ + " --token-uri http://127.0.0.1:" +
-                       std::to_string(fcm_port_) + "/token");
+  auto r = run_command(kBin + "fake-fcm --make-service-account " + credentials_ +
+                       " --token-uri http://127.0.0.1:" + std::to_string(fcm_port_) + "/token");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   start_relay();
   EXPECT_TRUE(relay_->wait_for_output("OAuth2 token fetch failed", 10s)) << relay_->err();
@@ -565,8 +582,9 @@ class RelayOverTls : public RelayWithBroker {
     std::string pki = scratch_dir(require_client_cert ? "broker-mtls-pki" : "broker-tls-pki");
     ca_ = make_test_ca(pki, "test-ca");
     auto server = make_signed_cert(ca_, pki, "broker", "localhost");
-    broker_ = new scenarios::Broker(scratch_dir(require_client_cert ? "relay-broker-mtls" : "relay-broker-tls"),
-                                    scenarios::BrokerOptions{.tls = {ca_.cert, server.cert, server.key, require_client_cert}});
+    broker_ = new scenarios::Broker(
+        scratch_dir(require_client_cert ? "relay-broker-mtls" : "relay-broker-tls"),
+        scenarios::BrokerOptions{.tls = {ca_.cert, server.cert, server.key, require_client_cert}});
   }
   // The relay's "broker connection lost" log lines so far.
   std::vector<nlohmann::json> connection_failures() {
@@ -716,7 +734,8 @@ TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
     if (j.is_discarded()) continue;
     if (j.value("msg", "") == "broker connection lost" && j.value("node", "").find(node0_port) != std::string::npos)
       lost = true;
-    if (lost && j.value("msg", "") == "consuming" && j.value("node", "").find(node0_port) == std::string::npos) moved = true;
+    if (lost && j.value("msg", "") == "consuming" && j.value("node", "").find(node0_port) == std::string::npos)
+      moved = true;
   }
   EXPECT_TRUE(lost && moved) << relay_->err();
   EXPECT_GE(metric(relay_metrics(), "fcm_relay_reconnects_total"), 1u);
@@ -728,7 +747,8 @@ TEST_F(RelayOnCluster, SigkillOfTheRelaysNodeLosesNoJob) {
 TEST_F(RelayOnCluster, OverAmqpsSigkillOfTheRelaysNodeLosesNoJob) {
   start_fcm({"--latency-ms", "20", "--max-concurrency", "8"});  // ~400/s: the stream outlasts the kill
   auto urls = cluster_->amqps_urls();
-  start_relay({"--queue-type", "quorum", "--amqp-ca-file", ca_.cert, "--amqp-url", urls[1], "--amqp-url", urls[2]}, urls[0]);
+  start_relay({"--queue-type", "quorum", "--amqp-ca-file", ca_.cert, "--amqp-url", urls[1], "--amqp-url", urls[2]},
+              urls[0]);
   auto publisher = publish_in_background(cluster_->node(2).amqp_url(), 5000);
   ASSERT_GE(wait_accepted(1000, 120s), 1000u) << relay_->err();
   EXPECT_LT(fcm_stats().value("accepted", 0), 5000) << "the kill must come mid-stream";
@@ -753,7 +773,8 @@ TEST_F(RelayOnCluster, TwoRelaysOneSigkilledLoseNoJob) {
 // (no retry loop: retrying cannot mend it). A single node runs quorum queues too.
 TEST_F(RelayWithBroker, QueueTypeMismatchIsOneErrorAndExitTwo) {
   start_fcm();
-  for (const auto& [existing, asked] : {std::pair<std::string, std::string>{"quorum", "classic"}, {"classic", "quorum"}}) {
+  for (const auto& [existing, asked] :
+       {std::pair<std::string, std::string>{"quorum", "classic"}, {"classic", "quorum"}}) {
     queue_ = "jobs-mismatch-" + existing;
     start_relay({"--queue-type", existing});
     relay_.reset();

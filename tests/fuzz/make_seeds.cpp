@@ -35,19 +35,25 @@ int main(int argc, char** argv) {
   put(out / "legacy_reader", "known_allocs.txt", write_legacy_heap_text(p));
   put(out / "legacy_reader", "gperftools.txt",
       "heap profile:    2:   2048 [    2:   2048] @ heap_v2/524288\n    1:  1024 [    1:  1024] @ 0x401000 0x402000\n"
-      "    1:  1024 [    1:  1024] @ 0x401000\n\nMAPPED_LIBRARIES:\n00400000-00500000 r-xp 00000000 00:00 0 /bin/true\n");
+      "    1:  1024 [    1:  1024] @ 0x401000\n\nMAPPED_LIBRARIES:\n00400000-00500000 r-xp 00000000 00:00 0 "
+      "/bin/true\n");
   std::string folded = write_folded(p, StackTable(p, {}), p.default_sample_index());
   put(out / "folded_reader", "known_allocs.folded", folded);
   put(out / "folded_reader", "diff.folded", "main;a;b 10 30\nmain;c 20 5\n");
   // Relay inputs: the first byte picks the parser (see relay_inputs_fuzz.cpp).
-  auto relay = [&](char kind, const std::string& name, const std::string& text) { put(out / "relay_inputs", name, std::string(1, kind) + text); };
+  auto relay = [&](char kind, const std::string& name, const std::string& text) {
+    put(out / "relay_inputs", name, std::string(1, kind) + text);
+  };
   relay(0, "job.json", R"({"message":{"token":"abc","data":{"id":"1","payload":"xxxx"}}})");
   relay(0, "topic.json", R"({"message":{"topic":"news","notification":{"title":"t","body":"b"}}})");
-  relay(1, "service_account.json",
-        R"({"type":"service_account","project_id":"p","private_key_id":"k","private_key":"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n","client_email":"a@b.c","token_uri":"http://127.0.0.1:1/token"})");
+  relay(
+      1, "service_account.json",
+      R"({"type":"service_account","project_id":"p","private_key_id":"k","private_key":"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n","client_email":"a@b.c","token_uri":"http://127.0.0.1:1/token"})");
   relay(2, "retry_seconds", "120");
   relay(2, "retry_date", "Wed, 21 Oct 2026 07:28:00 GMT");
-  relay(3, "fcm_error", "30\n{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"errorCode\":\"QUOTA_EXCEEDED\"}]}}");
+  relay(3, "fcm_error",
+        "30\n{\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"errorCode\":\"QUOTA_EXCEEDED\"}"
+        "]}}");
   relay(3, "fcm_ok", "\n{\"name\":\"projects/p/messages/1\"}");
   relay(4, "config.toml", "queue = \"jobs\"\nmax-inflight = 64\n[section]\nkey = [1, 2]\n");
   put(out / "debug_query", "q1", "debug=1&seconds=30&gc=1");

@@ -24,7 +24,8 @@ class Guarded : public ::testing::Test {
   void start(ConnectionLimits limits) {
     server_ = std::make_unique<GuardedHttpServer>(limits);
     server_->set_read_timeout(5, 0);  // per read, as the debug server: each trickled byte passes it
-    server_->Get("/fast", [](const httplib::Request&, httplib::Response& res) { res.set_content("fast\n", "text/plain"); });
+    server_->Get("/fast",
+                 [](const httplib::Request&, httplib::Response& res) { res.set_content("fast\n", "text/plain"); });
     server_->Get("/sleep", [](const httplib::Request& req, httplib::Response& res) {
       auto ms = std::chrono::milliseconds(std::stoi(req.get_param_value("ms")));
       if (req.has_param("extend")) GuardedHttpServer::extend_allowance(ms);

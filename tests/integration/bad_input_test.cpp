@@ -52,9 +52,7 @@ class BadInput : public ::testing::Test {
   std::string dir_;
 };
 
-TEST_F(BadInput, EmptyFile) {
-  EXPECT_NE(expect_rejected(write("empty", "")).find("empty file"), std::string::npos);
-}
+TEST_F(BadInput, EmptyFile) { EXPECT_NE(expect_rejected(write("empty", "")).find("empty file"), std::string::npos); }
 
 TEST_F(BadInput, MissingFileAndDirectory) {
   EXPECT_NE(expect_rejected(dir_ + "/does-not-exist").find("cannot open"), std::string::npos);
@@ -97,8 +95,8 @@ TEST_F(BadInput, WrongFormatText) {
 }
 
 TEST_F(BadInput, OverflowingNumber) {
-  auto err = expect_rejected(
-      write("overflow.heap", "heap_v2/1\n  t*: 99999999999999999999: 1 [0: 0]\nMAPPED_LIBRARIES:\n"));
+  auto err =
+      expect_rejected(write("overflow.heap", "heap_v2/1\n  t*: 99999999999999999999: 1 [0: 0]\nMAPPED_LIBRARIES:\n"));
   EXPECT_NE(err.find("line 2"), std::string::npos) << err;
   EXPECT_NE(err.find("out of range"), std::string::npos) << err;
 }
@@ -110,8 +108,8 @@ TEST_F(BadInput, MalformedHexAddress) {
 }
 
 TEST_F(BadInput, AddressTooWide) {
-  auto err = expect_rejected(
-      write("wide.heap", "heap_v2/1\n  t*: 1: 8 [0: 0]\n@ 0x1234567890abcdef12\n  t*: 1: 8 [0: 0]\nMAPPED_LIBRARIES:\n"));
+  auto err = expect_rejected(write(
+      "wide.heap", "heap_v2/1\n  t*: 1: 8 [0: 0]\n@ 0x1234567890abcdef12\n  t*: 1: 8 [0: 0]\nMAPPED_LIBRARIES:\n"));
   EXPECT_NE(err.find("line 3"), std::string::npos) << err;
 }
 

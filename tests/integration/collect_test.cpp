@@ -53,9 +53,10 @@ struct Service {
 
 Service start_service(int rate, int port = 0) {
   Service s;
-  s.process = std::make_unique<ChildProcess>(
-      std::vector<std::string>{kService, "--rate", std::to_string(rate)},
-      std::vector<std::string>{"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:" + std::to_string(port), "MALLOC_CONF=lg_prof_sample:12"});
+  s.process =
+      std::make_unique<ChildProcess>(std::vector<std::string>{kService, "--rate", std::to_string(rate)},
+                                     std::vector<std::string>{"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:" + std::to_string(port),
+                                                              "MALLOC_CONF=lg_prof_sample:12"});
   EXPECT_TRUE(s.process->wait_for_output("debug endpoints on", 10s)) << s.process->err();
   s.port = debug_port(*s.process);
   EXPECT_GT(s.port, 0) << s.process->err();
@@ -175,7 +176,8 @@ TEST(Collect, TargetThatGoesAwayIsSaidOnceAndPickedUpWhenItReturns) {
   ASSERT_TRUE(collect->wait_for_output("collect: round 2 ", 20s)) << collect->out() << collect->err();
 
   coming_and_going.process->terminate();
-  ASSERT_TRUE(collect->wait_for_output("collect: " + coming_and_going.instance() + " went away", 20s)) << collect->out();
+  ASSERT_TRUE(collect->wait_for_output("collect: " + coming_and_going.instance() + " went away", 20s))
+      << collect->out();
   // Rounds go on with the other target while it is away.
   size_t steady_before = files_of(dir, steady.instance()).size();
   ASSERT_TRUE(wait_until([&] { return files_of(dir, steady.instance()).size() >= steady_before + 3; }, 20s));
@@ -262,7 +264,8 @@ TEST(Collect, BadInputIsOneLineAndExit2) {
   {
     auto r = leakscope("collect " + s.url() + " " + refused + " --every 1 --count 2 --out " + dir + "/out");
     expect_one_line_error(r, refused + ": connection refused");
-    EXPECT_TRUE(!fs::exists(dir + "/out") || fs::is_empty(dir + "/out")) << "nothing written when a target is down at start";
+    EXPECT_TRUE(!fs::exists(dir + "/out") || fs::is_empty(dir + "/out"))
+        << "nothing written when a target is down at start";
   }
   for (const std::string every : {"0", "-1", "abc", "1e999"}) {
     auto r = leakscope("collect " + s.url() + " --every " + every + " --count 1 --out " + dir + "/out");

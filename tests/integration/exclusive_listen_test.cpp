@@ -43,7 +43,8 @@ std::string address(int port) { return "127.0.0.1:" + std::to_string(port); }
 
 int lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 
-// A second program on the taken address: exit 2 and exactly one line "PREFIXcannot listen on ADDRESS...: address already in use".
+// A second program on the taken address: exit 2 and exactly one line "PREFIXcannot listen on ADDRESS...: address
+// already in use".
 void expect_refused(const std::vector<std::string>& argv, const std::string& addr, const std::string& prefix,
                     const std::vector<std::string>& env = {}) {
   ChildProcess second(argv, env);
@@ -70,7 +71,8 @@ TEST(ExclusiveListen, HttpServersInOneProcess) {
     http::bind_http_server(second, address(port), "the second server");
     FAIL() << "a second server bound " << address(port);
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "cannot listen on " + address(port) + " for the second server: address already in use");
+    EXPECT_EQ(std::string(e.what()),
+              "cannot listen on " + address(port) + " for the second server: address already in use");
   }
 }
 
@@ -119,10 +121,14 @@ TEST(ExclusiveListen, RawListenersInOneProcess) {
 
 TEST(ExclusiveListen, RelayStatusServer) {
   auto dir = scratch_dir("exclusive-relay");
-  ASSERT_EQ(run_command(kBin + "fake-fcm --make-service-account " + dir + "/sa.json --token-uri http://127.0.0.1:1/token").exit_code, 0);
+  ASSERT_EQ(
+      run_command(kBin + "fake-fcm --make-service-account " + dir + "/sa.json --token-uri http://127.0.0.1:1/token")
+          .exit_code,
+      0);
   // No broker: the first relay keeps retrying the connection and serving /healthz.
-  std::vector<std::string> relay{kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url",
-                                 "amqp://guest:guest@127.0.0.1:1/", "--http-addr"};
+  std::vector<std::string> relay{
+      kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/",
+      "--http-addr"};
   auto with = [&](const std::string& addr) {
     auto v = relay;
     v.push_back(addr);
@@ -137,9 +143,13 @@ TEST(ExclusiveListen, RelayStatusServer) {
 
 TEST(ExclusiveListen, RelayDebugEndpoints) {
   auto dir = scratch_dir("exclusive-relay-debug");
-  ASSERT_EQ(run_command(kBin + "fake-fcm --make-service-account " + dir + "/sa.json --token-uri http://127.0.0.1:1/token").exit_code, 0);
-  std::vector<std::string> relay{kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url",
-                                 "amqp://guest:guest@127.0.0.1:1/", "--http-addr", "127.0.0.1:0", "--debug-addr"};
+  ASSERT_EQ(
+      run_command(kBin + "fake-fcm --make-service-account " + dir + "/sa.json --token-uri http://127.0.0.1:1/token")
+          .exit_code,
+      0);
+  std::vector<std::string> relay{
+      kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/",
+      "--http-addr",      "127.0.0.1:0",   "--debug-addr"};
   auto first_argv = relay;
   first_argv.push_back("127.0.0.1:0");
   ChildProcess first(first_argv, {});
@@ -160,10 +170,11 @@ TEST(ExclusiveListen, FakeFcmHttp1) {
 
 TEST(ExclusiveListen, FakeFcmHttp2OverTls) {
   auto dir = scratch_dir("exclusive-h2");
-  ASSERT_EQ(run_command(kBin + "fake-fcm --make-tls-cert " + dir + "/cert.pem --tls-key " + dir + "/key.pem").exit_code, 0);
+  ASSERT_EQ(run_command(kBin + "fake-fcm --make-tls-cert " + dir + "/cert.pem --tls-key " + dir + "/key.pem").exit_code,
+            0);
   auto argv = [&](const std::string& h2) {
-    return std::vector<std::string>{kBin + "fake-fcm", "--listen", "127.0.0.1:0", "--listen-h2", h2,
-                                    "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"};
+    return std::vector<std::string>{kBin + "fake-fcm", "--listen",        "127.0.0.1:0", "--listen-h2",   h2,
+                                    "--tls-cert",      dir + "/cert.pem", "--tls-key",   dir + "/key.pem"};
   };
   ChildProcess first(argv("127.0.0.1:0"), {});
   int port = port_in_stderr(first, R"(listening \(HTTP/2\) on https://127\.0\.0\.1:(\d+))");

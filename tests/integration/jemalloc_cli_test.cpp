@@ -19,8 +19,8 @@ const std::string kLeakscope = LEAKSCOPE_BIN;
 std::string make_dump(const std::string& dir, const std::string& name, int growth, int lg_sample = 0,
                       const std::string& binary = KNOWN_ALLOCS_BIN) {
   std::string out = dir + "/" + name + ".heap";
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:" + std::to_string(lg_sample) + " " +
-                       shell_quote(binary) + " " + shell_quote(out) + " " + std::to_string(growth));
+  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:" + std::to_string(lg_sample) + " " + shell_quote(binary) +
+                       " " + shell_quote(out) + " " + std::to_string(growth));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return out;
 }
@@ -70,7 +70,8 @@ TEST(JemallocTop, AttributesExactSizeClassBytesToTheAllocatingFunctions) {
 TEST(JemallocTop, KeepAllocatorFramesChargesTheAllocator) {
   auto dir = scratch_dir("keep");
   auto dump = make_dump(dir, "a", 1);
-  auto rows = rows_by_name(json_of(run_command(kLeakscope + " top --json --nodefraction 0 --keep-allocator-frames " + dump)));
+  auto rows =
+      rows_by_name(json_of(run_command(kLeakscope + " top --json --nodefraction 0 --keep-allocator-frames " + dump)));
   ASSERT_TRUE(rows.count("keep_small"));
   EXPECT_EQ(rows["keep_small"]["flat"], 0);
   EXPECT_EQ(rows["keep_small"]["cum"], 10 * 1024);
@@ -173,7 +174,8 @@ TEST(JemallocDiff, NormalizeScalesBaseToNewTotal) {
   int64_t base_sum = 0;
   for (const auto& row : j["rows"]) base_sum += row["delta"].get<int64_t>();
   // After scaling, base and new totals agree up to per-row rounding.
-  EXPECT_NEAR(static_cast<double>(j["base_total"].get<int64_t>()), static_cast<double>(j["new_total"].get<int64_t>()), 16);
+  EXPECT_NEAR(static_cast<double>(j["base_total"].get<int64_t>()), static_cast<double>(j["new_total"].get<int64_t>()),
+              16);
   EXPECT_NEAR(static_cast<double>(base_sum), 0.0, 16);
 }
 
@@ -223,7 +225,8 @@ TEST(JemallocTrend, SeriesOrderedByTimeNamesTheGrower) {
   ASSERT_EQ(j["suspects"].size(), 1u) << j.dump(1);
   EXPECT_EQ(j["suspects"][0]["name"], "grow");
   EXPECT_NEAR(j["suspects"][0]["slope_bytes_per_s"].get<double>(), 40 * 4096 / 60.0, 1.0);
-  for (const char* key : {"growth", "r2", "monotonicity", "share", "values"}) EXPECT_TRUE(j["suspects"][0].contains(key)) << key;
+  for (const char* key : {"growth", "r2", "monotonicity", "share", "values"})
+    EXPECT_TRUE(j["suspects"][0].contains(key)) << key;
   // The same snapshot five times: nothing grows, exit 0.
   auto flat = run_command(kLeakscope + " trend --fail-on-leak " + dumps[0] + " " + dumps[0] + " " + dumps[0]);
   EXPECT_EQ(flat.exit_code, 0) << flat.out;

@@ -94,8 +94,8 @@ TEST(LegacyEmptyStack, EveryReportReadsIt) {
   auto later = write(dir, "later.heap", std::string(kEmptyStack) + "4: 4096 [4: 4096] @ 0x401010 0x403030\n");
   for (const std::string& cmd :
        {"flame " + file + " -o " + dir + "/f.svg", "flame --base " + file + " " + later + " -o " + dir + "/d.svg",
-        "dot " + file + " -o " + dir + "/g.dot", "traces " + file, "peek " + file + " 0x",
-        "diff " + file + " " + later, "trend " + file + " " + later, "convert " + file + " -o " + dir + "/c.pb.gz",
+        "dot " + file + " -o " + dir + "/g.dot", "traces " + file, "peek " + file + " 0x", "diff " + file + " " + later,
+        "trend " + file + " " + later, "convert " + file + " -o " + dir + "/c.pb.gz",
         "convert " + file + " -o " + dir + "/c.folded"}) {
     SCOPED_TRACE(cmd);
     auto r = run_command(kLeakscope + " " + cmd);
@@ -126,7 +126,8 @@ TEST(LegacyEmptyStack, RealStacksTotalsMatchPprofAndFunctionsKeepTheirBytes) {
 // pprof's parseHeapHeader: alloc types only when an alloc number is non-zero and differs from inuse.
 TEST(LegacyHeader, AllocSampleTypesExactlyWhenPprofHasThem) {
   auto dir = scratch_dir("legacy-header");
-  for (const std::string header : {"1: 10 [1: 0]", "2: 10 [0: 10]", "1: 10 [1: 10]", "1: 10 [0: 20]", "1: 10 [3: 10]"}) {
+  for (const std::string header :
+       {"1: 10 [1: 0]", "2: 10 [0: 10]", "1: 10 [1: 10]", "1: 10 [0: 20]", "1: 10 [3: 10]"}) {
     SCOPED_TRACE(header);
     auto file = write(dir, "h.heap", "heap profile: " + header + " @ heapprofile\n" + header + " @ 0x401010\n");
     auto theirs = run_command("go tool pprof -raw " + file);
@@ -171,7 +172,8 @@ TEST(UnsupportedKinds, PprofReadsThemLeakscopeNamesThem) {
        "--- threadz 1 ---\n\n--- Thread 7f794ab90940 (name: main/14748) stack: ---\n  PC:  0x00401010: helper\n"
        "  0x00402020: main\n--- Memory map: ---\n",
        "line 1: this is a thread profile"},
-      {"goroutine.txt", "goroutine profile: total 1\n1 @ 0x401010 0x402020\n", "line 1: this is a Go goroutine profile"},
+      {"goroutine.txt", "goroutine profile: total 1\n1 @ 0x401010 0x402020\n",
+       "line 1: this is a Go goroutine profile"},
   };
   for (const auto& [name, bytes, expected] : cases) {
     SCOPED_TRACE(name);

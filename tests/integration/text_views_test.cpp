@@ -32,26 +32,30 @@ TEST(TextViews, TracesListsDistinctStacksLargestFirst) {
 TEST(TextViews, PeekShowsCallersAndCalleesWithEdgeWeights) {
   std::string out = ok("peek " + kProfile + " '^handle$'");
   // handle: called from serve (8500), calls parse (5000) and respond (3500); callers above, callees below.
-  std::regex shape(R"(\s+8500 100\.00% \|   serve\n\s+0\s+0\.00%\s+8500\s+81\.39%\s+\| handle\n\s+5000\s+58\.82% \|   parse\n\s+3500\s+41\.18% \|   respond\n)");
+  std::regex shape(
+      R"(\s+8500 100\.00% \|   serve\n\s+0\s+0\.00%\s+8500\s+81\.39%\s+\| handle\n\s+5000\s+58\.82% \|   parse\n\s+3500\s+41\.18% \|   respond\n)");
   EXPECT_TRUE(std::regex_search(out, shape)) << out;
   EXPECT_NE(ok("peek " + kProfile + " nosuchfunction").find("No function matches"), std::string::npos);
 }
 
 TEST(TextViews, ListShowsTheAllocatingSourceLine) {
   std::string dir = scratch_dir("list");
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + std::string(KNOWN_ALLOCS_BIN) + " " + dir + "/k.heap 3");
+  auto r =
+      run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + std::string(KNOWN_ALLOCS_BIN) + " " + dir + "/k.heap 3");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string out = ok("list " + dir + "/k.heap '^keep_small$'");
   EXPECT_NE(out.find("ROUTINE ======================== keep_small in "), std::string::npos) << out;
   // The malloc(1000) line carries all 10 x 1 KiB; the lines around it show dots.
-  std::regex hot(R"(\s+10\.00kB\s+10\.00kB\s+\d+:\s+for \(int i = 0; i < 10; \+\+i\) kept\.push_back\(malloc\(1000\)\);)");
+  std::regex hot(
+      R"(\s+10\.00kB\s+10\.00kB\s+\d+:\s+for \(int i = 0; i < 10; \+\+i\) kept\.push_back\(malloc\(1000\)\);)");
   EXPECT_TRUE(std::regex_search(out, hot)) << out;
   EXPECT_NE(out.find("         .          . "), std::string::npos) << out;
 }
 
 TEST(TextViews, ListWithoutSourceSaysSoAndStillGivesLineValues) {
   std::string dir = scratch_dir("list_nosrc");
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + std::string(KNOWN_ALLOCS_BIN) + " " + dir + "/k.heap 3");
+  auto r =
+      run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + std::string(KNOWN_ALLOCS_BIN) + " " + dir + "/k.heap 3");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run_command(kLeakscope + " convert " + dir + "/k.heap -o " + dir + "/k.pb.gz");
   ASSERT_EQ(r.exit_code, 0) << r.err;

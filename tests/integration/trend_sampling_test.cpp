@@ -24,9 +24,9 @@ struct SeriesRun {
 // One process: STEPS steps of LEAK bytes each (plus a baseline dump), then `trend --json` over them.
 SeriesRun run_series(const std::string& name, int64_t leak_per_step, int steps, int seed) {
   auto dir = scratch_dir("trend_sampling-" + name + "-" + std::to_string(seed));
-  auto gen = run_command("MALLOC_CONF=prof:true,lg_prof_sample:19 " + shell_quote(TREND_SHAPES_BIN) + " " +
-                         shell_quote(dir) + " " + std::to_string(leak_per_step) + " " + std::to_string(steps) + " " +
-                         std::to_string(seed));
+  auto gen =
+      run_command("MALLOC_CONF=prof:true,lg_prof_sample:19 " + shell_quote(TREND_SHAPES_BIN) + " " + shell_quote(dir) +
+                  " " + std::to_string(leak_per_step) + " " + std::to_string(steps) + " " + std::to_string(seed));
   EXPECT_EQ(gen.exit_code, 0) << gen.err;
   std::string dumps;
   for (int i = 0; i <= steps; ++i) {

@@ -109,9 +109,10 @@ TEST_F(LiveService, TopOnAUrlNamesTheLeak) {
 
 TEST_F(LiveService, EveryProfileCommandTakesAUrl) {
   auto dir = scratch_dir("url-commands");
-  for (std::string args : {"traces " + url(), "peek " + url() + " leak_step", "list " + url() + " leak_step",
-                           "flame " + url() + " -o " + dir + "/f.svg", "dot " + url() + " -o " + dir + "/g.dot",
-                           "report " + url() + " -o " + dir + "/report", "convert " + url() + " -o " + dir + "/c.folded"}) {
+  for (std::string args :
+       {"traces " + url(), "peek " + url() + " leak_step", "list " + url() + " leak_step",
+        "flame " + url() + " -o " + dir + "/f.svg", "dot " + url() + " -o " + dir + "/g.dot",
+        "report " + url() + " -o " + dir + "/report", "convert " + url() + " -o " + dir + "/c.folded"}) {
     SCOPED_TRACE(args);
     auto r = leakscope(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -128,7 +129,8 @@ TEST_F(LiveService, DiffOfAFileAndAUrlAndOfTwoUrls) {
   int64_t then = leaked_in(read_profile(file));
   ASSERT_GT(then, 0);
   ASSERT_TRUE(wait_until([&] { return leaked_now() > then; }, 20s, 100ms)) << "the service leaks steadily";
-  for (std::string args : {"diff " + file + " " + url(), "diff " + url() + " " + url(), "top --base " + file + " " + url()}) {
+  for (std::string args :
+       {"diff " + file + " " + url(), "diff " + url() + " " + url(), "top --base " + file + " " + url()}) {
     SCOPED_TRACE(args);
     auto r = leakscope(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -271,9 +273,10 @@ class Https : public ::testing::Test {
   void SetUp() override {
     dir_ = scratch_dir("https");
     for (const char* name : {"server", "other"}) {
-      auto r = run_command("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext "
-                           "subjectAltName=IP:127.0.0.1 -keyout " + dir_ + "/" + name + ".key -out " + dir_ + "/" +
-                           name + ".pem");
+      auto r = run_command(
+          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext "
+          "subjectAltName=IP:127.0.0.1 -keyout " +
+          dir_ + "/" + name + ".key -out " + dir_ + "/" + name + ".pem");
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     server_ = std::make_unique<httplib::SSLServer>((dir_ + "/server.pem").c_str(), (dir_ + "/server.key").c_str());
@@ -353,7 +356,8 @@ TEST_F(Streams, Fifo) {
 TEST_F(Streams, OverTheLimitIsStopped) {
   auto r = run_command("cat " + dir_ + "/p.folded | LEAKSCOPE_MAX_INPUT_BYTES=20 " + kLeakscope + " top -");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "leakscope: -: input is larger than the 20-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)\n");
+  EXPECT_EQ(r.err,
+            "leakscope: -: input is larger than the 20-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)\n");
   r = run_command(kLeakscope + " top - < /dev/null");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("-: empty"), std::string::npos) << r.err;
@@ -393,7 +397,8 @@ TEST_F(LiveService, UrlOptionsOnFilesAreWarnedOnce) {
 
 // `serve URL` polls the live process into a bounded series: the leak grows from its first snapshot.
 TEST_F(LiveService, ServeUrlFollowsTheProcessInABoundedSeries) {
-  ChildProcess serve({kLeakscope, "serve", url(), "--every", "0.2", "--max-snapshots", "3", "--http", "127.0.0.1:0"}, {});
+  ChildProcess serve({kLeakscope, "serve", url(), "--every", "0.2", "--max-snapshots", "3", "--http", "127.0.0.1:0"},
+                     {});
   int port = serve_port(serve, 30s);
   ASSERT_NE(port, 0) << serve.err();
   httplib::Client c("127.0.0.1", port);
@@ -409,13 +414,22 @@ TEST_F(LiveService, ServeUrlFollowsTheProcessInABoundedSeries) {
   // Three snapshots, then more fetches: the series stays at three, the oldest dropped.
   ASSERT_TRUE(wait_until([&] { return files().size() == 3; }, 60s)) << serve.err();
   std::string oldest = files().front();
-  ASSERT_TRUE(wait_until([&] { auto f = files(); return !f.empty() && f.front() != oldest; }, 60s)) << serve.err();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto f = files();
+        return !f.empty() && f.front() != oldest;
+      },
+      60s))
+      << serve.err();
   EXPECT_EQ(files().size(), 3u);
   auto top = c.Get("/ui/top?from=0&to=2");
   ASSERT_TRUE(top);
   ASSERT_EQ(top->status, 200) << top->body;
   std::smatch row;
-  ASSERT_TRUE(std::regex_search(top->body, row, std::regex(R"re(<td>(?:\(anonymous namespace\)::)?leak_step</td><td class="n delta" data-value="(-?\d+)")re"))) << top->body;
+  ASSERT_TRUE(std::regex_search(
+      top->body, row,
+      std::regex(R"re(<td>(?:\(anonymous namespace\)::)?leak_step</td><td class="n delta" data-value="(-?\d+)")re")))
+      << top->body;
   EXPECT_GT(std::stoll(row[1]), 0) << "leak_step grew between the window's ends";
 }
 

@@ -6,16 +6,16 @@
 // the issue's 4x budget.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
+#include "child_process.h"
 #include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
-#include "child_process.h"
 #include "run_command.h"
 #include "serve_port.h"
 
@@ -28,18 +28,16 @@ constexpr int kSnapshots = 3;
 // Runs age_shapes for `seconds` into a fresh directory; `env` is prepended to the command.
 std::string run_shapes(const std::string& name, const std::string& env, double seconds = 4) {
   std::string dir = scratch_dir(name);
-  auto r = run_command("timeout 60 env LEAKSCOPE_LG_SAMPLE=12 LEAKSCOPE_SYMBOLIZER=" + shell_quote(kLeakscope) + " " +
-                       env + " " + AGE_SHAPES_BIN + " " + dir + " " + std::to_string(seconds) + " " +
-                       std::to_string(kSnapshots));
+  auto r =
+      run_command("timeout 60 env LEAKSCOPE_LG_SAMPLE=12 LEAKSCOPE_SYMBOLIZER=" + shell_quote(kLeakscope) + " " + env +
+                  " " + AGE_SHAPES_BIN + " " + dir + " " + std::to_string(seconds) + " " + std::to_string(kSnapshots));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return dir;
 }
 
 std::string last_snapshot(const std::string& dir) { return dir + "/age." + std::to_string(kSnapshots) + ".pb.gz"; }
 
-Profile read_snapshot(const std::string& path) {
-  return read_proto(gunzip(read_file(path), path, 1 << 30), path);
-}
+Profile read_snapshot(const std::string& path) { return read_proto(gunzip(read_file(path), path, 1 << 30), path); }
 
 nlohmann::json row_named(const nlohmann::json& rows, const std::string& name) {
   for (const auto& r : rows)
@@ -135,7 +133,8 @@ std::map<std::string, std::string> served_age_shapes(const std::string& profile)
   serve.terminate();
   std::map<std::string, std::string> shapes;
   std::regex row(R"re(<tr[^>]*><td>([^<]*)</td>.*?<td class="age" data-shape="([a-z-]+)")re");
-  for (std::sregex_iterator it(page.out.begin(), page.out.end(), row), end; it != end; ++it) shapes[(*it)[1]] = (*it)[2];
+  for (std::sregex_iterator it(page.out.begin(), page.out.end(), row), end; it != end; ++it)
+    shapes[(*it)[1]] = (*it)[2];
   if (page.out.find("<th title=\"live bytes by allocation age") == std::string::npos) shapes["(no age column)"] = "";
   return shapes;
 }

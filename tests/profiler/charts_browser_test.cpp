@@ -21,8 +21,8 @@ TEST(ChartsInBrowser, LiveChartShowsChangingData) {
   std::filesystem::create_directories(artifacts);
   std::string shot = artifacts + "/debug-charts.png";
   std::filesystem::remove(shot);
-  auto r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/charts_check.mjs") + " http://127.0.0.1:" +
-                       std::to_string(port) + "/debug/charts " + shell_quote(shot));
+  auto r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/charts_check.mjs") +
+                       " http://127.0.0.1:" + std::to_string(port) + "/debug/charts " + shell_quote(shot));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"plotted\""), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(shot));

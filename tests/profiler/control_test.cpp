@@ -127,7 +127,7 @@ int64_t nanos_now() {
 struct PromotionReading {
   int64_t allocated = 0, promotion = 0, service = 0;  // growth across the allocation
   AllocatorStats after;
-  int64_t in_comment = -1;  // the later snapshot's leakscope:memory sample_promotion field
+  int64_t in_comment = -1;               // the later snapshot's leakscope:memory sample_promotion field
   int64_t taken_from = 0, taken_to = 0;  // the system clock around the later snapshot
   bool symbolized = false;
 };
@@ -209,9 +209,11 @@ TEST(ExactSampling, TheHelperReportsTheDumpsSamplePromotion) {
   EXPECT_GE(in_process, uint64_t{kObjects} * (16384 - 64));
   std::string dir = test::scratch_dir("helper-promotion");
   std::ofstream(dir + "/heap.dump") << dump;
-  std::string run = test::shell_quote(LEAKSCOPE_BIN) + " symbolize-snapshot " + dir + "/heap.dump -o " + dir + "/out.pb.gz";
-  test::CommandResult with = test::run_command(run + " --sample-promotion-size " + std::to_string(size) +
-                                               " --comment 'leakscope:memory allocated=1 sample_promotion=0 internal=2'");
+  std::string run =
+      test::shell_quote(LEAKSCOPE_BIN) + " symbolize-snapshot " + dir + "/heap.dump -o " + dir + "/out.pb.gz";
+  test::CommandResult with =
+      test::run_command(run + " --sample-promotion-size " + std::to_string(size) +
+                        " --comment 'leakscope:memory allocated=1 sample_promotion=0 internal=2'");
   ASSERT_EQ(with.exit_code, 0) << with.err;
   auto summary = nlohmann::json::parse(with.out);
   EXPECT_EQ(summary["sample_promotion"].get<uint64_t>(), in_process) << with.out;
@@ -242,7 +244,8 @@ TEST(ExactSampling, SamplePromotionIsForgottenOnProfReset) {
   AllocatorStats reset = read_allocator_stats();
   EXPECT_EQ(reset.sample_promotion, 0u);
   EXPECT_EQ(reset.sample_promotion_time_nanos, 0);
-  EXPECT_EQ(allocator_stats_prometheus(reset).find("\nleakscope_sample_promotion_timestamp_seconds "), std::string::npos);
+  EXPECT_EQ(allocator_stats_prometheus(reset).find("\nleakscope_sample_promotion_timestamp_seconds "),
+            std::string::npos);
 
   // Why: the next dump leaves the earlier objects out though they still hold their extents.
   Snapshotter::instance().take_proto_gz();
@@ -296,7 +299,8 @@ TEST(PreloadTarget, LdPreloadWithoutThisLibrary) {
   EXPECT_EQ(ld_preload_without("libleakscope-preload.so /x/libjemalloc.so.2 /y/libother.so", "libleakscope-preload.so"),
             "/x/libjemalloc.so.2:/y/libother.so");
   EXPECT_EQ(ld_preload_without("/b/lib/libleakscope-preload.so", "libleakscope-preload.so"), "");
-  EXPECT_EQ(ld_preload_without("/a/not-libleakscope-preload.so::", "libleakscope-preload.so"), "/a/not-libleakscope-preload.so");
+  EXPECT_EQ(ld_preload_without("/a/not-libleakscope-preload.so::", "libleakscope-preload.so"),
+            "/a/not-libleakscope-preload.so");
 }
 
 }  // namespace

@@ -2,14 +2,14 @@
 // loopback; `go tool pprof` as the client that must just work.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <httplib.h>
+#include <atomic>
 
+#include <signal.h>
 #include <filesystem>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <signal.h>
 
 #include "child_process.h"
 #include "leakscope/analyzer/aggregate.h"
@@ -59,10 +59,13 @@ class Endpoints : public ::testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
     client_->set_read_timeout(30, 0);
     // Until the leak shows in a profile (the tests below look for it), however slowly the service starts.
-    ASSERT_TRUE(wait_until([&] {
-      auto r = get("/debug/pprof/heap?debug=1");
-      return r && r->status == 200 && r->body.find("leak_step") != std::string::npos;
-    }, 20s, 100ms)) << "leak_step never showed in /debug/pprof/heap?debug=1";
+    ASSERT_TRUE(wait_until(
+        [&] {
+          auto r = get("/debug/pprof/heap?debug=1");
+          return r && r->status == 200 && r->body.find("leak_step") != std::string::npos;
+        },
+        20s, 100ms))
+        << "leak_step never showed in /debug/pprof/heap?debug=1";
   }
   httplib::Result get(const std::string& path) { return client_->Get(path.c_str()); }
 
@@ -75,7 +78,8 @@ TEST_F(Endpoints, IndexLinksEverything) {
   auto r = get("/debug/pprof/");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  for (const char* link : {"href=\"heap\"", "href=\"allocs\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
+  for (const char* link :
+       {"href=\"heap\"", "href=\"allocs\"", "href=\"cmdline\"", "/debug/vars", "/metrics", "/debug/charts"})
     EXPECT_NE(r->body.find(link), std::string::npos) << link;
 }
 
@@ -184,7 +188,7 @@ TEST_F(Endpoints, BadParametersAre400AndUnknownPaths404) {
 // Each gets a clear refusal and the endpoint keeps serving.
 TEST_F(Endpoints, HostileRequestsAreRefusedAndTheServerKeepsServing) {
   std::string huge(200 * 1024, 'a');
-  std::vector<std::string> queries{"?debug=" + huge, "?" + huge, "?debug=%00", "?seconds=99999999999999999999",
+  std::vector<std::string> queries{"?debug=" + huge, "?" + huge,     "?debug=%00", "?seconds=99999999999999999999",
                                    "?gc=1;rm%20-rf", "?debug=%ff%fe"};
   for (const std::string& q : queries) {
     auto r = get("/debug/pprof/heap" + q);
@@ -221,7 +225,8 @@ TEST_F(Endpoints, HostileRequestsAreRefusedAndTheServerKeepsServing) {
 TEST_F(Endpoints, TricklingClientsAreCutOffAndOthersStillServed) {
   RawConnections slow = open_connections(port_, 6);
   ASSERT_TRUE(all_connected(slow));
-  auto r = slowloris(port_, slow, "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ", "/debug/vars", 50, 500ms);  // ≤ 25 s
+  auto r = slowloris(port_, slow, "GET /debug/pprof/heap HTTP/1.1\r\nHost: x\r\nX-Slow: ", "/debug/vars", 50,
+                     500ms);  // ≤ 25 s
   EXPECT_EQ(r.still_open, 0u) << "every trickling client is cut off";
   EXPECT_TRUE(r.served_while_trickling) << "a normal request is answered while the tricklers are still sending";
 }
@@ -272,7 +277,9 @@ TEST_F(Endpoints, VarsMetricsAndCmdline) {
 
   auto cmd = get("/debug/pprof/cmdline");
   ASSERT_TRUE(cmd);
-  EXPECT_EQ(cmd->body, kService + std::string("\0--rate\0" "20", 10));  // NUL-separated, as Go's
+  EXPECT_EQ(cmd->body, kService + std::string("\0--rate\0"
+                                              "20",
+                                              10));  // NUL-separated, as Go's
 }
 
 // The sample promotion is read off snapshots, so every surface says which one: the time of the dump,
@@ -296,18 +303,22 @@ TEST_F(Endpoints, SamplePromotionIsLabelledWithItsSnapshotsTime) {
   auto metrics = get("/metrics");
   ASSERT_TRUE(metrics);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(metrics->body, m, std::regex(R"(\nleakscope_sample_promotion_timestamp_seconds (\d+\.\d{3})\n)")))
+  ASSERT_TRUE(std::regex_search(metrics->body, m,
+                                std::regex(R"(\nleakscope_sample_promotion_timestamp_seconds (\d+\.\d{3})\n)")))
       << metrics->body;
   EXPECT_NEAR(std::stod(m[1]), t, 0.001);
 
   nlohmann::json point;
-  EXPECT_TRUE(wait_until([&] {
-    auto r = get("/debug/charts/data");
-    if (!r) return false;
-    auto data = nlohmann::json::parse(r->body);
-    point = data.empty() ? nlohmann::json() : data.back();
-    return point.contains("sample_promotion_time") && point["sample_promotion_time"].get<double>() >= t;
-  }, 10s, 200ms)) << point.dump();
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = get("/debug/charts/data");
+        if (!r) return false;
+        auto data = nlohmann::json::parse(r->body);
+        point = data.empty() ? nlohmann::json() : data.back();
+        return point.contains("sample_promotion_time") && point["sample_promotion_time"].get<double>() >= t;
+      },
+      10s, 200ms))
+      << point.dump();
   EXPECT_NEAR(point["sample_promotion_time"].get<double>(), t, 0.001);
 }
 
@@ -317,11 +328,13 @@ TEST_F(Endpoints, ChartsDataAccumulates) {
   EXPECT_NE(page->body.find("/debug/charts/data"), std::string::npos);
   EXPECT_EQ(page->body.find("http"), std::string::npos) << "no external resources";
   nlohmann::json data;
-  wait_until([&] {
-    auto r = get("/debug/charts/data");
-    data = r ? nlohmann::json::parse(r->body) : nlohmann::json::array();
-    return data.size() >= 2 && data.back()["allocated"].get<uint64_t>() > data.front()["allocated"].get<uint64_t>();
-  }, 20s, 200ms);
+  wait_until(
+      [&] {
+        auto r = get("/debug/charts/data");
+        data = r ? nlohmann::json::parse(r->body) : nlohmann::json::array();
+        return data.size() >= 2 && data.back()["allocated"].get<uint64_t>() > data.front()["allocated"].get<uint64_t>();
+      },
+      20s, 200ms);
   ASSERT_GE(data.size(), 2u);
   EXPECT_GT(data.back()["allocated"].get<uint64_t>(), data.front()["allocated"].get<uint64_t>()) << "it leaks";
 }
@@ -363,17 +376,22 @@ TEST(PeriodicSnapshots, TimeTriggeredSeriesWithRetention) {
                         "LEAKSCOPE_SNAPSHOT_RETAIN=3", "LEAKSCOPE_SNAPSHOT_NAME=svc", "MALLOC_CONF=lg_prof_sample:12"});
   ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
   // Until the fifth snapshot is written: two have been taken and removed by then.
-  EXPECT_TRUE(wait_until([&] {
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-      if (std::regex_match(e.path().filename().string(), std::regex(R"(svc\.\d+\.([5-9]|\d\d+)\.pb\.gz)"))) return true;
-    return false;
-  }, 30s, 100ms)) << "the fifth snapshot never came";
+  EXPECT_TRUE(wait_until(
+      [&] {
+        for (const auto& e : std::filesystem::directory_iterator(dir))
+          if (std::regex_match(e.path().filename().string(), std::regex(R"(svc\.\d+\.([5-9]|\d\d+)\.pb\.gz)")))
+            return true;
+        return false;
+      },
+      30s, 100ms))
+      << "the fifth snapshot never came";
   service.terminate();
   std::vector<std::pair<int, std::string>> files;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     std::smatch m;
     std::string f = e.path().filename().string();
-    if (std::regex_match(f, m, std::regex(R"(svc\.(\d+)\.(\d+)\.pb\.gz)"))) files.push_back({std::stoi(m[2]), e.path()});
+    if (std::regex_match(f, m, std::regex(R"(svc\.(\d+)\.(\d+)\.pb\.gz)")))
+      files.push_back({std::stoi(m[2]), e.path()});
   }
   std::sort(files.begin(), files.end());
   ASSERT_EQ(files.size(), 3u) << "retention keeps the newest 3";
@@ -393,8 +411,8 @@ TEST(PeriodicSnapshots, TrendVerdictOnRealSeries) {
     SCOPED_TRACE(rate);
     auto dir = scratch_dir("trend-series-" + std::to_string(rate));
     ChildProcess service({kService, "--rate", std::to_string(rate)},
-                         {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.4", "LEAKSCOPE_SNAPSHOT_RETAIN=0",
-                          "MALLOC_CONF=lg_prof_sample:14"});
+                         {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_INTERVAL=0.4",
+                          "LEAKSCOPE_SNAPSHOT_RETAIN=0", "MALLOC_CONF=lg_prof_sample:14"});
     ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
     EXPECT_TRUE(wait_until([&] { return snapshots_in(dir) >= 7; }, 60s, 100ms)) << "7 snapshots never came";
     service.terminate();
@@ -498,7 +516,8 @@ size_t count_of(const std::string& text, const std::string& needle) {
 struct PreloadedCommand {
   PreloadedCommand(const std::vector<std::string>& argv, std::vector<std::string> env)
       : process(argv, [&] {
-          env.insert(env.end(), {kPreloadEnv, "MALLOC_CONF=prof:true,lg_prof_sample:0", "LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
+          env.insert(env.end(),
+                     {kPreloadEnv, "MALLOC_CONF=prof:true,lg_prof_sample:0", "LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
           return env;
         }()) {}
   ~PreloadedCommand() {
@@ -573,7 +592,8 @@ TEST(PreloadLibrary, LeakscopeProgramNamesTheProfiledProgram) {
   ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
   std::string err = command.process.err();
   EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
-  EXPECT_EQ(err.find("(pid " + std::to_string(command.process.pid()) + ")"), std::string::npos) << "not the spawner: " << err;
+  EXPECT_EQ(err.find("(pid " + std::to_string(command.process.pid()) + ")"), std::string::npos)
+      << "not the spawner: " << err;
   Served s = served_by(command.process);
   EXPECT_EQ(flat_of(s.heap, "keep_large"), 3 * 81920);
   EXPECT_EQ(flat_of(s.heap, "spawner_keep"), 0);

@@ -191,10 +191,10 @@ TEST(LeakCheckListener, FailsTheTestThatLeftMemoryWithATableAndWritesTheDelta) {
   std::string dir = std::string(::testing::TempDir()) + "leakscope-listener-" + std::to_string(getpid());
   ASSERT_EQ(std::system(("mkdir -p " + dir).c_str()), 0);
   int status = 0;
-  std::string out = run("LEAKSCOPE_LEAKCHECK_OUTPUT_DIR=" + dir +
-                            " /proc/" + std::to_string(getpid()) +
-                            "/exe --gtest_also_run_disabled_tests --gtest_filter=ListenerSample.DISABLED_LeavesABacklog 2>&1",
-                        &status);
+  std::string out =
+      run("LEAKSCOPE_LEAKCHECK_OUTPUT_DIR=" + dir + " /proc/" + std::to_string(getpid()) +
+              "/exe --gtest_also_run_disabled_tests --gtest_filter=ListenerSample.DISABLED_LeavesABacklog 2>&1",
+          &status);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
   EXPECT_NE(out.find("the test left memory live"), std::string::npos) << out;
   EXPECT_NE(out.find("leave_a_backlog"), std::string::npos) << out;
@@ -210,7 +210,6 @@ TEST(LeakCheckListener, FailsTheTestThatLeftMemoryWithATableAndWritesTheDelta) {
   std::system(("rm -rf " + dir).c_str());
 }
 
-
 // A table filled on first use and kept for the life of the process, like OpenSSL's: the warm-up below
 // fills it before the first test, so the sample test that reads it is charged nothing.
 __attribute__((noinline)) const std::vector<std::string>& lazily_filled_table() {
@@ -223,15 +222,17 @@ LEAKSCOPE_LEAK_CHECK_WARM_UP(lazily_filled_table) { lazily_filled_table(); }
 TEST(ListenerSample, DISABLED_ReadsAWarmedTable) { EXPECT_EQ(lazily_filled_table().size(), 64u); }
 
 TEST(LeakCheckWarmUp, RunsBeforeTheFirstMeasuredTestAndCanBeTurnedOff) {
-  std::string child = "/proc/" + std::to_string(getpid()) +
-                      "/exe --gtest_also_run_disabled_tests --gtest_filter=ListenerSample.DISABLED_ReadsAWarmedTable 2>&1";
+  std::string child =
+      "/proc/" + std::to_string(getpid()) +
+      "/exe --gtest_also_run_disabled_tests --gtest_filter=ListenerSample.DISABLED_ReadsAWarmedTable 2>&1";
   int status = 0;
   std::string out = run(child, &status);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << out;
   EXPECT_NE(out.find("[       OK ] ListenerSample.DISABLED_ReadsAWarmedTable"), std::string::npos) << out;
   // Without the warm-up the same test is the table's first user, and the listener charges it the fill.
-  out = run("LEAKSCOPE_LEAKCHECK_WARMUP=0 LEAKSCOPE_LEAKCHECK_OUTPUT_DIR=" + std::string(::testing::TempDir()) + " " + child,
-            &status);
+  out = run(
+      "LEAKSCOPE_LEAKCHECK_WARMUP=0 LEAKSCOPE_LEAKCHECK_OUTPUT_DIR=" + std::string(::testing::TempDir()) + " " + child,
+      &status);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << out;
   EXPECT_NE(out.find("lazily_filled_table"), std::string::npos) << out;
   EXPECT_NE(out.find("[  FAILED  ] ListenerSample.DISABLED_ReadsAWarmedTable"), std::string::npos) << out;
@@ -242,11 +243,13 @@ TEST(LeakCheckWarmUp, RunsBeforeTheFirstMeasuredTestAndCanBeTurnedOff) {
 TEST(LeakCheckListener, BadSuppressionsFileIsOneLineAndExitCode2) {
   std::string bad = std::string(::testing::TempDir()) + "leakscope-bad-" + std::to_string(getpid()) + ".supp";
   std::ofstream(bad) << "max_bytes 100\nfoo(  an unclosed group\n";
-  std::string child = "/proc/" + std::to_string(getpid()) + "/exe --gtest_filter=LeakCheck.BodyThatDoesNothingPasses 2>&1";
+  std::string child =
+      "/proc/" + std::to_string(getpid()) + "/exe --gtest_filter=LeakCheck.BodyThatDoesNothingPasses 2>&1";
   struct Case {
     std::string file, expected;
   };
-  for (const Case& c : {Case{bad, bad + ":2: invalid pattern"}, Case{bad + ".missing", bad + ".missing: cannot read"}}) {
+  for (const Case& c :
+       {Case{bad, bad + ":2: invalid pattern"}, Case{bad + ".missing", bad + ".missing: cannot read"}}) {
     int status = 0;
     std::string out = run("LEAKSCOPE_LEAKCHECK_SUPPRESSIONS=" + c.file + " " + child, &status);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << out;

@@ -79,8 +79,8 @@ TEST(SnapshotBeforeOom, TheCgroupTriggerLeavesALastSnapshotNamingTheLeak) {
   {
     // 100 KiB leaked per 10 ms: the limit is reached in about 10 s.
     ChildProcess program(
-        {"/bin/sh", "-c", "echo $$ > " + shell_quote(cgroup + "/cgroup.procs") + " && exec " + PROFILED_SERVICE_BIN +
-                              " --rate 100"},
+        {"/bin/sh", "-c",
+         "echo $$ > " + shell_quote(cgroup + "/cgroup.procs") + " && exec " + PROFILED_SERVICE_BIN + " --rate 100"},
         {"LEAKSCOPE_SNAPSHOT_DIR=" + dir, "LEAKSCOPE_SNAPSHOT_CGROUP_FRACTION=0.5", "LEAKSCOPE_SNAPSHOT_MIN_GAP=0.5",
          "MALLOC_CONF=lg_prof_sample:14"});
     int code = program.wait_exit(120s);

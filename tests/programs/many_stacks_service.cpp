@@ -2,11 +2,11 @@
 // (depth 9 over three shared libraries), then idle until SIGTERM, so the cost of snapshots to the
 // process can be measured against a heap that does not change.
 // Usage: many_stacks_service [--stacks N]   (default 12000); prints "ready" when the heap is built.
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "leakscope/profiler/profiler.h"

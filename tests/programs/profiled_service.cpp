@@ -46,10 +46,14 @@ int main(int argc, char** argv) {
   int rate = 10, threads = 0, stress_ms = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (a == "--rate") rate = std::atoi(argv[i + 1]);
-    else if (a == "--threads") threads = std::atoi(argv[i + 1]);
-    else if (a == "--snapshot-stress") stress_ms = std::atoi(argv[i + 1]);
+    if (a == "--seconds")
+      seconds = std::atof(argv[i + 1]);
+    else if (a == "--rate")
+      rate = std::atoi(argv[i + 1]);
+    else if (a == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else if (a == "--snapshot-stress")
+      stress_ms = std::atoi(argv[i + 1]);
   }
   std::signal(SIGTERM, [](int) { stop = true; });
   using namespace leakscope::profiler;

@@ -4,9 +4,8 @@
 
 using Step = void (*)(int depth, unsigned path, const void* table, std::vector<void*>* keep);
 
-extern "C" __attribute__((noinline, visibility("default"))) void STEP_NAME(int depth, unsigned path,
-                                                                          const void* table,
-                                                                          std::vector<void*>* keep) {
+extern "C" __attribute__((noinline, visibility("default"))) void STEP_NAME(int depth, unsigned path, const void* table,
+                                                                           std::vector<void*>* keep) {
   if (depth == 0) {
     keep->push_back(new char[512]);
     return;

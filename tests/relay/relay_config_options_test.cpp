@@ -18,9 +18,9 @@ class RelayConfigOptions : public ::testing::Test {
   void SetUp() override {
     dir_ = test::scratch_dir("relay-config-options");
     sa_ = dir_ + "/sa.json";
-    std::ofstream(sa_) << service_account_json({"proj-from-sa", "relay@proj.iam.gserviceaccount.com", "k1",
-                                                "-----BEGIN PRIVATE KEY-----\nnot used here\n-----END PRIVATE KEY-----\n",
-                                                "http://127.0.0.1:1/token"});
+    std::ofstream(sa_) << service_account_json(
+        {"proj-from-sa", "relay@proj.iam.gserviceaccount.com", "k1",
+         "-----BEGIN PRIVATE KEY-----\nnot used here\n-----END PRIVATE KEY-----\n", "http://127.0.0.1:1/token"});
     write("relay.toml", "queue = \"from-file\"\nprefetch = 100\nmax-inflight = 32\nhealth-interval-ms = 500\n");
   }
   std::string write(const std::string& name, const std::string& text) {
@@ -63,8 +63,8 @@ TEST_F(RelayConfigOptions, FileThenEnvironmentThenFlags) {
   EXPECT_EQ(from_file.relay.prefetch, 100);
   EXPECT_EQ(from_file.relay.health_interval, 500ms);
 
-  RelayConfig from_env = parse({"--config", file, "--credentials", sa_},
-                               {{"FCM_RELAY_QUEUE", "from-env"}, {"FCM_RELAY_PREFETCH", "7"}});
+  RelayConfig from_env =
+      parse({"--config", file, "--credentials", sa_}, {{"FCM_RELAY_QUEUE", "from-env"}, {"FCM_RELAY_PREFETCH", "7"}});
   EXPECT_EQ(from_env.relay.queue, "from-env");
   EXPECT_EQ(from_env.relay.prefetch, 7);
   EXPECT_EQ(from_env.relay.max_inflight, 32) << "what the environment does not set still comes from the file";

@@ -18,7 +18,9 @@ class RelayConfig : public ::testing::Test {
   void SetUp() override {
     dir_ = scratch_dir("relay-config");
     sa_ = dir_ + "/sa.json";
-    ASSERT_EQ(run_command(kBin + "fake-fcm --make-service-account " + sa_ + " --token-uri http://127.0.0.1:1/token").exit_code, 0);
+    ASSERT_EQ(run_command(kBin + "fake-fcm --make-service-account " + sa_ + " --token-uri http://127.0.0.1:1/token")
+                  .exit_code,
+              0);
     std::ofstream(dir_ + "/relay.toml") << "queue = \"from-file\"\nprefetch = 100\nmax-inflight = 32\n"
                                         << "amqp-url = \"amqp://user:s3cret@127.0.0.1:5672/\"\n";
   }
@@ -59,8 +61,9 @@ TEST_F(RelayConfig, BadInputIsOneLineAndExitTwo) {
   std::ofstream(dir_ + "/badvalue.toml") << "prefetch = \"lots\"\n";
   std::ofstream(dir_ + "/notjson.json") << "{ nope";
   for (const std::string& args : std::vector<std::string>{
-           "--config " + dir_ + "/unknown.toml --credentials " + sa_, "--config " + dir_ + "/badvalue.toml --credentials " + sa_,
-        "--config " + dir_ + "/missing.toml", "--credentials " + dir_ + "/notjson.json", "--credentials /nonexistent.json",
+           "--config " + dir_ + "/unknown.toml --credentials " + sa_,
+           "--config " + dir_ + "/badvalue.toml --credentials " + sa_, "--config " + dir_ + "/missing.toml",
+           "--credentials " + dir_ + "/notjson.json", "--credentials /nonexistent.json",
            std::string("--ack-mode sometimes --credentials ") + sa_, "--queue-type stream --credentials " + sa_,
            "--queue-type quorum --durable false --credentials " + sa_, ""}) {
     auto r = run_command("env -u GOOGLE_APPLICATION_CREDENTIALS " + kBin + "fcm-relay --print-config " + args);
@@ -106,8 +109,8 @@ TEST_F(RelayConfig, BadAmqpTlsFilesAreOneLineAndExitTwo) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
     EXPECT_NE(r.err.find(expected), std::string::npos) << args << ": " << r.err;
   }
-  auto good = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config" + amqps + " --amqp-ca-file " + ca.cert +
-                          " --amqp-cert " + a.cert + " --amqp-key " + a.key);
+  auto good = run_command(kBin + "fcm-relay --credentials " + sa_ + " --print-config" + amqps + " --amqp-ca-file " +
+                          ca.cert + " --amqp-cert " + a.cert + " --amqp-key " + a.key);
   EXPECT_EQ(good.exit_code, 0) << good.err;
   EXPECT_EQ(nlohmann::json::parse(good.out)["amqp_cert"], a.cert);
 }

@@ -21,9 +21,12 @@ bool names(const LeakReport& r, const std::string& function) {
 TEST(RelayLeakCheck, NotifyCloseRegistrationOnEveryTickFailsNamingNotifyClose) {
   CloseListenerRegistry registry;
   size_t generation = 0;
-  LeakReport r = LeakCheck::repeat(5, [&] {
-    for (int tick = 0; tick < 10; ++tick) notify_close(registry, ++generation);
-  }, LeakCheckConfig{});
+  LeakReport r = LeakCheck::repeat(
+      5,
+      [&] {
+        for (int tick = 0; tick < 10; ++tick) notify_close(registry, ++generation);
+      },
+      LeakCheckConfig{});
   EXPECT_TRUE(r.leaked) << r.text();
   EXPECT_TRUE(names(r, "leakscope::relay::notify_close")) << r.text();
   EXPECT_EQ(registry.size(), 50u);
@@ -35,12 +38,16 @@ TEST(RelayLeakCheck, StatusWatchPasses) {
   CloseListenerRegistry registry;
   notify_close(registry, 0);  // the one listener of a session, registered once
   size_t generation = 0;
-  LeakReport r = LeakCheck::repeat(5, [&] {
-    for (int tick = 0; tick < 10; ++tick) {
-      std::string status = "generation " + std::to_string(++generation) + " listeners " + std::to_string(registry.size());
-      ASSERT_FALSE(status.empty());
-    }
-  }, LeakCheckConfig{});
+  LeakReport r = LeakCheck::repeat(
+      5,
+      [&] {
+        for (int tick = 0; tick < 10; ++tick) {
+          std::string status =
+              "generation " + std::to_string(++generation) + " listeners " + std::to_string(registry.size());
+          ASSERT_FALSE(status.empty());
+        }
+      },
+      LeakCheckConfig{});
   EXPECT_FALSE(r.leaked) << r.text();
   EXPECT_EQ(registry.size(), 1u);
 }
@@ -50,9 +57,12 @@ TEST(RelayLeakCheck, StatusWatchPasses) {
 TEST(RelayLeakCheck, AutoAckBacklogPushFailsNamingRecvContent) {
   DeliveryBacklog backlog;
   uint64_t tag = 0;
-  LeakReport r = LeakCheck::repeat(5, [&] {
-    for (int i = 0; i < 20; ++i) backlog.push(Delivery{++tag, std::string(700, 'j'), false});
-  }, LeakCheckConfig{});
+  LeakReport r = LeakCheck::repeat(
+      5,
+      [&] {
+        for (int i = 0; i < 20; ++i) backlog.push(Delivery{++tag, std::string(700, 'j'), false});
+      },
+      LeakCheckConfig{});
   EXPECT_TRUE(r.leaked) << r.text();
   EXPECT_TRUE(names(r, "leakscope::relay::recv_content")) << r.text();
 }

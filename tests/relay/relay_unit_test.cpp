@@ -20,7 +20,8 @@ LEAKSCOPE_LEAK_CHECK_WARM_UP(openssl_tables) {
 
 std::string acks_text(const std::vector<Ack>& acks) {
   std::string s;
-  for (const auto& a : acks) s += std::to_string(a.tag) + (a.multiple ? "m" : "") + "x" + std::to_string(a.deliveries) + " ";
+  for (const auto& a : acks)
+    s += std::to_string(a.tag) + (a.multiple ? "m" : "") + "x" + std::to_string(a.deliveries) + " ";
   return s;
 }
 
@@ -76,7 +77,8 @@ TEST(Jwt, SignsAndVerifiesRs256AndDetectsTampering) {
 }
 
 TEST(Jwt, Base64UrlRoundTrip) {
-  for (const std::string& s : std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\xff\xfe\x00\x01", 4)})
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\xff\xfe\x00\x01", 4)})
     EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
   EXPECT_THROW(base64url_decode("a+b"), std::invalid_argument);
@@ -121,16 +123,19 @@ TEST(Job, RefusesOversizedAndDeepJobsBeforeParsing) {
 
 TEST(FcmOutcome, ClassifiesFcmErrorCodes) {
   auto err = [](int code, const char* status, const char* error_code) {
-    return nlohmann::json{{"error", {{"code", code}, {"status", status},
-                                     {"details", {{{"@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError"},
-                                                   {"errorCode", error_code}}}}}}}
+    return nlohmann::json{
+        {"error",
+         {{"code", code},
+          {"status", status},
+          {"details",
+           {{{"@type", "type.googleapis.com/google.firebase.fcm.v1.FcmError"}, {"errorCode", error_code}}}}}}}
         .dump();
   };
   EXPECT_EQ(classify_fcm_response(200, "{}", "", "").kind, OutcomeKind::kDelivered);
-  for (auto [code, status, ec] : {std::tuple{400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"},
-                                  std::tuple{404, "NOT_FOUND", "UNREGISTERED"},
-                                  std::tuple{403, "PERMISSION_DENIED", "SENDER_ID_MISMATCH"},
-                                  std::tuple{401, "UNAUTHENTICATED", "THIRD_PARTY_AUTH_ERROR"}}) {
+  for (auto [code, status, ec] :
+       {std::tuple{400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"}, std::tuple{404, "NOT_FOUND", "UNREGISTERED"},
+        std::tuple{403, "PERMISSION_DENIED", "SENDER_ID_MISMATCH"},
+        std::tuple{401, "UNAUTHENTICATED", "THIRD_PARTY_AUTH_ERROR"}}) {
     auto o = classify_fcm_response(code, err(code, status, ec), "", "");
     EXPECT_EQ(o.kind, OutcomeKind::kPermanent) << ec;
     EXPECT_EQ(o.reason, ec);
@@ -140,7 +145,8 @@ TEST(FcmOutcome, ClassifiesFcmErrorCodes) {
   EXPECT_EQ(q.retry_after, std::chrono::seconds(7));
   EXPECT_EQ(classify_fcm_response(503, "garbage{", "", "").kind, OutcomeKind::kRetry);
   EXPECT_EQ(classify_fcm_response(500, "", "", "").kind, OutcomeKind::kRetry);
-  EXPECT_EQ(classify_fcm_response(401, R"({"error":{"status":"UNAUTHENTICATED"}})", "", "").kind, OutcomeKind::kRefreshToken);
+  EXPECT_EQ(classify_fcm_response(401, R"({"error":{"status":"UNAUTHENTICATED"}})", "", "").kind,
+            OutcomeKind::kRefreshToken);
   EXPECT_EQ(classify_fcm_response(0, "", "", "Connection refused").kind, OutcomeKind::kRetry);
   EXPECT_EQ(classify_fcm_response(413, "", "", "").kind, OutcomeKind::kPermanent);
 }

@@ -10,9 +10,9 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "child_process.h"
 #include "leakscope/relay/job.h"
@@ -60,8 +60,7 @@ std::pair<size_t, size_t> recorded_deliveries(const std::string& dir) {
   std::ifstream in(dir + "/accepted.jsonl");
   std::set<std::string> ids;
   size_t all = 0;
-  for (std::string line; std::getline(in, line); ++all)
-    ids.insert(relay::job_id(nlohmann::json::parse(line)));
+  for (std::string line; std::getline(in, line); ++all) ids.insert(relay::job_id(nlohmann::json::parse(line)));
   return {ids.size(), all};
 }
 
@@ -87,13 +86,15 @@ void expect_consistent(const Outcome& o) {
 std::pair<std::pair<double, double>, std::pair<double, double>> allocated_and_sampled_ends(const std::string& dir) {
   std::ifstream csv(dir + "/memory.csv");
   std::string line;
-  std::getline(csv, line);  // seconds,relay RSS,RSS in jemalloc,other anonymous,file-backed,relay allocated,profiler's own,sampled heap
+  std::getline(csv, line);  // seconds,relay RSS,RSS in jemalloc,other anonymous,file-backed,relay allocated,profiler's
+                            // own,sampled heap
   std::vector<std::pair<double, double>> rows;
   while (std::getline(csv, line)) {
     std::vector<std::string> cells;
     std::stringstream in(line);
     for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
-    if (cells.size() >= 8 && !cells[7].empty()) rows.push_back({std::atof(cells[5].c_str()), std::atof(cells[7].c_str())});
+    if (cells.size() >= 8 && !cells[7].empty())
+      rows.push_back({std::atof(cells[5].c_str()), std::atof(cells[7].c_str())});
   }
   EXPECT_GE(rows.size(), 2u);
   if (rows.size() < 2) return {};
@@ -222,7 +223,8 @@ TEST(Scenario, InterruptLeavesNoOrphans) {
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   std::string dir = scratch_dir("scenario-interrupt");
   {
-    ChildProcess runner({kBinDir + "/scenario-run", "notify-close", "--variant", "leaky", "--duration", "30", "--out", dir}, {});
+    ChildProcess runner(
+        {kBinDir + "/scenario-run", "notify-close", "--variant", "leaky", "--duration", "30", "--out", dir}, {});
     ASSERT_TRUE(runner.wait_for_output("publishing", 120s)) << runner.err();
     std::this_thread::sleep_for(2s);
     kill(runner.pid(), SIGINT);

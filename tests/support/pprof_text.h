@@ -9,7 +9,7 @@ namespace leakscope::test {
 
 struct TopTable {
   int64_t total = 0;
-  std::string first_row;  // name of the first row (the top)
+  std::string first_row;                                    // name of the first row (the top)
   std::map<std::string, std::pair<int64_t, int64_t>> rows;  // name -> (flat, cum)
 };
 

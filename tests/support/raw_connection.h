@@ -35,7 +35,9 @@ class RawConnection {
   }
   ~RawConnection() { ::close(fd_); }
   bool connected() const { return connected_; }
-  bool send(const std::string& bytes) { return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size()); }
+  bool send(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == ssize_t(bytes.size());
+  }
   // True when the server closed (or reset) the connection within `wait`; `received` gets what it sent.
   bool closed_by_server(std::chrono::milliseconds wait, std::string* received = nullptr) {
     std::string ignored;
@@ -114,13 +116,15 @@ inline bool all_connected(const RawConnections& c) {
 
 // Slowloris: sends `request` one byte per connection every `tick`, for at most `ticks` ticks or until
 // the server has closed every connection. Returns how many are still open.
-inline size_t trickle_until_cut(RawConnections& slow, const std::string& request, int ticks, std::chrono::milliseconds tick) {
+inline size_t trickle_until_cut(RawConnections& slow, const std::string& request, int ticks,
+                                std::chrono::milliseconds tick) {
   std::vector<bool> cut(slow.size(), false);
   size_t still_open = slow.size();
   for (int t = 0; t < ticks && still_open > 0; ++t) {
     for (size_t i = 0; i < slow.size(); ++i) {
       if (cut[i]) continue;
-      if (slow[i]->closed_by_server(std::chrono::milliseconds(0)) || !slow[i]->send(std::string(1, request[t % request.size()]))) {
+      if (slow[i]->closed_by_server(std::chrono::milliseconds(0)) ||
+          !slow[i]->send(std::string(1, request[t % request.size()]))) {
         cut[i] = true;
         --still_open;
       }
@@ -131,7 +135,7 @@ inline size_t trickle_until_cut(RawConnections& slow, const std::string& request
 }
 
 struct SlowlorisOutcome {
-  size_t still_open = 0;               // tricklers the server never cut off
+  size_t still_open = 0;                // tricklers the server never cut off
   bool served_while_trickling = false;  // a normal GET got its 200 before the trickling ended
 };
 // `slow` trickle `request` (see trickle_until_cut) while a normal client GETs `path`.

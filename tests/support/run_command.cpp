@@ -32,8 +32,8 @@ std::string scratch_dir(const std::string& name) {
 
 CommandResult run_program(const std::vector<std::string>& argv, std::chrono::seconds bound) {
   static int counter = 0;
-  std::string base = std::string(LEAKSCOPE_TEST_SCRATCH) + "/cmd." + std::to_string(::getpid()) + "." +
-                     std::to_string(counter++);
+  std::string base =
+      std::string(LEAKSCOPE_TEST_SCRATCH) + "/cmd." + std::to_string(::getpid()) + "." + std::to_string(counter++);
   scenarios::ChildOptions options;
   options.out_path = base + ".out";
   options.err_path = base + ".err";

@@ -22,14 +22,15 @@ PemPair make_test_ca(const std::string& dir, const std::string& name) {
   return ca;
 }
 
-PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::string& name, const std::string& dns_name) {
+PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::string& name,
+                         const std::string& dns_name) {
   PemPair leaf{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
   std::string csr = dir + "/" + name + ".csr", ext = dir + "/" + name + ".ext";
   std::ofstream(ext) << "subjectAltName = DNS:" << dns_name << "\n";
   openssl("req -newkey rsa:2048 -nodes -subj " + shell_quote("/CN=" + dns_name) + " -keyout " + shell_quote(leaf.key) +
           " -out " + shell_quote(csr));
-  openssl("x509 -req -days 2 -in " + shell_quote(csr) + " -CA " + shell_quote(ca.cert) + " -CAkey " + shell_quote(ca.key) +
-          " -CAcreateserial -extfile " + shell_quote(ext) + " -out " + shell_quote(leaf.cert));
+  openssl("x509 -req -days 2 -in " + shell_quote(csr) + " -CA " + shell_quote(ca.cert) + " -CAkey " +
+          shell_quote(ca.key) + " -CAcreateserial -extfile " + shell_quote(ext) + " -out " + shell_quote(leaf.cert));
   return leaf;
 }
 

@@ -13,6 +13,7 @@ struct PemPair {
 // A self-signed CA certificate and key under `dir`, named `name`.crt / `name`.key.
 PemPair make_test_ca(const std::string& dir, const std::string& name);
 // A certificate for `dns_name` (subject CN and subjectAltName DNS) signed by `ca`, under `dir`.
-PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::string& name, const std::string& dns_name);
+PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::string& name,
+                         const std::string& dns_name);
 
 }  // namespace leakscope::test

@@ -26,7 +26,8 @@ const Graph::Node& node(const Graph& g, const std::string& name) {
 std::map<std::string, int64_t> edge_map(const Graph& g, const std::vector<Graph::Edge>& edges) {
   std::map<std::string, int64_t> out;
   for (const auto& e : edges)
-    out[std::string(g.nodes()[e.caller].name) + "->" + std::string(g.nodes()[e.callee].name) + (e.residual ? "~" : "")] = e.weight;
+    out[std::string(g.nodes()[e.caller].name) + "->" + std::string(g.nodes()[e.callee].name) +
+        (e.residual ? "~" : "")] = e.weight;
   return out;
 }
 
@@ -128,15 +129,18 @@ TEST(GraphPruning, OrdersDecideWhatANodeCountKeeps) {
   Profile tie = read_folded("main;b;x 5\nmain;a 5\n", "t");
   StackTable tt(tie, {});
   Graph tg(tie, tt, 0);
-  EXPECT_EQ(names(tg, prune_nodes(tg, {0, 0.0, NodeOrder::kCumName}).nodes), (std::vector<std::string>{"main", "a", "b", "x"}));
-  EXPECT_EQ(names(tg, prune_nodes(tg, {0, 0.0, NodeOrder::kCumFlat}).nodes), (std::vector<std::string>{"main", "a", "x", "b"}));
+  EXPECT_EQ(names(tg, prune_nodes(tg, {0, 0.0, NodeOrder::kCumName}).nodes),
+            (std::vector<std::string>{"main", "a", "b", "x"}));
+  EXPECT_EQ(names(tg, prune_nodes(tg, {0, 0.0, NodeOrder::kCumFlat}).nodes),
+            (std::vector<std::string>{"main", "a", "x", "b"}));
 }
 
 TEST(GraphPruning, EdgesJumpOverPrunedNodesAndFallBelowTheEdgeFraction) {
   Profile p = read_folded("main;wrapper;fill 100\nmain;work 895\nmain;work;log 5\n", "t");
   StackTable t(p, {});
   Graph g(p, t, 0);
-  PrunedNodes kept = prune_nodes(g, {3, 0.0, NodeOrder::kCumFlat});  // main, work, then fill (its flat breaks the tie with wrapper)
+  PrunedNodes kept =
+      prune_nodes(g, {3, 0.0, NodeOrder::kCumFlat});  // main, work, then fill (its flat breaks the tie with wrapper)
   ASSERT_EQ(names(g, kept.nodes), (std::vector<std::string>{"main", "work", "fill"}));
   PrunedEdges edges = prune_edges(g, kept, 0.01);  // cut-off 10
   EXPECT_EQ(edge_map(g, edges.edges), (std::map<std::string, int64_t>{{"main->work", 900}, {"main->fill~", 100}}));

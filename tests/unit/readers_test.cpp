@@ -32,15 +32,14 @@ TEST(JemallocReader, ParsesStacksThreadsAndMappings) {
   EXPECT_EQ(p.samples[1].labels[0].num, 1);
   ASSERT_EQ(p.locations.size(), 2u);
   EXPECT_EQ(p.locations[0].address, 0x40100fu);  // return address - 1
-  ASSERT_EQ(p.mappings.size(), 2u);                // executable file mappings only
-  EXPECT_EQ(p.mappings[0].file, "/bin/prog");       // main binary first
+  ASSERT_EQ(p.mappings.size(), 2u);              // executable file mappings only
+  EXPECT_EQ(p.mappings[0].file, "/bin/prog");    // main binary first
   EXPECT_EQ(p.locations[0].mapping_id, 1u);
   EXPECT_EQ(p.total(1), 3072);
 }
 
 TEST(JemallocReader, CumulativeBracketAddsAllocTypes) {
-  std::string dump =
-      "heap_v2/1\n  t*: 1: 64 [5: 320]\n@ 0x10\n  t*: 1: 64 [5: 320]\nMAPPED_LIBRARIES:\n";
+  std::string dump = "heap_v2/1\n  t*: 1: 64 [5: 320]\n@ 0x10\n  t*: 1: 64 [5: 320]\nMAPPED_LIBRARIES:\n";
   Profile p = read_jemalloc_heap(dump, "t.heap");
   ASSERT_EQ(p.sample_types.size(), 4u);
   EXPECT_EQ(p.sample_types[0].type, "alloc_objects");

@@ -36,8 +36,9 @@ TEST(TrendJsonReader, ReadsBackTheSuspectsRenderTrendJsonWrote) {
 }
 
 TEST(TrendJsonReader, EachClassOfBadInputIsAnInputErrorNamingTheFile) {
-  for (const char* bad : {"{not json", "[1, 2]", "{\"nope\": 1}", "{\"suspects\": 3}", "{\"suspects\": [7]}",
-                          "{\"suspects\": [{\"name\": \"f\", \"growth\": \"a lot\"}]}", "{\"snapshots\": \"five\", \"suspects\": []}"}) {
+  for (const char* bad :
+       {"{not json", "[1, 2]", "{\"nope\": 1}", "{\"suspects\": 3}", "{\"suspects\": [7]}",
+        "{\"suspects\": [{\"name\": \"f\", \"growth\": \"a lot\"}]}", "{\"snapshots\": \"five\", \"suspects\": []}"}) {
     try {
       read_trend_json(bad, "trend.json");
       ADD_FAILURE() << "accepted: " << bad;

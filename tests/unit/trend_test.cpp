@@ -58,10 +58,9 @@ TEST(Trend, AStepAfterTheFirstSnapshotIsNotSteady) {
 // idle libcurl handles grew to the peak concurrency and stayed there. It fits a line (R^2 0.84) and
 // never falls; only the flat end tells it from a leak. A leak of the same size still rising is kept.
 TEST(Trend, APoolThatFilledAndLevelledOffIsNotASuspect) {
-  auto s = series({{"pool", {191172, 251525, 251525, 275419, 275419, 355069, 402861, 402861, 402861, 402861, 402861,
-                             402861}},
-                   {"leak", {191172, 211525, 231525, 251419, 271419, 291069, 311861, 331861, 351861, 371861, 391861,
-                             411861}}});
+  auto s = series(
+      {{"pool", {191172, 251525, 251525, 275419, 275419, 355069, 402861, 402861, 402861, 402861, 402861, 402861}},
+       {"leak", {191172, 211525, 231525, 251419, 271419, 291069, 311861, 331861, 351861, 371861, 391861, 411861}}});
   std::vector<double> t;
   for (int i = 0; i < 12; ++i) t.push_back(i * 1.8);
   TrendReport r = make_trend(s, t, {"inuse_space", "bytes"}, 4096, {});

@@ -73,7 +73,8 @@ TEST_F(Flame, DifferentialFromTwoColumnFoldedColoursGrowthRedAndShrinkBlue) {
     size_t at = svg.find("<title>" + name + " (");
     EXPECT_NE(at, std::string::npos) << name;
     size_t fill = svg.find("fill=\"", at);
-    return std::make_pair(svg.substr(at, svg.find("</title>", at) - at), svg.substr(fill + 6, svg.find('"', fill + 6) - fill - 6));
+    return std::make_pair(svg.substr(at, svg.find("</title>", at) - at),
+                          svg.substr(fill + 6, svg.find('"', fill + 6) - fill - 6));
   };
   auto [grew_title, grew_fill] = box("grew");
   auto [shrank_title, shrank_fill] = box("shrank");
@@ -91,7 +92,8 @@ TEST_F(Flame, BaseProfileMatchesByNameAndNegateShowsWhatVanished) {
   auto t = titles(flame(now + " --base " + base));
   EXPECT_TRUE(std::none_of(t.begin(), t.end(), [](const std::string& s) { return s.rfind("gone", 0) == 0; }));
   auto negated = titles(flame(now + " --base " + base + " --negate"));
-  auto gone = std::find_if(negated.begin(), negated.end(), [](const std::string& s) { return s.rfind("gone (", 0) == 0; });
+  auto gone =
+      std::find_if(negated.begin(), negated.end(), [](const std::string& s) { return s.rfind("gone (", 0) == 0; });
   ASSERT_NE(gone, negated.end());
   EXPECT_NE(gone->find("base 50, new 0"), std::string::npos) << *gone;
 }

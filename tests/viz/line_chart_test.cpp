@@ -22,9 +22,8 @@ Points parse_points(const std::string& text) {
 }
 
 TEST(LineChart, StackedSeriesAreAreasOnTopOfEachOtherUnderTheLines) {
-  std::vector<viz::ChartSeries> series = {{"total", {0, 1, 2}, {10, 10, 10}, false},
-                                          {"a", {0, 1, 2}, {1, 2, 3}, true},
-                                          {"b", {0, 1, 2}, {3, 4, 5}, true}};
+  std::vector<viz::ChartSeries> series = {
+      {"total", {0, 1, 2}, {10, 10, 10}, false}, {"a", {0, 1, 2}, {1, 2, 3}, true}, {"b", {0, 1, 2}, {3, 4, 5}, true}};
   std::string svg = viz::render_line_chart(series, "bytes");
   auto areas = all_matches(svg, R"re(<polygon class="stacked"[^>]* points="([^"]*)")re");
   auto lines = all_matches(svg, R"re(<polyline[^>]* points="([^"]*)")re");
@@ -51,7 +50,8 @@ TEST(LineChart, StackedSeriesAreAreasOnTopOfEachOtherUnderTheLines) {
 }
 
 TEST(LineChart, TheScaleFitsTheStackWhenItIsTallerThanEveryLine) {
-  std::vector<viz::ChartSeries> series = {{"a", {0, 1}, {6, 6}, true}, {"b", {0, 1}, {6, 6}, true}, {"line", {0, 1}, {8, 8}, false}};
+  std::vector<viz::ChartSeries> series = {
+      {"a", {0, 1}, {6, 6}, true}, {"b", {0, 1}, {6, 6}, true}, {"line", {0, 1}, {8, 8}, false}};
   std::string svg = viz::render_line_chart(series, "bytes");
   auto areas = all_matches(svg, R"re(<polygon class="stacked"[^>]* points="([^"]*)")re");
   ASSERT_EQ(areas.size(), 2u);

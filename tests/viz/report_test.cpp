@@ -14,8 +14,8 @@ TEST(Report, BaseTrendAndMemoryMakeOnePageWithEverySection) {
   ASSERT_TRUE(make_backlog_series(dir));
   CommandResult r;
   write_text(dir + "/memory.csv", "seconds,rss\n0,1000\n1,2000\n2,4000\n");
-  r = run_command(kLeakscope + " report " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.1.heap --trend-json " + dir +
-                  "/trend.json --memory-csv " + dir + "/memory.csv -o " + dir + "/out");
+  r = run_command(kLeakscope + " report " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.1.heap --trend-json " +
+                  dir + "/trend.json --memory-csv " + dir + "/memory.csv -o " + dir + "/out");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"index.html", "flame.svg", "diff-flame.svg", "graph.svg"}) {
     ASSERT_TRUE(std::filesystem::exists(dir + "/out/" + f)) << f;
@@ -23,8 +23,8 @@ TEST(Report, BaseTrendAndMemoryMakeOnePageWithEverySection) {
   }
   std::string html = read_file(dir + "/out/index.html");
   EXPECT_NE(html.find("Leak suspect: (anonymous namespace)::recv_content"), std::string::npos);
-  for (const char* id : {"id=\"suspects\"", "id=\"memory\"", "id=\"growth-table\"", "id=\"top-table\"", "data=\"flame.svg\"",
-                         "data=\"diff-flame.svg\"", "data=\"graph.svg\""})
+  for (const char* id : {"id=\"suspects\"", "id=\"memory\"", "id=\"growth-table\"", "id=\"top-table\"",
+                         "data=\"flame.svg\"", "data=\"diff-flame.svg\"", "data=\"graph.svg\""})
     EXPECT_NE(html.find(id), std::string::npos) << id;
   for (const char* external : {"src=\"http", "href=\"http", "url(http", "@import"})
     EXPECT_EQ(html.find(external), std::string::npos) << "offline: no external resources (" << external << ")";

@@ -1,7 +1,7 @@
 // The Timeline of `leakscope serve DIR` in a real browser (Debian's Chromium via playwright-core):
 // drag a window on the chart, then Top, the flame graph and Peek show that window's growth, checked
-// against `leakscope diff`, `leakscope flame --base` and `leakscope top --base` of the same two files. Screenshots are kept
-// in build/tests/artifacts/.
+// against `leakscope diff`, `leakscope flame --base` and `leakscope top --base` of the same two files. Screenshots are
+// kept in build/tests/artifacts/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,11 +27,14 @@ TEST(TimelineInBrowser, DraggedWindowShowsItsGrowthInTopAndFlameGraph) {
     fs::last_write_time(dir + name, fs::last_write_time(work + name));  // a dump's time is its mtime
   }
   // The window 1..4 is snapshot.2 -> snapshot.5.
-  auto r = run_command(kLeakscope + " diff --json --nodecount 0 " + dir + "/snapshot.2.heap " + dir + "/snapshot.5.heap > " + work + "/diff.json");
+  auto r = run_command(kLeakscope + " diff --json --nodecount 0 " + dir + "/snapshot.2.heap " + dir +
+                       "/snapshot.5.heap > " + work + "/diff.json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command(kLeakscope + " flame " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap -o " + work + "/window.svg");
+  r = run_command(kLeakscope + " flame " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap -o " + work +
+                  "/window.svg");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command(kLeakscope + " top --nodecount 0 " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap > " + work + "/top-base.txt");
+  r = run_command(kLeakscope + " top --nodecount 0 " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap > " +
+                  work + "/top-base.txt");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ChildProcess serve({kLeakscope, "serve", dir, "--http", "127.0.0.1:0"}, {});
   int port = serve_port(serve);
@@ -39,11 +42,13 @@ TEST(TimelineInBrowser, DraggedWindowShowsItsGrowthInTopAndFlameGraph) {
   ASSERT_TRUE(serve_read_series(serve)) << serve.err();
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   fs::create_directories(artifacts);
-  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_check.mjs") + " http://127.0.0.1:" + std::to_string(port) + " 1 4 " +
-                  work + "/diff.json " + work + "/window.svg " + work + "/top-base.txt " + artifacts);
+  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_check.mjs") +
+                  " http://127.0.0.1:" + std::to_string(port) + " 1 4 " + work + "/diff.json " + work + "/window.svg " +
+                  work + "/top-base.txt " + artifacts);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"clicked\""), std::string::npos) << r.out;
-  for (const char* shot : {"timeline.png", "timeline-window.png", "timeline-top.png", "timeline-flame.png", "timeline-peek.png"})
+  for (const char* shot :
+       {"timeline.png", "timeline-window.png", "timeline-top.png", "timeline-flame.png", "timeline-peek.png"})
     EXPECT_TRUE(fs::exists(artifacts + "/" + shot)) << shot;
   serve.terminate();
   EXPECT_EQ(serve.wait_exit(10s), 0) << serve.err();

@@ -57,7 +57,8 @@ std::string snapshot(const std::string& dir, int n) { return dir + "/snapshot." 
 
 // The page's text of an escaped cell (xml_escape's five entities).
 std::string unescape(std::string s) {
-  for (auto [entity, c] : {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}, {"&amp;", "&"}})
+  for (auto [entity, c] :
+       {std::pair{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}, {"&amp;", "&"}})
     for (size_t at; (at = s.find(entity)) != std::string::npos;) s.replace(at, std::string(entity).size(), c);
   return s;
 }
@@ -102,13 +103,14 @@ TEST(ServeSeriesApi, TimelineHasEverySnapshotWithTopsTotalsAndTrendsSuspects) {
   json trend = json::parse(read_file(trend_path));
   ASSERT_FALSE(trend["suspects"].empty()) << "the backlog leak is a suspect for `leakscope trend`";
   EXPECT_EQ(names(t["suspects"]), names(trend["suspects"]));
-  for (size_t i = 0; i < trend["suspects"].size(); ++i) EXPECT_EQ(t["suspects"][i]["growth"], trend["suspects"][i]["growth"]);
+  for (size_t i = 0; i < trend["suspects"].size(); ++i)
+    EXPECT_EQ(t["suspects"][i]["growth"], trend["suspects"][i]["growth"]);
   // A window's verdict is trend's over the window's files.
   json w = s.get_json("/api/timeline?from=1&to=4");
   EXPECT_EQ(w["window"]["from"], 1);
   EXPECT_EQ(w["window"]["to"], 4);
-  json window_trend =
-      cli_json("trend --json " + snapshot(dir, 2) + " " + snapshot(dir, 3) + " " + snapshot(dir, 4) + " " + snapshot(dir, 5));
+  json window_trend = cli_json("trend --json " + snapshot(dir, 2) + " " + snapshot(dir, 3) + " " + snapshot(dir, 4) +
+                               " " + snapshot(dir, 5));
   EXPECT_EQ(names(w["suspects"]), names(window_trend["suspects"]));
 }
 
@@ -146,7 +148,9 @@ TEST(ServeSeriesApi, WindowTopIsTheDiffOfItsEndsAndFlameIsTheirDifferentialFlame
   EXPECT_EQ(last->body.find("n delta"), std::string::npos);
 }
 
-std::string regex_escape(const std::string& name) { return std::regex_replace(name, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)"); }
+std::string regex_escape(const std::string& name) {
+  return std::regex_replace(name, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
+}
 
 // The number in the first column of peek's line for `name` itself (not a caller or callee line).
 std::string peek_flat(const std::string& peek_text, const std::string& name) {
@@ -217,7 +221,9 @@ TEST(ServeSeriesApi, ALongSeriesReadInParallelKeepsItsOrder) {
   }
   Served s({dir});
   ASSERT_NE(s.port(), 0) << s.err();
-  EXPECT_NE(s.err().find("leakscope serve: read " + std::to_string(kFiles) + " snapshots (0 skipped)"), std::string::npos) << s.err();
+  EXPECT_NE(s.err().find("leakscope serve: read " + std::to_string(kFiles) + " snapshots (0 skipped)"),
+            std::string::npos)
+      << s.err();
   json t = s.get_json("/api/timeline");
   EXPECT_TRUE(t["loading"].is_null()) << t["loading"].dump();
   ASSERT_EQ(t["snapshots"].size(), static_cast<size_t>(kFiles));
@@ -267,8 +273,9 @@ TEST(ServeSeriesBadInput, AnEmptyDirectoryIsOneLineExit2) {
   fs::create_directories(dir);
   auto r = serve_fails(dir);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "leakscope: " + dir +
-                       ": empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded files)\n");
+  EXPECT_EQ(r.err,
+            "leakscope: " + dir +
+                ": empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded files)\n");
 }
 
 TEST(ServeSeriesBadInput, AnUnreadableSnapshotIsSkippedWithAWarning) {
@@ -312,12 +319,19 @@ TEST(ServeSeriesBadInput, SeveralCollectInstancesNeedInstance) {
   fs::create_directories(dir);
   // collect's names: <instance>.<seq>.pb.gz
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i) + " -o " + dir + "/relay-a." + std::to_string(i) + ".pb.gz").exit_code, 0);
-    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i + 2) + " -o " + dir + "/relay-b." + std::to_string(i) + ".pb.gz").exit_code, 0);
+    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i) + " -o " + dir + "/relay-a." + std::to_string(i) +
+                          ".pb.gz")
+                  .exit_code,
+              0);
+    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i + 2) + " -o " + dir + "/relay-b." +
+                          std::to_string(i) + ".pb.gz")
+                  .exit_code,
+              0);
   }
   auto r = serve_fails(dir);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "leakscope: " + dir + ": holds snapshots of several instances: relay-a (3), relay-b (3); pick one with --instance\n");
+  EXPECT_EQ(r.err, "leakscope: " + dir +
+                       ": holds snapshots of several instances: relay-a (3), relay-b (3); pick one with --instance\n");
   Served s({dir, "--instance", "relay-b"});
   ASSERT_NE(s.port(), 0) << s.err();
   json t = s.get_json("/api/timeline");
@@ -330,9 +344,10 @@ TEST(ServeSeriesBadInput, SeveralUrlsAreOneLineExit2NamingThem) {
   // Nothing listens there: the check comes before any fetch.
   auto r = serve_fails("http://127.0.0.1:9/debug/pprof/heap http://127.0.0.1:10/debug/pprof/heap");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "leakscope: http://127.0.0.1:9/debug/pprof/heap: a series follows one process, got 2 URLs "
-                   "(http://127.0.0.1:9/debug/pprof/heap, http://127.0.0.1:10/debug/pprof/heap); serve each on its own "
-                   "--http port, or `leakscope collect` them into a DIR and serve it with --instance\n");
+  EXPECT_EQ(r.err,
+            "leakscope: http://127.0.0.1:9/debug/pprof/heap: a series follows one process, got 2 URLs "
+            "(http://127.0.0.1:9/debug/pprof/heap, http://127.0.0.1:10/debug/pprof/heap); serve each on its own "
+            "--http port, or `leakscope collect` them into a DIR and serve it with --instance\n");
 }
 
 TEST(TrendOfADirectory, IsTheTrendOfItsSnapshotsInOrder) {
@@ -340,13 +355,15 @@ TEST(TrendOfADirectory, IsTheTrendOfItsSnapshotsInOrder) {
   std::string dir = snapshots_only("trend_directory", &trend_path);
   json of_dir = cli_json("trend --json " + dir);
   EXPECT_EQ(of_dir["snapshots"], 5);
-  EXPECT_EQ(of_dir["totals"], json::parse(read_file(trend_path))["totals"]);  // same order as the files named one by one
+  EXPECT_EQ(of_dir["totals"],
+            json::parse(read_file(trend_path))["totals"]);  // same order as the files named one by one
   std::string empty = fs::path(dir).parent_path().string() + "/empty";
   fs::create_directories(empty);
   auto r = run_command(kLeakscope + " trend " + empty);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "leakscope: " + empty +
-                       ": empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded files)\n");
+  EXPECT_EQ(r.err,
+            "leakscope: " + empty +
+                ": empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded files)\n");
   r = run_command(kLeakscope + " trend " + snapshot(dir, 1));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope: " + snapshot(dir, 1) + ": a trend needs two or more snapshots, got one\n");

@@ -31,8 +31,8 @@ class Serve : public ::testing::Test {
     std::string dir = scratch_dir("serve");
     std::string profile = dir + "/p.folded";
     std::ofstream(profile) << "main;serve;handle;parse 5000\nmain;serve;handle;respond 3500\nmain;idle 1500\n";
-    serve_ = std::make_unique<ChildProcess>(std::vector<std::string>{kLeakscope, "serve", profile, "--http", "127.0.0.1:0"},
-                                            std::vector<std::string>{});
+    serve_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kLeakscope, "serve", profile, "--http", "127.0.0.1:0"}, std::vector<std::string>{});
     ASSERT_TRUE(serve_->wait_for_output("leakscope serve: http://", 30s)) << serve_->err();
     std::smatch m;
     std::string err = serve_->err();
@@ -69,8 +69,12 @@ TEST_F(Serve, PathologicalPatternsAreAnsweredOnEveryField) {
 }
 
 TEST_F(Serve, InvalidPatternIs400NamingTheField) {
-  for (auto [path, field] : {std::pair{"/ui/top?focus=", "focus"}, {"/ui/graph?ignore=", "ignore"}, {"/svg/flame?hide=", "hide"},
-                             {"/ui/top?s=", "search"}, {"/ui/peek?regex=", "functions"}, {"/ui/source?s=", "search"}}) {
+  for (auto [path, field] : {std::pair{"/ui/top?focus=", "focus"},
+                             {"/ui/graph?ignore=", "ignore"},
+                             {"/svg/flame?hide=", "hide"},
+                             {"/ui/top?s=", "search"},
+                             {"/ui/peek?regex=", "functions"},
+                             {"/ui/source?s=", "search"}}) {
     SCOPED_TRACE(path);
     auto r = get(path + q("("));
     ASSERT_TRUE(r);

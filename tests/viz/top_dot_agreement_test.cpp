@@ -100,7 +100,9 @@ TEST(TopDotAgreementFolded, ADiffThatNetsToZeroIsCutTheSameWay) {
   std::string dir = scratch_dir("top_dot_agreement_zero");
   std::string now = write_text(dir + "/now.folded", "main;a 1000\nmain;b 3000\nmain;c 1\n");
   std::string base = write_text(dir + "/base.folded", "main;a 3001\nmain;b 1000\n");
-  auto run = [&](const std::string& cmd) { return run_command(kLeakscope + " " + cmd + " " + now + " --base " + base); };
+  auto run = [&](const std::string& cmd) {
+    return run_command(kLeakscope + " " + cmd + " " + now + " --base " + base);
+  };
   auto top = run("top --json");
   ASSERT_EQ(top.exit_code, 0) << top.err;
   auto dot = run("dot -o - --nodecount 0");

@@ -21,7 +21,8 @@ inline std::string write_text(const std::string& path, const std::string& text) 
 
 // python3's XML parser as the referee for well-formedness (a browser is stricter about nothing else).
 inline void expect_well_formed_xml(const std::string& path) {
-  auto r = run_command("python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' " + shell_quote(path));
+  auto r =
+      run_command("python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' " + shell_quote(path));
   EXPECT_EQ(r.exit_code, 0) << path << " is not well-formed XML: " << r.err;
 }
 

@@ -27,7 +27,8 @@ CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueT
   PrunedEdges edges = prune_edges(graph, kept, o.edgefraction);
   g.dropped_edges = edges.dropped_edges;
   g.edge_cutoff = edges.edge_cutoff;
-  for (const Graph::Edge& e : edges.edges) g.edges.push_back({index_of[e.caller], index_of[e.callee], e.weight, e.residual});
+  for (const Graph::Edge& e : edges.edges)
+    g.edges.push_back({index_of[e.caller], index_of[e.callee], e.weight, e.residual});
   return g;
 }
 

@@ -60,9 +60,11 @@ std::string render_dot(const CallGraph& g, const std::vector<std::string>& legen
   legend.push_back("Showing nodes accounting for " + value(g.shown) + ", " + percent(g.shown, g.total) + " of " +
                    value(g.total) + " total");
   if (g.dropped_nodes)
-    legend.push_back("Dropped " + std::to_string(g.dropped_nodes) + " nodes (cum <= " + format_value(g.node_cutoff, unit) + ")");
+    legend.push_back("Dropped " + std::to_string(g.dropped_nodes) +
+                     " nodes (cum <= " + format_value(g.node_cutoff, unit) + ")");
   if (g.dropped_edges)
-    legend.push_back("Dropped " + std::to_string(g.dropped_edges) + " edges (freq <= " + format_value(g.edge_cutoff, unit) + ")");
+    legend.push_back("Dropped " + std::to_string(g.dropped_edges) +
+                     " edges (freq <= " + format_value(g.edge_cutoff, unit) + ")");
   if (g.trimmed_nodes)
     legend.push_back("Showing top " + std::to_string(g.nodes.size()) + " nodes out of " +
                      std::to_string(g.nodes.size() + g.trimmed_nodes));
@@ -71,12 +73,16 @@ std::string render_dot(const CallGraph& g, const std::vector<std::string>& legen
 
   std::string out = "digraph \"leakscope\" {\n";
   out += "node [style=filled fillcolor=\"#f8f8f8\"]\n";
-  out += "subgraph cluster_L { \"legend\" [shape=box fontsize=16 label=\"" + legend_label + "\" tooltip=\"leakscope\"] }\n";
+  out += "subgraph cluster_L { \"legend\" [shape=box fontsize=16 label=\"" + legend_label +
+         "\" tooltip=\"leakscope\"] }\n";
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const auto& n = g.nodes[i];
     std::string label = dot_escape(n.name) + "\\n" + value(n.flat) + " (" + percent(n.flat, g.total) + ")";
     if (n.flat != n.cum) label += "\\nof " + value(n.cum) + " (" + percent(n.cum, g.total) + ")";
-    int font = 8 + static_cast<int>(std::ceil(16 * std::sqrt(max_flat ? static_cast<double>(std::llabs(n.flat)) / static_cast<double>(max_flat) : 0)));
+    int font =
+        8 +
+        static_cast<int>(std::ceil(
+            16 * std::sqrt(max_flat ? static_cast<double>(std::llabs(n.flat)) / static_cast<double>(max_flat) : 0)));
     double score = static_cast<double>(n.cum) / reference;
     out += "N" + std::to_string(i + 1) + " [label=\"" + label + "\" id=\"node" + std::to_string(i + 1) +
            "\" fontsize=" + std::to_string(font) + " shape=box tooltip=\"" + dot_escape(n.name) + " (" + value(n.cum) +
@@ -89,8 +95,9 @@ std::string render_dot(const CallGraph& g, const std::vector<std::string>& legen
     const auto& to = g.nodes[e.to].name;
     out += "N" + std::to_string(e.from + 1) + " -> N" + std::to_string(e.to + 1) + " [label=\" " + value(e.weight) +
            "\" weight=" + std::to_string(1 + static_cast<int>(100 * std::llabs(e.weight) / reference)) +
-           " penwidth=" + format_double("%.2f", 1 + 5 * w) + " color=\"" + dot_colour(score, false) + "\" tooltip=\"" + dot_escape(from) +
-           " -> " + dot_escape(to) + " (" + value(e.weight) + ")\"" + (e.residual ? " style=\"dashed\"" : "") + "]\n";
+           " penwidth=" + format_double("%.2f", 1 + 5 * w) + " color=\"" + dot_colour(score, false) + "\" tooltip=\"" +
+           dot_escape(from) + " -> " + dot_escape(to) + " (" + value(e.weight) + ")\"" +
+           (e.residual ? " style=\"dashed\"" : "") + "]\n";
   }
   out += "}\n";
   return out;

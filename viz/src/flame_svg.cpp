@@ -52,9 +52,10 @@ std::string tooltip(const FlameTree& tree, uint32_t n, int64_t total, const Flam
     return tree.name(n) + " (" + text(node.value) + ", " + format_percent(share) + ")";
   }
   int64_t delta = node.value - node.base;
-  std::string relative =
-      node.base ? (delta > 0 ? "+" : "") + format_percent(static_cast<double>(delta) / static_cast<double>(node.base)) + " of its base"
-                : (node.value ? "new" : "gone");
+  std::string relative = node.base ? (delta > 0 ? "+" : "") +
+                                         format_percent(static_cast<double>(delta) / static_cast<double>(node.base)) +
+                                         " of its base"
+                                   : (node.value ? "new" : "gone");
   return tree.name(n) + " (base " + text(node.base) + ", new " + text(node.value) + ", \u0394 " + text.delta(delta) +
          ", " + relative + ")";
 }
@@ -108,7 +109,8 @@ std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& o, Fl
 
   int64_t max_delta = 0;
   if (o.differential)
-    for (const Box& b : boxes) max_delta = std::max(max_delta, static_cast<int64_t>(std::llabs(nodes[b.node].value - nodes[b.node].base)));
+    for (const Box& b : boxes)
+      max_delta = std::max(max_delta, static_cast<int64_t>(std::llabs(nodes[b.node].value - nodes[b.node].base)));
 
   const double height = (static_cast<double>(st.max_depth) + 1) * kFrameHeight + kTitleArea + kDetailsArea;
   st.boxes = boxes.size();
@@ -123,27 +125,32 @@ std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& o, Fl
   std::string out;
   out.reserve(boxes.size() * 200 + 8192);
   out += "<?xml version=\"1.0\" standalone=\"no\"?>\n";
-  out += "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(o.width) + "\" height=\"" +
-         format_double("%.0f", height) + "\" viewBox=\"0 0 " + std::to_string(o.width) + " " + format_double("%.0f", height) +
-         "\" onload=\"init(evt)\" data-xpad=\"" + format_double("%g", kXpad) + "\" data-inner=\"" + format_double("%.2f", inner) +
-         "\" data-fontsize=\"" + format_double("%g", kFontSize) + "\" data-fontwidth=\"" + format_double("%g", kFontWidth) + "\">\n";
-  out += "<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
-         "<stop stop-color=\"#eeeeee\" offset=\"5%\"/><stop stop-color=\"" +
-         std::string(o.differential ? "#f8f8f8" : "#eeeeb0") + "\" offset=\"95%\"/></linearGradient></defs>\n";
-  out += "<style type=\"text/css\">\n"
-         "text { font-family: Verdana, sans-serif; font-size: 12px; fill: rgb(0,0,0); }\n"
-         "#title { text-anchor: middle; font-size: 17px; }\n#subtitle { text-anchor: middle; fill: rgb(100,100,100); }\n"
-         "#search, #matched { text-anchor: end; }\n#search, #unzoom { cursor: pointer; }\n"
-         "#search { opacity: 0.3; }\n#search:hover, #search.show { opacity: 1; }\n"
-         ".hide { display: none; }\ng.f:hover rect { stroke: black; stroke-width: 0.5; cursor: pointer; }\n"
-         "g.parent { opacity: 0.5; }\n</style>\n";
+  out += "<svg version=\"1.1\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(o.width) +
+         "\" height=\"" + format_double("%.0f", height) + "\" viewBox=\"0 0 " + std::to_string(o.width) + " " +
+         format_double("%.0f", height) + "\" onload=\"init(evt)\" data-xpad=\"" + format_double("%g", kXpad) +
+         "\" data-inner=\"" + format_double("%.2f", inner) + "\" data-fontsize=\"" + format_double("%g", kFontSize) +
+         "\" data-fontwidth=\"" + format_double("%g", kFontWidth) + "\">\n";
+  out +=
+      "<defs><linearGradient id=\"background\" y1=\"0\" y2=\"1\" x1=\"0\" x2=\"0\">"
+      "<stop stop-color=\"#eeeeee\" offset=\"5%\"/><stop stop-color=\"" +
+      std::string(o.differential ? "#f8f8f8" : "#eeeeb0") + "\" offset=\"95%\"/></linearGradient></defs>\n";
+  out +=
+      "<style type=\"text/css\">\n"
+      "text { font-family: Verdana, sans-serif; font-size: 12px; fill: rgb(0,0,0); }\n"
+      "#title { text-anchor: middle; font-size: 17px; }\n#subtitle { text-anchor: middle; fill: rgb(100,100,100); }\n"
+      "#search, #matched { text-anchor: end; }\n#search, #unzoom { cursor: pointer; }\n"
+      "#search { opacity: 0.3; }\n#search:hover, #search.show { opacity: 1; }\n"
+      ".hide { display: none; }\ng.f:hover rect { stroke: black; stroke-width: 0.5; cursor: pointer; }\n"
+      "g.parent { opacity: 0.5; }\n</style>\n";
   out += "<script type=\"text/ecmascript\"><![CDATA[\n";
   out += kFlameScript;
   out += "]]></script>\n";
   out += "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"url(#background)\"/>\n";
   const std::string mid = format_double("%.1f", o.width / 2.0);
   out += "<text id=\"title\" x=\"" + mid + "\" y=\"24\">" + xml_escape(o.title) + "</text>\n";
-  if (!subtitle.empty()) out += "<text id=\"subtitle\" x=\"" + mid + "\" y=\"" + format_double("%g", kTitleArea - 2) + "\">" + xml_escape(subtitle) + "</text>\n";
+  if (!subtitle.empty())
+    out += "<text id=\"subtitle\" x=\"" + mid + "\" y=\"" + format_double("%g", kTitleArea - 2) + "\">" +
+           xml_escape(subtitle) + "</text>\n";
   const std::string bottom = format_double("%.0f", height - 17);
   out += "<text id=\"details\" x=\"" + format_double("%g", kXpad) + "\" y=\"" + bottom + "\"> </text>\n";
   out += "<text id=\"unzoom\" class=\"hide\" x=\"" + format_double("%g", kXpad) + "\" y=\"24\">Reset Zoom</text>\n";
@@ -153,8 +160,8 @@ std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& o, Fl
   char buf[160];
   for (const Box& b : boxes) {
     const FlameNode& node = nodes[b.node];
-    double y = o.inverted ? kTitleArea + node.depth * kFrameHeight
-                          : height - kDetailsArea - (node.depth + 1) * kFrameHeight;
+    double y =
+        o.inverted ? kTitleArea + node.depth * kFrameHeight : height - kDetailsArea - (node.depth + 1) * kFrameHeight;
     Rgb colour;
     if (o.differential) {
       int64_t d = node.value - node.base;

@@ -69,7 +69,8 @@ void FlameTree::finish() {
     const PendingStack& s = pending_[i];
     size_t common = 0;
     if (previous)
-      while (common < s.length && common < previous->length && frames(s)[static_cast<long>(common)] == frames(*previous)[static_cast<long>(common)])
+      while (common < s.length && common < previous->length &&
+             frames(s)[static_cast<long>(common)] == frames(*previous)[static_cast<long>(common)])
         ++common;
     path.resize(common);
     for (size_t d = common; d < s.length; ++d) {

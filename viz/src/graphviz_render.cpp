@@ -30,7 +30,8 @@ GVC_t* process_context() {
 }  // namespace
 
 std::string render_graphviz(const std::string& dot, const std::string& format) {
-  if (format != "svg" && format != "png") throw std::invalid_argument("Graphviz output must be svg or png, not " + format);
+  if (format != "svg" && format != "png")
+    throw std::invalid_argument("Graphviz output must be svg or png, not " + format);
   std::lock_guard lock(g_graphviz_mutex);
   std::string errors;
   g_errors = &errors;

@@ -11,7 +11,8 @@ void HtmlPage::heading(const std::string& text, const std::string& id) {
 }
 
 void HtmlPage::paragraph(const std::string& text, const std::string& css_class) {
-  body_ += "<p" + (css_class.empty() ? "" : " class=\"" + xml_escape(css_class) + "\"") + ">" + xml_escape(text) + "</p>\n";
+  body_ +=
+      "<p" + (css_class.empty() ? "" : " class=\"" + xml_escape(css_class) + "\"") + ">" + xml_escape(text) + "</p>\n";
 }
 
 void HtmlPage::facts(const std::vector<std::pair<std::string, std::string>>& rows) {

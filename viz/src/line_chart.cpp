@@ -51,17 +51,22 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
   std::string out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" + std::to_string(width) +
                     "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " +
                     std::to_string(height) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
-  out += "<rect x=\"" + format_double("%.1f", left) + "\" y=\"" + format_double("%.1f", top) + "\" width=\"" + format_double("%.1f", pw) + "\" height=\"" + format_double("%.1f", ph) +
+  out += "<rect x=\"" + format_double("%.1f", left) + "\" y=\"" + format_double("%.1f", top) + "\" width=\"" +
+         format_double("%.1f", pw) + "\" height=\"" + format_double("%.1f", ph) +
          "\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n";
   for (int i = 0; i <= 4; ++i) {
     double y = ymax * i / 4, yy = py(y);
-    out += "<line x1=\"" + format_double("%.1f", left) + "\" x2=\"" + format_double("%.1f", left + pw) + "\" y1=\"" + format_double("%.1f", yy) + "\" y2=\"" + format_double("%.1f", yy) +
-           "\" stroke=\"#e4e4e4\"/><text x=\"" + format_double("%.1f", left - 6) + "\" y=\"" + format_double("%.1f", yy + 4) + "\" text-anchor=\"end\">" +
+    out += "<line x1=\"" + format_double("%.1f", left) + "\" x2=\"" + format_double("%.1f", left + pw) + "\" y1=\"" +
+           format_double("%.1f", yy) + "\" y2=\"" + format_double("%.1f", yy) + "\" stroke=\"#e4e4e4\"/><text x=\"" +
+           format_double("%.1f", left - 6) + "\" y=\"" + format_double("%.1f", yy + 4) + "\" text-anchor=\"end\">" +
            xml_escape(format_value(static_cast<int64_t>(y), unit)) + "</text>\n";
     double x = xmax * i / 4;
-    out += "<text x=\"" + format_double("%.1f", px(x)) + "\" y=\"" + format_double("%.1f", top + ph + 16) + "\" text-anchor=\"middle\">" + format_double("%.1f", x) + " s</text>\n";
+    out += "<text x=\"" + format_double("%.1f", px(x)) + "\" y=\"" + format_double("%.1f", top + ph + 16) +
+           "\" text-anchor=\"middle\">" + format_double("%.1f", x) + " s</text>\n";
   }
-  auto point = [&](double x, double y) { return format_double("%.1f", px(x)) + "," + format_double("%.1f", py(y)) + " "; };
+  auto point = [&](double x, double y) {
+    return format_double("%.1f", px(x)) + "," + format_double("%.1f", py(y)) + " ";
+  };
   std::string areas, lines;  // areas first, so the lines stay visible over them
   for (size_t s = 0; s < series.size(); ++s) {
     const auto& sr = series[s];
@@ -72,8 +77,9 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
       for (size_t i = 0; i < n; ++i) upper += point(sr.x[i], stack_top[i] + sr.y[i]);
       for (size_t i = n; i-- > 0;) lower += point(sr.x[i], stack_top[i]);
       for (size_t i = 0; i < n; ++i) stack_top[i] += sr.y[i];
-      areas += "<polygon class=\"stacked\" fill=\"" + std::string(colour) + "\" fill-opacity=\"0.45\" stroke=\"" + colour +
-               "\" stroke-width=\"0.5\" points=\"" + upper + lower + "\"><title>" + xml_escape(sr.name) + "</title></polygon>\n";
+      areas += "<polygon class=\"stacked\" fill=\"" + std::string(colour) + "\" fill-opacity=\"0.45\" stroke=\"" +
+               colour + "\" stroke-width=\"0.5\" points=\"" + upper + lower + "\"><title>" + xml_escape(sr.name) +
+               "</title></polygon>\n";
     } else {
       std::string points;
       for (size_t i = 0; i < n; ++i) points += point(sr.x[i], sr.y[i]);
@@ -82,8 +88,8 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
     }
     double row = static_cast<double>(s / kLegendPerRow), column = static_cast<double>(s % kLegendPerRow);
     out += "<text x=\"" + format_double("%.1f", left + 10 + 170 * column) + "\" y=\"" +
-           format_double("%.1f", height - 6.0 - 14 * (legend_rows - 1 - row)) + "\" fill=\"" +
-           colour + "\">\u25A0 " + xml_escape(sr.name) + "</text>\n";
+           format_double("%.1f", height - 6.0 - 14 * (legend_rows - 1 - row)) + "\" fill=\"" + colour + "\">\u25A0 " +
+           xml_escape(sr.name) + "</text>\n";
   }
   out += areas + lines + "</svg>\n";
   return out;
@@ -116,7 +122,8 @@ std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::stri
         continue;
       }
       if (cells[c].empty() || *end != '\0' || !std::isfinite(v[c]))
-        throw InputError(source, where(), "expected a number in column " + std::to_string(c + 1) + ", found '" + cells[c] + "'");
+        throw InputError(source, where(),
+                         "expected a number in column " + std::to_string(c + 1) + ", found '" + cells[c] + "'");
     }
     for (size_t c = 1; c < v.size(); ++c) {
       if (std::isnan(v[c])) continue;

@@ -32,12 +32,18 @@ int channel(double v) { return std::clamp(static_cast<int>(std::lround(v)), 0, 2
 Rgb hsl(double hue, double sat, double light) {
   double c = (1 - std::fabs(2 * light - 1)) * sat, hp = hue / 60.0, x = c * (1 - std::fabs(std::fmod(hp, 2.0) - 1));
   double r = 0, g = 0, b = 0;
-  if (hp < 1) r = c, g = x;
-  else if (hp < 2) r = x, g = c;
-  else if (hp < 3) g = c, b = x;
-  else if (hp < 4) g = x, b = c;
-  else if (hp < 5) r = x, b = c;
-  else r = c, b = x;
+  if (hp < 1)
+    r = c, g = x;
+  else if (hp < 2)
+    r = x, g = c;
+  else if (hp < 3)
+    g = c, b = x;
+  else if (hp < 4)
+    g = x, b = c;
+  else if (hp < 5)
+    r = x, b = c;
+  else
+    r = c, b = x;
   double m = light - c / 2;
   return {channel((r + m) * 255), channel((g + m) * 255), channel((b + m) * 255)};
 }
@@ -49,7 +55,8 @@ std::string Rgb::css() const {
 }
 
 const std::vector<std::string>& palette_names() {
-  static const std::vector<std::string> names = {"hot", "mem", "io", "red", "green", "blue", "aqua", "yellow", "module"};
+  static const std::vector<std::string> names = {"hot",  "mem",  "io",     "red",   "green",
+                                                 "blue", "aqua", "yellow", "module"};
   return names;
 }
 

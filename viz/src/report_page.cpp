@@ -3,8 +3,8 @@
 #include <ctime>
 #include <filesystem>
 
-#include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/diff_report.h"
+#include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/memory_figures.h"
 #include "leakscope/analyzer/top_report.h"
 #include "leakscope/analyzer/units.h"
@@ -69,8 +69,9 @@ void add_verdict(const Sections& s, const TrendReport& t) {
                    "verdict-leak");
   std::vector<std::vector<std::string>> rows;
   for (const auto& r : t.suspects)
-    rows.push_back({r.name, format_delta(r.growth, unit), format_value(static_cast<int64_t>(r.slope_per_s), unit) + "/s",
-                    format_double("%.3f", r.r2), format_double("%.2f", r.monotonicity), format_percent(r.share)});
+    rows.push_back({r.name, format_delta(r.growth, unit),
+                    format_value(static_cast<int64_t>(r.slope_per_s), unit) + "/s", format_double("%.3f", r.r2),
+                    format_double("%.2f", r.monotonicity), format_percent(r.share)});
   s.page.table({"suspect", "growth", "slope", "R\u00b2", "rising steps", "share of growth"}, rows, 1, "suspects");
 }
 
@@ -87,7 +88,8 @@ void add_rss(const Sections& s) {
 
 void add_growth(const Sections& s) {
   const ViewInput& v = s.view;
-  DiffReport diff = diff_profiles(*v.base, *v.base_stacks, v.base_index, *v.now, *v.now_stacks, v.now_index, v.normalize);
+  DiffReport diff =
+      diff_profiles(*v.base, *v.base_stacks, v.base_index, *v.now, *v.now_stacks, v.now_index, v.normalize);
   std::vector<std::vector<std::string>> rows;
   for (size_t i = 0; i < diff.rows.size() && i < s.in.rows; ++i) {
     const auto& r = diff.rows[i];

@@ -65,13 +65,14 @@ std::string SnapshotSeries::add(const std::string& source, uint64_t order) {
   for (const auto& [name, v] : a.nodes)
     if (v.flat != 0) flat.emplace_back(name_id(name), v.flat);
   // Time order, then the feed's; snapshots without times keep the feed's order.
-  auto at = s.time_nanos > 0
-                ? std::upper_bound(snapshots_.begin(), snapshots_.end(), s,
-                                   [](const SnapshotSummary& x, const SnapshotSummary& y) {
-                                     return x.time_nanos != y.time_nanos ? x.time_nanos < y.time_nanos : x.order < y.order;
-                                   })
-                : std::upper_bound(snapshots_.begin(), snapshots_.end(), s,
-                                   [](const SnapshotSummary& x, const SnapshotSummary& y) { return x.order < y.order; });
+  auto at =
+      s.time_nanos > 0
+          ? std::upper_bound(snapshots_.begin(), snapshots_.end(), s,
+                             [](const SnapshotSummary& x, const SnapshotSummary& y) {
+                               return x.time_nanos != y.time_nanos ? x.time_nanos < y.time_nanos : x.order < y.order;
+                             })
+          : std::upper_bound(snapshots_.begin(), snapshots_.end(), s,
+                             [](const SnapshotSummary& x, const SnapshotSummary& y) { return x.order < y.order; });
   flat_.insert(flat_.begin() + (at - snapshots_.begin()), std::move(flat));
   snapshots_.insert(at, std::move(s));
   if (snapshots_.size() > max_snapshots_) {
@@ -116,7 +117,8 @@ bool SnapshotSeries::has_times() const {
   std::lock_guard lock(mu_);
   // Times must tell the snapshots apart: files copied together share one mtime (a dump's only time).
   for (size_t i = 0; i < snapshots_.size(); ++i)
-    if (snapshots_[i].time_nanos <= 0 || (i > 0 && snapshots_[i].time_nanos <= snapshots_[i - 1].time_nanos)) return false;
+    if (snapshots_[i].time_nanos <= 0 || (i > 0 && snapshots_[i].time_nanos <= snapshots_[i - 1].time_nanos))
+      return false;
   return true;
 }
 
@@ -126,7 +128,7 @@ std::vector<double> SnapshotSeries::times_s() const {
   std::vector<double> out;
   for (size_t i = 0; i < snapshots_.size(); ++i)
     out.push_back(distinct_times ? static_cast<double>(snapshots_[i].time_nanos - snapshots_[0].time_nanos) / 1e9
-                        : static_cast<double>(i));
+                                 : static_cast<double>(i));
   return out;
 }
 
@@ -136,7 +138,8 @@ std::shared_ptr<const Profile> SnapshotSeries::profile(size_t index) {
     std::lock_guard lock(mu_);
     if (index >= snapshots_.size())
       throw std::invalid_argument("no snapshot " + std::to_string(index) + "; the series has " +
-                                  std::to_string(snapshots_.size()) + " (0 to " + std::to_string(snapshots_.size() - 1) + ")");
+                                  std::to_string(snapshots_.size()) + " (0 to " +
+                                  std::to_string(snapshots_.size() - 1) + ")");
     file = snapshots_[index].file;
     for (const auto& [f, p] : cache_)
       if (f == file) {

@@ -57,7 +57,8 @@ std::vector<ChartSeries> chart_series(const SnapshotSeries& s, const std::vector
   // The profiler's figures, when every snapshot carries them (a partial line would mislead).
   bool figures = std::all_of(snaps.begin(), snaps.end(), [](const SnapshotSummary& x) { return x.memory.has_value(); });
   if (figures && s.sample_type().unit == "bytes") {
-    ChartSeries allocated{"jemalloc allocated", times, {}}, resident{"jemalloc resident", times, {}}, rss{"RSS", times, {}};
+    ChartSeries allocated{"jemalloc allocated", times, {}}, resident{"jemalloc resident", times, {}},
+        rss{"RSS", times, {}};
     for (const auto& x : snaps) {
       allocated.y.push_back(static_cast<double>(x.memory->allocated));
       resident.y.push_back(static_cast<double>(x.memory->resident));
@@ -77,8 +78,8 @@ std::string snapshot_label(const SnapshotSummary& s, size_t index, double offset
 
 std::string verdict_table(const TrendReport& r, const std::string& query) {
   if (r.suspects.empty())
-    return "<p id=\"no-suspects\">No leak suspect in this window (" + std::to_string(r.growing.size()) +
-           " growing, " + std::to_string(r.stable) + " stable).</p>\n";
+    return "<p id=\"no-suspects\">No leak suspect in this window (" + std::to_string(r.growing.size()) + " growing, " +
+           std::to_string(r.stable) + " stable).</p>\n";
   std::string rows;
   for (const auto& row : r.suspects) {
     std::string focus = "focus=" + httplib::detail::encode_query_param(exact_pattern(row.name));
@@ -88,9 +89,9 @@ std::string verdict_table(const TrendReport& r, const std::string& query) {
     };
     rows += "<tr class=\"suspect\"><td class=\"name\">" + xml_escape(row.name) + "</td><td class=\"n\">" +
             format_value(row.growth, r.sample_type.unit) + "</td><td>" + xml_escape(row.rule) + "</td><td>" +
-            xml_escape(row.why) + "</td><td>" + link("/ui/top", focus, "top") + " " + link("/ui/graph", focus, "graph") + " " +
-            link("/ui/flame", focus, "flame") + " " + link("/ui/peek", regex, "peek") + " " +
-            link("/ui/source", regex, "source") + "</td></tr>\n";
+            xml_escape(row.why) + "</td><td>" + link("/ui/top", focus, "top") + " " +
+            link("/ui/graph", focus, "graph") + " " + link("/ui/flame", focus, "flame") + " " +
+            link("/ui/peek", regex, "peek") + " " + link("/ui/source", regex, "source") + "</td></tr>\n";
   }
   return "<table class=\"data\" id=\"suspects\"><thead><tr><th>suspect</th><th class=\"n\">growth</th><th>rule</th>"
          "<th>why</th><th>views</th></tr></thead><tbody>\n" +
@@ -99,12 +100,14 @@ std::string verdict_table(const TrendReport& r, const std::string& query) {
 
 }  // namespace
 
-std::string render_timeline_section(const SnapshotSeries& series, const TimelineWindow& chosen, const std::string& query) {
+std::string render_timeline_section(const SnapshotSeries& series, const TimelineWindow& chosen,
+                                    const std::string& query) {
   TimelineWindow w = whole_if_unchosen(series, chosen);
   auto snaps = series.summaries();
   auto times = series.times_s();
   ChartFrame frame;
-  std::string chart = render_line_chart(chart_series(series, snaps, times), series.sample_type().unit, 1100, 320, &frame);
+  std::string chart =
+      render_line_chart(chart_series(series, snaps, times), series.sample_type().unit, 1100, 320, &frame);
   nlohmann::json t = times;
   std::string out;
   LoadProgress loading = series.progress();
@@ -113,18 +116,18 @@ std::string render_timeline_section(const SnapshotSeries& series, const Timeline
            std::to_string(loading.expected) + "\">Reading the series: " + std::to_string(loading.read) + " of " +
            std::to_string(loading.expected) + " snapshots so far (this page reloads when all are in).</p>\n";
   out += "<p>" + std::to_string(snaps.size()) + " snapshots" +
-                    (series.has_times() ? "" : " (no timestamps: file order, 1 s apart)") +
-                    ". Drag across the chart, or click two snapshots, to choose a window: every view then shows the "
-                    "growth between its ends.</p>\n";
+         (series.has_times() ? "" : " (no timestamps: file order, 1 s apart)") +
+         ". Drag across the chart, or click two snapshots, to choose a window: every view then shows the "
+         "growth between its ends.</p>\n";
   out += "<div id=\"timeline-chart\" style=\"position:relative;user-select:none;cursor:crosshair\" data-left=\"" +
          format_double("%.3f", frame.left) + "\" data-plot-width=\"" + format_double("%.3f", frame.plot_width) +
          "\" data-xmax=\"" + format_double("%.6f", frame.xmax) + "\" data-times=\"" + xml_escape(t.dump()) +
          "\" data-from=\"" + (chosen.chosen ? std::to_string(w.from) : "") + "\" data-to=\"" +
          (chosen.chosen ? std::to_string(w.to) : "") + "\">\n" + chart + "</div>\n";
   const ValueType type = series.sample_type();
-  out += "<p id=\"window-facts\">" +
-         std::string(chosen.chosen ? "Window: " : "Whole series: ") + xml_escape(snapshot_label(snaps[w.from], w.from, times[w.from], type)) +
-         " \u2192 " + xml_escape(snapshot_label(snaps[w.to], w.to, times[w.to], type)) + "</p>\n";
+  out += "<p id=\"window-facts\">" + std::string(chosen.chosen ? "Window: " : "Whole series: ") +
+         xml_escape(snapshot_label(snaps[w.from], w.from, times[w.from], type)) + " \u2192 " +
+         xml_escape(snapshot_label(snaps[w.to], w.to, times[w.to], type)) + "</p>\n";
   out += "<h2>Trend verdict for " + std::string(chosen.chosen ? "the window" : "the whole series") + "</h2>\n";
   out += has_verdict(w) ? verdict_table(series.trend(w.from, w.to), query)
                         : "<p id=\"no-suspects\">A verdict needs at least three snapshots in the window.</p>\n";

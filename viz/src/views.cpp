@@ -16,7 +16,8 @@ bool is_differential(const ViewInput& in) { return in.base || is_diff_folded(*in
 namespace {
 
 // The caller's table when it gave one, else one built into `own`.
-const StackTable& table_of(const Profile& p, const StackTable* given, const StackOptions& options, std::optional<StackTable>& own) {
+const StackTable& table_of(const Profile& p, const StackTable* given, const StackOptions& options,
+                           std::optional<StackTable>& own) {
   return given ? *given : own.emplace(p, options);
 }
 
@@ -28,7 +29,8 @@ FlameTree flame_tree_for(const ViewInput& in, bool reverse) {
   const StackTable& stacks = table_of(*in.now, in.now_stacks, in.stacks, own_now);
   tree.add(*in.now, stacks, in.now_index, FlameColumn::kValue);
   if (in.base) {
-    tree.add(*in.base, table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, FlameColumn::kBase, base_scale(in));
+    tree.add(*in.base, table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, FlameColumn::kBase,
+             base_scale(in));
   } else if (is_diff_folded(*in.now)) {
     tree.add(*in.now, stacks, 0, FlameColumn::kBase);
   }
@@ -40,7 +42,8 @@ CallGraph call_graph_for(const ViewInput& in, const CallGraphOptions& options) {
   std::optional<StackTable> own_now, own_base;
   std::vector<GraphSource> inputs{{in.now, &table_of(*in.now, in.now_stacks, in.stacks, own_now), in.now_index, 1.0}};
   if (in.base)
-    inputs.push_back({in.base, &table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, -base_scale(in)});
+    inputs.push_back(
+        {in.base, &table_of(*in.base, in.base_stacks, in.stacks, own_base), in.base_index, -base_scale(in)});
   return build_call_graph(inputs, in.now->sample_types[in.now_index], options);
 }
 

@@ -58,7 +58,9 @@ struct Query {
       if (!pattern->empty()) Pattern::compile(*pattern, field);
   }
   // The functions peek and source show: Functions, else Search.
-  Pattern functions() const { return regex.empty() ? Pattern::compile(search, "search") : Pattern::compile(regex, "functions"); }
+  Pattern functions() const {
+    return regex.empty() ? Pattern::compile(search, "search") : Pattern::compile(regex, "functions");
+  }
 };
 
 struct View {
@@ -101,8 +103,8 @@ struct WebUi::Impl {
       } catch (const std::exception&) {
       }
       if (end != text.size() || v < 0 || static_cast<size_t>(v) >= n)
-        throw std::invalid_argument(std::string(field) + ": expected a snapshot index from 0 to " + std::to_string(n - 1) +
-                                    ", got '" + text + "'");
+        throw std::invalid_argument(std::string(field) + ": expected a snapshot index from 0 to " +
+                                    std::to_string(n - 1) + ", got '" + text + "'");
       return static_cast<size_t>(v);
     };
     size_t to = q.to.empty() ? n - 1 : index(q.to, "to");
@@ -111,7 +113,8 @@ struct WebUi::Impl {
     w.now_name = in.series->file(to);
     if (!q.from.empty()) {
       size_t from = index(q.from, "from");
-      if (from > to) throw std::invalid_argument("from: snapshot " + q.from + " comes after to (" + std::to_string(to) + ")");
+      if (from > to)
+        throw std::invalid_argument("from: snapshot " + q.from + " comes after to (" + std::to_string(to) + ")");
       if (from < to) {
         w.base = in.series->profile(from);
         w.base_name = in.series->file(from);
@@ -134,7 +137,8 @@ struct WebUi::Impl {
     if (with_base && w.base) {
       v.base = w.base.get();
       v.base_index = w.base->sample_index(w.now->sample_types[v.now_index].type);
-      if (v.base_index < 0) throw std::invalid_argument("the base has no sample type " + w.now->sample_types[v.now_index].type);
+      if (v.base_index < 0)
+        throw std::invalid_argument("the base has no sample type " + w.now->sample_types[v.now_index].type);
     }
     v.normalize = in.normalize;
     v.stacks.keep_allocator_frames = in.keep_allocator_frames;
@@ -176,13 +180,15 @@ struct WebUi::Impl {
     field("hide", "Hide", q.hide);
     field("s", "Search", q.search);
     if (active == "peek" || active == "source") field("regex", "Functions", q.regex.empty() ? q.search : q.regex);
-    form += " <button type=\"submit\" id=\"refine\">Refine</button> <a id=\"reset\" href=\"/ui/" + active + "\">Reset</a></form>\n";
-    p.raw("<style>nav.views a { margin-right: 1em; } nav.views a.active { font-weight: 700; } "
-          "form.refine { margin: 0.8em 0; } tr.match td { background: #f7d6f7; } pre { font-size: 0.85em; }</style>\n");
+    form += " <button type=\"submit\" id=\"refine\">Refine</button> <a id=\"reset\" href=\"/ui/" + active +
+            "\">Reset</a></form>\n";
+    p.raw(
+        "<style>nav.views a { margin-right: 1em; } nav.views a.active { font-weight: 700; } "
+        "form.refine { margin: 0.8em 0; } tr.match td { background: #f7d6f7; } pre { font-size: 0.85em; }</style>\n");
     p.raw(nav + form);
     if (w.base && in.series)
-      p.paragraph("Window: the growth from " + std::filesystem::path(w.base_name).filename().string() + " (snapshot " + q.from +
-                      ") to " + std::filesystem::path(w.now_name).filename().string() + " (snapshot " +
+      p.paragraph("Window: the growth from " + std::filesystem::path(w.base_name).filename().string() + " (snapshot " +
+                      q.from + ") to " + std::filesystem::path(w.now_name).filename().string() + " (snapshot " +
                       (q.to.empty() ? std::to_string(in.series->size() - 1) : q.to) + ")",
                   "window");
     return p;
@@ -191,7 +197,8 @@ struct WebUi::Impl {
   std::string total_line(const ViewInput& v, const StackTable& stacks, int64_t total) const {
     const auto& t = v.now->sample_types[v.now_index];
     return t.type + ": total " + format_value(total, t.unit) +
-           (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)" : "");
+           (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)"
+                                      : "");
   }
   std::string total_line(const ViewInput& v) const {
     StackTable stacks(*v.now, v.stacks);
@@ -203,27 +210,29 @@ struct WebUi::Impl {
     const auto& type = v.now->sample_types[v.now_index];
     StackTable now_stacks(*v.now, v.stacks), base_stacks(*v.base, v.stacks);
     DiffReport d = diff_profiles(*v.base, base_stacks, v.base_index, *v.now, now_stacks, v.now_index, v.normalize);
-    p.paragraph(type.type + ": total " + format_value(d.base_total, type.unit) + " \u2192 " + format_value(d.new_total, type.unit) +
-                    " (" + format_value(d.new_total - d.base_total, type.unit) + ")",
+    p.paragraph(type.type + ": total " + format_value(d.base_total, type.unit) + " \u2192 " +
+                    format_value(d.new_total, type.unit) + " (" + format_value(d.new_total - d.base_total, type.unit) +
+                    ")",
                 "total");
     Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
     std::string rows;
     for (const auto& row : d.rows)
-      rows += std::string("<tr") + (match.matches(row.name) ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) +
-              "</td><td class=\"n delta\" data-value=\"" + std::to_string(row.delta()) + "\">" +
+      rows += std::string("<tr") + (match.matches(row.name) ? " class=\"match\"" : "") + "><td>" +
+              xml_escape(row.name) + "</td><td class=\"n delta\" data-value=\"" + std::to_string(row.delta()) + "\">" +
               format_value(row.delta(), type.unit) + "</td><td class=\"n\">" + format_value(row.base, type.unit) +
               "</td><td class=\"n\">" + format_value(row.now, type.unit) + "</td></tr>\n";
-    p.raw("<table class=\"data growth\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">growth</th>"
-          "<th class=\"n\">base</th><th class=\"n\">now</th></tr></thead><tbody>\n" +
-          rows + "</tbody></table>\n");
+    p.raw(
+        "<table class=\"data growth\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">growth</th>"
+        "<th class=\"n\">base</th><th class=\"n\">now</th></tr></thead><tbody>\n" +
+        rows + "</tbody></table>\n");
     return p.html();
   }
 
   // The age shape of a function's live bytes and, in its tooltip, the shares behind it.
   static std::string age_cell(const AgeRow* row) {
     if (!row || row->total == 0) return "<td class=\"age\"></td>";
-    return "<td class=\"age\" data-shape=\"" + std::string(age_shape_name(row->shape)) + "\" title=\"" + xml_escape(row->why) +
-           "\">" + age_shape_name(row->shape) + " (" + age_shape_reading(row->shape) + ")</td>";
+    return "<td class=\"age\" data-shape=\"" + std::string(age_shape_name(row->shape)) + "\" title=\"" +
+           xml_escape(row->why) + "\">" + age_shape_name(row->shape) + " (" + age_shape_reading(row->shape) + ")</td>";
   }
 
   std::string top(const Query& q) const {
@@ -241,26 +250,32 @@ struct WebUi::Impl {
     AgeReport ages = make_age_report(*v.now, stacks, v.now_index, 0.0, 0);
     std::string rows;
     int64_t sum = 0;
-    auto pct = [&](int64_t x) { return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0); };
+    auto pct = [&](int64_t x) {
+      return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0);
+    };
     for (const auto& row : r.rows) {
       sum += row.flat;
       bool hit = match.matches(row.name);
-      rows += std::string("<tr") + (hit ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) + "</td><td class=\"n\">" +
-              format_value(row.flat, type.unit) + "</td><td class=\"n\">" + pct(row.flat) + "</td><td class=\"n\">" + pct(sum) +
-              "</td><td class=\"n\">" + format_value(row.cum, type.unit) + "</td><td class=\"n\">" + pct(row.cum) + "</td>" +
+      rows += std::string("<tr") + (hit ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) +
+              "</td><td class=\"n\">" + format_value(row.flat, type.unit) + "</td><td class=\"n\">" + pct(row.flat) +
+              "</td><td class=\"n\">" + pct(sum) + "</td><td class=\"n\">" + format_value(row.cum, type.unit) +
+              "</td><td class=\"n\">" + pct(row.cum) + "</td>" +
               (ages.has_ages() ? age_cell(find_age_row(ages, row.name)) : "") + "</tr>\n";
     }
-    p.raw("<table class=\"data\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">flat</th><th class=\"n\">flat%</th>"
-          "<th class=\"n\">sum%</th><th class=\"n\">cum</th><th class=\"n\">cum%</th>" +
-          std::string(ages.has_ages() ? "<th title=\"live bytes by allocation age, as top --by-age\">age</th>" : "") +
-          "</tr></thead><tbody>\n" + rows + "</tbody></table>\n");
+    p.raw(
+        "<table class=\"data\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">flat</th><th "
+        "class=\"n\">flat%</th>"
+        "<th class=\"n\">sum%</th><th class=\"n\">cum</th><th class=\"n\">cum%</th>" +
+        std::string(ages.has_ages() ? "<th title=\"live bytes by allocation age, as top --by-age\">age</th>" : "") +
+        "</tr></thead><tbody>\n" + rows + "</tbody></table>\n");
     return p.html();
   }
 
   std::string graph_svg(const Query& q) const {
     Window w = window(q);
     ViewInput v = view(w, q, true);
-    return render_graphviz(render_dot(call_graph_for(v, {}), file_legend(w.now_name, v.base ? w.base_name : "")), "svg");
+    return render_graphviz(render_dot(call_graph_for(v, {}), file_legend(w.now_name, v.base ? w.base_name : "")),
+                           "svg");
   }
 
   // Renders (or reuses) the flame graph for this query; `now_stacks`, when given, is the query's
@@ -314,7 +329,9 @@ struct WebUi::Impl {
   }
 
   void routes() {
-    auto html = [](httplib::Response& res, const std::string& body) { res.set_content(body, "text/html; charset=utf-8"); };
+    auto html = [](httplib::Response& res, const std::string& body) {
+      res.set_content(body, "text/html; charset=utf-8");
+    };
     // Bad patterns and unknown sample types are the user's typos: a 400 page that says which.
     auto guarded = [this](auto handler) {
       return [this, handler](const httplib::Request& req, httplib::Response& res) {
@@ -327,60 +344,69 @@ struct WebUi::Impl {
         }
       };
     };
-    server.Get("/", [this](const httplib::Request&, httplib::Response& res) { res.set_redirect(in.series ? "/ui/timeline" : "/ui/top"); });
-    server.Get("/ui/top", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, top(Query::from_request(req))); }));
+    server.Get("/", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_redirect(in.series ? "/ui/timeline" : "/ui/top");
+    });
+    server.Get("/ui/top", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
+                 html(res, top(Query::from_request(req)));
+               }));
     server.Get("/ui/graph", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from_request(req);
-      Window w = window(q);
-      HtmlPage p = page(w, q, "graph");
-      p.paragraph(total_line(view(w, q, false)), "total");
-      std::string qs = q.string();
-      p.raw("<object id=\"graph-object\" type=\"image/svg+xml\" data=\"/svg/graph" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
-            "\" style=\"width:100%;height:760px\"></object>\n");
-      html(res, p.html());
-    }));
+                 Query q = Query::from_request(req);
+                 Window w = window(q);
+                 HtmlPage p = page(w, q, "graph");
+                 p.paragraph(total_line(view(w, q, false)), "total");
+                 std::string qs = q.string();
+                 p.raw("<object id=\"graph-object\" type=\"image/svg+xml\" data=\"/svg/graph" +
+                       (qs.empty() ? "" : "?" + xml_escape(qs)) + "\" style=\"width:100%;height:760px\"></object>\n");
+                 html(res, p.html());
+               }));
     server.Get("/ui/flame", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from_request(req);
-      Window w = window(q);
-      HtmlPage p = page(w, q, "flame");
-      ViewInput v = view(w, q, false);
-      StackTable stacks(*v.now, v.stacks);  // for the total line and the graph both
-      p.paragraph(total_line(v, stacks, Graph(*v.now, stacks, v.now_index).total()), "total");
-      int height = flame(w, q, &stacks).second;
-      std::string qs = q.string();
-      p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" + (qs.empty() ? "" : "?" + xml_escape(qs)) +
-            "\" style=\"width:1220px;border:0;height:" + std::to_string(height + 10) + "px\"></iframe>\n");
-      html(res, p.html());
-    }));
-    server.Get("/ui/peek", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from_request(req), "peek")); }));
-    server.Get("/ui/source", guarded([=, this](const httplib::Request& req, httplib::Response& res) { html(res, text_view(Query::from_request(req), "source")); }));
+                 Query q = Query::from_request(req);
+                 Window w = window(q);
+                 HtmlPage p = page(w, q, "flame");
+                 ViewInput v = view(w, q, false);
+                 StackTable stacks(*v.now, v.stacks);  // for the total line and the graph both
+                 p.paragraph(total_line(v, stacks, Graph(*v.now, stacks, v.now_index).total()), "total");
+                 int height = flame(w, q, &stacks).second;
+                 std::string qs = q.string();
+                 p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" +
+                       (qs.empty() ? "" : "?" + xml_escape(qs)) +
+                       "\" style=\"width:1220px;border:0;height:" + std::to_string(height + 10) + "px\"></iframe>\n");
+                 html(res, p.html());
+               }));
+    server.Get("/ui/peek", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
+                 html(res, text_view(Query::from_request(req), "peek"));
+               }));
+    server.Get("/ui/source", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
+                 html(res, text_view(Query::from_request(req), "source"));
+               }));
     server.Get("/svg/graph", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(graph_svg(Query::from_request(req)), "image/svg+xml");
-    }));
+                 res.set_content(graph_svg(Query::from_request(req)), "image/svg+xml");
+               }));
     server.Get("/svg/flame", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from_request(req);
-      res.set_content(flame(window(q), q).first, "image/svg+xml");
-    }));
+                 Query q = Query::from_request(req);
+                 res.set_content(flame(window(q), q).first, "image/svg+xml");
+               }));
     server.Get("/download", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      Window w = window(Query::from_request(req));
-      std::string name = std::filesystem::path(w.now_name).stem().string() + ".pb.gz";
-      res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-      res.set_content(write_proto_gz(*w.now), "application/octet-stream");
-    }));
+                 Window w = window(Query::from_request(req));
+                 std::string name = std::filesystem::path(w.now_name).stem().string() + ".pb.gz";
+                 res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
+                 res.set_content(write_proto_gz(*w.now), "application/octet-stream");
+               }));
     if (!in.series) return;
     server.Get("/ui/timeline", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from_request(req);
-      Window w = window(q);  // checks the window
-      HtmlPage p = page(w, q, "timeline");
-      TimelineWindow tw = timeline_window(q);
-      p.raw(render_timeline_section(*in.series, tw, q.string()));
-      html(res, p.html());
-    }));
+                 Query q = Query::from_request(req);
+                 Window w = window(q);  // checks the window
+                 HtmlPage p = page(w, q, "timeline");
+                 TimelineWindow tw = timeline_window(q);
+                 p.raw(render_timeline_section(*in.series, tw, q.string()));
+                 html(res, p.html());
+               }));
     server.Get("/api/timeline", guarded([this](const httplib::Request& req, httplib::Response& res) {
-      Query q = Query::from_request(req);
-      window(q);
-      res.set_content(render_timeline_json(*in.series, timeline_window(q)), "application/json");
-    }));
+                 Query q = Query::from_request(req);
+                 window(q);
+                 res.set_content(render_timeline_json(*in.series, timeline_window(q)), "application/json");
+               }));
   }
 
   // The window as indices (already checked by window()): the whole series by default.
@@ -402,7 +428,9 @@ WebUi::WebUi(WebUiInput input) : impl_(std::make_unique<Impl>()) {
 }
 WebUi::~WebUi() = default;
 
-int WebUi::bind(const std::string& address) { return http::bind_http_server(impl_->server, address, "leakscope serve"); }
+int WebUi::bind(const std::string& address) {
+  return http::bind_http_server(impl_->server, address, "leakscope serve");
+}
 void WebUi::serve() { impl_->server.listen_after_bind(); }
 void WebUi::stop() { impl_->server.stop(); }
 

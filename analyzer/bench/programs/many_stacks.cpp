@@ -19,15 +19,24 @@ extern Step steps[10];
 
 __attribute__((noinline)) void allocate_leaf() { kept.push_back(malloc(4096)); }
 
-#define STEP(d)                                                     \
-  __attribute__((noinline)) void step##d(int depth, uint32_t code) { \
-    if (depth == 0)                                                  \
-      allocate_leaf();                                               \
-    else                                                             \
-      steps[code % 10](depth - 1, code / 10);                        \
+#define STEP(d)                                                       \
+  __attribute__((noinline)) void step##d(int depth, uint32_t code) {  \
+    if (depth == 0)                                                   \
+      allocate_leaf();                                                \
+    else                                                              \
+      steps[code % 10](depth - 1, code / 10);                         \
     asm volatile("" ::: "memory"); /* no tail call: keep the frame */ \
   }
-STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7) STEP(8) STEP(9)
+STEP(0)
+STEP(1)
+STEP(2)
+STEP(3)
+STEP(4)
+STEP(5)
+STEP(6)
+STEP(7)
+STEP(8)
+STEP(9)
 Step steps[10] = {step0, step1, step2, step3, step4, step5, step6, step7, step8, step9};
 
 }  // namespace

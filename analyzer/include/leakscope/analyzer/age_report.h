@@ -40,9 +40,9 @@ struct AgeRow {
 struct AgeReport {
   ValueType sample_type;
   int64_t total = 0;
-  int64_t without_age = 0;  // samples with no age labels (allocated before ages were on)
-  uint64_t epoch_ms = 0;    // 0: the profile has no ages
-  int64_t clock_ms = -1;    // the snapshot's age clock; -1 when unknown
+  int64_t without_age = 0;        // samples with no age labels (allocated before ages were on)
+  uint64_t epoch_ms = 0;          // 0: the profile has no ages
+  int64_t clock_ms = -1;          // the snapshot's age clock; -1 when unknown
   std::vector<AgeColumn> epochs;  // 0 .. newest
   std::vector<AgeRow> rows;       // by total, largest first
   bool has_ages() const { return epoch_ms != 0; }

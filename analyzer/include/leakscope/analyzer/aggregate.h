@@ -15,7 +15,7 @@ namespace leakscope {
 
 struct Aggregate {
   std::unordered_map<std::string, NodeValue> nodes;  // by node name (symbolized identity)
-  int64_t total = 0;                                  // sum over kept samples
+  int64_t total = 0;                                 // sum over kept samples
 };
 
 Aggregate aggregate(const Profile& p, const StackTable& stacks, int sample_index, double scale = 1.0);

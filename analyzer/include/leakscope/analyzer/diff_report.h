@@ -22,7 +22,7 @@ struct DiffReport {
   ValueType sample_type;
   int64_t base_total = 0, new_total = 0;
   bool normalized = false;
-  double base_scale = 1.0;  // applied to base values (normalize_scale when normalized, else 1)
+  double base_scale = 1.0;    // applied to base values (normalize_scale when normalized, else 1)
   std::vector<DiffRow> rows;  // sorted by |delta|, largest first; unchanged rows omitted
 };
 

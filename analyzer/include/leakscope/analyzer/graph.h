@@ -21,9 +21,7 @@ struct NodeValue {
   bool called_inline = false;      // some caller reached it through inlining
   bool called_not_inline = false;  // some caller reached it through a real call
   // pprof's marker: "inline", "partial-inline" or "".
-  const char* inline_kind() const {
-    return called_inline ? (called_not_inline ? "partial-inline" : "inline") : "";
-  }
+  const char* inline_kind() const { return called_inline ? (called_not_inline ? "partial-inline" : "inline") : ""; }
 };
 
 class Graph {

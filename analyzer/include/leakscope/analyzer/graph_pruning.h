@@ -28,7 +28,7 @@ struct PrunedNodes {
   size_t node_total = 0;        // present nodes before pruning
   size_t dropped_nodes = 0;     // below the cut-off (or netting to zero)
   int64_t node_cutoff = 0;
-  size_t trimmed_nodes = 0;     // beyond nodecount
+  size_t trimmed_nodes = 0;  // beyond nodecount
 };
 
 struct PrunedEdges {

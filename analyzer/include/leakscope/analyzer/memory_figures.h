@@ -34,8 +34,9 @@ struct RssPart {
 };
 
 // Rows that add up to RSS: jemalloc resident (split into the sampled heap estimate, the rest of the
-// service's allocations, the profiler's arena, sample promotion, jemalloc's internal records, thread caches, fragmentation and dirty pages), other anonymous, file-backed
-// and shared memory. `sampled_heap` is the profile's inuse_space total, or -1.
+// service's allocations, the profiler's arena, sample promotion, jemalloc's internal records, thread caches,
+// fragmentation and dirty pages), other anonymous, file-backed and shared memory. `sampled_heap` is the profile's
+// inuse_space total, or -1.
 std::vector<RssPart> rss_breakdown(const MemoryFigures& m, int64_t sampled_heap);
 
 }  // namespace leakscope

@@ -16,9 +16,9 @@
 namespace leakscope {
 
 struct SourceOptions {
-  int seconds = 0;          // > 0: ask the endpoint for a delta profile over this many seconds (?seconds=N)
-  std::string token;        // sent as "Authorization: Bearer <token>" when not empty
-  std::string ca_file;      // PEM CA bundle for https; empty: the system's CAs
+  int seconds = 0;             // > 0: ask the endpoint for a delta profile over this many seconds (?seconds=N)
+  std::string token;           // sent as "Authorization: Bearer <token>" when not empty
+  std::string ca_file;         // PEM CA bundle for https; empty: the system's CAs
   double timeout_seconds = 0;  // the whole transfer; 0: 60 s, plus `seconds` for a delta profile
   // When set and true (a signal handler's flag), a transfer in progress stops: InputError "interrupted".
   const std::atomic<bool>* cancel = nullptr;
@@ -37,7 +37,6 @@ double fetch_timeout_seconds(const SourceOptions& o);
 std::string fetch_url(const std::string& url, const SourceOptions& o, uint64_t limit = max_input_bytes());
 
 // Reads a profile from a file, "-", a pipe or a URL, and parses it (any format; read_profile's rules).
-Profile read_profile_source(const std::string& source, const SourceOptions& o = {},
-                            ProfileFormat* detected = nullptr);
+Profile read_profile_source(const std::string& source, const SourceOptions& o = {}, ProfileFormat* detected = nullptr);
 
 }  // namespace leakscope

@@ -24,12 +24,12 @@ struct LoadedImage {
 };
 
 struct SnapshotParts {
-  std::string_view dump;                  // prof.dump text
+  std::string_view dump;                   // prof.dump text
   const std::string_view* base = nullptr;  // an earlier dump: the result is dump - base
   std::vector<LoadedImage> images;
   std::vector<std::string> comments;
   int64_t time_nanos = 0;
-  int64_t duration_nanos = 0;  // for a delta: the time between the two dumps
+  int64_t duration_nanos = 0;       // for a delta: the time between the two dumps
   std::string default_sample_type;  // applied when the profile has that type (e.g. "alloc_space")
 };
 

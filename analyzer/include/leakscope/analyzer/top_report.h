@@ -26,10 +26,10 @@ struct TopReport {
   ValueType sample_type;
   int64_t total = 0;
   std::vector<TopRow> rows;
-  size_t node_total = 0;      // nodes before dropping
-  size_t dropped_nodes = 0;   // below the nodefraction cutoff
+  size_t node_total = 0;     // nodes before dropping
+  size_t dropped_nodes = 0;  // below the nodefraction cutoff
   int64_t cutoff = 0;
-  size_t trimmed_nodes = 0;   // beyond nodecount
+  size_t trimmed_nodes = 0;  // beyond nodecount
 };
 
 // The graph's nodes pruned by its one set of rules (graph_pruning.h), in pprof's top order.

@@ -9,9 +9,9 @@
 // - sampled counting: at a coarse period (production's 512 KiB) a leak holds only a few samples, but
 //   a leaked object, once sampled, is in every later snapshot; so a leak's sampled bytes never fall
 //   and rise in several steps, while a cache arrives in one step and churn, spikes and sawtooths
-//   fall. A function that rose by >= min_sampled_periods periods (and >= min_sampled_bytes) in >= min_rising_steps steps,
-//   no step bringing more than max_step_share of it, and never fell by more than max_drop_share of
-//   it, is a suspect. (Measured with tests/programs/trend_shapes: see README, "trend".)
+//   fall. A function that rose by >= min_sampled_periods periods (and >= min_sampled_bytes) in >= min_rising_steps
+//   steps, no step bringing more than max_step_share of it, and never fell by more than max_drop_share of it, is a
+//   suspect. (Measured with tests/programs/trend_shapes: see README, "trend".)
 #pragma once
 
 #include <cstdint>

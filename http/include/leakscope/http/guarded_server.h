@@ -25,7 +25,7 @@
 namespace leakscope::http {
 
 struct ConnectionLimits {
-  std::chrono::milliseconds header_deadline{10'000};   // request line + headers, from accept or last response
+  std::chrono::milliseconds header_deadline{10'000};    // request line + headers, from accept or last response
   std::chrono::milliseconds handler_allowance{60'000};  // from headers read to response written
   size_t max_connections = 32;                          // being served or waiting for a worker
   size_t worker_threads = 4;

@@ -10,6 +10,7 @@
 namespace leakscope::http {
 
 // Absent: `out` untouched and no error. Present: an integer in [lo, hi], or the error to answer 400 with.
-std::optional<std::string> read_int_param(const httplib::Params& params, const std::string& name, int lo, int hi, int& out);
+std::optional<std::string> read_int_param(const httplib::Params& params, const std::string& name, int lo, int hi,
+                                          int& out);
 
 }  // namespace leakscope::http

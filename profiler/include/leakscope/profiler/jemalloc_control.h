@@ -7,11 +7,11 @@
 namespace leakscope::profiler {
 
 struct ProfilingState {
-  bool compiled_in = false;     // config.prof: jemalloc built with --enable-prof
-  bool enabled = false;         // opt.prof: MALLOC_CONF/malloc_conf prof:true (fixed at start-up)
-  bool active = false;          // prof.active: sampling now
-  bool thread_active = false;   // thread.prof.active for the calling thread
-  int lg_sample = -1;           // prof.lg_sample: mean bytes between samples = 2^lg_sample
+  bool compiled_in = false;    // config.prof: jemalloc built with --enable-prof
+  bool enabled = false;        // opt.prof: MALLOC_CONF/malloc_conf prof:true (fixed at start-up)
+  bool active = false;         // prof.active: sampling now
+  bool thread_active = false;  // thread.prof.active for the calling thread
+  int lg_sample = -1;          // prof.lg_sample: mean bytes between samples = 2^lg_sample
   uint64_t sample_period() const { return lg_sample >= 0 ? uint64_t{1} << lg_sample : 0; }
 };
 

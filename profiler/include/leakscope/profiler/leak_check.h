@@ -73,7 +73,7 @@ struct RunGrowth {
 };
 
 struct LeakReport {
-  int64_t bytes = 0;    // net growth that counts (repeat: over runs 2..n)
+  int64_t bytes = 0;  // net growth that counts (repeat: over runs 2..n)
   int64_t objects = 0;
   int64_t suppressed_bytes = 0;
   int64_t suppressed_objects = 0;

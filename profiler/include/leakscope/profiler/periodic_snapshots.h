@@ -16,9 +16,9 @@ namespace leakscope::profiler {
 struct PeriodicSnapshotOptions {
   std::string dir;
   std::string name = "heap";
-  double interval_seconds = 0;  // 0: not time-based
-  uint64_t growth_bytes = 0;    // 0: not growth-based
-  unsigned retain = 100;        // 0: keep all
+  double interval_seconds = 0;    // 0: not time-based
+  uint64_t growth_bytes = 0;      // 0: not growth-based
+  unsigned retain = 100;          // 0: keep all
   double high_water_percent = 0;  // allocated above the last high-water snapshot's by this %; 0: off
   uint64_t rss_above_bytes = 0;   // RSS above this; 0: off
   double cgroup_fraction = 0;     // cgroup memory use above this fraction of its limit; 0: off

@@ -12,11 +12,11 @@
 namespace leakscope::profiler {
 
 struct ProfilerOptions {
-  bool activate = true;       // prof.active on
-  int lg_sample = -1;         // -1: keep jemalloc's (default 19: 512 KiB)
-  bool fast_unwinder = true;  // libunwind through experimental.hooks.prof_backtrace
+  bool activate = true;          // prof.active on
+  int lg_sample = -1;            // -1: keep jemalloc's (default 19: 512 KiB)
+  bool fast_unwinder = true;     // libunwind through experimental.hooks.prof_backtrace
   double age_epoch_seconds = 0;  // > 0: samples carry their allocation epoch (needs fast_unwinder)
-  std::string debug_addr;     // empty: no endpoints
+  std::string debug_addr;        // empty: no endpoints
   std::string debug_token;
   PeriodicSnapshotOptions snapshots;  // snapshots.dir empty: none
 };

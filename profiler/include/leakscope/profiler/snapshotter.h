@@ -28,7 +28,7 @@ class HeapDump {
   int fd() const { return fd_; }
   int64_t time_nanos() const { return time_nanos_; }
   const std::vector<std::string>& comments() const { return comments_; }  // work count, memory figures
-  uint64_t profiling_resets() const { return profiling_resets_; }  // jemalloc_control.h's count when dumped
+  uint64_t profiling_resets() const { return profiling_resets_; }         // jemalloc_control.h's count when dumped
 
  private:
   int fd_;
@@ -90,7 +90,7 @@ class Snapshotter {
   void warn_once(const std::string& line);
   void record_sample_promotion(const HeapDump& now, uint64_t bytes);
 
-  std::mutex encode_mu_;  // one snapshot at a time; held while the helper runs
+  std::mutex encode_mu_;   // one snapshot at a time; held while the helper runs
   mutable std::mutex mu_;  // the figures below, never held across a dump or a helper run
   SnapshotterStats stats_;
   std::string work_unit_;

@@ -71,7 +71,7 @@ class AmqpSession {
 
  private:
   void check_rpc(const char* what);
-  void shorten_rpc_timeout();  // 2 s instead of 10: for cancel and close, when the relay stops
+  void shorten_rpc_timeout();       // 2 s instead of 10: for cancel and close, when the relay stops
   Next broken(std::string reason);  // marks the connection unusable; always kClosed
   int wait_frame(amqp_frame_t& frame, std::chrono::steady_clock::time_point deadline);
   Next read_content(amqp_channel_t channel, std::string& body);  // header + body frames of one message

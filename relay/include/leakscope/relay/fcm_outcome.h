@@ -8,15 +8,15 @@
 namespace leakscope::relay {
 
 enum class OutcomeKind {
-  kDelivered,      // 2xx: ack
-  kPermanent,      // INVALID_ARGUMENT, UNREGISTERED, SENDER_ID_MISMATCH, THIRD_PARTY_AUTH_ERROR, other 4xx: ack + reject
-  kRetry,          // QUOTA_EXCEEDED (429), UNAVAILABLE (503), INTERNAL (500), timeouts, connection errors
-  kRefreshToken,   // 401 with our own token expired or revoked: refresh it, then retry
+  kDelivered,     // 2xx: ack
+  kPermanent,     // INVALID_ARGUMENT, UNREGISTERED, SENDER_ID_MISMATCH, THIRD_PARTY_AUTH_ERROR, other 4xx: ack + reject
+  kRetry,         // QUOTA_EXCEEDED (429), UNAVAILABLE (503), INTERNAL (500), timeouts, connection errors
+  kRefreshToken,  // 401 with our own token expired or revoked: refresh it, then retry
 };
 
 struct Outcome {
   OutcomeKind kind = OutcomeKind::kRetry;
-  std::string reason;                       // FCM errorCode, or HTTP_<status>, or a transport error
+  std::string reason;                        // FCM errorCode, or HTTP_<status>, or a transport error
   std::chrono::milliseconds retry_after{0};  // from Retry-After, 0 when absent
 };
 

@@ -15,7 +15,8 @@ inline constexpr int kMaxJobDepth = 32;
 
 struct JobCheck {
   bool ok = false;
-  std::string reason;  // when not ok: not_json, too_large, too_deep, no_message, no_target, several_targets, payload_too_large
+  std::string
+      reason;  // when not ok: not_json, too_large, too_deep, no_message, no_target, several_targets, payload_too_large
   std::string detail;  // a human sentence
   std::string id;      // job_id: message.data.id when present (loadgen sets it)
 };

@@ -8,6 +8,7 @@
 namespace leakscope::relay {
 
 void set_log_level(const std::string& level);  // debug, info, warn, error
-void log_event(const std::string& level, const std::string& message, const nlohmann::json& fields = nlohmann::json::object());
+void log_event(const std::string& level, const std::string& message,
+               const nlohmann::json& fields = nlohmann::json::object());
 
 }  // namespace leakscope::relay

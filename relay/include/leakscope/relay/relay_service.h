@@ -19,7 +19,7 @@ namespace leakscope::relay {
 struct RelayOptions {
   // One URL per cluster node: on a lost connection the relay moves on to the next one.
   std::vector<std::string> amqp_urls{"amqp://guest:guest@127.0.0.1:5672/"};
-  AmqpTls amqp_tls;                   // for amqps:// URLs
+  AmqpTls amqp_tls;                    // for amqps:// URLs
   std::string queue_type = "classic";  // or "quorum"; the rejected and dead-letter queues follow it
   std::string queue = "push-jobs";
   bool durable = true;
@@ -27,7 +27,7 @@ struct RelayOptions {
   std::string dead_letter_queue;  // default: <queue>.dead
   int prefetch = 256;
   int max_inflight = 64;
-  AckMode ack_mode = AckMode::kManual;          // kAuto: DEFECTIVE on purpose, leak 1
+  AckMode ack_mode = AckMode::kManual;           // kAuto: DEFECTIVE on purpose, leak 1
   CloseWatch close_watch = CloseWatch::kStatus;  // kNotify: DEFECTIVE on purpose, leak 2
   int heartbeat_seconds = 10;
   std::chrono::milliseconds health_interval{1000};
@@ -48,7 +48,7 @@ class RelayService {
   FcmSender& sender_;
   RelayMetrics& metrics_;
   uint64_t generation_ = 0;
-  bool established_ = false;  // the current session got as far as consuming
+  bool established_ = false;          // the current session got as far as consuming
   std::unique_ptr<LeakModes> leaks_;  // what --ack-mode and --close-watch chose, once
 };
 

@@ -26,7 +26,7 @@ class BrokerCluster {
 
   size_t size() const { return nodes_.size(); }
   Broker& node(size_t i) { return *nodes_.at(i); }
-  std::vector<std::string> amqp_urls() const;  // of the nodes still running, in node order
+  std::vector<std::string> amqp_urls() const;   // of the nodes still running, in node order
   std::vector<std::string> amqps_urls() const;  // the same over TLS (a cluster made with `tls`)
 
  private:

@@ -11,9 +11,9 @@ namespace leakscope::scenarios {
 
 struct FakeFcmOptions {
   std::string listen = "127.0.0.1:0";  // HTTP/1.1 (and the /token endpoint)
-  std::string listen_h2;                // when set: the same API over TLS, HTTP/2 only (ALPN h2)
-  std::string tls_cert, tls_key;        // PEM files for listen_h2
-  std::string service_account_file;  // when set: verify JWT signatures and issuer against it
+  std::string listen_h2;               // when set: the same API over TLS, HTTP/2 only (ALPN h2)
+  std::string tls_cert, tls_key;       // PEM files for listen_h2
+  std::string service_account_file;    // when set: verify JWT signatures and issuer against it
   int token_ttl_seconds = 3600;
   int latency_ms = 0;         // mean added latency per send
   int latency_jitter_ms = 0;  // uniform +/- around the mean

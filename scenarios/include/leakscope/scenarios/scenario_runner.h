@@ -20,8 +20,8 @@ struct RunOptions {
   uint64_t messages = 0;          // > 0: publish this many (the duration follows from the rate)
   int lg_sample = -1;             // >= 0: heap sampling 2^N bytes instead of the scenario's (19: production)
   std::string out_dir;
-  std::string bin_dir;            // fcm-relay, fake-fcm, loadgen and leakscope
-  bool tty = false;               // progress rewrites one line
+  std::string bin_dir;                      // fcm-relay, fake-fcm, loadgen and leakscope
+  bool tty = false;                         // progress rewrites one line
   const std::atomic<bool>* stop = nullptr;  // set on Ctrl-C / SIGTERM
 };
 

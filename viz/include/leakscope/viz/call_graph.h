@@ -26,7 +26,7 @@ struct GraphNode {
 struct GraphEdge {
   size_t from = 0, to = 0;  // indexes into CallGraph::nodes (caller, callee)
   int64_t weight = 0;
-  bool residual = false;    // pruned nodes lie between the two
+  bool residual = false;  // pruned nodes lie between the two
 };
 
 struct CallGraph {
@@ -38,14 +38,15 @@ struct CallGraph {
   bool differential = false;
   // Pruning accounting, for the legend.
   size_t node_total = 0;
-  size_t dropped_nodes = 0;      // below nodefraction
+  size_t dropped_nodes = 0;  // below nodefraction
   int64_t node_cutoff = 0;
-  size_t trimmed_nodes = 0;      // beyond nodecount
-  size_t dropped_edges = 0;      // below edgefraction
+  size_t trimmed_nodes = 0;  // beyond nodecount
+  size_t dropped_edges = 0;  // below edgefraction
   int64_t edge_cutoff = 0;
 };
 
 // The sources are the profile and, for a diff, its base with a negative scale (graph.h).
-CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueType& type, const CallGraphOptions& options);
+CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueType& type,
+                           const CallGraphOptions& options);
 
 }  // namespace leakscope::viz

@@ -13,24 +13,24 @@ namespace leakscope::viz {
 struct FlameSvgOptions {
   std::string title = "Flame Graph";
   std::string subtitle;
-  int width = 1200;                 // px
-  double minwidth_px = 0.1;         // boxes narrower than this are left out (with their descendants)
-  bool inverted = false;            // icicle: root at the top
-  bool differential = false;        // colour by value - base (red growth, blue shrink)
-  bool negate = false;              // differential: widths by the base (shows what vanished)
+  int width = 1200;           // px
+  double minwidth_px = 0.1;   // boxes narrower than this are left out (with their descendants)
+  bool inverted = false;      // icicle: root at the top
+  bool differential = false;  // colour by value - base (red growth, blue shrink)
+  bool negate = false;        // differential: widths by the base (shows what vanished)
   std::string palette = "hot";
   ValueType sample_type{"samples", "count"};
-  std::string countname;            // when set, values print as "N countname" instead of unit-formatted
+  std::string countname;  // when set, values print as "N countname" instead of unit-formatted
 };
 
 // Parses --minwidth: pixels ("0.1") or a share of the width ("0.5%"). Throws std::invalid_argument.
 double parse_minwidth(const std::string& text, int width);
 
 struct FlameSvgStats {
-  size_t boxes = 0;        // frames drawn (the root included)
-  size_t elided = 0;       // tree nodes left out as narrower than minwidth (with descendants)
+  size_t boxes = 0;   // frames drawn (the root included)
+  size_t elided = 0;  // tree nodes left out as narrower than minwidth (with descendants)
   size_t max_depth = 0;
-  int height = 0;          // px
+  int height = 0;  // px
 };
 
 std::string render_flame_svg(const FlameTree& tree, const FlameSvgOptions& options, FlameSvgStats* stats = nullptr);

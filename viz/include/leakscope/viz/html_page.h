@@ -16,8 +16,8 @@ class HtmlPage {
   // Key/value facts (profile, type, total, time...).
   void facts(const std::vector<std::pair<std::string, std::string>>& rows);
   // A table; columns after the first `text_columns` are right-aligned numbers.
-  void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows, size_t text_columns = 1,
-             const std::string& id = "");
+  void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+             size_t text_columns = 1, const std::string& id = "");
   // Trusted markup made by viz itself (an inline chart).
   void raw(const std::string& html);
   // An interactive SVG file next to the page (its scripts run: zoom and search work).

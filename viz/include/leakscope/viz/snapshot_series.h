@@ -41,7 +41,8 @@ class SnapshotSeries {
   // `load` reads (and symbolizes) one snapshot, throwing InputError; `sample_type` empty: the first
   // snapshot's default. At most `max_snapshots` are kept: a live series drops its oldest.
   using Loader = std::function<Profile(const std::string& source)>;
-  SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots, size_t cached_profiles = 4);
+  SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots,
+                 size_t cached_profiles = 4);
 
   // Reads and summarizes `source`, keeping the series in time order (then `order`). Returns a
   // warning (the file is skipped) when it cannot be read or lacks the series' sample type; an empty

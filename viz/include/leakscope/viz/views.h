@@ -14,7 +14,7 @@ struct ViewInput {
   int now_index = 0;
   const Profile* base = nullptr;  // null: no comparison
   int base_index = 0;
-  bool normalize = false;          // scale the base to now's total first (normalize_scale, diff_report.h)
+  bool normalize = false;  // scale the base to now's total first (normalize_scale, diff_report.h)
   StackOptions stacks;
   // Optional tables already built from `now` / `base` with `stacks`: a page that draws several views
   // of one profile builds each table once. Null: the view builds its own.

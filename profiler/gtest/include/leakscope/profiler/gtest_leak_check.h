@@ -31,15 +31,16 @@ void skip_listener_leak_check();
 
 // Runs `statement` n times through LeakCheck::repeat and fails (non-fatally) with the report when it
 // keeps leaving memory live after the warm-up run.
-#define LEAKSCOPE_EXPECT_NO_LEAK_N(statement, n)                                                          \
-  do {                                                                                                  \
-    ::leakscope::profiler::LeakReport leakscope_report_ =                                               \
-        ::leakscope::profiler::LeakCheck::repeat((n), [&] { statement; });                              \
-    if (leakscope_report_.leaked) {                                                                     \
-      std::string leakscope_path_ =                                                                     \
+#define LEAKSCOPE_EXPECT_NO_LEAK_N(statement, n)                                                                  \
+  do {                                                                                                            \
+    ::leakscope::profiler::LeakReport leakscope_report_ =                                                         \
+        ::leakscope::profiler::LeakCheck::repeat((n), [&] { statement; });                                        \
+    if (leakscope_report_.leaked) {                                                                               \
+      std::string leakscope_path_ =                                                                               \
           ::leakscope::profiler::write_leak_delta(leakscope_report_, ::leakscope::profiler::current_test_name()); \
-      ADD_FAILURE() << #statement << " leaks\n"                                                         \
-                    << leakscope_report_.text() << (leakscope_path_.empty() ? "" : "delta profile: " + leakscope_path_); \
-    }                                                                                                   \
+      ADD_FAILURE() << #statement << " leaks\n"                                                                   \
+                    << leakscope_report_.text()                                                                   \
+                    << (leakscope_path_.empty() ? "" : "delta profile: " + leakscope_path_);                      \
+    }                                                                                                             \
   } while (0)
 #define LEAKSCOPE_EXPECT_NO_LEAK(statement) LEAKSCOPE_EXPECT_NO_LEAK_N(statement, 5)

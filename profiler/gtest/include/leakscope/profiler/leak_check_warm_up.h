@@ -40,9 +40,9 @@ class LeakCheckWarmUp : public ::testing::Environment {
 }  // namespace leakscope::profiler
 
 // Defines a warm-up named `name` (an identifier) with the block that follows as its body.
-#define LEAKSCOPE_LEAK_CHECK_WARM_UP(name)                                                          \
-  static void leakscope_warm_up_##name();                                                           \
-  [[maybe_unused]] static ::testing::Environment* const leakscope_warm_up_environment_##name =     \
-      ::testing::AddGlobalTestEnvironment(                                                          \
-          new ::leakscope::profiler::LeakCheckWarmUp(#name, &leakscope_warm_up_##name));            \
+#define LEAKSCOPE_LEAK_CHECK_WARM_UP(name)                                                     \
+  static void leakscope_warm_up_##name();                                                      \
+  [[maybe_unused]] static ::testing::Environment* const leakscope_warm_up_environment_##name = \
+      ::testing::AddGlobalTestEnvironment(                                                     \
+          new ::leakscope::profiler::LeakCheckWarmUp(#name, &leakscope_warm_up_##name));       \
   static void leakscope_warm_up_##name()
