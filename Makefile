@@ -30,6 +30,7 @@ package: deps
 # Every test: the ctest suites, the sanitizer build's suites, and each fuzzer for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
 test: deps
+	$(MAKE) format-check
 	$(MAKE) build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	scripts/test_asan.sh
@@ -60,7 +61,7 @@ format:
 	clang-format -i $(FORMAT_FILES)
 
 format-check:
-	clang-format --dry-run --Werror $(FORMAT_FILES)
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: $(words $(FORMAT_FILES)) files follow .clang-format"
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz

@@ -21,6 +21,7 @@ packages=(
   nghttp2-client                        # h2load: the HTTP/2 client peer in relay_throughput_bench
   libgraphviz-dev                       # call graphs laid out and rendered in-process (libgvc)
   clang libclang-rt-14-dev              # libFuzzer targets and their sanitizers (make fuzz)
+  clang-format                          # make format / format-check (make test checks the style first)
 )
 
 # npm packages for the browser tests, from tests/browser/package-lock.json.
