@@ -16,7 +16,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   switch (data[0] % 5) {
     case 0: {
       auto check = leakscope::relay::check_job(text);
-      if (check.ok != check.reason.empty()) __builtin_trap();  // a verdict is either ok or has a reason
+      if (check.ok != check.reason.empty()) __builtin_trap();     // a verdict is either ok or has a reason
+      auto reference = leakscope::relay::check_job_by_dom(text);  // the streaming pass must agree with the DOM
+      if (check.ok != reference.ok || check.reason != reference.reason || check.detail != reference.detail ||
+          check.id != reference.id)
+        __builtin_trap();
       break;
     }
     case 1:

@@ -121,6 +121,50 @@ TEST(Job, RefusesOversizedAndDeepJobsBeforeParsing) {
       << "brackets inside strings do not count";
 }
 
+// check_job decides in one streaming pass; the DOM is the reference. Each case also pins the verdict.
+TEST(Job, StreamingCheckGivesTheDomsVerdict) {
+  struct Case {
+    std::string body, reason, id;
+  };
+  const std::string near_limit = std::string(4096 - 20, 'a');  // {"x":"..."} dumps 8 bytes more than the text
+  std::vector<Case> cases{
+      {R"({"message": {"token": "t", "data": {"id": "a", "id": 3}}})", "", ""},  // the DOM keeps the last
+      {R"({"message": {"token": "t", "data": {"id": 3, "id": "b"}}})", "", "b"},
+      {R"({"message": {"token": "t"}, "message": {"topic": ""}})", "no_target", ""},
+      {R"({"message": {"token": "t", "token": ""}})", "no_target", ""},
+      {R"({"message": {"token": [], "topic": "a"}})", "no_target", ""},
+      {R"({"message": 5})", "no_message", ""},
+      {R"([{"message": {"token": "t"}}])", "no_message", ""},
+      {R"({"a": {"message": {"token": "t"}}, "message": {"condition": "c", "data": {"id": "q", "x": {"id": "z"}}}})",
+       "", "q"},
+      {R"({"message": {"token": "t", "data": {"x": 1e300, "y": -0.0, "z": [1, true, null, {"a": "\u0001\n\u00e9"}]}}})",
+       "", ""},
+      {R"({"message": {"token": "t", "data": {"a": 1e999}}})", "not_json", ""},
+      {R"({"message": {"token": "t"}} x)", "not_json", ""},
+      {R"({"message": {"token": "t", "data": {"x": ")" + near_limit + R"("}}})", "", ""},
+      {R"({"message": {"token": "t", "data": {"x": ")" + near_limit + R"(xxxxxxxxxxxxxxxxxx"}}})", "payload_too_large",
+       ""},
+  };
+  // The payload is measured as dump() writes it, not as the job's text: an escaped newline (backslash u000a,
+  // six bytes of text) is written as two, so 6000 bytes fit; 1e2 is written 100.0, so 4000 bytes do not.
+  std::string escaped, floats;
+  for (int i = 0; i < 1000; ++i) escaped += "\\u000a";
+  for (int i = 0; i < 1000; ++i) floats += i ? ",1e2" : "1e2";
+  cases.push_back({R"({"message": {"token": "t", "data": {"x": ")" + escaped + R"("}}})", "", ""});
+  cases.push_back({R"({"message": {"token": "t", "notification": {"x": [)" + floats + "]}}}", "payload_too_large", ""});
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body.substr(0, 120));
+    JobCheck fast = check_job(c.body), dom = check_job_by_dom(c.body);
+    EXPECT_EQ(fast.ok, dom.ok);
+    EXPECT_EQ(fast.reason, dom.reason);
+    EXPECT_EQ(fast.detail, dom.detail);
+    EXPECT_EQ(fast.id, dom.id);
+    EXPECT_EQ(fast.reason, c.reason);
+    EXPECT_EQ(fast.ok, c.reason.empty());
+    EXPECT_EQ(fast.id, c.id);
+  }
+}
+
 TEST(FcmOutcome, ClassifiesFcmErrorCodes) {
   auto err = [](int code, const char* status, const char* error_code) {
     return nlohmann::json{

@@ -22,7 +22,11 @@ struct JobCheck {
 };
 
 // {"message": {...}} with exactly one of token, topic, condition, and a payload within FCM's limit.
+// One streaming pass (no DOM); the rare jobs it cannot settle alone go to check_job_by_dom.
 JobCheck check_job(std::string_view body);
+// The same verdict from nlohmann's DOM of the whole job: the reference (tests and the fuzz target
+// compare the two) and the fallback for repeated keys and payloads over the limit.
+JobCheck check_job_by_dom(std::string_view body);
 
 // The job contract, written once. A job is an FCM v1 send request; its id is message.data.id, a
 // string (FCM's data values are strings). loadgen writes jobs with push_job_body; the relay logs and
