@@ -25,11 +25,11 @@ bool CorkedSockets::corked(int fd) const { return std::find(fds_.begin(), fds_.e
 void CorkedSockets::forget(int fd) { fds_.erase(std::remove(fds_.begin(), fds_.end(), fd), fds_.end()); }
 
 void CorkedSockets::flush() {
-  // Clearing TCP_CORK pushes the queued bytes out at once (tcp(7)); setting it again starts the next round.
-  for (int fd : fds_) {
-    set_cork(fd, 0);
-    set_cork(fd, 1);
-  }
+  // Setting TCP_NODELAY "forces an explicit flush of pending output, even if TCP_CORK is currently set"
+  // (tcp(7)), and the socket stays corked: one call per round instead of uncork + cork (libcurl sets
+  // TCP_NODELAY on its sockets anyway).
+  int on = 1;
+  for (int fd : fds_) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
 }  // namespace leakscope::relay

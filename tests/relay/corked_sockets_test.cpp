@@ -78,6 +78,25 @@ TEST(CorkedSockets, HoldsWritesUntilFlushThenSendsThemTogether) {
   EXPECT_EQ(pair.received(2000), "NEXT");
 }
 
+TEST(CorkedSockets, FlushSendsFromASocketWithNagleOnAndLeavesItCorked) {
+  LoopbackPair pair;
+  int off = 0;
+  ASSERT_EQ(setsockopt(pair.client, IPPROTO_TCP, TCP_NODELAY, &off, sizeof off), 0);
+  CorkedSockets corks;
+  ASSERT_TRUE(corks.cork(pair.client));
+  pair.write("HEADERS");
+  corks.flush();
+  EXPECT_EQ(pair.unsent(), 0);
+  EXPECT_EQ(pair.received(2000), "HEADERS");
+  int cork = -1;
+  socklen_t len = sizeof cork;
+  ASSERT_EQ(getsockopt(pair.client, IPPROTO_TCP, TCP_CORK, &cork, &len), 0);
+  EXPECT_EQ(cork, 1);
+  pair.write("DATA");
+  pair.write("MORE");
+  EXPECT_EQ(pair.unsent(), 8);  // held until the next flush
+}
+
 TEST(CorkedSockets, AnUncorkedSocketSendsEachWriteAtOnce) {
   LoopbackPair pair;
   pair.write("HEADERS");

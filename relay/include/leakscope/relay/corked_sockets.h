@@ -16,7 +16,8 @@ class CorkedSockets {
   bool corked(int fd) const;
   // The socket is being closed: it is no longer flushed (its number may be reused).
   void forget(int fd);
-  // Sends what every corked socket queued since the last flush, and corks it again.
+  // Sends what every corked socket queued since the last flush; they stay corked. One setsockopt
+  // per socket (TCP_NODELAY, which also leaves the socket with Nagle off, as libcurl sets it).
   void flush();
 
  private:
