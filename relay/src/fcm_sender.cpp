@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string_view>
@@ -74,12 +76,32 @@ size_t on_header(char* data, size_t size, size_t n, void* t) {
   return size * n;
 }
 
+// libcurl reads the proxy variables again for every transfer (six getenv and copies) unless the
+// proxy is set: read them once, by libcurl's own rules, so the behaviour stays the same.
+struct ProxyFromEnvironment {
+  std::string proxy, no_proxy;
+};
+
+ProxyFromEnvironment proxy_from_environment(const std::string& url) {
+  auto env = [](std::initializer_list<const char*> names) -> std::optional<std::string> {
+    for (const char* name : names)
+      if (const char* v = std::getenv(name)) return v;  // set, even if empty: the next one is not read
+    return std::nullopt;
+  };
+  bool https = url.rfind("https://", 0) == 0;
+  // As libcurl: HTTP_PROXY in upper case is not read (a CGI's request header could set it).
+  auto proxy = https ? env({"https_proxy", "HTTPS_PROXY"}) : env({"http_proxy"});
+  if (!proxy) proxy = env({"all_proxy", "ALL_PROXY"});
+  return {proxy.value_or(""), env({"no_proxy", "NO_PROXY"}).value_or("")};
+}
+
 }  // namespace
 
 struct FcmSender::Impl {
   SenderOptions o;
   OAuthTokenSource& tokens;
   SenderCounters& c;
+  const ProxyFromEnvironment proxy = proxy_from_environment(o.send_url);
   CURLM* multi = nullptr;
   std::thread thread;
   std::atomic<bool> stopping{false};
@@ -129,6 +151,8 @@ struct FcmSender::Impl {
     if (!o.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);  // prefer a multiplexed stream over a new connection
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);  // h2 where TLS+ALPN offers it, else HTTP/1.1
+    curl_easy_setopt(e, CURLOPT_PROXY, proxy.proxy.c_str());            // "" means none
+    curl_easy_setopt(e, CURLOPT_NOPROXY, proxy.no_proxy.c_str());
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
     curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, this);
     return e;
