@@ -139,8 +139,28 @@ std::string joined(const std::vector<std::string>& parts) {
 TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<double>& times, const ValueType& type,
                        int64_t period, const TrendThresholds& th, const std::vector<int64_t>& work,
                        const std::string& work_unit) {
+  std::set<std::string> names;
+  TrendColumns c;
+  for (const auto& a : series) {
+    c.totals.push_back(a.total);
+    for (const auto& [name, v] : a.nodes) names.insert(name);
+  }
+  for (const auto& name : names) {
+    std::vector<int64_t> values;
+    for (const auto& a : series) {
+      auto it = a.nodes.find(name);
+      values.push_back(it == a.nodes.end() ? 0 : it->second.flat);
+    }
+    c.names.push_back(name);
+    c.values.push_back(std::move(values));
+  }
+  return make_trend(std::move(c), times, type, period, th, work, work_unit);
+}
+
+TrendReport make_trend(TrendColumns c, const std::vector<double>& times, const ValueType& type, int64_t period,
+                       const TrendThresholds& th, const std::vector<int64_t>& work, const std::string& work_unit) {
   TrendReport r;
-  bool with_work = work.size() == series.size() && !series.empty();
+  bool with_work = work.size() == c.totals.size() && !c.totals.empty();
   std::vector<double> work_axis;
   if (with_work) {
     r.work = work;
@@ -148,24 +168,22 @@ TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<d
     for (auto w : work) work_axis.push_back(static_cast<double>(w));
   }
   r.sample_type = type;
-  r.snapshots = series.size();
+  r.snapshots = c.totals.size();
   r.period = std::max<int64_t>(period, 1);
   r.thresholds = th;
   r.duration_s = times.empty() ? 0 : times.back() - times.front();
-  std::set<std::string> names;
-  for (const auto& a : series) {
-    r.totals.push_back(a.total);
-    for (const auto& [name, v] : a.nodes) names.insert(name);
-  }
+  r.totals = std::move(c.totals);
+  // In name order, so the sum of growth (and each share) does not depend on how columns were laid out.
+  std::vector<size_t> by_name(c.names.size());
+  for (size_t f = 0; f < by_name.size(); ++f) by_name[f] = f;
+  std::sort(by_name.begin(), by_name.end(), [&](size_t a, size_t b) { return c.names[a] < c.names[b]; });
   std::vector<TrendRow> rows;
+  rows.reserve(by_name.size());
   double positive_growth = 0;
-  for (const auto& name : names) {
+  for (size_t f : by_name) {
     TrendRow row;
-    row.name = name;
-    for (const auto& a : series) {
-      auto it = a.nodes.find(name);
-      row.values.push_back(it == a.nodes.end() ? 0 : it->second.flat);
-    }
+    row.name = std::move(c.names[f]);
+    row.values = std::move(c.values[f]);
     row.growth = settled_growth(row.values);
     if (row.growth > 0) positive_growth += static_cast<double>(row.growth);
     rows.push_back(std::move(row));
@@ -309,6 +327,7 @@ nlohmann::ordered_json trend_json(const TrendReport& r) {
                 {"last", row.values.back()},
                 {"values", row.values}};
       if (has_work) x["slope_per_work"] = row.slope_per_work;
+      if (!row.age.empty()) x["age_evidence"] = row.age;
       a.push_back(std::move(x));
     }
     return a;

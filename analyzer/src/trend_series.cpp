@@ -65,7 +65,10 @@ SeriesTrend make_series_trend(const std::vector<SeriesSnapshot>& series, const T
   const SeriesSnapshot& newest = series[series_order(series).back()];
   int index = sample_index_for(*newest.profile, t.trend.sample_type.type, newest.source);
   AgeReport ages = make_age_report(*newest.profile, StackTable(*newest.profile, options.stacks), index, 0);
-  if (ages.has_ages()) t.ages = trend_ages(t.trend, ages);
+  if (ages.has_ages()) {
+    apply_age_evidence(t.trend, ages);
+    t.ages = trend_ages(t.trend, ages);
+  }
   return t;
 }
 

@@ -114,6 +114,23 @@ TEST(ServeSeriesApi, TimelineHasEverySnapshotWithTopsTotalsAndTrendsSuspects) {
   EXPECT_EQ(names(w["suspects"]), names(window_trend["suspects"]));
 }
 
+// A window's Top page as (function, growth) rows.
+std::map<std::string, int64_t> growth_rows(const std::string& page) {
+  std::map<std::string, int64_t> shown;
+  std::regex row(R"re(<tr[^>]*><td>([^<]*)</td><td class="n delta" data-value="(-?\d+)")re");
+  for (auto it = std::sregex_iterator(page.begin(), page.end(), row); it != std::sregex_iterator(); ++it)
+    shown[unescape((*it)[1].str())] = std::stoll((*it)[2].str());
+  return shown;
+}
+
+// `leakscope diff --json` of two files as (function, delta) rows.
+std::map<std::string, int64_t> diff_rows(const std::string& base, const std::string& now) {
+  json diff = cli_json("diff --json --nodecount 0 " + base + " " + now);
+  std::map<std::string, int64_t> expected;
+  for (const auto& r : diff["rows"]) expected[r["name"]] = r["delta"];
+  return expected;
+}
+
 TEST(ServeSeriesApi, WindowTopIsTheDiffOfItsEndsAndFlameIsTheirDifferentialFlameGraph) {
   std::string dir = snapshots_only("serve_series_window");
   Served s({dir});
@@ -121,15 +138,9 @@ TEST(ServeSeriesApi, WindowTopIsTheDiffOfItsEndsAndFlameIsTheirDifferentialFlame
   auto top = s.get("/ui/top?from=1&to=4");
   ASSERT_TRUE(top);
   ASSERT_EQ(top->status, 200) << top->body;
-  std::map<std::string, int64_t> shown;
-  std::regex row(R"re(<tr[^>]*><td>([^<]*)</td><td class="n delta" data-value="(-?\d+)")re");
-  for (auto it = std::sregex_iterator(top->body.begin(), top->body.end(), row); it != std::sregex_iterator(); ++it)
-    shown[unescape((*it)[1].str())] = std::stoll((*it)[2].str());
-  json diff = cli_json("diff --json --nodecount 0 " + snapshot(dir, 2) + " " + snapshot(dir, 5));
-  std::map<std::string, int64_t> expected;
-  for (const auto& r : diff["rows"]) expected[r["name"]] = r["delta"];
+  auto expected = diff_rows(snapshot(dir, 2), snapshot(dir, 5));
   ASSERT_FALSE(expected.empty());
-  EXPECT_EQ(shown, expected);
+  EXPECT_EQ(growth_rows(top->body), expected);
 
   auto flame = s.get("/svg/flame?from=1&to=4");
   ASSERT_TRUE(flame);
@@ -338,6 +349,41 @@ TEST(ServeSeriesBadInput, SeveralCollectInstancesNeedInstance) {
   ASSERT_EQ(t["snapshots"].size(), 3u);
   EXPECT_EQ(t["snapshots"][0]["file"], dir + "/relay-b.1.pb.gz");
   EXPECT_EQ(t["snapshots"][0]["total"], cli_json("top --json " + snapshot(src, 3))["total"]);
+}
+
+// collect's layout with two instances: each served with --instance has its own timeline, window
+// growth (Top as `diff` of that instance's files) and verdict (`trend` of its files).
+TEST(ServeSeriesApi, EachCollectedInstanceHasItsOwnWindowGrowthAndVerdict) {
+  std::string src = snapshots_only("serve_series_fleet");
+  std::string dir = fs::path(src).parent_path().string() + "/collected";
+  fs::create_directories(dir);
+  auto file = [&](const std::string& instance, int seq) {
+    return dir + "/" + instance + "." + std::to_string(seq) + ".pb.gz";
+  };
+  // relay-a holds snapshots 1..3 of the backlog, relay-b 3..5: their windows grow differently.
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i) + " -o " + file("relay-a", i)).exit_code, 0);
+    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i + 2) + " -o " + file("relay-b", i)).exit_code, 0);
+  }
+  std::map<std::string, std::map<std::string, int64_t>> growth;
+  for (const std::string instance : {"relay-a", "relay-b"}) {
+    SCOPED_TRACE(instance);
+    Served s({dir, "--instance", instance});
+    ASSERT_NE(s.port(), 0) << s.err();
+    json t = s.get_json("/api/timeline?from=0&to=2");
+    ASSERT_EQ(t["snapshots"].size(), 3u) << t.dump();
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(t["snapshots"][i]["file"], file(instance, i + 1));
+    json trend = cli_json("trend --json " + file(instance, 1) + " " + file(instance, 2) + " " + file(instance, 3));
+    EXPECT_EQ(names(t["suspects"]), names(trend["suspects"]));
+    auto top = s.get("/ui/top?from=0&to=2");
+    ASSERT_TRUE(top);
+    ASSERT_EQ(top->status, 200) << top->body;
+    auto expected = diff_rows(file(instance, 1), file(instance, 3));
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(growth_rows(top->body), expected);
+    growth[instance] = expected;
+  }
+  EXPECT_NE(growth["relay-a"], growth["relay-b"]) << "each instance's own files, not one series of both";
 }
 
 TEST(ServeSeriesBadInput, SeveralUrlsAreOneLineExit2NamingThem) {

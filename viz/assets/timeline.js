@@ -1,19 +1,8 @@
 // The Timeline view's window chooser: drag across the chart, or click two snapshots; the page then
-// reloads with ?from=I&to=J (snapshot indices), which every other view carries on. While the server
-// is still reading the series, the progress line follows /api/timeline and the page reloads when done.
-(function () {
-  var loading = document.getElementById('loading');
-  if (loading) {
-    var poll = setInterval(function () {
-      fetch('/api/timeline' + location.search).then(function (r) { return r.json(); }).then(function (t) {
-        if (!t.loading) { clearInterval(poll); location.reload(); return; }
-        loading.dataset.read = String(t.loading.read);
-        loading.textContent = 'Reading the series: ' + t.loading.read + ' of ' + t.loading.expected +
-          ' snapshots so far (this page reloads when all are in).';
-      }).catch(function () {});
-    }, 1000);
-  }
-})();
+// reloads with ?from=I&to=J (snapshot indices), which every other view carries on. The page follows
+// the series through /api/series: while the server is still reading it, the progress line shows how
+// far it has come and the page reloads when all are in; after that, a snapshot added to the series
+// (a watched DIR, a polled URL) reloads the page, window kept, unless a drag is under way.
 (function () {
   var box = document.getElementById('timeline-chart');
   if (!box) return;
@@ -53,6 +42,21 @@
   if (box.dataset.from !== '') show(+box.dataset.from, +box.dataset.to); else rect.style.display = 'none';
 
   var start = null, firstClick = null;
+  var loading = document.getElementById('loading'), generation = box.dataset.generation;
+  var poll = setInterval(function () {
+    fetch('/api/series').then(function (r) { return r.json(); }).then(function (s) {
+      if (loading) {
+        if (!s.loading) { clearInterval(poll); location.reload(); return; }
+        loading.dataset.read = String(s.loading.read);
+        loading.textContent = 'Reading the series: ' + s.loading.read + ' of ' + s.loading.expected +
+          ' snapshots so far (this page reloads when all are in).';
+      } else if (String(s.generation) !== generation && start === null && firstClick === null) {
+        clearInterval(poll);
+        location.reload();
+      }
+    }).catch(function () {});
+  }, loading ? 1000 : 2000);
+
   box.addEventListener('mousedown', function (e) { start = indexAt(e); show(start, start); e.preventDefault(); });
   box.addEventListener('mousemove', function (e) { if (start !== null) show(start, indexAt(e)); });
   box.addEventListener('mouseup', function (e) {

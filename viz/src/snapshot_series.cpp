@@ -1,6 +1,7 @@
 #include "leakscope/viz/snapshot_series.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/input_error.h"
@@ -9,6 +10,7 @@ namespace leakscope::viz {
 
 namespace {
 constexpr size_t kMaxTrendSnapshots = 100;
+constexpr size_t kCachedTrends = 4;
 }  // namespace
 
 SnapshotSeries::SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots,
@@ -64,6 +66,7 @@ std::string SnapshotSeries::add(const std::string& source, uint64_t order) {
   std::vector<std::pair<uint32_t, int64_t>> flat;
   for (const auto& [name, v] : a.nodes)
     if (v.flat != 0) flat.emplace_back(name_id(name), v.flat);
+  std::sort(flat.begin(), flat.end());  // by function id: values_of looks one up per snapshot
   // Time order, then the feed's; snapshots without times keep the feed's order.
   auto at =
       s.time_nanos > 0
@@ -79,6 +82,7 @@ std::string SnapshotSeries::add(const std::string& source, uint64_t order) {
     snapshots_.erase(snapshots_.begin());
     flat_.erase(flat_.begin());
   }
+  ++generation_;
   remember(source, std::move(p));
   return "";
 }
@@ -96,6 +100,11 @@ LoadProgress SnapshotSeries::progress() const {
 size_t SnapshotSeries::size() const {
   std::lock_guard lock(mu_);
   return snapshots_.size();
+}
+
+uint64_t SnapshotSeries::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
 }
 
 ValueType SnapshotSeries::sample_type() const {
@@ -159,11 +168,25 @@ TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds&
   bool distinct_times = has_times();
   std::lock_guard lock(mu_);
   to = std::min(to, snapshots_.size() - 1);
-  std::vector<Aggregate> series;
-  std::vector<double> times;
-  int64_t period = 1;
-  // A long window is judged on evenly spaced snapshots, ends included: each one becomes a full
-  // Aggregate, and 1,000 of 5,000 functions took 900 MiB and a second (scripts/bench_timeline.sh).
+  // A verdict depends on the series as it stands: the page and /api/timeline of one window, and a
+  // window looked at again, reuse it until a snapshot is added.
+  TrendKey key{generation_,
+               from,
+               to,
+               thresholds.min_r2,
+               thresholds.min_monotonicity,
+               thresholds.noise_sigmas,
+               thresholds.min_periods,
+               thresholds.min_late_share,
+               thresholds.min_sampled_periods,
+               static_cast<double>(thresholds.min_sampled_bytes),
+               static_cast<double>(thresholds.min_rising_steps),
+               thresholds.max_step_share,
+               thresholds.max_drop_share};
+  for (const auto& [k, r] : trends_)
+    if (k == key) return r;
+  // A long window is judged on evenly spaced snapshots, ends included (1,000 full Aggregates of
+  // 5,000 functions took 900 MiB and a second, scripts/bench_timeline.sh).
   std::vector<size_t> picked;
   size_t span = to - from;
   if (span + 1 <= kMaxTrendSnapshots) {
@@ -171,16 +194,29 @@ TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds&
   } else {
     for (size_t k = 0; k < kMaxTrendSnapshots; ++k) picked.push_back(from + k * span / (kMaxTrendSnapshots - 1));
   }
-  for (size_t i : picked) {
-    Aggregate a;
-    a.total = snapshots_[i].total;
-    for (auto [id, flat] : flat_[i]) a.nodes[names_[id]].flat = flat;
-    series.push_back(std::move(a));
+  // Straight from the summaries' (function id, flat) pairs into one column per function seen.
+  TrendColumns columns;
+  std::vector<int32_t> column_of(names_.size(), -1);
+  std::vector<double> times;
+  int64_t period = 1;
+  for (size_t k = 0; k < picked.size(); ++k) {
+    size_t i = picked[k];
+    for (auto [id, flat] : flat_[i]) {
+      if (column_of[id] < 0) {
+        column_of[id] = static_cast<int32_t>(columns.names.size());
+        columns.names.push_back(names_[id]);
+        columns.values.emplace_back(picked.size(), 0);
+      }
+      columns.values[column_of[id]][k] = flat;
+    }
+    columns.totals.push_back(snapshots_[i].total);
     times.push_back(all_times[i] - all_times[from]);
     period = std::max(period, snapshots_[i].period);
   }
-  TrendReport r = make_trend(series, times, type_, period, thresholds);
+  TrendReport r = make_trend(std::move(columns), times, type_, period, thresholds);
   r.times_from_files = !distinct_times;
+  trends_.emplace_front(key, r);
+  if (trends_.size() > kCachedTrends) trends_.pop_back();
   return r;
 }
 
@@ -201,9 +237,10 @@ std::vector<int64_t> SnapshotSeries::values_of(const std::string& name) const {
   std::vector<int64_t> out(snapshots_.size(), 0);
   auto id = name_ids_.find(name);
   if (id == name_ids_.end()) return out;
-  for (size_t i = 0; i < snapshots_.size(); ++i)
-    for (auto [n, flat] : flat_[i])
-      if (n == id->second) out[i] = flat;
+  for (size_t i = 0; i < snapshots_.size(); ++i) {
+    auto at = std::lower_bound(flat_[i].begin(), flat_[i].end(), std::pair<uint32_t, int64_t>(id->second, INT64_MIN));
+    if (at != flat_[i].end() && at->first == id->second) out[i] = at->second;
+  }
   return out;
 }
 

@@ -103,6 +103,7 @@ std::string verdict_table(const TrendReport& r, const std::string& query) {
 std::string render_timeline_section(const SnapshotSeries& series, const TimelineWindow& chosen,
                                     const std::string& query) {
   TimelineWindow w = whole_if_unchosen(series, chosen);
+  uint64_t generation = series.generation();  // before the summaries: a stale one costs a reload, no more
   auto snaps = series.summaries();
   auto times = series.times_s();
   ChartFrame frame;
@@ -122,8 +123,9 @@ std::string render_timeline_section(const SnapshotSeries& series, const Timeline
   out += "<div id=\"timeline-chart\" style=\"position:relative;user-select:none;cursor:crosshair\" data-left=\"" +
          format_double("%.3f", frame.left) + "\" data-plot-width=\"" + format_double("%.3f", frame.plot_width) +
          "\" data-xmax=\"" + format_double("%.6f", frame.xmax) + "\" data-times=\"" + xml_escape(t.dump()) +
-         "\" data-from=\"" + (chosen.chosen ? std::to_string(w.from) : "") + "\" data-to=\"" +
-         (chosen.chosen ? std::to_string(w.to) : "") + "\">\n" + chart + "</div>\n";
+         "\" data-generation=\"" + std::to_string(generation) + "\" data-from=\"" +
+         (chosen.chosen ? std::to_string(w.from) : "") + "\" data-to=\"" + (chosen.chosen ? std::to_string(w.to) : "") +
+         "\">\n" + chart + "</div>\n";
   const ValueType type = series.sample_type();
   out += "<p id=\"window-facts\">" + std::string(chosen.chosen ? "Window: " : "Whole series: ") +
          xml_escape(snapshot_label(snaps[w.from], w.from, times[w.from], type)) + " \u2192 " +
@@ -165,6 +167,16 @@ std::string render_timeline_json(const SnapshotSeries& series, const TimelineWin
   j["suspects"] = trend.value("suspects", json::array());
   j["growing"] = trend.value("growing", json::array());
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string render_series_state_json(const SnapshotSeries& series) {
+  nlohmann::ordered_json j;
+  j["generation"] = series.generation();
+  j["snapshots"] = series.size();
+  LoadProgress loading = series.progress();
+  j["loading"] = loading.done() ? nlohmann::ordered_json(nullptr)
+                                : nlohmann::ordered_json{{"read", loading.read}, {"expected", loading.expected}};
+  return j.dump() + "\n";
 }
 
 }  // namespace leakscope::viz

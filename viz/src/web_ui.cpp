@@ -215,19 +215,24 @@ struct WebUi::Impl {
                     ")",
                 "total");
     Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
+    // The age of the live bytes at the window's end, when the profiler tagged the samples: what grew
+    // in the window and is every-age is leak-like, one-age a cache that filled.
+    AgeReport ages = make_age_report(*v.now, now_stacks, v.now_index, 0.0, 0);
     std::string rows;
     for (const auto& row : d.rows)
       rows += std::string("<tr") + (match.matches(row.name) ? " class=\"match\"" : "") + "><td>" +
               xml_escape(row.name) + "</td><td class=\"n delta\" data-value=\"" + std::to_string(row.delta()) + "\">" +
               format_value(row.delta(), type.unit) + "</td><td class=\"n\">" + format_value(row.base, type.unit) +
-              "</td><td class=\"n\">" + format_value(row.now, type.unit) + "</td></tr>\n";
+              "</td><td class=\"n\">" + format_value(row.now, type.unit) + "</td>" +
+              (ages.has_ages() ? age_cell(find_age_row(ages, row.name)) : "") + "</tr>\n";
     p.raw(
         "<table class=\"data growth\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">growth</th>"
-        "<th class=\"n\">base</th><th class=\"n\">now</th></tr></thead><tbody>\n" +
-        rows + "</tbody></table>\n");
+        "<th class=\"n\">base</th><th class=\"n\">now</th>" +
+        std::string(ages.has_ages() ? kAgeHeader : "") + "</tr></thead><tbody>\n" + rows + "</tbody></table>\n");
     return p.html();
   }
 
+  static constexpr const char* kAgeHeader = "<th title=\"live bytes by allocation age, as top --by-age\">age</th>";
   // The age shape of a function's live bytes and, in its tooltip, the shares behind it.
   static std::string age_cell(const AgeRow* row) {
     if (!row || row->total == 0) return "<td class=\"age\"></td>";
@@ -266,8 +271,7 @@ struct WebUi::Impl {
         "<table class=\"data\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">flat</th><th "
         "class=\"n\">flat%</th>"
         "<th class=\"n\">sum%</th><th class=\"n\">cum</th><th class=\"n\">cum%</th>" +
-        std::string(ages.has_ages() ? "<th title=\"live bytes by allocation age, as top --by-age\">age</th>" : "") +
-        "</tr></thead><tbody>\n" + rows + "</tbody></table>\n");
+        std::string(ages.has_ages() ? kAgeHeader : "") + "</tr></thead><tbody>\n" + rows + "</tbody></table>\n");
     return p.html();
   }
 
@@ -402,6 +406,9 @@ struct WebUi::Impl {
                  p.raw(render_timeline_section(*in.series, tw, q.string()));
                  html(res, p.html());
                }));
+    server.Get("/api/series", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(render_series_state_json(*in.series), "application/json");
+    });
     server.Get("/api/timeline", guarded([this](const httplib::Request& req, httplib::Response& res) {
                  Query q = Query::from_request(req);
                  window(q);

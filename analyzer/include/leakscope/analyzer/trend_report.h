@@ -63,6 +63,7 @@ struct TrendRow {
   enum class Kind { kSuspect, kGrowing, kStable } kind = Kind::kStable;
   std::string rule;  // for a suspect: "steady fit" or "sampled counting"
   std::string why;   // the numbers behind the verdict, for suspects and growing rows
+  std::string age;   // set when the age of live bytes decided the verdict (trend_ages.h): why
 };
 
 struct TrendReport {
@@ -83,6 +84,18 @@ struct TrendReport {
 // `work`, when not empty, is each snapshot's work count (same order); slopes per unit of work follow.
 TrendReport make_trend(const std::vector<Aggregate>& series, const std::vector<double>& times_s, const ValueType& type,
                        int64_t period, const TrendThresholds& thresholds, const std::vector<int64_t>& work = {},
+                       const std::string& work_unit = "");
+// The same rules on values already laid out per function, as a series' summaries keep them:
+// `values[f]` holds `names[f]`'s flat value in each snapshot, `totals` each snapshot's total. The
+// overload above lays its aggregates out this way; a 100-snapshot window of 5,000 functions no
+// longer builds 100 hash maps of names to judge them.
+struct TrendColumns {
+  std::vector<std::string> names;
+  std::vector<std::vector<int64_t>> values;
+  std::vector<int64_t> totals;
+};
+TrendReport make_trend(TrendColumns columns, const std::vector<double>& times_s, const ValueType& type, int64_t period,
+                       const TrendThresholds& thresholds, const std::vector<int64_t>& work = {},
                        const std::string& work_unit = "");
 std::string render_trend_text(const TrendReport& r, size_t max_rows);
 nlohmann::ordered_json trend_json(const TrendReport& r);

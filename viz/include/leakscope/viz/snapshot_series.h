@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -53,6 +54,8 @@ class SnapshotSeries {
   LoadProgress progress() const;
 
   size_t size() const;
+  // Changes with every snapshot added (or dropped with it): a page drawn at another generation is stale.
+  uint64_t generation() const;
   ValueType sample_type() const;
   std::vector<SnapshotSummary> summaries() const;
   std::string file(size_t index) const;
@@ -82,6 +85,11 @@ class SnapshotSeries {
   std::unordered_map<std::string, uint32_t> name_ids_;
   std::list<std::pair<std::string, std::shared_ptr<const Profile>>> cache_;  // most recent first
   LoadProgress progress_;
+  // Recent verdicts, by the series' state (bumped by every add), window and thresholds.
+  using TrendKey = std::tuple<uint64_t, size_t, size_t, double, double, double, double, double, double, double, double,
+                              double, double>;
+  uint64_t generation_ = 0;
+  mutable std::list<std::pair<TrendKey, TrendReport>> trends_;  // most recent first
 
   uint32_t name_id(const std::string& name);
   void remember(const std::string& file, std::shared_ptr<const Profile> p);

@@ -25,4 +25,9 @@ std::string render_timeline_section(const SnapshotSeries& series, const Timeline
 // `leakscope trend --json`'s, over the window.
 std::string render_timeline_json(const SnapshotSeries& series, const TimelineWindow& w);
 
+// GET /api/series, what the Timeline page polls (cheap: no verdict):
+// {"snapshots","generation","loading":{"read","expected"} or null}; `generation` changes with every
+// snapshot added.
+std::string render_series_state_json(const SnapshotSeries& series);
+
 }  // namespace leakscope::viz
