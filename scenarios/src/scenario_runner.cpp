@@ -18,16 +18,17 @@
 #include "leakscope/analyzer/sample_index.h"
 #include "leakscope/analyzer/symbolizer.h"
 #include "leakscope/analyzer/trend_series.h"
+#include "leakscope/process/child_process.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/scenarios/broker.h"
-#include "leakscope/scenarios/child_process.h"
 #include "leakscope/scenarios/fault_proxy.h"
 #include "leakscope/scenarios/verdict.h"
 #include "leakscope/viz/line_chart.h"
 #include "leakscope/viz/report_page.h"
 
 namespace leakscope::scenarios {
+using process::ChildProcess;
 
 namespace {
 

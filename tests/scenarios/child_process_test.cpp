@@ -1,7 +1,7 @@
-// The one launcher (scenarios::ChildProcess) with real programs: argv words and paths with spaces stay
+// The one launcher (process::ChildProcess) with real programs: argv words and paths with spaces stay
 // whole, environment and working directory reach the child, readiness comes from a JSON event line,
 // and stopping escalates from SIGTERM to SIGKILL and reaches the whole process group.
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,8 +17,8 @@
 namespace leakscope::test {
 namespace {
 namespace fs = std::filesystem;
-using scenarios::ChildOptions;
-using scenarios::ChildProcess;
+using process::ChildOptions;
+using process::ChildProcess;
 using namespace std::chrono_literals;
 
 // A copy of a system program under a directory and a name with spaces.

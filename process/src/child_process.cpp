@@ -1,4 +1,4 @@
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -9,14 +9,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 extern char** environ;
 
-namespace leakscope::scenarios {
+namespace leakscope::process {
 namespace fs = std::filesystem;
 
 namespace {
@@ -172,11 +171,4 @@ std::optional<nlohmann::json> ChildProcess::wait_for_event(const std::string& ev
   return std::nullopt;
 }
 
-int debug_port(const ChildProcess& child) {
-  static const std::regex rx(R"(debug endpoints on http://[^:]+:(\d+)/)");
-  std::smatch m;
-  std::string err = child.err();
-  return std::regex_search(err, m, rx) ? std::stoi(m[1]) : -1;
-}
-
-}  // namespace leakscope::scenarios
+}  // namespace leakscope::process

@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace leakscope::scenarios {
+namespace leakscope::process {
 
 struct ChildOptions {
   std::vector<std::string> env;  // NAME=value, replacing inherited variables of the same name
@@ -65,7 +65,4 @@ class ChildProcess {
   std::string out_path_, err_path_;
 };
 
-// The port from "debug endpoints on http://127.0.0.1:PORT/" in the child's stderr, or -1.
-int debug_port(const ChildProcess& child);
-
-}  // namespace leakscope::scenarios
+}  // namespace leakscope::process
