@@ -313,7 +313,14 @@ RunResult Run::run() {
   const double load_seconds = static_cast<double>(count_) / spec_.publish_rate;
   progress_ << "scenario " << spec_.name << " (" << o_.variant << "): publishing " << count_ << " jobs over "
             << load_seconds << " s; heap snapshots every " << spec_.snapshot_interval_s << " s into "
-            << display_path(out_ + "/snapshots") << "\n"
+            << display_path(out_ + "/snapshots") << "\n";
+  // The phase as an event line too, for whoever waits for it (process::ChildProcess::wait_for_event).
+  progress_ << nlohmann::json{{"event", "publishing"},
+                              {"scenario", spec_.name},
+                              {"variant", o_.variant},
+                              {"jobs", count_}}
+                   .dump()
+            << "\n"
             << std::flush;
   auto next_cut = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec_.cut_every_s));
   auto next_report = t0;

@@ -91,6 +91,24 @@ TEST(ChildProcess, ReadinessIsAJsonEventLine) {
   EXPECT_TRUE(child.running());
 }
 
+// A profiled program prints the profiler's "listening" beside its own: the fields tell them apart.
+TEST(ChildProcess, EventFieldsTellTwoListeningLinesApart) {
+  std::string dir = scratch_dir("child process event fields");
+  ChildOptions options;
+  options.out_path = options.err_path = dir + "/out.log";
+  ChildProcess child({"/bin/sh", "-c",
+                      "echo '{\"event\":\"listening\",\"http_port\":1}'; sleep 0.2; "
+                      "echo '{\"event\":\"listening\",\"what\":\"debug\",\"port\":2}'; exec sleep 60"},
+                     options);
+  auto debug = child.wait_for_event("listening", 30s, {{"what", "debug"}});
+  ASSERT_TRUE(debug) << child.out();
+  EXPECT_EQ((*debug)["port"], 2);
+  auto lines = process::event_lines(child.out(), "listening");
+  ASSERT_EQ(lines.size(), 2u) << child.out();
+  EXPECT_EQ(lines[0]["http_port"], 1);
+  EXPECT_TRUE(process::event_lines(child.out(), "listening", {{"what", "status"}}).empty());
+}
+
 TEST(ChildProcess, NoReadinessFromAProgramThatExits) {
   std::string dir = scratch_dir("child process exits");
   ChildOptions options;
