@@ -7,6 +7,7 @@
 #  5. flame graph SVG and call graph from the dump's folded stacks: `leakscope flame`/`dot` vs flamegraph.pl
 #     (when FLAMEGRAPH_PL or flamegraph.pl on PATH is there: it is not packaged in Debian 12)
 #  4b. what one heap snapshot costs the profiled process, beside the previous in-process symbolizer
+#  4c. the guarded HTTP server's cost per accepted connection (http/bench/accept_cost_bench.cpp)
 #  6. fcm-relay end to end beside a bare rabbitmq-c consumer (scenarios/bench; BENCH_RELAY_MESSAGES, default 200000)
 #  7. trend's leak detection curve at 512 KiB sampling (scripts/bench_trend_detection.sh; BENCH_TREND_RUNS, default 20)
 #  8. serve DIR over 1,000 snapshots of 5,000 stacks: timeline ready and window change times (scripts/bench_timeline.sh)
@@ -113,6 +114,9 @@ echo
 echo
 echo "== what a snapshot costs the profiled process (10,000 stacks, every allocation sampled) =="
 MALLOC_CONF=lg_prof_sample:0 LEAKSCOPE_SYMBOLIZER="$LEAKSCOPE" "$BUILD/bench/bin/snapshot_cost_bench" --stacks 10000
+echo
+echo "== the guarded HTTP server's cost per accepted connection, beside N other descriptors =="
+"$BUILD/bench/bin/guarded_accept_bench" --benchmark_min_time=0.3
 echo
 "$BUILD/bin/relay_throughput_bench" --bin-dir "$BUILD/bin" --messages "${BENCH_RELAY_MESSAGES:-200000}"
 echo

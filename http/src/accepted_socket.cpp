@@ -19,7 +19,20 @@ int local_port(int fd) {
   return -1;
 }
 
-int find_accepted_socket(int port, const std::set<ino_t>& watched, ino_t& inode) {
+namespace {
+// Whether `fd` is an accepted socket on `port` not in `watched`; its inode in `inode` if so.
+bool is_unwatched_accepted(int fd, int port, const std::set<ino_t>& watched, ino_t& inode) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) || watched.count(st.st_ino)) return false;
+  int listening = 0;
+  socklen_t len = sizeof listening;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening) return false;
+  if (local_port(fd) != port) return false;
+  inode = st.st_ino;
+  return true;
+}
+
+int scan_all_descriptors(int port, const std::set<ino_t>& watched, ino_t& inode) {
   DIR* dir = ::opendir("/proc/self/fd");
   if (!dir) return -1;
   int found = -1;
@@ -28,17 +41,23 @@ int find_accepted_socket(int port, const std::set<ino_t>& watched, ino_t& inode)
     int fd = -1;
     auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), fd);
     if (ec != std::errc() || end != name.data() + name.size() || fd == ::dirfd(dir)) continue;
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) || watched.count(st.st_ino)) continue;
-    int listening = 0;
-    socklen_t len = sizeof listening;
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || listening) continue;
-    if (local_port(fd) != port || (found >= 0 && st.st_ino < inode)) continue;
+    ino_t candidate = 0;
+    if (!is_unwatched_accepted(fd, port, watched, candidate) || (found >= 0 && candidate < inode)) continue;
     found = fd;
-    inode = st.st_ino;
+    inode = candidate;
   }
   ::closedir(dir);
   return found;
+}
+}  // namespace
+
+int find_accepted_socket(int port, const std::set<ino_t>& watched, int hint, ino_t& inode) {
+  for (int distance = 0; hint >= 0 && distance <= kNearby; ++distance) {
+    if (is_unwatched_accepted(hint + distance, port, watched, inode)) return hint + distance;
+    int below = hint - distance;
+    if (distance > 0 && below >= 0 && is_unwatched_accepted(below, port, watched, inode)) return below;
+  }
+  return scan_all_descriptors(port, watched, inode);
 }
 
 }  // namespace leakscope::http

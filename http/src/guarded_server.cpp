@@ -122,7 +122,8 @@ void GuardedHttpServer::accepted(std::function<void()> serve, httplib::TaskQueue
   std::set<ino_t> watched;
   for (const auto& [id, c] : connections_) watched.insert(c.inode);
   ino_t inode = 0;
-  int sock = find_accepted_socket(local_port(listener_fd_), watched, inode);
+  int sock = find_accepted_socket(local_port(listener_fd_), watched, last_accepted_fd_, inode);
+  if (sock >= 0) last_accepted_fd_ = sock;
   if (sock < 0) {
     // Not found: closed under cpp-httplib's feet, or bound past both hooks that name the listener.
     // Nothing to watch or refuse; served as plain cpp-httplib would.

@@ -127,6 +127,10 @@ void Profiler::start(const ProfilerOptions& o) {
     auto server = std::make_unique<DebugServer>(DebugServerOptions{o.debug_addr, o.debug_token});
     server->start();
     std::fprintf(stderr, "leakscope: debug endpoints on %s/debug/pprof/ (pid %d)\n", server->url().c_str(), ::getpid());
+    // The line launchers wait for (process::ChildProcess::wait_for_event), so no one greps the text above.
+    std::string addr = server->url().substr(std::string("http://").size());
+    std::fprintf(stderr, "{\"event\":\"listening\",\"what\":\"debug\",\"addr\":\"%s\",\"port\":%d,\"pid\":%d}\n",
+                 addr.c_str(), server->port(), ::getpid());
     server_ = std::move(server);
   }
 }

@@ -103,6 +103,8 @@ HelperRun run_symbolizer_helper(const std::string& helper, const HelperFiles& fi
   int out_summary = memfd_create("leakscope-helper-stdout", MFD_CLOEXEC);
   int out_errors = memfd_create("leakscope-helper-stderr", MFD_CLOEXEC);
   int dump = high_copy(files.dump), base = high_copy(files.base), out = high_copy(files.out);
+  // Not process::ChildProcess: this spawn runs inside the profiled service, so it hands memfds to fds 3..5,
+  // closes every other descriptor, keeps the service's process group and writes no files.
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);

@@ -26,15 +26,15 @@
 #include <CLI/CLI.hpp>
 
 #include "leakscope/analyzer/profile_source.h"
+#include "leakscope/process/child_process.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/oauth_token_source.h"
 #include "leakscope/relay/service_account.h"
 #include "leakscope/scenarios/broker.h"
-#include "leakscope/scenarios/child_process.h"
 
 using namespace std::chrono_literals;
+using leakscope::process::ChildProcess;
 using leakscope::scenarios::Broker;
-using leakscope::scenarios::ChildProcess;
 
 namespace {
 
@@ -42,7 +42,7 @@ const char* const kPrefetch = "1000";  // the same window for the bare consumer 
 
 // A program of the run, its stdout and stderr in `log`.
 std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& log) {
-  leakscope::scenarios::ChildOptions options;
+  leakscope::process::ChildOptions options;
   options.out_path = options.err_path = log;
   return std::make_unique<ChildProcess>(argv, options);
 }

@@ -14,10 +14,12 @@
 #include <thread>
 #include <vector>
 
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 namespace leakscope::scenarios {
 namespace fs = std::filesystem;
+using process::ChildOptions;
+using process::ChildProcess;
 
 int free_loopback_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

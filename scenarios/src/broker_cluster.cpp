@@ -6,9 +6,10 @@
 #include <random>
 #include <thread>
 
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 namespace leakscope::scenarios {
+using process::ChildProcess;
 
 BrokerCluster::BrokerCluster(const std::string& dir, size_t nodes, std::chrono::seconds timeout, const BrokerTls& tls)
     : dir_(std::filesystem::absolute(dir).string()), epmd_port_(free_loopback_port()) {

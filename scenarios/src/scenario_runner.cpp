@@ -18,16 +18,17 @@
 #include "leakscope/analyzer/sample_index.h"
 #include "leakscope/analyzer/symbolizer.h"
 #include "leakscope/analyzer/trend_series.h"
+#include "leakscope/process/child_process.h"
 #include "leakscope/relay/amqp_session.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/scenarios/broker.h"
-#include "leakscope/scenarios/child_process.h"
 #include "leakscope/scenarios/fault_proxy.h"
 #include "leakscope/scenarios/verdict.h"
 #include "leakscope/viz/line_chart.h"
 #include "leakscope/viz/report_page.h"
 
 namespace leakscope::scenarios {
+using process::ChildProcess;
 
 namespace {
 
@@ -312,7 +313,14 @@ RunResult Run::run() {
   const double load_seconds = static_cast<double>(count_) / spec_.publish_rate;
   progress_ << "scenario " << spec_.name << " (" << o_.variant << "): publishing " << count_ << " jobs over "
             << load_seconds << " s; heap snapshots every " << spec_.snapshot_interval_s << " s into "
-            << display_path(out_ + "/snapshots") << "\n"
+            << display_path(out_ + "/snapshots") << "\n";
+  // The phase as an event line too, for whoever waits for it (process::ChildProcess::wait_for_event).
+  progress_ << nlohmann::json{{"event", "publishing"},
+                              {"scenario", spec_.name},
+                              {"variant", o_.variant},
+                              {"jobs", count_}}
+                   .dump()
+            << "\n"
             << std::flush;
   auto next_cut = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spec_.cut_every_s));
   auto next_report = t0;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <future>
 #include <thread>
@@ -66,6 +69,25 @@ TEST_F(Guarded, TricklingClientsAreCutOffWhileOthersAreServed) {
   auto r = slowloris(port_, slow, "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ", "/fast", 100, 100ms);  // ≤ 10 s
   EXPECT_EQ(r.still_open, 0u) << "every trickling client is cut off at the header deadline";
   EXPECT_TRUE(r.served_while_trickling) << "a normal request is answered while the tricklers are still sending";
+}
+
+// The accepted socket is looked for near the previous one's number first; one that lands far from it
+// (the process opened many descriptors in between) is still found, watched and cut off.
+TEST_F(Guarded, AConnectionFarFromThePreviousNumberIsStillCutOff) {
+  start(limits(1000, 5000, 32, 2));
+  httplib::Client first("127.0.0.1", port_);
+  auto served = first.Get("/fast");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  first.stop();
+  std::vector<int> filler;  // takes the numbers around the first connection's
+  for (int i = 0; i < 200; ++i) filler.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  RawConnections slow = open_connections(port_, 2);
+  ASSERT_TRUE(all_connected(slow));
+  EXPECT_GT(slow[0]->fd(), filler[0] + 100) << "the new connections' numbers lie far from the first's";
+  auto r = slowloris(port_, slow, "GET /fast HTTP/1.1\r\nHost: x\r\nX-Slow: ", "/fast", 100, 100ms);  // ≤ 10 s
+  EXPECT_EQ(r.still_open, 0u) << "both trickling clients are cut off at the header deadline";
+  for (int fd : filler) ::close(fd);
 }
 
 TEST_F(Guarded, HandlersGetTheirAllowanceAndMayExtendIt) {

@@ -57,8 +57,7 @@ Service start_service(int rate, int port = 0) {
       std::make_unique<ChildProcess>(std::vector<std::string>{kService, "--rate", std::to_string(rate)},
                                      std::vector<std::string>{"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:" + std::to_string(port),
                                                               "MALLOC_CONF=lg_prof_sample:12"});
-  EXPECT_TRUE(s.process->wait_for_output("debug endpoints on", 10s)) << s.process->err();
-  s.port = debug_port(*s.process);
+  s.port = wait_for_debug_port(*s.process, 10s);
   EXPECT_GT(s.port, 0) << s.process->err();
   return s;
 }

@@ -135,7 +135,8 @@ TEST(ExclusiveListen, RelayStatusServer) {
     return v;
   };
   ChildProcess first(with("127.0.0.1:0"), {});
-  int port = port_in_stderr(first, R"("http_port":(\d+))");
+  auto listening = first.wait_for_event("listening", 10s);
+  int port = listening ? listening->value("http_port", -1) : -1;
   ASSERT_GT(port, 0) << first.err();
   expect_refused(with(address(port)), address(port), "fcm-relay: ");
   EXPECT_EQ(http_status(port, "/healthz"), 200) << "the first relay still answers";
@@ -153,7 +154,7 @@ TEST(ExclusiveListen, RelayDebugEndpoints) {
   auto first_argv = relay;
   first_argv.push_back("127.0.0.1:0");
   ChildProcess first(first_argv, {});
-  int port = port_in_stderr(first, R"(debug endpoints on http://[^:]+:(\d+)/)");
+  int port = wait_for_debug_port(first, 10s);
   ASSERT_GT(port, 0) << first.err();
   relay.push_back(address(port));
   expect_refused(relay, address(port), "fcm-relay: ");
@@ -162,7 +163,8 @@ TEST(ExclusiveListen, RelayDebugEndpoints) {
 
 TEST(ExclusiveListen, FakeFcmHttp1) {
   ChildProcess first({kBin + "fake-fcm", "--listen", "127.0.0.1:0"}, {});
-  int port = port_in_stderr(first, R"(fake-fcm listening on http://127\.0\.0\.1:(\d+))");
+  auto listening = first.wait_for_event("listening", 10s);
+  int port = listening ? listening->value("http_port", -1) : -1;
   ASSERT_GT(port, 0) << first.err();
   expect_refused({kBin + "fake-fcm", "--listen", address(port)}, address(port), "fake-fcm: ");
   EXPECT_TRUE(first.running());
@@ -177,7 +179,8 @@ TEST(ExclusiveListen, FakeFcmHttp2OverTls) {
                                     "--tls-cert",      dir + "/cert.pem", "--tls-key",   dir + "/key.pem"};
   };
   ChildProcess first(argv("127.0.0.1:0"), {});
-  int port = port_in_stderr(first, R"(listening \(HTTP/2\) on https://127\.0\.0\.1:(\d+))");
+  auto listening = first.wait_for_event("listening", 10s);
+  int port = listening ? listening->value("h2_port", -1) : -1;
   ASSERT_GT(port, 0) << first.err();
   expect_refused(argv(address(port)), address(port), "fake-fcm: ");
   EXPECT_TRUE(first.running());
@@ -195,8 +198,7 @@ TEST(ExclusiveListen, LeakscopeServe) {
 // A program linking the profiler decides for itself; profiled_service refuses to run unprofiled.
 TEST(ExclusiveListen, ProgramLinkingTheProfiler) {
   ChildProcess first({PROFILED_SERVICE_BIN}, {"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
-  ASSERT_TRUE(first.wait_for_output("ready", 10s)) << first.err();
-  int port = debug_port(first);
+  int port = wait_for_debug_port(first, 10s);
   ASSERT_GT(port, 0) << first.err();
   ChildProcess second({PROFILED_SERVICE_BIN}, {"LEAKSCOPE_DEBUG_ADDR=" + address(port)});
   EXPECT_EQ(second.wait_exit(20s), 2) << second.err();
@@ -213,8 +215,7 @@ TEST(ExclusiveListen, PreloadedProgramRunsOnWithoutEndpoints) {
     return std::vector<std::string>{KNOWN_ALLOCS_BIN, dir + "/" + name + ".heap", "1", "--linger"};
   };
   ChildProcess first(program("first"), {kPreload, "MALLOC_CONF=prof:true", "LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
-  ASSERT_TRUE(first.wait_for_output("lingering", 10s)) << first.err();
-  int port = debug_port(first);
+  int port = wait_for_debug_port(first, 10s);
   ASSERT_GT(port, 0) << first.err();
   ChildProcess second(program("second"), {kPreload, "MALLOC_CONF=prof:true", "LEAKSCOPE_DEBUG_ADDR=" + address(port)});
   ASSERT_TRUE(second.wait_for_output("lingering", 10s)) << "the program runs on: " << second.err();

@@ -506,12 +506,6 @@ TEST(PreloadLibrary, UnmodifiedProgramGetsEndpointsAndFastUnwinder) {
 
 const std::string kPreloadEnv = "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB);
 
-size_t count_of(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 // A preloaded command's processes, stopped together (a wrapper need not pass SIGTERM on).
 struct PreloadedCommand {
   PreloadedCommand(const std::vector<std::string>& argv, std::vector<std::string> env)
@@ -556,7 +550,7 @@ TEST(PreloadLibrary, ThroughAWrapperTheProgramIsProfiled) {
     PreloadedCommand command(argv, {});
     ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
     std::string err = command.process.err();
-    EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
+    EXPECT_EQ(debug_listening_events(err).size(), 1u) << err;
     Served s = served_by(command.process);
     EXPECT_EQ(s.cmdline.rfind(program + std::string(1, '\0'), 0), 0u) << "served by: " << s.cmdline;
     EXPECT_EQ(flat_of(s.heap, "keep_large"), 3 * 81920) << "the program's heap";
@@ -569,8 +563,9 @@ TEST(PreloadLibrary, ChildrenOfTheProfiledProgramAreNotProfiled) {
   PreloadedCommand command({SPAWNER_BIN, KNOWN_ALLOCS_BIN, dir + "/child.heap", "3", "--linger"}, {});
   ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
   std::string err = command.process.err();
-  EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
-  EXPECT_NE(err.find("(pid " + std::to_string(command.process.pid()) + ")"), std::string::npos) << err;
+  auto listening = debug_listening_events(err);
+  ASSERT_EQ(listening.size(), 1u) << err;
+  EXPECT_EQ(listening[0]["pid"], command.process.pid()) << "the spawner itself: " << err;
   Served s = served_by(command.process);
   EXPECT_GT(flat_of(s.heap, "spawner_keep"), 0) << "the spawner's heap";
   EXPECT_EQ(flat_of(s.heap, "keep_large"), 0);
@@ -581,7 +576,7 @@ TEST(PreloadLibrary, ProfileChildrenKeepsThemProfiled) {
   PreloadedCommand command({SPAWNER_BIN, KNOWN_ALLOCS_BIN, dir + "/child.heap", "3", "--linger"},
                            {"LEAKSCOPE_PROFILE_CHILDREN=1"});
   ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
-  EXPECT_EQ(count_of(command.process.err(), "debug endpoints on"), 2u) << command.process.err();
+  EXPECT_EQ(debug_listening_events(command.process.err()).size(), 2u) << command.process.err();
 }
 
 // LEAKSCOPE_PROGRAM names the program: here the spawner's child, as behind a start script.
@@ -591,9 +586,9 @@ TEST(PreloadLibrary, LeakscopeProgramNamesTheProfiledProgram) {
                            {"LEAKSCOPE_PROGRAM=known_allocs"});
   ASSERT_TRUE(command.process.wait_for_output("lingering", 10s)) << command.process.err();
   std::string err = command.process.err();
-  EXPECT_EQ(count_of(err, "debug endpoints on"), 1u) << err;
-  EXPECT_EQ(err.find("(pid " + std::to_string(command.process.pid()) + ")"), std::string::npos)
-      << "not the spawner: " << err;
+  auto listening = debug_listening_events(err);
+  ASSERT_EQ(listening.size(), 1u) << err;
+  EXPECT_NE(listening[0]["pid"], command.process.pid()) << "not the spawner: " << err;
   Served s = served_by(command.process);
   EXPECT_EQ(flat_of(s.heap, "keep_large"), 3 * 81920);
   EXPECT_EQ(flat_of(s.heap, "spawner_keep"), 0);

@@ -1,7 +1,7 @@
-// The one launcher (scenarios::ChildProcess) with real programs: argv words and paths with spaces stay
+// The one launcher (process::ChildProcess) with real programs: argv words and paths with spaces stay
 // whole, environment and working directory reach the child, readiness comes from a JSON event line,
 // and stopping escalates from SIGTERM to SIGKILL and reaches the whole process group.
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -17,8 +17,8 @@
 namespace leakscope::test {
 namespace {
 namespace fs = std::filesystem;
-using scenarios::ChildOptions;
-using scenarios::ChildProcess;
+using process::ChildOptions;
+using process::ChildProcess;
 using namespace std::chrono_literals;
 
 // A copy of a system program under a directory and a name with spaces.
@@ -89,6 +89,24 @@ TEST(ChildProcess, ReadinessIsAJsonEventLine) {
   EXPECT_EQ((*event)["http_port"], 4321);
   EXPECT_FALSE(child.wait_for_event("consuming", 300ms)) << "no such event line";
   EXPECT_TRUE(child.running());
+}
+
+// A profiled program prints the profiler's "listening" beside its own: the fields tell them apart.
+TEST(ChildProcess, EventFieldsTellTwoListeningLinesApart) {
+  std::string dir = scratch_dir("child process event fields");
+  ChildOptions options;
+  options.out_path = options.err_path = dir + "/out.log";
+  ChildProcess child({"/bin/sh", "-c",
+                      "echo '{\"event\":\"listening\",\"http_port\":1}'; sleep 0.2; "
+                      "echo '{\"event\":\"listening\",\"what\":\"debug\",\"port\":2}'; exec sleep 60"},
+                     options);
+  auto debug = child.wait_for_event("listening", 30s, {{"what", "debug"}});
+  ASSERT_TRUE(debug) << child.out();
+  EXPECT_EQ((*debug)["port"], 2);
+  auto lines = process::event_lines(child.out(), "listening");
+  ASSERT_EQ(lines.size(), 2u) << child.out();
+  EXPECT_EQ(lines[0]["http_port"], 1);
+  EXPECT_TRUE(process::event_lines(child.out(), "listening", {{"what", "status"}}).empty());
 }
 
 TEST(ChildProcess, NoReadinessFromAProgramThatExits) {

@@ -225,7 +225,7 @@ TEST(Scenario, InterruptLeavesNoOrphans) {
   {
     ChildProcess runner(
         {kBinDir + "/scenario-run", "notify-close", "--variant", "leaky", "--duration", "30", "--out", dir}, {});
-    ASSERT_TRUE(runner.wait_for_output("publishing", 120s)) << runner.err();
+    ASSERT_TRUE(runner.wait_for_event("publishing", 120s, {{"scenario", "notify-close"}})) << runner.err();
     std::this_thread::sleep_for(2s);
     kill(runner.pid(), SIGINT);
     EXPECT_EQ(runner.wait_exit(60s), 130) << runner.err();

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 namespace leakscope::test {
 
@@ -34,12 +34,12 @@ CommandResult run_program(const std::vector<std::string>& argv, std::chrono::sec
   static int counter = 0;
   std::string base =
       std::string(LEAKSCOPE_TEST_SCRATCH) + "/cmd." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-  scenarios::ChildOptions options;
+  process::ChildOptions options;
   options.out_path = base + ".out";
   options.err_path = base + ".err";
   CommandResult r;
   {
-    scenarios::ChildProcess child(argv, options);
+    process::ChildProcess child(argv, options);
     r.exit_code = child.wait_exit(bound);  // -1: still running after the bound (then stopped)
   }
   r.out = read_file(base + ".out");

@@ -1,4 +1,4 @@
-// Runs a program for tests (through the one launcher, scenarios::ChildProcess), capturing stdout,
+// Runs a program for tests (through the one launcher, process::ChildProcess), capturing stdout,
 // stderr and the exit code.
 #pragma once
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "child_process.h"
+#include "leakscope/http/query_params.h"
 #include "serve_port.h"
 #include "viz_test_support.h"
 #include "wait_until.h"
@@ -181,7 +182,7 @@ TEST(ServeSeriesApi, WindowPeekAndSourceShowTheGrowthNotTheLastSnapshot) {
   json diff = cli_json("diff --json --nodecount 0 " + snapshot(dir, 2) + " " + snapshot(dir, 5));
   ASSERT_FALSE(diff["rows"].empty());
   std::string grown = diff["rows"][0]["name"];
-  std::string exact = httplib::detail::encode_query_param("^" + regex_escape(grown) + "$");
+  std::string exact = http::encode_query_component("^" + regex_escape(grown) + "$");
   auto flat_column = [&](const std::string& args) {
     auto r = run_command(kLeakscope + " top --nodecount 0 " + args);
     EXPECT_EQ(r.exit_code, 0) << r.err;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "child_process.h"
+#include "leakscope/http/query_params.h"
 #include "raw_connection.h"
 #include "run_command.h"
 
@@ -45,7 +46,7 @@ class Serve : public ::testing::Test {
     c.set_read_timeout(30, 0);
     return c.Get(path.c_str());
   }
-  static std::string q(const std::string& s) { return httplib::detail::encode_query_param(s); }
+  static std::string q(const std::string& s) { return http::encode_query_component(s); }
 
   std::unique_ptr<ChildProcess> serve_;
   int port_ = 0;

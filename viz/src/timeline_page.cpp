@@ -1,11 +1,11 @@
 #include "leakscope/viz/timeline_page.h"
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
 
 #include "leakscope/analyzer/units.h"
+#include "leakscope/http/query_params.h"
 #include "leakscope/viz/line_chart.h"
 #include "leakscope/viz/markup.h"
 
@@ -82,8 +82,8 @@ std::string verdict_table(const TrendReport& r, const std::string& query) {
            std::to_string(r.stable) + " stable).</p>\n";
   std::string rows;
   for (const auto& row : r.suspects) {
-    std::string focus = "focus=" + httplib::detail::encode_query_param(exact_pattern(row.name));
-    std::string regex = "regex=" + httplib::detail::encode_query_param(exact_pattern(row.name));
+    std::string focus = "focus=" + http::encode_query_component(exact_pattern(row.name));
+    std::string regex = "regex=" + http::encode_query_component(exact_pattern(row.name));
     auto link = [&](const char* path, const std::string& more, const char* text) {
       return "<a href=\"" + xml_escape(with_query(path, query, more)) + "\">" + text + "</a>";
     };

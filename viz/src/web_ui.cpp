@@ -17,6 +17,7 @@
 #include "leakscope/analyzer/units.h"
 #include "leakscope/analyzer/writers.h"
 #include "leakscope/http/listen.h"
+#include "leakscope/http/query_params.h"
 #include "leakscope/viz/dot_writer.h"
 #include "leakscope/viz/flame_svg.h"
 #include "leakscope/viz/graphviz_render.h"
@@ -33,10 +34,12 @@ namespace {
 // The view state carried in every URL: sample type, refinements, search, and a series' window.
 struct Query {
   std::string si, focus, ignore, hide, search, regex, from, to;
+  httplib::Params params;  // all of them, for the strict readers
 
   static Query from_request(const httplib::Request& r) {
     auto get = [&](const char* k) { return r.has_param(k) ? r.get_param_value(k) : std::string(); };
-    return {get("si"), get("focus"), get("ignore"), get("hide"), get("s"), get("regex"), get("from"), get("to")};
+    return {get("si"),    get("focus"), get("ignore"), get("hide"), get("s"),
+            get("regex"), get("from"),  get("to"),     r.params};
   }
   // The query string for links (without regex, which belongs to peek and source).
   std::string string() const {
@@ -48,7 +51,7 @@ struct Query {
     if (!search.empty()) p.emplace("s", search);
     if (!from.empty()) p.emplace("from", from);
     if (!to.empty()) p.emplace("to", to);
-    return httplib::detail::params_to_query_str(p);
+    return http::params_to_query(p);
   }
   // Compiles every pattern field (cached, so the views' own compiles are free); a bad one throws
   // std::invalid_argument naming its field.
@@ -90,35 +93,29 @@ struct WebUi::Impl {
   std::string flame_key, flame_svg;  // the last flame graph, rendered once for page and frame
   int flame_height = 0;
 
+  // A series' window as indices: `from` and `to` (default: the whole series, ending at the last).
+  // Indices out of range or in the wrong order are the user's typo: invalid_argument, a 400.
+  TimelineWindow timeline_window(const Query& q) const {
+    size_t n = in.series->size(), from = 0, to = n - 1;
+    for (auto [name, out] : {std::pair{"to", &to}, {"from", &from}})
+      if (auto error = http::read_index_param(q.params, name, n, "snapshot index", *out))
+        throw std::invalid_argument(*error);
+    if (from > to)
+      throw std::invalid_argument("from: snapshot " + q.from + " comes after to (" + std::to_string(to) + ")");
+    return {from, to, !q.from.empty()};
+  }
+
   // The window's ends: a series' snapshots `from` and `to` (default: the last, alone), else the profile
-  // and its --base. Indices out of range are the user's typo: invalid_argument, a 400.
+  // and its --base.
   Window window(const Query& q) const {
     if (!in.series) return {now, base, in.profile_name, in.has_base ? in.base_name : ""};
-    size_t n = in.series->size();
-    auto index = [&](const std::string& text, const char* field) {
-      size_t end = 0;
-      long v = -1;
-      try {
-        v = std::stol(text, &end);
-      } catch (const std::exception&) {
-      }
-      if (end != text.size() || v < 0 || static_cast<size_t>(v) >= n)
-        throw std::invalid_argument(std::string(field) + ": expected a snapshot index from 0 to " +
-                                    std::to_string(n - 1) + ", got '" + text + "'");
-      return static_cast<size_t>(v);
-    };
-    size_t to = q.to.empty() ? n - 1 : index(q.to, "to");
+    TimelineWindow tw = timeline_window(q);
     Window w;
-    w.now = in.series->profile(to);
-    w.now_name = in.series->file(to);
-    if (!q.from.empty()) {
-      size_t from = index(q.from, "from");
-      if (from > to)
-        throw std::invalid_argument("from: snapshot " + q.from + " comes after to (" + std::to_string(to) + ")");
-      if (from < to) {
-        w.base = in.series->profile(from);
-        w.base_name = in.series->file(from);
-      }
+    w.now = in.series->profile(tw.to);
+    w.now_name = in.series->file(tw.to);
+    if (tw.chosen && tw.from < tw.to) {
+      w.base = in.series->profile(tw.from);
+      w.base_name = in.series->file(tw.from);
     }
     return w;
   }
@@ -400,7 +397,7 @@ struct WebUi::Impl {
     if (!in.series) return;
     server.Get("/ui/timeline", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
                  Query q = Query::from_request(req);
-                 Window w = window(q);  // checks the window
+                 Window w = window(q);
                  HtmlPage p = page(w, q, "timeline");
                  TimelineWindow tw = timeline_window(q);
                  p.raw(render_timeline_section(*in.series, tw, q.string()));
@@ -411,17 +408,8 @@ struct WebUi::Impl {
     });
     server.Get("/api/timeline", guarded([this](const httplib::Request& req, httplib::Response& res) {
                  Query q = Query::from_request(req);
-                 window(q);
                  res.set_content(render_timeline_json(*in.series, timeline_window(q)), "application/json");
                }));
-  }
-
-  // The window as indices (already checked by window()): the whole series by default.
-  TimelineWindow timeline_window(const Query& q) const {
-    size_t n = in.series->size();
-    size_t to = q.to.empty() ? n - 1 : std::stoul(q.to);
-    size_t from = q.from.empty() ? 0 : std::stoul(q.from);
-    return {from, to, !q.from.empty()};
   }
 };
 

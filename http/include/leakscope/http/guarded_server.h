@@ -77,6 +77,7 @@ class GuardedHttpServer : public httplib::Server {
   bool stopping_ = false;
   std::map<uint64_t, Connection> connections_;  // accepted and not yet closed, served or waiting
   uint64_t next_id_ = 0;
+  int last_accepted_fd_ = -1;  // where the next accepted socket is looked for first
   std::thread watchdog_;
   HandlerWithResponse user_pre_routing_;
   httplib::Logger user_logger_;

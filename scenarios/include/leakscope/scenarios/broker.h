@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 namespace leakscope::scenarios {
 
@@ -69,7 +69,7 @@ class Broker {
   int amqp_port_ = 0, amqps_port_ = 0, dist_port_ = 0, epmd_port_ = 0;
   std::string node_;
   bool owns_epmd_ = true;
-  std::unique_ptr<ChildProcess> server_;  // rabbitmq-server (its beam and helpers share its group)
+  std::unique_ptr<process::ChildProcess> server_;  // rabbitmq-server (its beam and helpers share its group)
 };
 
 // A free TCP port on 127.0.0.1 (bound and released; the caller should use it promptly).

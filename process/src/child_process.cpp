@@ -1,4 +1,4 @@
-#include "leakscope/scenarios/child_process.h"
+#include "leakscope/process/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -6,17 +6,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
 extern char** environ;
 
-namespace leakscope::scenarios {
+namespace leakscope::process {
 namespace fs = std::filesystem;
 
 namespace {
@@ -147,36 +147,50 @@ bool ChildProcess::wait_for_output(const std::string& needle, std::chrono::milli
 }
 
 namespace {
-// The first whole line (ended by '\n') of `text` that is a JSON object with "event": `event`.
-std::optional<nlohmann::json> find_event(const std::string& text, const std::string& event) {
+bool matches(const nlohmann::json& j, const std::string& event, const nlohmann::json& fields) {
+  if (!j.is_object() || j.value("event", "") != event) return false;
+  for (const auto& [key, value] : fields.items())
+    if (!j.contains(key) || j[key] != value) return false;
+  return true;
+}
+
+// Each whole line (ended by '\n') of `text` that is a matching JSON object, until `want` are found.
+std::vector<nlohmann::json> find_events(const std::string& text, const std::string& event, const nlohmann::json& fields,
+                                        size_t want) {
+  std::vector<nlohmann::json> found;
   std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  for (std::string line; found.size() < want && std::getline(lines, line);) {
     if (lines.eof() || line.empty() || line[0] != '{') continue;  // the last line may still be being written
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.value("event", "") == event) return j;
+    if (matches(j, event, fields)) found.push_back(std::move(j));
   }
-  return std::nullopt;
+  return found;
+}
+
+std::optional<nlohmann::json> find_event(const std::string& text, const std::string& event,
+                                         const nlohmann::json& fields) {
+  auto found = find_events(text, event, fields, 1);
+  if (found.empty()) return std::nullopt;
+  return found[0];
 }
 }  // namespace
 
-std::optional<nlohmann::json> ChildProcess::wait_for_event(const std::string& event,
-                                                           std::chrono::milliseconds timeout) {
+std::vector<nlohmann::json> event_lines(const std::string& text, const std::string& event,
+                                        const nlohmann::json& fields) {
+  return find_events(text, event, fields, SIZE_MAX);
+}
+
+std::optional<nlohmann::json> ChildProcess::wait_for_event(const std::string& event, std::chrono::milliseconds timeout,
+                                                           const nlohmann::json& fields) {
   auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
     bool exited = pid_ < 0 || wait_exit(std::chrono::milliseconds(0)) != -1;  // before reading: no line lost
-    if (auto j = find_event(err(), event)) return j;
-    if (auto j = find_event(out(), event)) return j;
+    if (auto j = find_event(err(), event, fields)) return j;
+    if (auto j = find_event(out(), event, fields)) return j;
     if (exited) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return std::nullopt;
 }
 
-int debug_port(const ChildProcess& child) {
-  static const std::regex rx(R"(debug endpoints on http://[^:]+:(\d+)/)");
-  std::smatch m;
-  std::string err = child.err();
-  return std::regex_search(err, m, rx) ? std::stoi(m[1]) : -1;
-}
-
-}  // namespace leakscope::scenarios
+}  // namespace leakscope::process

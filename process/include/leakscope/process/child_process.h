@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace leakscope::scenarios {
+namespace leakscope::process {
 
 struct ChildOptions {
   std::vector<std::string> env;  // NAME=value, replacing inherited variables of the same name
@@ -40,9 +40,12 @@ class ChildProcess {
 
   // Waits until stdout or stderr contains `needle`; returns false on timeout or early exit.
   bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout);
-  // Waits for a structured line on stdout or stderr: a JSON object whose "event" is `event` (as
-  // fake-fcm's "listening" and fcm-relay's "consuming"); returns it, or nothing on timeout or exit.
-  std::optional<nlohmann::json> wait_for_event(const std::string& event, std::chrono::milliseconds timeout);
+  // Waits for a structured line on stderr or stdout: a JSON object whose "event" is `event` (as
+  // fake-fcm's "listening" and fcm-relay's "consuming") and which holds every member of `fields` with
+  // the same value (the profiler's debug endpoints: "listening" with {"what": "debug"}); returns it,
+  // or nothing on timeout or exit.
+  std::optional<nlohmann::json> wait_for_event(const std::string& event, std::chrono::milliseconds timeout,
+                                               const nlohmann::json& fields = nlohmann::json::object());
   // Exit code (128+signal when killed), or -1 if still running after `timeout`.
   int wait_exit(std::chrono::milliseconds timeout);
   void terminate(std::chrono::milliseconds grace = std::chrono::seconds(5));  // SIGTERM, then SIGKILL
@@ -65,7 +68,9 @@ class ChildProcess {
   std::string out_path_, err_path_;
 };
 
-// The port from "debug endpoints on http://127.0.0.1:PORT/" in the child's stderr, or -1.
-int debug_port(const ChildProcess& child);
+// The event lines in `text` (whole lines only: a last line without '\n' may still be being written),
+// in order, as wait_for_event matches them.
+std::vector<nlohmann::json> event_lines(const std::string& text, const std::string& event,
+                                        const nlohmann::json& fields = nlohmann::json::object());
 
-}  // namespace leakscope::scenarios
+}  // namespace leakscope::process
