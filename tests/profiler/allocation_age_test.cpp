@@ -25,12 +25,12 @@ namespace {
 const std::string kLeakscope = LEAKSCOPE_BIN;
 constexpr int kSnapshots = 3;
 
-// Runs age_shapes for `seconds` into a fresh directory; `env` is prepended to the command.
-std::string run_shapes(const std::string& name, const std::string& env, double seconds = 4) {
+// Runs age_shapes for `seconds` into a fresh directory, with `env` (NAME=value) added to its environment.
+std::string run_shapes(const std::string& name, std::vector<std::string> env, double seconds = 4) {
   std::string dir = scratch_dir(name);
-  auto r =
-      run_command("timeout 60 env LEAKSCOPE_LG_SAMPLE=12 LEAKSCOPE_SYMBOLIZER=" + shell_quote(kLeakscope) + " " + env +
-                  " " + AGE_SHAPES_BIN + " " + dir + " " + std::to_string(seconds) + " " + std::to_string(kSnapshots));
+  env.insert(env.end(), {"LEAKSCOPE_LG_SAMPLE=12", "LEAKSCOPE_SYMBOLIZER=" + kLeakscope});
+  auto r = run_program({AGE_SHAPES_BIN, dir, std::to_string(seconds), std::to_string(kSnapshots)}, env,
+                       std::chrono::seconds(60));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return dir;
 }
@@ -67,13 +67,13 @@ size_t distinct_stacks(const Profile& p) {
 
 class AllocationAge : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { aged_ = new std::string(run_shapes("age-on", "LEAKSCOPE_AGE_EPOCH=0.25")); }
+  static void SetUpTestSuite() { aged_ = new std::string(run_shapes("age-on", {"LEAKSCOPE_AGE_EPOCH=0.25"})); }
   static std::string* aged_;
 };
 std::string* AllocationAge::aged_ = nullptr;
 
 TEST_F(AllocationAge, TopByAgeTellsLeakCacheAndChurnApart) {
-  auto r = run_command(kLeakscope + " top --by-age --json " + last_snapshot(*aged_));
+  auto r = run_program({kLeakscope, "top", "--by-age", "--json", last_snapshot(*aged_)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["epoch_ms"], 250);
@@ -99,7 +99,7 @@ TEST_F(AllocationAge, TopByAgeTellsLeakCacheAndChurnApart) {
   EXPECT_GE(share_of(churn, epochs - 1), 0.9) << churn.dump();
 
   // The text view says the same, one row per function.
-  auto t = run_command(kLeakscope + " top --by-age " + last_snapshot(*aged_));
+  auto t = run_program({kLeakscope, "top", "--by-age", last_snapshot(*aged_)});
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_NE(t.out.find("every-age (leak-like)"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("one-age (cache-like)"), std::string::npos) << t.out;
@@ -107,9 +107,9 @@ TEST_F(AllocationAge, TopByAgeTellsLeakCacheAndChurnApart) {
 }
 
 TEST_F(AllocationAge, TrendCarriesTheAgeOfItsRows) {
-  std::string files;
-  for (int n = 1; n <= kSnapshots; ++n) files += " " + *aged_ + "/age." + std::to_string(n) + ".pb.gz";
-  auto r = run_command(kLeakscope + " trend --json" + files);
+  std::vector<std::string> argv = {kLeakscope, "trend", "--json"};
+  for (int n = 1; n <= kSnapshots; ++n) argv.push_back(*aged_ + "/age." + std::to_string(n) + ".pb.gz");
+  auto r = run_program(argv);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_TRUE(j.contains("age")) << r.out;
@@ -134,7 +134,8 @@ std::map<std::string, std::string> served_age_shapes(const std::vector<std::stri
   int port = serve_port(serve);
   EXPECT_NE(port, 0) << serve.err();
   if (sources.size() > 1) EXPECT_TRUE(serve_read_series(serve)) << serve.err();
-  auto page = run_command("curl -sf --max-time 60 'http://127.0.0.1:" + std::to_string(port) + "/ui/top" + query + "'");
+  auto page =
+      run_program({"curl", "-sf", "--max-time", "60", "http://127.0.0.1:" + std::to_string(port) + "/ui/top" + query});
   EXPECT_EQ(page.exit_code, 0) << page.err;
   serve.terminate();
   std::map<std::string, std::string> shapes;
@@ -146,7 +147,7 @@ std::map<std::string, std::string> served_age_shapes(const std::vector<std::stri
 }
 
 TEST_F(AllocationAge, ServeTopHasAnAgeColumnWithTopByAgesShapes) {
-  auto r = run_command(kLeakscope + " top --by-age --json " + last_snapshot(*aged_));
+  auto r = run_program({kLeakscope, "top", "--by-age", "--json", last_snapshot(*aged_)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   auto shapes = served_age_shapes({last_snapshot(*aged_)});
@@ -159,14 +160,14 @@ TEST_F(AllocationAge, ServeTopHasAnAgeColumnWithTopByAgesShapes) {
   }
   EXPECT_EQ(shapes["leak_step"], "every-age");
   // A profile without ages has no age column.
-  std::string plain = run_shapes("age-off-serve", "");
+  std::string plain = run_shapes("age-off-serve", {});
   EXPECT_EQ(served_age_shapes({last_snapshot(plain)}).count("(no age column)"), 1u);
 }
 
 // A series' window: Top lists the growth between its ends, each row with the age of its live bytes
 // at the window's end (that snapshot's `top --by-age`).
 TEST_F(AllocationAge, ServeWindowGrowthTopHasTheAgeColumnOfTheWindowsEnd) {
-  auto r = run_command(kLeakscope + " top --by-age --json " + last_snapshot(*aged_));
+  auto r = run_program({kLeakscope, "top", "--by-age", "--json", last_snapshot(*aged_)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   std::vector<std::string> series;
@@ -192,7 +193,7 @@ TEST_F(AllocationAge, PseudoFrameReachesNoStack) {
   for (const auto& s : p.samples) labelled += age_of(s).has_value();
   EXPECT_GT(labelled, p.samples.size() / 2);
   // go tool pprof, the referee, sees the same functions, no stray address at a root, and the labels.
-  auto g = run_command("go tool pprof -traces " + last_snapshot(*aged_));
+  auto g = run_program({"go", "tool", "pprof", "-traces", last_snapshot(*aged_)});
   ASSERT_EQ(g.exit_code, 0) << g.err;
   EXPECT_NE(g.out.find("leak_step"), std::string::npos);
   EXPECT_EQ(g.out.find("a6e0"), std::string::npos) << "an age pseudo-frame reached a stack";
@@ -200,7 +201,7 @@ TEST_F(AllocationAge, PseudoFrameReachesNoStack) {
 }
 
 TEST_F(AllocationAge, DistinctStacksWithinFourTimes) {
-  std::string plain = run_shapes("age-off", "");
+  std::string plain = run_shapes("age-off", {});
   size_t with = distinct_stacks(read_snapshot(last_snapshot(*aged_)));
   size_t without = distinct_stacks(read_snapshot(last_snapshot(plain)));
   ASSERT_GT(without, 0u);
@@ -209,16 +210,19 @@ TEST_F(AllocationAge, DistinctStacksWithinFourTimes) {
   EXPECT_LE(with, 4 * without);
   EXPECT_GT(with, without) << "ages split the leak's stack by epoch";
   // Without ages there is nothing to show by age: one clear line, exit 2.
-  auto r = run_command(kLeakscope + " top --by-age " + last_snapshot(plain));
+  auto r = run_program({kLeakscope, "top", "--by-age", last_snapshot(plain)});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("expected allocation ages"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST_F(AllocationAge, ByAgeWithBaseOrCumIsOneLineAndExitTwo) {
-  for (const std::string extra : {"--base " + last_snapshot(*aged_), std::string("--cum")}) {
-    auto r = run_command(kLeakscope + " top --by-age " + extra + " " + last_snapshot(*aged_));
-    EXPECT_EQ(r.exit_code, 2) << extra;
+  for (const std::vector<std::string> extra : {std::vector<std::string>{"--base", last_snapshot(*aged_)}, {"--cum"}}) {
+    std::vector<std::string> argv = {kLeakscope, "top", "--by-age"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.push_back(last_snapshot(*aged_));
+    auto r = run_program(argv);
+    EXPECT_EQ(r.exit_code, 2) << extra[0];
     EXPECT_NE(r.err.find("--by-age"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
@@ -228,8 +232,8 @@ TEST_F(AllocationAge, ByAgeWithBaseOrCumIsOneLineAndExitTwo) {
 TEST(AllocationAgeInput, BadEpochIsOneLineAndExitTwo) {
   for (const char* bad : {"abc", "-1", "0.0001"}) {
     std::string dir = scratch_dir("age-bad");
-    auto r = run_command("timeout 60 env LEAKSCOPE_AGE_EPOCH=" + std::string(bad) + " " + AGE_SHAPES_BIN + " " + dir +
-                         " 0.1 1");
+    auto r = run_program({AGE_SHAPES_BIN, dir, "0.1", "1"}, {"LEAKSCOPE_AGE_EPOCH=" + std::string(bad)},
+                         std::chrono::seconds(60));
     EXPECT_EQ(r.exit_code, 2) << bad;
     EXPECT_NE(r.err.find("LEAKSCOPE_AGE_EPOCH"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

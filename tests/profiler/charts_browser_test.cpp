@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "child_process.h"
 #include "run_command.h"
@@ -21,10 +22,14 @@ TEST(ChartsInBrowser, LiveChartShowsChangingData) {
   std::filesystem::create_directories(artifacts);
   std::string shot = artifacts + "/debug-charts.png";
   std::filesystem::remove(shot);
-  auto r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/charts_check.mjs") +
-                       " http://127.0.0.1:" + std::to_string(port) + "/debug/charts " + shell_quote(shot));
+  auto r = run_program({"node", BROWSER_TEST_DIR "/charts_check.mjs",
+                        "http://127.0.0.1:" + std::to_string(port) + "/debug/charts", shot});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("\"plotted\""), std::string::npos) << r.out;
+  // The check's figures: samples in the first and second look, points on the line at the second.
+  auto figures = nlohmann::json::parse(r.out.substr(r.out.rfind('{')), nullptr, false);
+  ASSERT_TRUE(figures.is_object()) << r.out;
+  EXPECT_GT(figures["second"].get<int>(), 0) << r.out;
+  EXPECT_EQ(figures["plotted"], figures["second"]) << "one point per sample: " << r.out;
   EXPECT_TRUE(std::filesystem::exists(shot));
 }
 

@@ -209,11 +209,12 @@ TEST(ExactSampling, TheHelperReportsTheDumpsSamplePromotion) {
   EXPECT_GE(in_process, uint64_t{kObjects} * (16384 - 64));
   std::string dir = test::scratch_dir("helper-promotion");
   std::ofstream(dir + "/heap.dump") << dump;
-  std::string run =
-      test::shell_quote(LEAKSCOPE_BIN) + " symbolize-snapshot " + dir + "/heap.dump -o " + dir + "/out.pb.gz";
-  test::CommandResult with =
-      test::run_command(run + " --sample-promotion-size " + std::to_string(size) +
-                        " --comment 'leakscope:memory allocated=1 sample_promotion=0 internal=2'");
+  const std::vector<std::string> run = {LEAKSCOPE_BIN, "symbolize-snapshot", dir + "/heap.dump", "-o",
+                                        dir + "/out.pb.gz"};
+  std::vector<std::string> with_promotion = run;
+  with_promotion.insert(with_promotion.end(), {"--sample-promotion-size", std::to_string(size), "--comment",
+                                               "leakscope:memory allocated=1 sample_promotion=0 internal=2"});
+  test::CommandResult with = test::run_program(with_promotion);
   ASSERT_EQ(with.exit_code, 0) << with.err;
   auto summary = nlohmann::json::parse(with.out);
   EXPECT_EQ(summary["sample_promotion"].get<uint64_t>(), in_process) << with.out;
@@ -221,7 +222,7 @@ TEST(ExactSampling, TheHelperReportsTheDumpsSamplePromotion) {
   ASSERT_TRUE(figures);
   EXPECT_EQ(figures->sample_promotion, static_cast<int64_t>(in_process));
   EXPECT_EQ(figures->internal, 2) << "the other fields are left as they were";
-  test::CommandResult without = test::run_command(run);
+  test::CommandResult without = test::run_program(run);
   ASSERT_EQ(without.exit_code, 0) << without.err;
   EXPECT_FALSE(nlohmann::json::parse(without.out).contains("sample_promotion")) << "not asked, not read";
 }

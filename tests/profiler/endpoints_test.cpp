@@ -95,8 +95,9 @@ TEST_F(Endpoints, HeapIsSelfSymbolizedProfileProto) {
 
 TEST_F(Endpoints, GoToolPprofReadsTheEndpoint) {
   auto dir = scratch_dir("pprof-http");
-  auto r = run_command("PPROF_TMPDIR=" + dir + " go tool pprof -top http://127.0.0.1:" + std::to_string(port_) +
-                       "/debug/pprof/heap");
+  auto r =
+      run_program({"go", "tool", "pprof", "-top", "http://127.0.0.1:" + std::to_string(port_) + "/debug/pprof/heap"},
+                  {std::string("PPROF_TMPDIR=") + dir});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos) << r.out;
@@ -122,7 +123,8 @@ TEST(AllocsEndpoint, GoToolPprofDefaultsToAllocSpace) {
   std::this_thread::sleep_for(300ms);
   auto dir = scratch_dir("pprof-allocs");
   auto top = [&](const std::string& path) {
-    return run_command("PPROF_TMPDIR=" + dir + " go tool pprof -top http://127.0.0.1:" + std::to_string(port) + path);
+    return run_program({"go", "tool", "pprof", "-top", "http://127.0.0.1:" + std::to_string(port) + path},
+                       {std::string("PPROF_TMPDIR=") + dir});
   };
   auto allocs = top("/debug/pprof/allocs");
   ASSERT_EQ(allocs.exit_code, 0) << allocs.err;
@@ -416,9 +418,9 @@ TEST(PeriodicSnapshots, TrendVerdictOnRealSeries) {
     ASSERT_TRUE(service.wait_for_output("ready", 10s)) << service.err();
     EXPECT_TRUE(wait_until([&] { return snapshots_in(dir) >= 7; }, 60s, 100ms)) << "7 snapshots never came";
     service.terminate();
-    std::string files;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) files += " " + e.path().string();
-    auto r = run_command(std::string(LEAKSCOPE_BIN) + " trend --json --fail-on-leak" + files);
+    std::vector<std::string> argv = {LEAKSCOPE_BIN, "trend", "--json", "--fail-on-leak"};
+    for (const auto& e : std::filesystem::directory_iterator(dir)) argv.push_back(e.path().string());
+    auto r = run_program(argv);
     auto j = nlohmann::json::parse(r.out);
     EXPECT_GE(j["snapshots"].get<int>(), 5);
     EXPECT_EQ(j["work_unit"], "tick") << "the service's work counter travels in its snapshots";

@@ -132,7 +132,7 @@ TEST_F(SnapshotBudget, WithoutAHelperSnapshotsComeBackUnsymbolizedWithBuildIds) 
   // Later, where the binaries are: the reader symbolizes it.
   std::string dir = scratch_dir("budget-unsymbolized"), file = dir + "/heap.pb.gz";
   std::ofstream(file, std::ios::binary) << r->body;
-  CommandResult top = run_command(std::string(LEAKSCOPE_BIN) + " top " + file + " --nodecount 3");
+  CommandResult top = run_program({std::string(LEAKSCOPE_BIN), "top", file, "--nodecount", "3"});
   EXPECT_EQ(top.exit_code, 0) << top.err;
   EXPECT_NE(top.out.find("stack_step_"), std::string::npos) << top.out;
 }

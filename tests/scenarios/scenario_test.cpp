@@ -34,10 +34,13 @@ struct Outcome {
   std::string dir;
 };
 
-Outcome run_scenario(const std::string& name, const std::string& variant, const std::string& extra = "--duration 12") {
+Outcome run_scenario(const std::string& name, const std::string& variant,
+                     const std::vector<std::string>& extra = {"--duration", "12"}) {
   std::string dir = scratch_dir("scenario-" + name + "-" + variant);
-  auto r = run_command("LEAKSCOPE_BUILD=" + shell_quote(fs::path(kBinDir).parent_path().string()) + " " + kRun + " " +
-                       name + " --variant " + variant + " " + extra + " --out " + dir);
+  std::vector<std::string> argv = {kRun, name, "--variant", variant};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.insert(argv.end(), {"--out", dir});
+  auto r = run_program(argv, {"LEAKSCOPE_BUILD=" + fs::path(kBinDir).parent_path().string()});
   std::cerr << r.out;
   nlohmann::json v = nlohmann::json::object();
   if (fs::exists(dir + "/verdict.json")) v = nlohmann::json::parse(read_file(dir + "/verdict.json"));
@@ -66,7 +69,7 @@ std::pair<size_t, size_t> recorded_deliveries(const std::string& dir) {
 
 std::string top_growth(const std::string& dir) {
   auto s = snapshots(dir);
-  auto r = run_command(std::string(LEAKSCOPE_BIN) + " diff --json " + s.front() + " " + s.back());
+  auto r = run_program({std::string(LEAKSCOPE_BIN), "diff", "--json", s.front(), s.back()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto d = nlohmann::json::parse(r.out);
   return d["rows"].empty() ? "" : d["rows"][0]["name"].get<std::string>();
@@ -187,11 +190,11 @@ TEST(Scenario, AutoackFixedIsCleanAndLosesNothing) {
 // its sampled bytes fall at times and only the steady fit applies: 20 s (about 20 periods) flagged
 // it in 1 of 2 runs, 45 s gives the fit about 1.6 times the growth it needs.
 TEST(Scenario, AutoackAtProductionSampling) {
-  auto leaky = run_scenario("autoack", "leaky", "--lg-sample 19 --duration 45");
+  auto leaky = run_scenario("autoack", "leaky", {"--lg-sample", "19", "--duration", "45"});
   EXPECT_EQ(leaky.verdict["sampling_period_bytes"], 512 * 1024);
   ASSERT_FALSE(leaky.verdict["suspects"].empty()) << leaky.verdict.dump(1);
   EXPECT_EQ(leaky.verdict["suspects"][0]["name"], "leakscope::relay::recv_content");
-  auto fixed = run_scenario("autoack", "fixed", "--lg-sample 19 --duration 20");
+  auto fixed = run_scenario("autoack", "fixed", {"--lg-sample", "19", "--duration", "20"});
   EXPECT_EQ(fixed.exit_code, 0) << fixed.verdict.dump(1);
   EXPECT_TRUE(fixed.verdict["suspects"].empty()) << fixed.verdict.dump(1);
   EXPECT_EQ(fixed.verdict["lost"], 0);

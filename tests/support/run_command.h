@@ -13,9 +13,14 @@ struct CommandResult {
   std::string out, err;
 };
 
-// argv as given, no shell; exit code -1 when it was still running after `bound` (it is then stopped).
+// argv as given, no shell, so a path with spaces stays one word; argv[0] without a '/' is looked up in
+// PATH. Exit code -1 when it was still running after `bound` (it is then stopped).
 CommandResult run_program(const std::vector<std::string>& argv, std::chrono::seconds bound = std::chrono::seconds(600));
-// A shell command line (pipes, redirections): /bin/sh -c COMMAND through run_program.
+// The same with extra environment variables (NAME=value, replacing inherited ones of that name).
+CommandResult run_program(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                          std::chrono::seconds bound = std::chrono::seconds(600));
+// A shell command line, for tests whose point is a shell feature (a pipe, a redirection, a FIFO writer
+// in the background): /bin/sh -c COMMAND through run_program.
 CommandResult run_command(const std::string& command);
 std::string read_file(const std::string& path);
 // A fresh directory under the build tree for one test's files.

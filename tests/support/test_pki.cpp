@@ -8,17 +8,18 @@
 namespace leakscope::test {
 namespace {
 
-void openssl(const std::string& args) {
-  auto r = run_command("openssl " + args);
-  if (r.exit_code != 0) throw std::runtime_error("openssl " + args + " failed: " + r.err);
+void openssl(std::vector<std::string> args) {
+  args.insert(args.begin(), "openssl");
+  auto r = run_program(args);
+  if (r.exit_code != 0) throw std::runtime_error("openssl " + args[1] + " failed: " + r.err);
 }
 
 }  // namespace
 
 PemPair make_test_ca(const std::string& dir, const std::string& name) {
   PemPair ca{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
-  openssl("req -x509 -newkey rsa:2048 -nodes -days 2 -subj " + shell_quote("/CN=" + name) + " -keyout " +
-          shell_quote(ca.key) + " -out " + shell_quote(ca.cert));
+  openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + name, "-keyout", ca.key,
+           "-out", ca.cert});
   return ca;
 }
 
@@ -27,10 +28,9 @@ PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::s
   PemPair leaf{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
   std::string csr = dir + "/" + name + ".csr", ext = dir + "/" + name + ".ext";
   std::ofstream(ext) << "subjectAltName = DNS:" << dns_name << "\n";
-  openssl("req -newkey rsa:2048 -nodes -subj " + shell_quote("/CN=" + dns_name) + " -keyout " + shell_quote(leaf.key) +
-          " -out " + shell_quote(csr));
-  openssl("x509 -req -days 2 -in " + shell_quote(csr) + " -CA " + shell_quote(ca.cert) + " -CAkey " +
-          shell_quote(ca.key) + " -CAcreateserial -extfile " + shell_quote(ext) + " -out " + shell_quote(leaf.cert));
+  openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=" + dns_name, "-keyout", leaf.key, "-out", csr});
+  openssl({"x509", "-req", "-days", "2", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-extfile",
+           ext, "-out", leaf.cert});
   return leaf;
 }
 

@@ -15,9 +15,11 @@ class Flame : public ::testing::Test {
   void SetUp() override { dir_ = scratch_dir("flame"); }
   std::string in(const std::string& name, const std::string& text) { return write_text(dir_ + "/" + name, text); }
   // Runs flame and returns the SVG text.
-  std::string flame(const std::string& args) {
+  std::string flame(std::vector<std::string> args) {
     std::string out = dir_ + "/out.svg";
-    auto r = run_command(kLeakscope + " flame " + args + " -o " + out);
+    args.insert(args.begin(), {kLeakscope, "flame"});
+    args.insert(args.end(), {"-o", out});
+    auto r = run_program(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     expect_well_formed_xml(out);
     return read_file(out);
@@ -27,7 +29,7 @@ class Flame : public ::testing::Test {
 };
 
 TEST_F(Flame, OneBoxPerMergedFrameWithValueAndShare) {
-  std::string svg = flame(in("a.folded", "main;a;x 10\nmain;a;y 10\nmain;b 20\nmain;a;x 5\n"));
+  std::string svg = flame({in("a.folded", "main;a;x 10\nmain;a;y 10\nmain;b 20\nmain;a;x 5\n")});
   auto t = titles(svg);
   // all, main, a, x, y, b: the two main;a;x lines merge into one box.
   EXPECT_EQ(t.size(), 6u) << svg;
@@ -40,7 +42,7 @@ TEST_F(Flame, OneBoxPerMergedFrameWithValueAndShare) {
 }
 
 TEST_F(Flame, WidthsAreProportionalAndChildrenSitInsideParents) {
-  std::string svg = flame(in("w.folded", "main;a 30\nmain;b 10\n") + " --width 1020");
+  std::string svg = flame({in("w.folded", "main;a 30\nmain;b 10\n"), "--width", "1020"});
   auto widths = all_matches(svg, "width=\"([0-9.]+)\" height=\"15.0\"");
   ASSERT_EQ(widths.size(), 4u);
   // all and main span the 1000 px inside the padding; a is 3/4 of it, b 1/4.
@@ -55,19 +57,19 @@ TEST_F(Flame, NarrowBoxesAreLeftOutByMinwidth) {
   for (int i = 0; i < 200; ++i) text += "main;small" + std::to_string(i) + " 1\n";
   std::string path = in("narrow.folded", text);
   // Each small box is 1/100200 of 1180 px = 0.012 px: below the default 0.1 px, so only all, main, big.
-  EXPECT_EQ(titles(flame(path)).size(), 3u);
-  EXPECT_EQ(titles(flame(path + " --minwidth 0")).size(), 203u);
+  EXPECT_EQ(titles(flame({path})).size(), 3u);
+  EXPECT_EQ(titles(flame({path, "--minwidth", "0"})).size(), 203u);
 }
 
 TEST_F(Flame, MinwidthInPercentLeavesOutSmallBoxes) {
   std::string path = in("pct.folded", "main;big 990\nmain;small 10\n");
-  EXPECT_EQ(titles(flame(path)).size(), 4u);
-  EXPECT_EQ(titles(flame(path + " --minwidth 2%")).size(), 3u);  // small is 1% wide
-  EXPECT_EQ(titles(flame(path + " --minwidth 20")).size(), 3u);  // small is 11.8 px wide
+  EXPECT_EQ(titles(flame({path})).size(), 4u);
+  EXPECT_EQ(titles(flame({path, "--minwidth", "2%"})).size(), 3u);  // small is 1% wide
+  EXPECT_EQ(titles(flame({path, "--minwidth", "20"})).size(), 3u);  // small is 11.8 px wide
 }
 
 TEST_F(Flame, DifferentialFromTwoColumnFoldedColoursGrowthRedAndShrinkBlue) {
-  std::string svg = flame(in("d.folded", "main;grew 10 30\nmain;shrank 20 5\nmain;same 7 7\n"));
+  std::string svg = flame({in("d.folded", "main;grew 10 30\nmain;shrank 20 5\nmain;same 7 7\n")});
   EXPECT_NE(svg.find("Differential Flame Graph"), std::string::npos);
   auto box = [&](const std::string& name) {
     size_t at = svg.find("<title>" + name + " (");
@@ -89,9 +91,9 @@ TEST_F(Flame, DifferentialFromTwoColumnFoldedColoursGrowthRedAndShrinkBlue) {
 TEST_F(Flame, BaseProfileMatchesByNameAndNegateShowsWhatVanished) {
   std::string base = in("base.folded", "main;gone 50\nmain;kept 50\n");
   std::string now = in("now.folded", "main;kept 80\n");
-  auto t = titles(flame(now + " --base " + base));
+  auto t = titles(flame({now, "--base", base}));
   EXPECT_TRUE(std::none_of(t.begin(), t.end(), [](const std::string& s) { return s.rfind("gone", 0) == 0; }));
-  auto negated = titles(flame(now + " --base " + base + " --negate"));
+  auto negated = titles(flame({now, "--base", base, "--negate"}));
   auto gone =
       std::find_if(negated.begin(), negated.end(), [](const std::string& s) { return s.rfind("gone (", 0) == 0; });
   ASSERT_NE(gone, negated.end());
@@ -100,7 +102,7 @@ TEST_F(Flame, BaseProfileMatchesByNameAndNegateShowsWhatVanished) {
 
 TEST_F(Flame, ReverseMergesFromTheLeaf) {
   std::string path = in("r.folded", "main;a;malloc_like 10\nmain;b;malloc_like 10\n");
-  std::string svg = flame(path + " --reverse");
+  std::string svg = flame({path, "--reverse"});
   auto t = titles(svg);
   // all, malloc_like (both stacks merge at the leaf), a, b, main under each.
   EXPECT_EQ(t.size(), 6u);
@@ -115,29 +117,29 @@ TEST_F(Flame, InvertedPutsTheRootAtTheTop) {
   auto leaf_y = [&](const std::string& svg) {
     return std::stod(all_matches(svg, "<title>a [^<]*</title><rect x=\"[0-9.]+\" y=\"([0-9.]+)\"")[0]);
   };
-  std::string flame_svg = flame(path), icicle = flame(path + " --inverted");
+  std::string flame_svg = flame({path}), icicle = flame({path, "--inverted"});
   EXPECT_GT(root_y(flame_svg), leaf_y(flame_svg));
   EXPECT_LT(root_y(icicle), leaf_y(icicle));
 }
 
 TEST_F(Flame, HostileNamesComeOutAsText) {
-  std::string svg = flame(in("h.folded", "main;<script>alert(1)</script>;a&b\"c 5\n"));
+  std::string svg = flame({in("h.folded", "main;<script>alert(1)</script>;a&b\"c 5\n")});
   EXPECT_EQ(svg.find("<script>alert"), std::string::npos);
   EXPECT_NE(svg.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
 }
 
 TEST_F(Flame, PalettesAreStablePerFunction) {
   std::string path = in("p.folded", "main;alpha 5\nmain;beta 5\n");
-  std::string one = flame(path), two = flame(path);
+  std::string one = flame({path}), two = flame({path});
   EXPECT_EQ(one, two);
-  EXPECT_NE(flame(path + " --colors mem"), one);
+  EXPECT_NE(flame({path, "--colors", "mem"}), one);
 }
 
 TEST_F(Flame, RealJemallocDumpNamesTheAllocatingFunctions) {
   std::string dump = dir_ + "/real.heap";
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + std::string(KNOWN_ALLOCS_BIN) + " " + dump + " 3");
+  auto r = run_program({std::string(KNOWN_ALLOCS_BIN), dump, "3"}, {"MALLOC_CONF=prof:true,lg_prof_sample:0"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string svg = flame(dump + " --colors module");
+  std::string svg = flame({dump, "--colors", "module"});
   EXPECT_NE(svg.find("<title>keep_small ("), std::string::npos);
   EXPECT_NE(svg.find("<title>keep_large ("), std::string::npos) << "C++ names simplified as pprof does";
   EXPECT_NE(svg.find("inuse_space, total"), std::string::npos);
@@ -145,13 +147,19 @@ TEST_F(Flame, RealJemallocDumpNamesTheAllocatingFunctions) {
 
 TEST_F(Flame, BadOptionsAreOneLineAndExitTwo) {
   std::string path = in("ok.folded", "main 1\n");
-  for (const char* bad : {"--colors nope", "--minwidth abc", "--minwidth -1", "--negate", "--width 5"}) {
-    auto r = run_command(kLeakscope + " flame " + path + " " + std::string(bad) + " -o " + dir_ + "/bad.svg");
+  const std::vector<std::vector<std::string>> bad_options = {
+      {"--colors", "nope"}, {"--minwidth", "abc"}, {"--minwidth", "-1"}, {"--negate"}, {"--width", "5"}};
+  for (const auto& option : bad_options) {
+    std::vector<std::string> argv = {kLeakscope, "flame", path};
+    argv.insert(argv.end(), option.begin(), option.end());
+    argv.insert(argv.end(), {"-o", dir_ + "/bad.svg"});
+    std::string bad = option[0] + (option.size() > 1 ? " " + option[1] : "");
+    auto r = run_program(argv);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << bad << ": " << r.err;
     EXPECT_FALSE(std::filesystem::exists(dir_ + "/bad.svg")) << bad;
   }
-  auto r = run_command(kLeakscope + " flame " + in("mixed.folded", "a;b 1 2\na;c 3\n") + " -o " + dir_ + "/bad.svg");
+  auto r = run_program({kLeakscope, "flame", in("mixed.folded", "a;b 1 2\na;c 3\n"), "-o", dir_ + "/bad.svg"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("mixed.folded:line 2"), std::string::npos) << r.err;
 }

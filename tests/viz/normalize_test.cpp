@@ -64,8 +64,8 @@ TEST(Normalize, DiffCommandUsesTheWholeProfileFactor) {
   std::string dir = scratch_dir("normalize_focus");
   write_text(dir + "/base.folded", kBase);
   write_text(dir + "/now.folded", kNow);
-  auto r =
-      run_command(kLeakscope + " diff --json --normalize --focus '^x$' " + dir + "/base.folded " + dir + "/now.folded");
+  auto r = run_program(
+      {kLeakscope, "diff", "--json", "--normalize", "--focus", "^x$", dir + "/base.folded", dir + "/now.folded"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["rows"].size(), 1u) << r.out;
@@ -80,11 +80,11 @@ TEST(Normalize, DiffAndReportCommandsPrintTheSameFocusedNormalizedNumbers) {
   std::string dir = scratch_dir("normalize_report");
   write_text(dir + "/base.folded", "main;a;x 100\nmain;a;y 50\nmain;b 250\n");
   write_text(dir + "/now.folded", "main;a;x 300\nmain;a;y 400\nmain;b 900\n");
-  std::string args = " --normalize --focus '^a$' " + dir + "/";
-  auto diff = run_command(kLeakscope + " diff --json" + args + "base.folded " + dir + "/now.folded");
+  auto diff = run_program(
+      {kLeakscope, "diff", "--json", "--normalize", "--focus", "^a$", dir + "/base.folded", dir + "/now.folded"});
   ASSERT_EQ(diff.exit_code, 0) << diff.err;
-  auto report =
-      run_command(kLeakscope + " report" + args + "now.folded --base " + dir + "/base.folded -o " + dir + "/out");
+  auto report = run_program({kLeakscope, "report", "--normalize", "--focus", "^a$", dir + "/now.folded", "--base",
+                             dir + "/base.folded", "-o", dir + "/out"});
   ASSERT_EQ(report.exit_code, 0) << report.err;
   auto j = nlohmann::json::parse(diff.out);
   const std::string unit = j["unit"];

@@ -14,8 +14,8 @@ TEST(Report, BaseTrendAndMemoryMakeOnePageWithEverySection) {
   ASSERT_TRUE(make_backlog_series(dir));
   CommandResult r;
   write_text(dir + "/memory.csv", "seconds,rss\n0,1000\n1,2000\n2,4000\n");
-  r = run_command(kLeakscope + " report " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.1.heap --trend-json " +
-                  dir + "/trend.json --memory-csv " + dir + "/memory.csv -o " + dir + "/out");
+  r = run_program({kLeakscope, "report", dir + "/snapshot.5.heap", "--base", dir + "/snapshot.1.heap", "--trend-json",
+                   dir + "/trend.json", "--memory-csv", dir + "/memory.csv", "-o", dir + "/out"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"index.html", "flame.svg", "diff-flame.svg", "graph.svg"}) {
     ASSERT_TRUE(std::filesystem::exists(dir + "/out/" + f)) << f;
@@ -36,13 +36,14 @@ TEST(Report, MalformedSideInputsAreOneLineErrors) {
   std::string p = write_text(dir + "/p.folded", "main;a 5\n");
   write_text(dir + "/bad.csv", "seconds,rss\n0,abc\n");
   write_text(dir + "/bad.json", "{\"nope\": 1}");
-  for (const std::string& bad : {"--memory-csv " + dir + "/bad.csv", "--trend-json " + dir + "/bad.json",
-                                 "--trend-json " + dir + "/missing.json"}) {
-    auto r = run_command(kLeakscope + " report " + p + " " + bad + " -o " + dir + "/out");
-    EXPECT_EQ(r.exit_code, 2) << bad << r.err;
+  const std::vector<std::pair<std::string, std::string>> bad_inputs = {
+      {"--memory-csv", dir + "/bad.csv"}, {"--trend-json", dir + "/bad.json"}, {"--trend-json", dir + "/missing.json"}};
+  for (const auto& [option, file] : bad_inputs) {
+    auto r = run_program({kLeakscope, "report", p, option, file, "-o", dir + "/out"});
+    EXPECT_EQ(r.exit_code, 2) << option << " " << file << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  auto r = run_command(kLeakscope + " report " + p + " --memory-csv " + dir + "/bad.csv -o " + dir + "/out");
+  auto r = run_program({kLeakscope, "report", p, "--memory-csv", dir + "/bad.csv", "-o", dir + "/out"});
   EXPECT_NE(r.err.find("bad.csv:line 2"), std::string::npos) << r.err;
 }
 

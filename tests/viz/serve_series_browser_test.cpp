@@ -34,24 +34,25 @@ TEST(TimelineInBrowser, DraggedWindowShowsItsGrowthInTopAndFlameGraph) {
     fs::last_write_time(dir + name, fs::last_write_time(work + name));  // a dump's time is its mtime
   }
   // The window 1..4 is snapshot.2 -> snapshot.5.
-  auto r = run_command(kLeakscope + " diff --json --nodecount 0 " + dir + "/snapshot.2.heap " + dir +
-                       "/snapshot.5.heap > " + work + "/diff.json");
+  auto r = run_program(
+      {kLeakscope, "diff", "--json", "--nodecount", "0", dir + "/snapshot.2.heap", dir + "/snapshot.5.heap"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command(kLeakscope + " flame " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap -o " + work +
-                  "/window.svg");
+  std::ofstream(work + "/diff.json") << r.out;  // the page check reads these from files
+  r = run_program(
+      {kLeakscope, "flame", dir + "/snapshot.5.heap", "--base", dir + "/snapshot.2.heap", "-o", work + "/window.svg"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = run_command(kLeakscope + " top --nodecount 0 " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.2.heap > " +
-                  work + "/top-base.txt");
+  r = run_program(
+      {kLeakscope, "top", "--nodecount", "0", dir + "/snapshot.5.heap", "--base", dir + "/snapshot.2.heap"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ofstream(work + "/top-base.txt") << r.out;
   ChildProcess serve({kLeakscope, "serve", dir, "--http", "127.0.0.1:0"}, {});
   int port = serve_port(serve);
   ASSERT_NE(port, 0) << serve.err();
   ASSERT_TRUE(serve_read_series(serve)) << serve.err();
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   fs::create_directories(artifacts);
-  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_check.mjs") +
-                  " http://127.0.0.1:" + std::to_string(port) + " 1 4 " + work + "/diff.json " + work + "/window.svg " +
-                  work + "/top-base.txt " + artifacts);
+  r = run_program({"node", BROWSER_TEST_DIR "/timeline_check.mjs", "http://127.0.0.1:" + std::to_string(port), "1", "4",
+                   work + "/diff.json", work + "/window.svg", work + "/top-base.txt", artifacts});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"clicked\""), std::string::npos) << r.out;
   for (const char* shot :
@@ -84,9 +85,8 @@ TEST(TimelineInBrowser, ShowsReadingProgressThenFollowsNewSnapshotsWithoutAManua
   ASSERT_NE(port, 0) << serve.err();
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   fs::create_directories(artifacts);
-  auto r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/timeline_live_check.mjs") +
-                       " http://127.0.0.1:" + std::to_string(port) + " " + fifo + " " + work + "/snapshot.5.heap " +
-                       work + "/snapshot.6.heap " + dir + " " + artifacts);
+  auto r = run_program({"node", BROWSER_TEST_DIR "/timeline_live_check.mjs", "http://127.0.0.1:" + std::to_string(port),
+                        fifo, work + "/snapshot.5.heap", work + "/snapshot.6.heap", dir, artifacts});
   // A script that failed before writing the FIFO leaves serve's reader waiting: an empty write ends it.
   int unblock = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
   if (unblock >= 0) ::close(unblock);

@@ -64,9 +64,10 @@ std::string unescape(std::string s) {
   return s;
 }
 
-json cli_json(const std::string& args) {
-  auto r = run_command(kLeakscope + " " + args);
-  EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
+json cli_json(std::vector<std::string> args) {
+  args.insert(args.begin(), kLeakscope);
+  auto r = run_program(args);
+  EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
   return r.exit_code == 0 ? json::parse(r.out) : json();
 }
 
@@ -99,7 +100,7 @@ TEST(ServeSeriesApi, TimelineHasEverySnapshotWithTopsTotalsAndTrendsSuspects) {
     SCOPED_TRACE(i);
     const auto& snap = t["snapshots"][i];
     EXPECT_EQ(snap["file"], snapshot(dir, i + 1));  // snapshot.1 ... snapshot.5, in order
-    EXPECT_EQ(snap["total"], cli_json("top --json " + snapshot(dir, i + 1))["total"]);
+    EXPECT_EQ(snap["total"], cli_json({"top", "--json", snapshot(dir, i + 1)})["total"]);
   }
   json trend = json::parse(read_file(trend_path));
   ASSERT_FALSE(trend["suspects"].empty()) << "the backlog leak is a suspect for `leakscope trend`";
@@ -110,8 +111,8 @@ TEST(ServeSeriesApi, TimelineHasEverySnapshotWithTopsTotalsAndTrendsSuspects) {
   json w = s.get_json("/api/timeline?from=1&to=4");
   EXPECT_EQ(w["window"]["from"], 1);
   EXPECT_EQ(w["window"]["to"], 4);
-  json window_trend = cli_json("trend --json " + snapshot(dir, 2) + " " + snapshot(dir, 3) + " " + snapshot(dir, 4) +
-                               " " + snapshot(dir, 5));
+  json window_trend =
+      cli_json({"trend", "--json", snapshot(dir, 2), snapshot(dir, 3), snapshot(dir, 4), snapshot(dir, 5)});
   EXPECT_EQ(names(w["suspects"]), names(window_trend["suspects"]));
 }
 
@@ -126,7 +127,7 @@ std::map<std::string, int64_t> growth_rows(const std::string& page) {
 
 // `leakscope diff --json` of two files as (function, delta) rows.
 std::map<std::string, int64_t> diff_rows(const std::string& base, const std::string& now) {
-  json diff = cli_json("diff --json --nodecount 0 " + base + " " + now);
+  json diff = cli_json({"diff", "--json", "--nodecount", "0", base, now});
   std::map<std::string, int64_t> expected;
   for (const auto& r : diff["rows"]) expected[r["name"]] = r["delta"];
   return expected;
@@ -146,7 +147,7 @@ TEST(ServeSeriesApi, WindowTopIsTheDiffOfItsEndsAndFlameIsTheirDifferentialFlame
   auto flame = s.get("/svg/flame?from=1&to=4");
   ASSERT_TRUE(flame);
   std::string cli_svg = fs::path(dir).parent_path().string() + "/window.svg";
-  auto r = run_command(kLeakscope + " flame " + snapshot(dir, 5) + " --base " + snapshot(dir, 2) + " -o " + cli_svg);
+  auto r = run_program({kLeakscope, "flame", snapshot(dir, 5), "--base", snapshot(dir, 2), "-o", cli_svg});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto titles = [](const std::string& svg) {
     auto v = all_matches(svg, R"(<g class="f"[^>]*><title>([^<]*)</title>)");
@@ -179,20 +180,21 @@ TEST(ServeSeriesApi, WindowPeekAndSourceShowTheGrowthNotTheLastSnapshot) {
   Served s({dir});
   ASSERT_NE(s.port(), 0) << s.err();
   // The function that grew most in snapshots 2 -> 5, and its growth as `top --base` prints it.
-  json diff = cli_json("diff --json --nodecount 0 " + snapshot(dir, 2) + " " + snapshot(dir, 5));
+  json diff = cli_json({"diff", "--json", "--nodecount", "0", snapshot(dir, 2), snapshot(dir, 5)});
   ASSERT_FALSE(diff["rows"].empty());
   std::string grown = diff["rows"][0]["name"];
   std::string exact = http::encode_query_component("^" + regex_escape(grown) + "$");
-  auto flat_column = [&](const std::string& args) {
-    auto r = run_command(kLeakscope + " top --nodecount 0 " + args);
+  auto flat_column = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {kLeakscope, "top", "--nodecount", "0"});
+    auto r = run_program(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::smatch m;
     std::string out = r.out;
     std::regex row("\n *(\\S+) +\\S+ +\\S+ +\\S+ +\\S+ +" + regex_escape(grown) + "\n");
     return std::regex_search(out, m, row) ? m[1].str() : std::string();
   };
-  std::string growth = flat_column(snapshot(dir, 5) + " --base " + snapshot(dir, 2));
-  std::string last = flat_column(snapshot(dir, 5));
+  std::string growth = flat_column({snapshot(dir, 5), "--base", snapshot(dir, 2)});
+  std::string last = flat_column({snapshot(dir, 5)});
   ASSERT_FALSE(growth.empty());
   ASSERT_NE(growth, last) << "the window's growth must differ from the last snapshot for this test to tell them apart";
 
@@ -275,15 +277,17 @@ TEST(ServeSeriesApi, ANewSnapshotInTheDirectoryAppears) {
   EXPECT_EQ(s.get_json("/api/timeline")["snapshots"][3]["file"], snapshot(later, 4));
 }
 
-// Bad input: the command's one stderr line and exit code (a serve that starts is stopped by `timeout`).
-CommandResult serve_fails(const std::string& args) {
-  return run_command("timeout 60 " + kLeakscope + " serve " + args + " --http 127.0.0.1:0");
+// Bad input: the command's one stderr line and exit code (a serve that starts is stopped after 60 s).
+CommandResult serve_fails(std::vector<std::string> args) {
+  args.insert(args.begin(), {kLeakscope, "serve"});
+  args.insert(args.end(), {"--http", "127.0.0.1:0"});
+  return run_program(args, std::chrono::seconds(60));
 }
 
 TEST(ServeSeriesBadInput, AnEmptyDirectoryIsOneLineExit2) {
   std::string dir = scratch_dir("serve_series_empty") + "/empty";
   fs::create_directories(dir);
-  auto r = serve_fails(dir);
+  auto r = serve_fails({dir});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "leakscope: " + dir +
@@ -306,7 +310,7 @@ TEST(ServeSeriesBadInput, NoUsableSnapshotIsExit2) {
   fs::create_directories(dir);
   write_text(dir + "/a.heap", "not a profile\n");
   write_text(dir + "/b.heap", "heap_v2/524288\n  t*: not numbers\n");
-  auto r = serve_fails(dir);
+  auto r = serve_fails({dir});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("leakscope: " + dir + ": no usable snapshot among 2 (2 skipped, see the warnings above)\n"),
             std::string::npos)
@@ -331,16 +335,16 @@ TEST(ServeSeriesBadInput, SeveralCollectInstancesNeedInstance) {
   fs::create_directories(dir);
   // collect's names: <instance>.<seq>.pb.gz
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i) + " -o " + dir + "/relay-a." + std::to_string(i) +
-                          ".pb.gz")
-                  .exit_code,
-              0);
-    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i + 2) + " -o " + dir + "/relay-b." +
-                          std::to_string(i) + ".pb.gz")
+    ASSERT_EQ(
+        run_program({kLeakscope, "convert", snapshot(src, i), "-o", dir + "/relay-a." + std::to_string(i) + ".pb.gz"})
+            .exit_code,
+        0);
+    ASSERT_EQ(run_program(
+                  {kLeakscope, "convert", snapshot(src, i + 2), "-o", dir + "/relay-b." + std::to_string(i) + ".pb.gz"})
                   .exit_code,
               0);
   }
-  auto r = serve_fails(dir);
+  auto r = serve_fails({dir});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope: " + dir +
                        ": holds snapshots of several instances: relay-a (3), relay-b (3); pick one with --instance\n");
@@ -349,7 +353,7 @@ TEST(ServeSeriesBadInput, SeveralCollectInstancesNeedInstance) {
   json t = s.get_json("/api/timeline");
   ASSERT_EQ(t["snapshots"].size(), 3u);
   EXPECT_EQ(t["snapshots"][0]["file"], dir + "/relay-b.1.pb.gz");
-  EXPECT_EQ(t["snapshots"][0]["total"], cli_json("top --json " + snapshot(src, 3))["total"]);
+  EXPECT_EQ(t["snapshots"][0]["total"], cli_json({"top", "--json", snapshot(src, 3)})["total"]);
 }
 
 // collect's layout with two instances: each served with --instance has its own timeline, window
@@ -363,8 +367,8 @@ TEST(ServeSeriesApi, EachCollectedInstanceHasItsOwnWindowGrowthAndVerdict) {
   };
   // relay-a holds snapshots 1..3 of the backlog, relay-b 3..5: their windows grow differently.
   for (int i = 1; i <= 3; ++i) {
-    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i) + " -o " + file("relay-a", i)).exit_code, 0);
-    ASSERT_EQ(run_command(kLeakscope + " convert " + snapshot(src, i + 2) + " -o " + file("relay-b", i)).exit_code, 0);
+    ASSERT_EQ(run_program({kLeakscope, "convert", snapshot(src, i), "-o", file("relay-a", i)}).exit_code, 0);
+    ASSERT_EQ(run_program({kLeakscope, "convert", snapshot(src, i + 2), "-o", file("relay-b", i)}).exit_code, 0);
   }
   std::map<std::string, std::map<std::string, int64_t>> growth;
   for (const std::string instance : {"relay-a", "relay-b"}) {
@@ -374,7 +378,7 @@ TEST(ServeSeriesApi, EachCollectedInstanceHasItsOwnWindowGrowthAndVerdict) {
     json t = s.get_json("/api/timeline?from=0&to=2");
     ASSERT_EQ(t["snapshots"].size(), 3u) << t.dump();
     for (int i = 0; i < 3; ++i) EXPECT_EQ(t["snapshots"][i]["file"], file(instance, i + 1));
-    json trend = cli_json("trend --json " + file(instance, 1) + " " + file(instance, 2) + " " + file(instance, 3));
+    json trend = cli_json({"trend", "--json", file(instance, 1), file(instance, 2), file(instance, 3)});
     EXPECT_EQ(names(t["suspects"]), names(trend["suspects"]));
     auto top = s.get("/ui/top?from=0&to=2");
     ASSERT_TRUE(top);
@@ -389,7 +393,7 @@ TEST(ServeSeriesApi, EachCollectedInstanceHasItsOwnWindowGrowthAndVerdict) {
 
 TEST(ServeSeriesBadInput, SeveralUrlsAreOneLineExit2NamingThem) {
   // Nothing listens there: the check comes before any fetch.
-  auto r = serve_fails("http://127.0.0.1:9/debug/pprof/heap http://127.0.0.1:10/debug/pprof/heap");
+  auto r = serve_fails({"http://127.0.0.1:9/debug/pprof/heap", "http://127.0.0.1:10/debug/pprof/heap"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "leakscope: http://127.0.0.1:9/debug/pprof/heap: a series follows one process, got 2 URLs "
@@ -400,18 +404,18 @@ TEST(ServeSeriesBadInput, SeveralUrlsAreOneLineExit2NamingThem) {
 TEST(TrendOfADirectory, IsTheTrendOfItsSnapshotsInOrder) {
   std::string trend_path;
   std::string dir = snapshots_only("trend_directory", &trend_path);
-  json of_dir = cli_json("trend --json " + dir);
+  json of_dir = cli_json({"trend", "--json", dir});
   EXPECT_EQ(of_dir["snapshots"], 5);
   EXPECT_EQ(of_dir["totals"],
             json::parse(read_file(trend_path))["totals"]);  // same order as the files named one by one
   std::string empty = fs::path(dir).parent_path().string() + "/empty";
   fs::create_directories(empty);
-  auto r = run_command(kLeakscope + " trend " + empty);
+  auto r = run_program({kLeakscope, "trend", empty});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "leakscope: " + empty +
                 ": empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded files)\n");
-  r = run_command(kLeakscope + " trend " + snapshot(dir, 1));
+  r = run_program({kLeakscope, "trend", snapshot(dir, 1)});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope: " + snapshot(dir, 1) + ": a trend needs two or more snapshots, got one\n");
 }

@@ -28,15 +28,19 @@ NodeWeights top_rows(const std::string& json) {
   return out;
 }
 
-NodeWeights top_nodes(const std::string& args) {
-  auto r = run_command(kLeakscope + " top --json --sample-index inuse_objects " + args);
+NodeWeights top_nodes(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {kLeakscope, "top", "--json", "--sample-index", "inuse_objects"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_program(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return r.exit_code == 0 ? top_rows(r.out) : NodeWeights{};
 }
 
 // Each node line: label="NAME\nFLAT (x%)[\nof CUM (y%)]"; cum equals flat when the label has one value.
-NodeWeights dot_nodes(const std::string& args) {
-  auto r = run_command(kLeakscope + " dot --sample-index inuse_objects -o - " + args);
+NodeWeights dot_nodes(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {kLeakscope, "dot", "--sample-index", "inuse_objects", "-o", "-"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_program(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   NodeWeights out;
   std::regex node(R"(\nN[0-9]+ \[label="(.*)\\n([-+]?[0-9]+) \([^)]*\)(?:\\nof ([-+]?[0-9]+) \([^)]*\))?" id=)");
@@ -72,25 +76,23 @@ class TopDotAgreement : public ::testing::Test {
 };
 
 TEST_F(TopDotAgreement, EveryNodeBothShowHasTheSameFlatAndCum) {
-  NodeWeights top = top_nodes(snapshot(5));
-  NodeWeights dot = dot_nodes(snapshot(5));
+  NodeWeights top = top_nodes({snapshot(5)});
+  NodeWeights dot = dot_nodes({snapshot(5)});
   EXPECT_GE(expect_agreement(top, dot), 3u) << "too few nodes in common to compare";
 }
 
 TEST_F(TopDotAgreement, TheSameNodeFractionShowsTheSameNodes) {
   for (const char* fraction : {"0", "0.005", "0.05"}) {
-    std::string f = std::string(" --nodefraction ") + fraction;
-    NodeWeights top = top_nodes(snapshot(5) + f);
-    NodeWeights dot = dot_nodes(snapshot(5) + f + " --nodecount 0");
+    NodeWeights top = top_nodes({snapshot(5), "--nodefraction", fraction});
+    NodeWeights dot = dot_nodes({snapshot(5), "--nodefraction", fraction, "--nodecount", "0"});
     EXPECT_EQ(top, dot) << "--nodefraction " << fraction;
     EXPECT_FALSE(top.empty());
   }
 }
 
 TEST_F(TopDotAgreement, AgreeOnADiffAgainstABase) {
-  std::string args = snapshot(5) + " --base " + snapshot(1);
-  NodeWeights top = top_nodes(args + " --nodefraction 0.01");
-  NodeWeights dot = dot_nodes(args + " --nodefraction 0.01 --nodecount 0");
+  NodeWeights top = top_nodes({snapshot(5), "--base", snapshot(1), "--nodefraction", "0.01"});
+  NodeWeights dot = dot_nodes({snapshot(5), "--base", snapshot(1), "--nodefraction", "0.01", "--nodecount", "0"});
   EXPECT_EQ(top, dot);
   EXPECT_FALSE(top.empty());
 }
@@ -100,12 +102,14 @@ TEST(TopDotAgreementFolded, ADiffThatNetsToZeroIsCutTheSameWay) {
   std::string dir = scratch_dir("top_dot_agreement_zero");
   std::string now = write_text(dir + "/now.folded", "main;a 1000\nmain;b 3000\nmain;c 1\n");
   std::string base = write_text(dir + "/base.folded", "main;a 3001\nmain;b 1000\n");
-  auto run = [&](const std::string& cmd) {
-    return run_command(kLeakscope + " " + cmd + " " + now + " --base " + base);
+  auto run = [&](std::vector<std::string> cmd) {
+    cmd.insert(cmd.begin(), kLeakscope);
+    cmd.insert(cmd.end(), {now, "--base", base});
+    return run_program(cmd);
   };
-  auto top = run("top --json");
+  auto top = run({"top", "--json"});
   ASSERT_EQ(top.exit_code, 0) << top.err;
-  auto dot = run("dot -o - --nodecount 0");
+  auto dot = run({"dot", "-o", "-", "--nodecount", "0"});
   ASSERT_EQ(dot.exit_code, 0) << dot.err;
   EXPECT_EQ(top_rows(top.out), (NodeWeights{{"a", {-2001, -2001}}, {"b", {2000, 2000}}}));
   EXPECT_NE(dot.out.find("tooltip=\"a (-2001)\""), std::string::npos);

@@ -16,13 +16,13 @@ TEST(VizInBrowser, FlameSearchZoomUrlStateAndReport) {
   std::string dir = scratch_dir("viz_browser");
   ASSERT_TRUE(make_backlog_series(dir));
   CommandResult r;
-  r = run_command(kLeakscope + " report " + dir + "/snapshot.5.heap --base " + dir + "/snapshot.1.heap --trend-json " +
-                  dir + "/trend.json -o " + dir + "/report");
+  r = run_program({kLeakscope, "report", dir + "/snapshot.5.heap", "--base", dir + "/snapshot.1.heap", "--trend-json",
+                   dir + "/trend.json", "-o", dir + "/report"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   std::filesystem::create_directories(artifacts);
-  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/flame_check.mjs") + " " + dir + "/report/flame.svg " +
-                  shell_quote("(anonymous namespace)::recv_content") + " recv_content " + dir + "/report " + artifacts);
+  r = run_program({"node", BROWSER_TEST_DIR "/flame_check.mjs", dir + "/report/flame.svg",
+                   "(anonymous namespace)::recv_content", "recv_content", dir + "/report", artifacts});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"zoomed\""), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(artifacts + "/flame-zoom.png"));
@@ -31,7 +31,7 @@ TEST(VizInBrowser, FlameSearchZoomUrlStateAndReport) {
 
 TEST(VizInBrowser, ServeViewsSearchSampleTypesRefineZoomAndDownload) {
   std::string dir = scratch_dir("serve_browser");
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:16 " + std::string(BACKLOG_DEMO_BIN) + " " + dir);
+  auto r = run_program({std::string(BACKLOG_DEMO_BIN), dir}, {"MALLOC_CONF=prof:true,lg_prof_sample:16"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ChildProcess serve({kLeakscope, "serve", dir + "/snapshot.5.heap", "--http", "127.0.0.1:0"}, {});
   ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 30s)) << serve.err();
@@ -40,8 +40,8 @@ TEST(VizInBrowser, ServeViewsSearchSampleTypesRefineZoomAndDownload) {
   ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) << err;
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   std::filesystem::create_directories(artifacts);
-  r = run_command("node " + shell_quote(BROWSER_TEST_DIR "/serve_check.mjs") + " http://127.0.0.1:" + m[1].str() + " " +
-                  shell_quote("(anonymous namespace)::recv_content") + " recv_content " + artifacts);
+  r = run_program({"node", BROWSER_TEST_DIR "/serve_check.mjs", std::string("http://127.0.0.1:") + m[1].str(),
+                   "(anonymous namespace)::recv_content", "recv_content", artifacts});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"zoom\""), std::string::npos) << r.out;
   serve.terminate();

@@ -21,8 +21,7 @@ inline std::string write_text(const std::string& path, const std::string& text) 
 
 // python3's XML parser as the referee for well-formedness (a browser is stricter about nothing else).
 inline void expect_well_formed_xml(const std::string& path) {
-  auto r =
-      run_command("python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' " + shell_quote(path));
+  auto r = run_program({"python3", "-c", "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])", path});
   EXPECT_EQ(r.exit_code, 0) << path << " is not well-formed XML: " << r.err;
 }
 
@@ -50,12 +49,13 @@ inline std::vector<std::vector<std::string>> table_rows(const std::string& html,
 // Five real jemalloc snapshots of the backlog leak in miniature (tests/programs/backlog_demo) in `dir`,
 // and `leakscope trend --json` over them in dir/trend.json. Returns false (with a test failure) on error.
 inline bool make_backlog_series(const std::string& dir) {
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:16 " + std::string(BACKLOG_DEMO_BIN) + " " + dir);
+  auto r = run_program({std::string(BACKLOG_DEMO_BIN), dir}, {"MALLOC_CONF=prof:true,lg_prof_sample:16"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  std::string snaps;
-  for (int i = 1; i <= 5; ++i) snaps += " " + dir + "/snapshot." + std::to_string(i) + ".heap";
-  auto t = run_command(kLeakscope + " trend --json" + snaps + " > " + dir + "/trend.json");
+  std::vector<std::string> trend = {kLeakscope, "trend", "--json"};
+  for (int i = 1; i <= 5; ++i) trend.push_back(dir + "/snapshot." + std::to_string(i) + ".heap");
+  auto t = run_program(trend);
   EXPECT_EQ(t.exit_code, 0) << t.err;
+  std::ofstream(dir + "/trend.json") << t.out;  // the report reads it from a file
   return r.exit_code == 0 && t.exit_code == 0;
 }
 

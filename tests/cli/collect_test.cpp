@@ -28,7 +28,7 @@ using namespace std::chrono_literals;
 const std::string kLeakscope = LEAKSCOPE_BIN;
 const std::string kService = PROFILED_SERVICE_BIN;
 const std::string kLeakFunction = "(anonymous namespace)::leak_step";
-const std::string kNoToken = "env -u LEAKSCOPE_DEBUG_TOKEN ";
+const std::vector<std::string> kNoToken = {"env", "-u", "LEAKSCOPE_DEBUG_TOKEN"};
 
 // A loopback port nobody listens on right now (bound, read, released).
 int free_port() {
@@ -62,7 +62,12 @@ Service start_service(int rate, int port = 0) {
   return s;
 }
 
-CommandResult leakscope(const std::string& args) { return run_command(kNoToken + kLeakscope + " " + args); }
+CommandResult leakscope(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = kNoToken;
+  argv.push_back(kLeakscope);
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
 
 // `leakscope collect` in the background, for tests that act on it while it runs.
 std::unique_ptr<ChildProcess> start_collect(const std::vector<std::string>& args) {
@@ -98,8 +103,8 @@ void expect_only_whole_series_files(const std::string& dir) {
 TEST(Collect, FleetOfThreeTrendNamesOnlyTheLeakingInstance) {
   Service quiet1 = start_service(0), leaking = start_service(20), quiet2 = start_service(0);
   auto dir = scratch_dir("collect-fleet");
-  auto r = leakscope("collect " + quiet1.url() + " " + leaking.url() + " " + quiet2.url() +
-                     " --every 0.5 --count 8 --out " + dir);
+  auto r =
+      leakscope({"collect", quiet1.url(), leaking.url(), quiet2.url(), "--every", "0.5", "--count", "8", "--out", dir});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(count_of(r.out, "collect: round "), 8u) << r.out;
   EXPECT_NE(r.out.find("collect: round 8 at "), std::string::npos) << r.out;
@@ -126,12 +131,12 @@ TEST(Collect, FleetOfThreeTrendNamesOnlyTheLeakingInstance) {
   }
 
   // pprof reads the label as a tag: the referee for how it is encoded.
-  auto tags = run_command("go tool pprof -tags '" + files_of(dir, leaking.instance()).back().path + "'");
+  auto tags = run_program({"go", "tool", "pprof", "-tags", files_of(dir, leaking.instance()).back().path});
   ASSERT_EQ(tags.exit_code, 0) << tags.err;
   EXPECT_NE(tags.out.find("instance: Total"), std::string::npos) << tags.out;
   EXPECT_NE(tags.out.find("(  100%): " + leaking.instance()), std::string::npos) << tags.out;
 
-  auto t = leakscope("trend --json " + dir);
+  auto t = leakscope({"trend", "--json", dir});
   ASSERT_EQ(t.exit_code, 0) << t.err;
   auto j = nlohmann::json::parse(t.out);
   ASSERT_EQ(j["instances"].size(), 3u) << t.out;
@@ -149,19 +154,19 @@ TEST(Collect, FleetOfThreeTrendNamesOnlyTheLeakingInstance) {
     EXPECT_EQ(s["instances"], nlohmann::json::array({leaking.instance()})) << s.dump();
 
   // The text report's verdict names the instance, and --fail-on-leak fails on it.
-  auto text = leakscope("trend --fail-on-leak " + dir);
+  auto text = leakscope({"trend", "--fail-on-leak", dir});
   EXPECT_EQ(text.exit_code, 1) << text.err;
   EXPECT_NE(text.out.find("Verdict: LEAK SUSPECTED on " + leaking.instance() + " (1 of 3 instances)"),
             std::string::npos)
       << text.out;
 
   // One instance's series, as files, is an ordinary trend; any file is an ordinary report.
-  std::string files;
-  for (const auto& f : files_of(dir, leaking.instance())) files += " '" + f.path + "'";
-  auto single = leakscope("trend --json" + files);
+  std::vector<std::string> trend_args = {"trend", "--json"};
+  for (const auto& f : files_of(dir, leaking.instance())) trend_args.push_back(f.path);
+  auto single = leakscope(trend_args);
   ASSERT_EQ(single.exit_code, 0) << single.err;
   EXPECT_EQ(nlohmann::json::parse(single.out)["suspects"][0]["name"], kLeakFunction) << single.out;
-  auto report = leakscope("report '" + files_of(dir, leaking.instance()).back().path + "' -o " + dir + "-report");
+  auto report = leakscope({"report", files_of(dir, leaking.instance()).back().path, "-o", dir + "-report"});
   EXPECT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(read_file(dir + "-report/index.html").find("leak_step"), std::string::npos);
 }
@@ -219,7 +224,7 @@ TEST(Collect, SigtermDuringAFetchStopsPromptlyLeavingOnlyWholeFiles) {
 TEST(Collect, RetainKeepsTheNewestPerInstance) {
   Service a = start_service(0), b = start_service(0);
   auto dir = scratch_dir("collect-retain");
-  auto r = leakscope("collect " + a.url() + " " + b.url() + " --every 0.2 --count 6 --retain 3 --out " + dir);
+  auto r = leakscope({"collect", a.url(), b.url(), "--every", "0.2", "--count", "6", "--retain", "3", "--out", dir});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const Service* s : {&a, &b}) {
     auto mine = files_of(dir, s->instance());
@@ -228,7 +233,7 @@ TEST(Collect, RetainKeepsTheNewestPerInstance) {
     EXPECT_EQ(mine.back().seq, 6u);
   }
   // Collecting again into the same directory goes on from the last number.
-  r = leakscope("collect " + a.url() + " --every 0.2 --count 1 --out " + dir);
+  r = leakscope({"collect", a.url(), "--every", "0.2", "--count", "1", "--out", dir});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(files_of(dir, a.instance()).back().seq, 7u);
 }
@@ -261,13 +266,13 @@ TEST(Collect, BadInputIsOneLineAndExit2) {
   auto dir = scratch_dir("collect-bad");
   std::string refused = "http://127.0.0.1:" + std::to_string(free_port()) + "/debug/pprof/heap";
   {
-    auto r = leakscope("collect " + s.url() + " " + refused + " --every 1 --count 2 --out " + dir + "/out");
+    auto r = leakscope({"collect", s.url(), refused, "--every", "1", "--count", "2", "--out", dir + "/out"});
     expect_one_line_error(r, refused + ": connection refused");
     EXPECT_TRUE(!fs::exists(dir + "/out") || fs::is_empty(dir + "/out"))
         << "nothing written when a target is down at start";
   }
   for (const std::string every : {"0", "-1", "abc", "1e999"}) {
-    auto r = leakscope("collect " + s.url() + " --every " + every + " --count 1 --out " + dir + "/out");
+    auto r = leakscope({"collect", s.url(), "--every", every, "--count", "1", "--out", dir + "/out"});
     SCOPED_TRACE(every);
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("--every"), std::string::npos) << r.err;
@@ -275,25 +280,25 @@ TEST(Collect, BadInputIsOneLineAndExit2) {
   }
   {
     std::ofstream(dir + "/a-file") << "x";
-    auto r = leakscope("collect " + s.url() + " --every 1 --count 1 --out " + dir + "/a-file");
+    auto r = leakscope({"collect", s.url(), "--every", "1", "--count", "1", "--out", dir + "/a-file"});
     expect_one_line_error(r, dir + "/a-file: is not a directory");
   }
   {
-    auto r = leakscope("collect " + dir + "/a-file --every 1 --count 1 --out " + dir + "/out");
+    auto r = leakscope({"collect", dir + "/a-file", "--every", "1", "--count", "1", "--out", dir + "/out"});
     expect_one_line_error(r, dir + "/a-file: collect polls http:// or https:// URLs");
   }
   {
-    auto r = leakscope("collect " + s.url() + " " + s.url() + " --every 1 --count 1 --out " + dir + "/out");
+    auto r = leakscope({"collect", s.url(), s.url(), "--every", "1", "--count", "1", "--out", dir + "/out"});
     expect_one_line_error(r, s.url() + ": instance " + s.instance() + " given twice");
   }
   {
-    auto r = leakscope("collect " + s.url() + " --every 1 --count 1 --duration 3 --out " + dir + "/out");
+    auto r = leakscope({"collect", s.url(), "--every", "1", "--count", "1", "--duration", "3", "--out", dir + "/out"});
     EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_NE(r.err.find("--duration"), std::string::npos) << r.err;
   }
   {
     fs::create_directories(dir + "/empty");
-    auto r = leakscope("trend " + dir + "/empty");
+    auto r = leakscope({"trend", dir + "/empty"});
     expect_one_line_error(r, dir + "/empty: empty directory, expected heap snapshots");
   }
 }

@@ -76,9 +76,11 @@ class RelayWithBroker : public ::testing::Test {
     ASSERT_TRUE(relay_->wait_for_event(ready_event, 15s)) << relay_->err();
   }
 
-  void publish(uint64_t count, const std::string& extra = "") {
-    auto r = run_command(kBin + "loadgen --amqp-url " + broker_->amqp_url() + " --queue " + queue_ + " --count " +
-                         std::to_string(count) + " " + extra);
+  void publish(uint64_t count, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {kBin + "loadgen", "--amqp-url", broker_->amqp_url(),  "--queue",
+                                     queue_,           "--count",    std::to_string(count)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run_program(argv);
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
@@ -176,7 +178,7 @@ TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
 TEST_F(RelayWithBroker, MalformedJobsGoToTheRejectedQueueAndTheRelayKeepsRunning) {
   start_fcm();
   start_relay();
-  publish(200, "--malformed-every 10");  // 20 malformed: half not JSON, half without a target
+  publish(200, {"--malformed-every", "10"});  // 20 malformed: half not JSON, half without a target
   EXPECT_EQ(wait_accepted(180, 60s), 180u);
   EXPECT_EQ(wait_metric("fcm_relay_rejected_total{reason=\"not_json\"}", 10, 30s), 10u);
   EXPECT_EQ(wait_metric("fcm_relay_rejected_total{reason=\"no_target\"}", 10, 30s), 10u);
@@ -235,7 +237,7 @@ TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) {
 // connections.
 TEST_F(RelayWithBroker, Http2OverTlsMultiplexesManyStreamsOnFewConnections) {
   std::string cert = dir_ + "/fake-fcm.crt", key = dir_ + "/fake-fcm.key";
-  auto made = run_command(kBin + "fake-fcm --make-tls-cert " + cert + " --tls-key " + key);
+  auto made = run_program({kBin + "fake-fcm", "--make-tls-cert", cert, "--tls-key", key});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   int h2_port = scenarios::free_loopback_port();
   start_fcm({"--listen-h2", "127.0.0.1:" + std::to_string(h2_port), "--tls-cert", cert, "--tls-key", key,
@@ -326,7 +328,7 @@ TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
 TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
   scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
   start_fcm();
-  publish(50000, "--confirm-batch 2000");
+  publish(50000, {"--confirm-batch", "2000"});
   start_relay({}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
   for (int cut = 0; cut < 20; ++cut) {
     // Each cut hits a new connection: wait until the relay is back through the proxy, then let it work.
@@ -350,7 +352,7 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
 TEST_F(RelayWithBroker, FramesOutOfOrderLoseNothing) {
   scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
   start_fcm({"--latency-ms", "20"});  // at most 64 / 20 ms = 3,200 jobs/s: the run outlasts the faults
-  publish(40000, "--confirm-batch 4000");
+  publish(40000, {"--confirm-batch", "4000"});
   start_relay({}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
   // One fault at a time, each into a flowing stream of deliveries: the next is armed once the last
   // has hit a frame and the relay, reconnected, has delivered 200 more jobs (bounded waits).
@@ -391,7 +393,7 @@ class LeakModes : public RelayWithBroker {
     return path;
   }
   nlohmann::json diff(const std::string& a, const std::string& b) {
-    auto r = run_command(std::string(LEAKSCOPE_BIN) + " diff --json " + a + " " + b);
+    auto r = run_program({std::string(LEAKSCOPE_BIN), "diff", "--json", a, b});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(r.out);
   }
@@ -402,10 +404,10 @@ TEST_F(LeakModes, AutoAckBacklogGrowsInRecvContent) {
   int debug = scenarios::free_loopback_port();
   start_relay({"--ack-mode", "auto", "--max-inflight", "4", "--debug-addr", "127.0.0.1:" + std::to_string(debug)}, "",
               {"MALLOC_CONF=lg_prof_sample:14"});
-  publish(2000, "--payload-bytes 2000");
+  publish(2000, {"--payload-bytes", "2000"});
   EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 2000, 60s), 2000u);
   auto first = snapshot(debug, "first");
-  publish(6000, "--payload-bytes 2000");
+  publish(6000, {"--payload-bytes", "2000"});
   EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 8000, 60s), 8000u) << "every body is in the relay's backlog";
   auto last = snapshot(debug, "last");
   EXPECT_GT(metric(relay_metrics(), "fcm_relay_backlog"), 4000u);
@@ -435,7 +437,7 @@ TEST_F(LeakModes, NotifyCloseRegistryGrowsInNotifyClose) {
 TEST_F(LeakModes, ProductionModeHasNeitherGrowth) {
   start_fcm({"--latency-ms", "20", "--max-concurrency", "4"});
   start_relay({"--health-interval-ms", "10", "--max-inflight", "4"});
-  publish(3000, "--payload-bytes 2000");
+  publish(3000, {"--payload-bytes", "2000"});
   // ~2 s of work at 200 jobs/s (longer on a loaded machine): room for either leak to show.
   EXPECT_GE(wait_metric("fcm_relay_acked_total", 400, 60s), 400u);
   auto m = relay_metrics();
@@ -447,7 +449,7 @@ TEST_F(LeakModes, ProductionModeHasNeitherGrowth) {
 // Production mode holds memory flat while a large backlog waits in the broker (prefetch bounds it).
 TEST_F(RelayWithBroker, ProductionModeRssStaysBoundedUnderABigBacklog) {
   start_fcm({"--latency-ms", "50", "--max-concurrency", "64"});
-  publish(200000, "--confirm-batch 5000");
+  publish(200000, {"--confirm-batch", "5000"});
   start_relay();
   uint64_t max_rss = 0;
   // RSS sampled while 13k jobs drain (~10 s at ~1.3k/s; longer on a loaded machine).
@@ -534,7 +536,7 @@ TEST_F(RelayWithBroker, QuotaHoldIsCappedAtThirtySeconds) {
 // from a token_uri that the one --ca-file makes trusted (fake-fcm's HTTP/2 listener serves /token too).
 TEST_F(RelayWithBroker, TokenFetchedAtStartUpOverTlsWithTheOneCaFile) {
   std::string cert = dir_ + "/fake-fcm.crt", key = dir_ + "/fake-fcm.key";
-  auto made = run_command(kBin + "fake-fcm --make-tls-cert " + cert + " --tls-key " + key);
+  auto made = run_program({kBin + "fake-fcm", "--make-tls-cert", cert, "--tls-key", key});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   int h2_port = scenarios::free_loopback_port();
   std::string https = "https://127.0.0.1:" + std::to_string(h2_port);
@@ -559,8 +561,8 @@ TEST_F(RelayWithBroker, RefusingTokenEndpointShowsBeforeAnyJob) {
   start_fcm();
   std::string verified = credentials_;
   credentials_ = dir_ + "/other-key.json";  // same token_uri, a key fake-fcm does not know
-  auto r = run_command(kBin + "fake-fcm --make-service-account " + credentials_ +
-                       " --token-uri http://127.0.0.1:" + std::to_string(fcm_port_) + "/token");
+  auto r = run_program({kBin + "fake-fcm", "--make-service-account", credentials_, "--token-uri",
+                        "http://127.0.0.1:" + std::to_string(fcm_port_) + "/token"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   start_relay();
   EXPECT_TRUE(relay_->wait_for_output("OAuth2 token fetch failed", 10s)) << relay_->err();

@@ -26,21 +26,21 @@ class BadInput : public ::testing::Test {
   // A real dump, and its gzipped profile.proto conversion.
   std::string real_dump() {
     std::string path = dir_ + "/real.heap";
-    auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + std::string(KNOWN_ALLOCS_BIN) + " " + path + " 3");
+    auto r = run_program({std::string(KNOWN_ALLOCS_BIN), path, "3"}, {"MALLOC_CONF=prof:true,lg_prof_sample:0"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return read_file(path);
   }
   std::string real_proto_gz() {
     real_dump();
-    auto r = run_command(kLeakscope + " convert " + dir_ + "/real.heap -o " + dir_ + "/real.pb.gz");
+    auto r = run_program({kLeakscope, "convert", dir_ + "/real.heap", "-o", dir_ + "/real.pb.gz"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return read_file(dir_ + "/real.pb.gz");
   }
 
   // Runs `top` and checks the contract; returns the error line.
-  std::string expect_rejected(const std::string& path, const std::string& env = "",
+  std::string expect_rejected(const std::string& path, const std::vector<std::string>& env = {},
                               const std::string& command = "top") {
-    auto r = run_command(env + " " + kLeakscope + " " + command + " " + shell_quote(path));
+    auto r = run_program({kLeakscope, command, path}, env);
     EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
     EXPECT_EQ(r.out, "") << "no partial output";
     EXPECT_FALSE(r.err.empty());
@@ -130,7 +130,7 @@ TEST_F(BadInput, TruncatedGzip) {
 TEST_F(BadInput, GzipBombOverTheLimit) {
   std::string bomb = gzip(std::string(64 << 20, '\0'));  // 64 MiB of zeros in ~64 KiB
   ASSERT_LT(bomb.size(), 1u << 20);
-  auto err = expect_rejected(write("bomb.gz", bomb), "LEAKSCOPE_MAX_INPUT_BYTES=1048576");
+  auto err = expect_rejected(write("bomb.gz", bomb), {"LEAKSCOPE_MAX_INPUT_BYTES=1048576"});
   EXPECT_NE(err.find("limit"), std::string::npos) << err;
 }
 
@@ -158,14 +158,14 @@ TEST_F(BadInput, LegacyHeaderWithoutPeriodKind) {
 
 TEST_F(BadInput, UnknownSampleTypeAndBadRegexAreUsageErrors) {
   real_dump();
-  auto r = run_command(kLeakscope + " top --sample-index cpu " + dir_ + "/real.heap");
+  auto r = run_program({kLeakscope, "top", "--sample-index", "cpu", dir_ + "/real.heap"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no sample type 'cpu'"), std::string::npos) << r.err;
-  r = run_command(kLeakscope + " top --focus '(' " + dir_ + "/real.heap");
+  r = run_program({kLeakscope, "top", "--focus", "(", dir_ + "/real.heap"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope: --focus: invalid pattern \"(\": missing ): (\n");
   for (const char* option : {"--ignore", "--hide"}) {
-    r = run_command(kLeakscope + " flame " + option + " 'a**' " + dir_ + "/real.heap -o " + dir_ + "/bad.svg");
+    r = run_program({kLeakscope, "flame", option, "a**", dir_ + "/real.heap", "-o", dir_ + "/bad.svg"});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.err, std::string("leakscope: ") + option + ": invalid pattern \"a**\": bad repetition operator: **\n");
   }
@@ -174,22 +174,33 @@ TEST_F(BadInput, UnknownSampleTypeAndBadRegexAreUsageErrors) {
 // A pattern that takes a backtracking engine (std::regex) exponential time: linear in RE2.
 TEST_F(BadInput, PathologicalFocusPatternFinishes) {
   real_dump();
-  auto r = run_command(kLeakscope + " top --json --focus '(.*.*)*[^\\s\\s]^' " + dir_ + "/real.heap");
+  auto r = run_program({kLeakscope, "top", "--json", "--focus", "(.*.*)*[^\\s\\s]^", dir_ + "/real.heap"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"total\": 0"), std::string::npos) << r.out;  // `^` after a character matches nothing
 }
 
 TEST_F(BadInput, BadUsage) {
-  for (const char* args : {"", "nosuchcommand", "top", "diff onlyone", "convert x.heap", "top --granularity bogus x"}) {
-    auto r = run_command(kLeakscope + " " + args);
-    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
-    EXPECT_EQ(r.out, "") << args;
+  const std::vector<std::vector<std::string>> usages = {{},
+                                                        {"nosuchcommand"},
+                                                        {"top"},
+                                                        {"diff", "onlyone"},
+                                                        {"convert", "x.heap"},
+                                                        {"top", "--granularity", "bogus", "x"}};
+  for (const auto& args : usages) {
+    std::vector<std::string> argv = {kLeakscope};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = run_program(argv);
+    std::string usage;
+    for (const auto& word : args) usage += word + " ";
+    EXPECT_EQ(r.exit_code, 2) << usage << ": " << r.err;
+    EXPECT_EQ(r.out, "") << usage;
   }
 }
 
 TEST_F(BadInput, HelpOnEveryCommandExitsZero) {
-  for (const char* cmd : {"", "top ", "diff ", "convert "}) {
-    auto r = run_command(kLeakscope + " " + cmd + "--help");
+  for (const std::string cmd : {"", "top", "diff", "convert"}) {
+    auto r = run_program(cmd.empty() ? std::vector<std::string>{kLeakscope, "--help"}
+                                     : std::vector<std::string>{kLeakscope, cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << r.out;
   }
@@ -197,7 +208,7 @@ TEST_F(BadInput, HelpOnEveryCommandExitsZero) {
 
 TEST_F(BadInput, ConvertLeavesNoPartialOutput) {
   std::string out = dir_ + "/out.pb.gz";
-  auto r = run_command(kLeakscope + " convert " + write("x.folded", "a;b 1\nbroken\n") + " -o " + out);
+  auto r = run_program({kLeakscope, "convert", write("x.folded", "a;b 1\nbroken\n"), "-o", out});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(out));
 }

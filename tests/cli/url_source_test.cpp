@@ -29,7 +29,7 @@ const std::string kLeakscope = LEAKSCOPE_BIN;
 const std::string kService = PROFILED_SERVICE_BIN;
 const std::string kLeakFunction = "(anonymous namespace)::leak_step";
 // Tests decide the token; one from the environment running them must not leak in.
-const std::string kNoToken = "env -u LEAKSCOPE_DEBUG_TOKEN ";
+const std::vector<std::string> kNoToken = {"env", "-u", "LEAKSCOPE_DEBUG_TOKEN"};
 
 int64_t leaked_in(const Profile& p) {
   auto agg = aggregate(p, StackTable(p, {}), p.sample_index("inuse_space"));
@@ -92,8 +92,13 @@ class LiveService : public ::testing::Test {
     if (!r || r->status != 200) return 0;
     return leaked_in(read_proto(gunzip(r->body, "response", 1 << 30), "response"));
   }
-  CommandResult leakscope(const std::string& args, const std::string& env = "") {
-    return run_command(kNoToken + env + " " + kLeakscope + " " + args);
+  // `env` (NAME=value) comes after kNoToken's unsetting, so it may set the token.
+  CommandResult leakscope(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+    std::vector<std::string> argv = kNoToken;
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.push_back(kLeakscope);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_program(argv);
   }
 
   std::unique_ptr<ChildProcess> service_;
@@ -101,7 +106,7 @@ class LiveService : public ::testing::Test {
 };
 
 TEST_F(LiveService, TopOnAUrlNamesTheLeak) {
-  auto r = leakscope("top " + url());
+  auto r = leakscope({"top", url()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("File: " + url()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
@@ -109,11 +114,15 @@ TEST_F(LiveService, TopOnAUrlNamesTheLeak) {
 
 TEST_F(LiveService, EveryProfileCommandTakesAUrl) {
   auto dir = scratch_dir("url-commands");
-  for (std::string args :
-       {"traces " + url(), "peek " + url() + " leak_step", "list " + url() + " leak_step",
-        "flame " + url() + " -o " + dir + "/f.svg", "dot " + url() + " -o " + dir + "/g.dot",
-        "report " + url() + " -o " + dir + "/report", "convert " + url() + " -o " + dir + "/c.folded"}) {
-    SCOPED_TRACE(args);
+  const std::vector<std::vector<std::string>> commands = {{"traces", url()},
+                                                          {"peek", url(), "leak_step"},
+                                                          {"list", url(), "leak_step"},
+                                                          {"flame", url(), "-o", dir + "/f.svg"},
+                                                          {"dot", url(), "-o", dir + "/g.dot"},
+                                                          {"report", url(), "-o", dir + "/report"},
+                                                          {"convert", url(), "-o", dir + "/c.folded"}};
+  for (const auto& args : commands) {
+    SCOPED_TRACE(args[0]);
     auto r = leakscope(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
   }
@@ -124,23 +133,24 @@ TEST_F(LiveService, EveryProfileCommandTakesAUrl) {
 TEST_F(LiveService, DiffOfAFileAndAUrlAndOfTwoUrls) {
   auto dir = scratch_dir("url-diff");
   std::string file = dir + "/then.pb.gz";
-  auto c = leakscope("convert " + url() + " -o " + file);
+  auto c = leakscope({"convert", url(), "-o", file});
   ASSERT_EQ(c.exit_code, 0) << c.err;
   int64_t then = leaked_in(read_profile(file));
   ASSERT_GT(then, 0);
   ASSERT_TRUE(wait_until([&] { return leaked_now() > then; }, 20s, 100ms)) << "the service leaks steadily";
-  for (std::string args :
-       {"diff " + file + " " + url(), "diff " + url() + " " + url(), "top --base " + file + " " + url()}) {
-    SCOPED_TRACE(args);
+  const std::vector<std::vector<std::string>> commands = {
+      {"diff", file, url()}, {"diff", url(), url()}, {"top", "--base", file, url()}};
+  for (const auto& args : commands) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
     auto r = leakscope(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    if (args.rfind("diff " + url(), 0) != 0)  // two fetches in a row need not differ; file vs now does
+    if (args[1] != url())  // two fetches in a row need not differ; file vs now does
       EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
   }
 }
 
 TEST_F(LiveService, TrendOverUrls) {
-  auto r = leakscope("trend --json " + url() + " " + url() + " " + url());
+  auto r = leakscope({"trend", "--json", url(), url(), url()});
   ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["snapshots"], 3) << r.out;
 }
@@ -158,39 +168,39 @@ TEST_F(LiveService, FetchedHeapTextIsStampedWhenTaken) {
 
 TEST_F(LiveService, SecondsAsksForADeltaProfile) {
   auto dir = scratch_dir("url-seconds");
-  auto r = leakscope("convert --seconds 1 " + url() + " -o " + dir + "/delta.pb.gz");
+  auto r = leakscope({"convert", "--seconds", "1", url(), "-o", dir + "/delta.pb.gz"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   Profile d = read_profile(dir + "/delta.pb.gz");
   EXPECT_NE(std::find(d.comments.begin(), d.comments.end(), "delta profile over 1s"), d.comments.end());
   EXPECT_GT(leaked_in(d), 0) << "the service leaks during the second";
   // A query already there is kept; its own seconds= is replaced (99 s would outlast --timeout).
-  r = leakscope("convert --seconds 1 --timeout 20 '" + url("/debug/pprof/heap?gc=1&seconds=99") + "' -o " + dir +
-                "/delta2.pb.gz");
+  r = leakscope({"convert", "--seconds", "1", "--timeout", "20", url("/debug/pprof/heap?gc=1&seconds=99"), "-o",
+                 dir + "/delta2.pb.gz"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   d = read_profile(dir + "/delta2.pb.gz");
   EXPECT_NE(std::find(d.comments.begin(), d.comments.end(), "delta profile over 1s"), d.comments.end());
 }
 
 TEST_F(LiveService, UnknownPathIs404NamingTheUrl) {
-  auto r = leakscope("top " + url("/debug/pprof/nosuch"));
+  auto r = leakscope({"top", url("/debug/pprof/nosuch")});
   expect_one_line_error(r, url("/debug/pprof/nosuch"));
   EXPECT_NE(r.err.find(": HTTP 404"), std::string::npos) << r.err;
 }
 
 TEST_F(LiveService, BadParameterIsTheServersReason) {
-  auto r = leakscope("top '" + url("/debug/pprof/heap?debug=abc") + "'");
+  auto r = leakscope({"top", url("/debug/pprof/heap?debug=abc")});
   expect_one_line_error(r, url("/debug/pprof/heap?debug=abc"));
   EXPECT_NE(r.err.find(": HTTP 400"), std::string::npos) << r.err;
 }
 
 TEST_F(LiveService, NonProfileBodyIsTheFormatErrorNamingTheUrl) {
-  auto r = leakscope("top " + url("/debug/vars"));
+  auto r = leakscope({"top", url("/debug/vars")});
   expect_one_line_error(r, url("/debug/vars"));
   EXPECT_NE(r.err.find("not a recognized profile"), std::string::npos) << r.err;
 }
 
 TEST_F(LiveService, ResponsesOverTheSizeLimitsStopTheTransfer) {
-  auto r = leakscope("top " + url(), "LEAKSCOPE_MAX_INPUT_BYTES=100");
+  auto r = leakscope({"top", url()}, {"LEAKSCOPE_MAX_INPUT_BYTES=100"});
   expect_one_line_error(r, url());
   EXPECT_NE(r.err.find("larger than the 100-byte limit"), std::string::npos) << r.err;
   // Over the limit only once inflated: the gzip limit applies as to files.
@@ -204,7 +214,7 @@ TEST_F(LiveService, ResponsesOverTheSizeLimitsStopTheTransfer) {
   // young, small profile that compresses less than 2:1 under a loaded machine did not reach.) The
   // heap only grows, so the next fetch is no smaller.
   size_t limit = packed + (inflated - packed) / 2;
-  r = leakscope("top " + url(), "LEAKSCOPE_MAX_INPUT_BYTES=" + std::to_string(limit));
+  r = leakscope({"top", url()}, {"LEAKSCOPE_MAX_INPUT_BYTES=" + std::to_string(limit)});
   expect_one_line_error(r, url());
   EXPECT_NE(r.err.find("inflates beyond the " + std::to_string(limit) + "-byte limit"), std::string::npos) << r.err;
 }
@@ -215,29 +225,29 @@ class TokenProtected : public LiveService {
 };
 
 TEST_F(TokenProtected, NeedsTheTokenFromTheFlagOrTheEnvironment) {
-  auto r = leakscope("top " + url());
+  auto r = leakscope({"top", url()});
   expect_one_line_error(r, url());
   EXPECT_NE(r.err.find(": HTTP 401 (missing or wrong token; give --token or LEAKSCOPE_DEBUG_TOKEN)"), std::string::npos)
       << r.err;
-  r = leakscope("top --token nope " + url());
+  r = leakscope({"top", "--token", "nope", url()});
   expect_one_line_error(r, url());
   EXPECT_NE(r.err.find(": HTTP 401"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("nope"), std::string::npos) << "a token is never repeated: " << r.err;
   // The endpoint's heap may still be empty at first; the token is what is tested, so any profile will do.
   for (std::string env : {"", "LEAKSCOPE_DEBUG_TOKEN=secret"}) {
     SCOPED_TRACE(env);
-    r = leakscope(std::string("top ") + (env.empty() ? "--token secret " : "") + url(), env);
+    r = env.empty() ? leakscope({"top", "--token", "secret", url()}) : leakscope({"top", url()}, {env});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos) << r.out;
   }
-  r = leakscope("top '" + url("/debug/pprof/heap?token=wrong") + "'");
+  r = leakscope({"top", url("/debug/pprof/heap?token=wrong")});
   EXPECT_NE(r.err.find("token=xxx"), std::string::npos) << "a token in the URL is not repeated: " << r.err;
 }
 
 TEST(UrlErrors, ConnectionRefused) {
   RefusingPort port;
   std::string url = "http://127.0.0.1:" + std::to_string(port.port()) + "/debug/pprof/heap";
-  auto r = run_command(kLeakscope + " top " + url);
+  auto r = run_program({kLeakscope, "top", url});
   expect_one_line_error(r, url);
   EXPECT_EQ(r.err, "leakscope: " + url + ": connection refused\n");
 }
@@ -246,13 +256,13 @@ TEST(UrlErrors, NoAnswerTimesOut) {
   RefusingPort port;
   port.listen_silently();
   std::string url = "http://127.0.0.1:" + std::to_string(port.port()) + "/debug/pprof/heap";
-  auto r = run_command(kLeakscope + " top --timeout 0.5 " + url);
+  auto r = run_program({kLeakscope, "top", "--timeout", "0.5", url});
   expect_one_line_error(r, url);
   EXPECT_NE(r.err.find("timed out after 0.5 s"), std::string::npos) << r.err;
 }
 
 TEST(UrlErrors, OtherSchemesAreNamed) {
-  auto r = run_command(kLeakscope + " top ftp://127.0.0.1/heap");
+  auto r = run_program({kLeakscope, "top", "ftp://127.0.0.1/heap"});
   expect_one_line_error(r, "ftp://127.0.0.1/heap");
   EXPECT_NE(r.err.find("unsupported URL scheme 'ftp'"), std::string::npos) << r.err;
 }
@@ -273,10 +283,9 @@ class Https : public ::testing::Test {
   void SetUp() override {
     dir_ = scratch_dir("https");
     for (const char* name : {"server", "other"}) {
-      auto r = run_command(
-          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -addext "
-          "subjectAltName=IP:127.0.0.1 -keyout " +
-          dir_ + "/" + name + ".key -out " + dir_ + "/" + name + ".pem");
+      auto r = run_program({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                            dir_ + "/" + name + ".key", "-out", dir_ + "/" + name + ".pem"});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     server_ = std::make_unique<httplib::SSLServer>((dir_ + "/server.pem").c_str(), (dir_ + "/server.key").c_str());
@@ -306,18 +315,19 @@ class Https : public ::testing::Test {
 };
 
 TEST_F(Https, VerifiesAgainstTheCaFile) {
-  auto r = run_command(kLeakscope + " top --ca-file " + dir_ + "/server.pem " + url());
+  auto r = run_program({kLeakscope, "top", "--ca-file", dir_ + "/server.pem", url()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("tls_leak"), std::string::npos) << r.out;
-  r = run_command(kLeakscope + " top --ca-file " + dir_ + "/server.pem " + url("/debug/vars"));
+  r = run_program({kLeakscope, "top", "--ca-file", dir_ + "/server.pem", url("/debug/vars")});
   expect_one_line_error(r, url("/debug/vars"));
   EXPECT_NE(r.err.find("not a recognized profile"), std::string::npos) << "past TLS to the format: " << r.err;
 }
 
 TEST_F(Https, AnUntrustedCertificateIsRefused) {
-  for (std::string ca : {std::string(), "--ca-file " + dir_ + "/other.pem "}) {
+  for (std::string ca : {std::string(), dir_ + "/other.pem"}) {
     SCOPED_TRACE(ca);
-    auto r = run_command(kLeakscope + " top " + ca + url());
+    auto r =
+        ca.empty() ? run_program({kLeakscope, "top", url()}) : run_program({kLeakscope, "top", "--ca-file", ca, url()});
     expect_one_line_error(r, url());
     EXPECT_NE(r.err.find("TLS certificate not trusted"), std::string::npos) << r.err;
   }
@@ -335,9 +345,12 @@ class Streams : public ::testing::Test {
   std::string dir_, gz_;
 };
 
+// A shell on purpose here and below: a pipe, a redirection, process substitution and a FIFO writer are
+// what these tests feed the CLI.
 TEST_F(Streams, StdinAndPipes) {
-  for (std::string cmd : {"cat " + gz_ + " | " + kLeakscope + " top -", kLeakscope + " top - < " + gz_,
-                          "bash -c '" + kLeakscope + " top <(cat " + gz_ + ")'"}) {
+  const std::string leakscope = shell_quote(kLeakscope), gz = shell_quote(gz_);
+  for (std::string cmd : {"cat " + gz + " | " + leakscope + " top -", leakscope + " top - < " + gz,
+                          "bash -c " + shell_quote(leakscope + " top <(cat " + gz + ")")}) {
     SCOPED_TRACE(cmd);
     auto r = run_command(cmd);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -347,18 +360,20 @@ TEST_F(Streams, StdinAndPipes) {
 
 TEST_F(Streams, Fifo) {
   std::string fifo = dir_ + "/fifo";
-  ASSERT_EQ(run_command("mkfifo " + fifo).exit_code, 0);
-  auto r = run_command("cat " + gz_ + " > " + fifo + " & " + kLeakscope + " top " + fifo);
+  ASSERT_EQ(run_program({"mkfifo", fifo}).exit_code, 0);
+  auto r = run_command("cat " + shell_quote(gz_) + " > " + shell_quote(fifo) + " & " + shell_quote(kLeakscope) +
+                       " top " + shell_quote(fifo));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("stream_leak"), std::string::npos) << r.out;
 }
 
 TEST_F(Streams, OverTheLimitIsStopped) {
-  auto r = run_command("cat " + dir_ + "/p.folded | LEAKSCOPE_MAX_INPUT_BYTES=20 " + kLeakscope + " top -");
+  auto r = run_command("cat " + shell_quote(dir_ + "/p.folded") + " | LEAKSCOPE_MAX_INPUT_BYTES=20 " +
+                       shell_quote(kLeakscope) + " top -");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "leakscope: -: input is larger than the 20-byte limit (set LEAKSCOPE_MAX_INPUT_BYTES to raise it)\n");
-  r = run_command(kLeakscope + " top - < /dev/null");
+  r = run_program({kLeakscope, "top", "-"});  // run_program's stdin is /dev/null
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("-: empty"), std::string::npos) << r.err;
 }
@@ -380,17 +395,18 @@ TEST_F(LiveService, ServeShowsALiveProfile) {
 TEST_F(LiveService, UrlOptionsOnFilesAreWarnedOnce) {
   auto dir = scratch_dir("url-options-on-files");
   std::string file = dir + "/now.pb.gz";
-  ASSERT_EQ(leakscope("convert " + url() + " -o " + file).exit_code, 0);
-  for (const std::string& option : std::vector<std::string>{"--seconds 2", "--token secret", "--ca-file " + file}) {
-    SCOPED_TRACE(option);
-    auto r = leakscope("trend " + option + " " + file + " " + file + " " + file);
+  ASSERT_EQ(leakscope({"convert", url(), "-o", file}).exit_code, 0);
+  for (const auto& option :
+       std::vector<std::vector<std::string>>{{"--seconds", "2"}, {"--token", "secret"}, {"--ca-file", file}}) {
+    SCOPED_TRACE(option[0]);
+    auto r = leakscope({"trend", option[0], option[1], file, file, file});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_NE(r.out.find("Snapshots: 3"), std::string::npos) << r.out;
     EXPECT_EQ(r.err, "leakscope: warning: --seconds, --token and --ca-file apply to http(s) URLs only; ignored for " +
                          file + "\n");
   }
   // From the environment, a token is not an option given: no warning.
-  auto r = leakscope("top " + file, "LEAKSCOPE_DEBUG_TOKEN=secret");
+  auto r = leakscope({"top", file}, {"LEAKSCOPE_DEBUG_TOKEN=secret"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
 }

@@ -25,16 +25,16 @@ struct SeriesRun {
 SeriesRun run_series(const std::string& name, int64_t leak_per_step, int steps, int seed) {
   auto dir = scratch_dir("trend_sampling-" + name + "-" + std::to_string(seed));
   auto gen =
-      run_command("MALLOC_CONF=prof:true,lg_prof_sample:19 " + shell_quote(TREND_SHAPES_BIN) + " " + shell_quote(dir) +
-                  " " + std::to_string(leak_per_step) + " " + std::to_string(steps) + " " + std::to_string(seed));
+      run_program({TREND_SHAPES_BIN, dir, std::to_string(leak_per_step), std::to_string(steps), std::to_string(seed)},
+                  {"MALLOC_CONF=prof:true,lg_prof_sample:19"});
   EXPECT_EQ(gen.exit_code, 0) << gen.err;
-  std::string dumps;
+  std::vector<std::string> argv = {kLeakscope, "trend", "--json"};
   for (int i = 0; i <= steps; ++i) {
     char file[32];
     std::snprintf(file, sizeof file, "/shapes.%02d.heap", i);
-    dumps += " " + shell_quote(dir + file);
+    argv.push_back(dir + file);
   }
-  auto r = run_command(kLeakscope + " trend --json" + dumps);
+  auto r = run_program(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   SeriesRun out;
   out.trend = nlohmann::json::parse(r.out);

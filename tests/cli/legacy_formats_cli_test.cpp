@@ -27,7 +27,7 @@ std::string write(const std::string& dir, const std::string& name, const std::st
 
 std::string make_dump(const std::string& dir, const std::string& name, const std::string& binary = KNOWN_ALLOCS_BIN) {
   std::string out = dir + "/" + name + ".heap";
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:0 " + shell_quote(binary) + " " + out + " 3");
+  auto r = run_program({binary, out, "3"}, {"MALLOC_CONF=prof:true,lg_prof_sample:0"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return out;
 }
@@ -60,13 +60,17 @@ std::string legacy_text_of(const std::string& dump, const std::string& header_ki
   return "heap profile: " + totals + " [" + totals + "] @ " + header_kind + "\n" + body + text.substr(maps);
 }
 
-TopTable ours(const std::string& args) {
-  auto r = run_command(kLeakscope + " top --json " + args);
+TopTable ours(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {kLeakscope, "top", "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_program(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return parse_leakscope_top_json(r.out);
 }
-TopTable pprofs(const std::string& args) {
-  auto r = run_command("go tool pprof -top -unit=B " + args);
+TopTable pprofs(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"go", "tool", "pprof", "-top", "-unit=B"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = run_program(argv);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return parse_pprof_top(r.out);
 }
@@ -82,9 +86,9 @@ TEST(LegacyEmptyStack, EverySampleTypesTotalMatchesPprof) {
   auto file = write(dir, "empty.heap", kEmptyStack);
   for (const char* type : {"alloc_objects", "alloc_space", "inuse_objects", "inuse_space"}) {
     SCOPED_TRACE(type);
-    auto theirs = pprofs(std::string("-sample_index=") + type + " " + file);
+    auto theirs = pprofs({std::string("-sample_index=") + type, file});
     EXPECT_GT(theirs.total, 0);
-    EXPECT_EQ(ours(std::string("--sample-index ") + type + " " + file).total, theirs.total);
+    EXPECT_EQ(ours({"--sample-index", type, file}).total, theirs.total);
   }
 }
 
@@ -92,20 +96,27 @@ TEST(LegacyEmptyStack, EveryReportReadsIt) {
   auto dir = scratch_dir("legacy-empty-reports");
   auto file = write(dir, "empty.heap", kEmptyStack);
   auto later = write(dir, "later.heap", std::string(kEmptyStack) + "4: 4096 [4: 4096] @ 0x401010 0x403030\n");
-  for (const std::string& cmd :
-       {"flame " + file + " -o " + dir + "/f.svg", "flame --base " + file + " " + later + " -o " + dir + "/d.svg",
-        "dot " + file + " -o " + dir + "/g.dot", "traces " + file, "peek " + file + " 0x", "diff " + file + " " + later,
-        "trend " + file + " " + later, "convert " + file + " -o " + dir + "/c.pb.gz",
-        "convert " + file + " -o " + dir + "/c.folded"}) {
-    SCOPED_TRACE(cmd);
-    auto r = run_command(kLeakscope + " " + cmd);
-    EXPECT_TRUE(r.exit_code == 0 || (cmd.rfind("trend", 0) == 0 && r.exit_code == 1)) << r.exit_code << r.err;
+  const std::vector<std::vector<std::string>> commands = {{"flame", file, "-o", dir + "/f.svg"},
+                                                          {"flame", "--base", file, later, "-o", dir + "/d.svg"},
+                                                          {"dot", file, "-o", dir + "/g.dot"},
+                                                          {"traces", file},
+                                                          {"peek", file, "0x"},
+                                                          {"diff", file, later},
+                                                          {"trend", file, later},
+                                                          {"convert", file, "-o", dir + "/c.pb.gz"},
+                                                          {"convert", file, "-o", dir + "/c.folded"}};
+  for (const auto& cmd : commands) {
+    SCOPED_TRACE(cmd[0] + " " + cmd.back());
+    std::vector<std::string> argv = {kLeakscope};
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    auto r = run_program(argv);
+    EXPECT_TRUE(r.exit_code == 0 || (cmd[0] == "trend" && r.exit_code == 1)) << r.exit_code << r.err;
   }
   // The call graph's total is pprof's (the stackless sample counts), and so is the proto's.
   EXPECT_NE(read_file(dir + "/g.dot").find("of 1.00kB total"), std::string::npos);
   EXPECT_NE(read_file(dir + "/f.svg").find("<title>all (1.00kB, 100.00%)</title>"), std::string::npos)
       << "the flame graph's root is the total, as pprof's";
-  EXPECT_EQ(pprofs(dir + "/c.pb.gz").total, 1024);
+  EXPECT_EQ(pprofs({dir + "/c.pb.gz"}).total, 1024);
 }
 
 TEST(LegacyEmptyStack, RealStacksTotalsMatchPprofAndFunctionsKeepTheirBytes) {
@@ -115,10 +126,10 @@ TEST(LegacyEmptyStack, RealStacksTotalsMatchPprofAndFunctionsKeepTheirBytes) {
     SCOPED_TRACE(type);
     // pprof names a 2-column legacy profile's types objects/space.
     std::string pprof_type = std::string(type) == "inuse_space" ? "space" : "objects";
-    auto theirs = pprofs("-sample_index=" + pprof_type + " " + std::string(KNOWN_ALLOCS_BIN) + " " + file);
-    EXPECT_EQ(ours(std::string("--sample-index ") + type + " --nodefraction 0 " + file).total, theirs.total);
+    auto theirs = pprofs({"-sample_index=" + pprof_type, KNOWN_ALLOCS_BIN, file});
+    EXPECT_EQ(ours({"--sample-index", type, "--nodefraction", "0", file}).total, theirs.total);
   }
-  auto rows = ours("--nodefraction 0 " + file).rows;
+  auto rows = ours({"--nodefraction", "0", file}).rows;
   ASSERT_TRUE(rows.count("keep_large"));
   EXPECT_EQ(rows["keep_large"].first, 3 * 81920);
 }
@@ -130,13 +141,13 @@ TEST(LegacyHeader, AllocSampleTypesExactlyWhenPprofHasThem) {
        {"1: 10 [1: 0]", "2: 10 [0: 10]", "1: 10 [1: 10]", "1: 10 [0: 20]", "1: 10 [3: 10]"}) {
     SCOPED_TRACE(header);
     auto file = write(dir, "h.heap", "heap profile: " + header + " @ heapprofile\n" + header + " @ 0x401010\n");
-    auto theirs = run_command("go tool pprof -raw " + file);
+    auto theirs = run_program({"go", "tool", "pprof", "-raw", file});
     if (theirs.exit_code != 0) {  // "allocation count was 0 but allocation bytes was 20": bad input
-      EXPECT_EQ(run_command(kLeakscope + " top " + file).exit_code, 2);
+      EXPECT_EQ(run_program({kLeakscope, "top", file}).exit_code, 2);
       continue;
     }
     bool pprof_alloc = theirs.out.find("alloc_space/bytes") != std::string::npos;
-    auto r = run_command(kLeakscope + " top --json --sample-index alloc_space " + file);
+    auto r = run_program({kLeakscope, "top", "--json", "--sample-index", "alloc_space", file});
     EXPECT_EQ(r.exit_code == 0, pprof_alloc) << r.err;
   }
 }
@@ -146,13 +157,13 @@ TEST(GrowthProfile, TotalsMatchPprofForBothSampleTypes) {
   auto file = write(dir, "ka.growth", legacy_text_of(make_dump(dir, "a"), "growthz"));
   for (const char* type : {"objects", "space"}) {
     SCOPED_TRACE(type);
-    auto theirs = pprofs(std::string("-sample_index=") + type + " " + KNOWN_ALLOCS_BIN + " " + file);
+    auto theirs = pprofs({std::string("-sample_index=") + type, KNOWN_ALLOCS_BIN, file});
     EXPECT_GT(theirs.total, 0);
-    EXPECT_EQ(ours(std::string("--sample-index ") + type + " " + file).total, theirs.total);
+    EXPECT_EQ(ours({"--sample-index", type, file}).total, theirs.total);
   }
-  auto r = run_command(kLeakscope + " top --json " + file);
+  auto r = run_program({kLeakscope, "top", "--json", file});
   EXPECT_NE(r.out.find("\"sample_type\": \"space\""), std::string::npos) << r.out;  // pprof's default too
-  EXPECT_EQ(ours("--nodefraction 0 " + file).rows["keep_large"].first, 3 * 81920);
+  EXPECT_EQ(ours({"--nodefraction", "0", file}).rows["keep_large"].first, 3 * 81920);
 }
 
 // Accepted by pprof, but not heap profiles: exit 2 with one line that says what the file is.
@@ -178,8 +189,8 @@ TEST(UnsupportedKinds, PprofReadsThemLeakscopeNamesThem) {
   for (const auto& [name, bytes, expected] : cases) {
     SCOPED_TRACE(name);
     auto file = write(dir, name, bytes);
-    EXPECT_EQ(run_command("go tool pprof -raw " + file).exit_code, 0) << "pprof reads it";
-    auto r = run_command(kLeakscope + " top " + file);
+    EXPECT_EQ(run_program({"go", "tool", "pprof", "-raw", file}).exit_code, 0) << "pprof reads it";
+    auto r = run_program({kLeakscope, "top", file});
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -194,7 +205,7 @@ TEST(JemallocTruncated, CutInsideMappedLibrariesNamesTheLine) {
   std::string cut = dump.substr(0, dump.size() - 10);  // inside the last maps line
   size_t lines = std::count(cut.begin(), cut.end(), '\n') + 1;
   auto file = write(dir, "cut.heap", cut);
-  auto r = run_command(kLeakscope + " top " + file);
+  auto r = run_program({kLeakscope, "top", file});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find(file + ":line " + std::to_string(lines) + ": incomplete last line in MAPPED_LIBRARIES"),
@@ -216,7 +227,7 @@ TEST(WrongBuild, BinaryThatDoesNotFitTheMemoryMapIsRefusedWithAWarning) {
   std::filesystem::copy_file(KNOWN_ALLOCS_RELAID_BIN, wrong + "/known_allocs");
   std::filesystem::copy_file(KNOWN_ALLOCS_BIN, right + "/known_allocs");
 
-  auto bad = run_command(kLeakscope + " top --json --nodefraction 0 --binary-path " + wrong + " " + dump);
+  auto bad = run_program({kLeakscope, "top", "--json", "--nodefraction", "0", "--binary-path", wrong, dump});
   ASSERT_EQ(bad.exit_code, 0) << bad.err;
   std::string warning = wrong + "/known_allocs: its executable segments do not match";
   EXPECT_NE(bad.err.find(warning), std::string::npos) << bad.err;
@@ -224,7 +235,7 @@ TEST(WrongBuild, BinaryThatDoesNotFitTheMemoryMapIsRefusedWithAWarning) {
   auto bad_rows = parse_leakscope_top_json(bad.out).rows;
   EXPECT_FALSE(bad_rows.count("keep_large")) << "nothing charged through the wrong binary";
 
-  auto good = run_command(kLeakscope + " top --json --nodefraction 0 --binary-path " + right + " " + dump);
+  auto good = run_program({kLeakscope, "top", "--json", "--nodefraction", "0", "--binary-path", right, dump});
   ASSERT_EQ(good.exit_code, 0) << good.err;
   EXPECT_EQ(good.err.find("do not match"), std::string::npos) << good.err;
   auto rows = parse_leakscope_top_json(good.out).rows;

@@ -11,9 +11,9 @@ namespace {
 
 using scenarios::Broker;
 
-// Processes whose command line contains `marker` ("[x]yz" so the shell running pgrep is not one).
+// Processes whose command line contains `marker` (pgrep never counts itself; no shell runs it).
 int processes_of(const std::string& marker) {
-  auto r = run_command("pgrep -f -c -- " + shell_quote("[" + marker.substr(0, 1) + "]" + marker.substr(1)));
+  auto r = run_program({"pgrep", "-f", "-c", "--", marker});
   return r.exit_code == 0 ? std::stoi(r.out) : 0;
 }
 

@@ -121,10 +121,10 @@ TEST(ExclusiveListen, RawListenersInOneProcess) {
 
 TEST(ExclusiveListen, RelayStatusServer) {
   auto dir = scratch_dir("exclusive-relay");
-  ASSERT_EQ(
-      run_command(kBin + "fake-fcm --make-service-account " + dir + "/sa.json --token-uri http://127.0.0.1:1/token")
-          .exit_code,
-      0);
+  ASSERT_EQ(run_program({kBin + "fake-fcm", "--make-service-account", dir + "/sa.json", "--token-uri",
+                         "http://127.0.0.1:1/token"})
+                .exit_code,
+            0);
   // No broker: the first relay keeps retrying the connection and serving /healthz.
   std::vector<std::string> relay{
       kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/",
@@ -144,10 +144,10 @@ TEST(ExclusiveListen, RelayStatusServer) {
 
 TEST(ExclusiveListen, RelayDebugEndpoints) {
   auto dir = scratch_dir("exclusive-relay-debug");
-  ASSERT_EQ(
-      run_command(kBin + "fake-fcm --make-service-account " + dir + "/sa.json --token-uri http://127.0.0.1:1/token")
-          .exit_code,
-      0);
+  ASSERT_EQ(run_program({kBin + "fake-fcm", "--make-service-account", dir + "/sa.json", "--token-uri",
+                         "http://127.0.0.1:1/token"})
+                .exit_code,
+            0);
   std::vector<std::string> relay{
       kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/",
       "--http-addr",      "127.0.0.1:0",   "--debug-addr"};
@@ -172,8 +172,9 @@ TEST(ExclusiveListen, FakeFcmHttp1) {
 
 TEST(ExclusiveListen, FakeFcmHttp2OverTls) {
   auto dir = scratch_dir("exclusive-h2");
-  ASSERT_EQ(run_command(kBin + "fake-fcm --make-tls-cert " + dir + "/cert.pem --tls-key " + dir + "/key.pem").exit_code,
-            0);
+  ASSERT_EQ(
+      run_program({kBin + "fake-fcm", "--make-tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"}).exit_code,
+      0);
   auto argv = [&](const std::string& h2) {
     return std::vector<std::string>{kBin + "fake-fcm", "--listen",        "127.0.0.1:0", "--listen-h2",   h2,
                                     "--tls-cert",      dir + "/cert.pem", "--tls-key",   dir + "/key.pem"};

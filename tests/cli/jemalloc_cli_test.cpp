@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/symbolizer.h"
@@ -19,8 +21,8 @@ const std::string kLeakscope = LEAKSCOPE_BIN;
 std::string make_dump(const std::string& dir, const std::string& name, int growth, int lg_sample = 0,
                       const std::string& binary = KNOWN_ALLOCS_BIN) {
   std::string out = dir + "/" + name + ".heap";
-  auto r = run_command("MALLOC_CONF=prof:true,lg_prof_sample:" + std::to_string(lg_sample) + " " + shell_quote(binary) +
-                       " " + shell_quote(out) + " " + std::to_string(growth));
+  auto r = run_program({binary, out, std::to_string(growth)},
+                       {"MALLOC_CONF=prof:true,lg_prof_sample:" + std::to_string(lg_sample)});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return out;
 }
@@ -39,7 +41,7 @@ std::map<std::string, nlohmann::json> rows_by_name(const nlohmann::json& j) {
 TEST(JemallocTop, AttributesExactSizeClassBytesToTheAllocatingFunctions) {
   auto dir = scratch_dir("exact");
   auto dump = make_dump(dir, "a", 5);
-  auto j = json_of(run_command(kLeakscope + " top --json --nodefraction 0 " + dump));
+  auto j = json_of(run_program({kLeakscope, "top", "--json", "--nodefraction", "0", dump}));
   EXPECT_EQ(j["sample_type"], "inuse_space");
   EXPECT_EQ(j["unit"], "bytes");
   auto rows = rows_by_name(j);
@@ -60,7 +62,8 @@ TEST(JemallocTop, AttributesExactSizeClassBytesToTheAllocatingFunctions) {
     EXPECT_EQ(name.find("__throw_ios_failure"), std::string::npos) << name;
   }
   // Objects too.
-  auto jo = json_of(run_command(kLeakscope + " top --json --nodefraction 0 --sample-index inuse_objects " + dump));
+  auto jo = json_of(
+      run_program({kLeakscope, "top", "--json", "--nodefraction", "0", "--sample-index", "inuse_objects", dump}));
   auto orows = rows_by_name(jo);
   EXPECT_EQ(orows["keep_small"]["flat"], 10);
   EXPECT_EQ(orows["keep_large"]["flat"], 3);
@@ -70,8 +73,8 @@ TEST(JemallocTop, AttributesExactSizeClassBytesToTheAllocatingFunctions) {
 TEST(JemallocTop, KeepAllocatorFramesChargesTheAllocator) {
   auto dir = scratch_dir("keep");
   auto dump = make_dump(dir, "a", 1);
-  auto rows =
-      rows_by_name(json_of(run_command(kLeakscope + " top --json --nodefraction 0 --keep-allocator-frames " + dump)));
+  auto rows = rows_by_name(
+      json_of(run_program({kLeakscope, "top", "--json", "--nodefraction", "0", "--keep-allocator-frames", dump})));
   ASSERT_TRUE(rows.count("keep_small"));
   EXPECT_EQ(rows["keep_small"]["flat"], 0);
   EXPECT_EQ(rows["keep_small"]["cum"], 10 * 1024);
@@ -81,21 +84,44 @@ TEST(JemallocTop, KeepAllocatorFramesChargesTheAllocator) {
   EXPECT_TRUE(allocator_leaf);
 }
 
+// "240.00kB" -> 245760 (to the printed precision); "512B" -> 512.
+double human_bytes(const std::string& text) {
+  size_t end = 0;
+  double v = std::stod(text, &end);
+  const std::string unit = text.substr(end);
+  const std::map<std::string, double> scale = {{"B", 1}, {"kB", 1024}, {"MB", 1024 * 1024}, {"GB", 1024 * 1024 * 1024}};
+  EXPECT_TRUE(scale.count(unit)) << text;
+  return scale.count(unit) ? v * scale.at(unit) : 0;
+}
+
 TEST(JemallocTop, TextReportHasHeaderAndHumanUnits) {
   auto dir = scratch_dir("text");
   auto dump = make_dump(dir, "a", 0);
-  auto r = run_command(kLeakscope + " top " + dump);
+  auto r = run_program({kLeakscope, "top", dump});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos);
-  EXPECT_NE(r.out.find("total"), std::string::npos);
-  EXPECT_NE(r.out.find("240.00kB"), std::string::npos) << r.out;  // keep_large
-  EXPECT_NE(r.out.find("flat%"), std::string::npos);
+  EXPECT_NE(r.out.find("Type: inuse_space\n"), std::string::npos) << r.out;
+  // The total the text prints is the dump's in-use bytes, summed here from the profile read in process.
+  Profile p = read_profile(dump);
+  int inuse = p.sample_index("inuse_space");
+  ASSERT_GE(inuse, 0);
+  double dump_total = 0;
+  for (const auto& sample : p.samples) dump_total += static_cast<double>(sample.values[inuse]);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(of (\S+) total\n)"))) << r.out;
+  EXPECT_NEAR(human_bytes(m[1]), dump_total, 0.005 * 1024) << r.out;  // two decimals of kB
+  // keep_large's row: 3 x 81920 bytes, and its share of that total.
+  ASSERT_TRUE(
+      std::regex_search(r.out, m, std::regex(R"(\n\s*(\S+)\s+([\d.]+)%\s+[\d.]+%\s+(\S+)\s+[\d.]+%\s+keep_large\n)")))
+      << r.out;
+  EXPECT_EQ(human_bytes(m[1]), 3 * 81920.0) << r.out;
+  EXPECT_NEAR(std::stod(m[2]), 100.0 * 3 * 81920 / dump_total, 0.01) << r.out;
+  EXPECT_EQ(human_bytes(m[3]), 3 * 81920.0) << "keep_large calls nothing that allocates: " << r.out;
 }
 
 TEST(JemallocTop, LinesGranularityNamesSourceLines) {
   auto dir = scratch_dir("lines");
   auto dump = make_dump(dir, "a", 2);
-  auto rows = rows_by_name(json_of(run_command(kLeakscope + " top --json --granularity lines " + dump)));
+  auto rows = rows_by_name(json_of(run_program({kLeakscope, "top", "--json", "--granularity", "lines", dump})));
   bool found = false;
   for (const auto& [name, row] : rows)
     if (name.rfind("grow ", 0) == 0 && name.find("known_allocs.cpp:") != std::string::npos) {
@@ -108,13 +134,14 @@ TEST(JemallocTop, LinesGranularityNamesSourceLines) {
 TEST(JemallocTop, FocusIgnoreHide) {
   auto dir = scratch_dir("filters");
   auto dump = make_dump(dir, "a", 3);
-  auto focus = json_of(run_command(kLeakscope + " top --json --focus '^grow$' " + dump));
+  auto focus = json_of(run_program({kLeakscope, "top", "--json", "--focus", "^grow$", dump}));
   EXPECT_EQ(focus["total"], 3 * 4096);
-  auto ignore = json_of(run_command(kLeakscope + " top --json --nodefraction 0 --ignore '^grow$' " + dump));
+  auto ignore = json_of(run_program({kLeakscope, "top", "--json", "--nodefraction", "0", "--ignore", "^grow$", dump}));
   EXPECT_FALSE(rows_by_name(ignore).count("grow"));
-  auto all = json_of(run_command(kLeakscope + " top --json --nodefraction 0 " + dump));
+  auto all = json_of(run_program({kLeakscope, "top", "--json", "--nodefraction", "0", dump}));
   EXPECT_EQ(ignore["total"].get<int64_t>() + 3 * 4096, all["total"].get<int64_t>());
-  auto hide = rows_by_name(json_of(run_command(kLeakscope + " top --json --nodefraction 0 --hide '^grow$' " + dump)));
+  auto hide = rows_by_name(
+      json_of(run_program({kLeakscope, "top", "--json", "--nodefraction", "0", "--hide", "^grow$", dump})));
   EXPECT_FALSE(hide.count("grow"));
   EXPECT_EQ(hide["main"]["flat"].get<int64_t>() >= 3 * 4096, true) << "hidden frames charge their caller";
 }
@@ -122,7 +149,7 @@ TEST(JemallocTop, FocusIgnoreHide) {
 TEST(JemallocTop, ThreadsBecomeLabels) {
   auto dir = scratch_dir("threads");
   auto dump = make_dump(dir, "a", 1);
-  auto r = run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.json");
+  auto r = run_program({kLeakscope, "convert", dump, "-o", dir + "/a.json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(read_file(dir + "/a.json"));
   size_t labelled = 0;
@@ -136,7 +163,7 @@ TEST(JemallocDiff, TwoProcessesWithDifferentLayoutsDiffByName) {
   auto dir = scratch_dir("diff");
   auto base = make_dump(dir, "base", 2);
   auto now = make_dump(dir, "new", 7);
-  auto j = json_of(run_command(kLeakscope + " diff --json " + base + " " + now));
+  auto j = json_of(run_program({kLeakscope, "diff", "--json", base, now}));
   EXPECT_EQ(j["new_total"].get<int64_t>() - j["base_total"].get<int64_t>(), 5 * 4096);
   ASSERT_EQ(j["rows"].size(), 1u) << j.dump(1);
   EXPECT_EQ(j["rows"][0]["name"], "grow");
@@ -157,19 +184,26 @@ TEST(JemallocDiff, TextShowsDeltaAndBothPercentages) {
   auto dir = scratch_dir("difftext");
   auto base = make_dump(dir, "base", 1);
   auto now = make_dump(dir, "new", 3);
-  auto r = run_command(kLeakscope + " diff " + base + " " + now);
+  auto r = run_program({kLeakscope, "diff", base, now});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("+8.00kB"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("Δ%base"), std::string::npos);
-  EXPECT_NE(r.out.find("Δ%new"), std::string::npos);
-  EXPECT_NE(r.out.find("grow"), std::string::npos);
+  // grow's row: +2 x 4096 bytes, as a share of each dump's in-use total (read here in process).
+  auto inuse_total = [](const std::string& dump) {
+    Profile p = read_profile(dump);
+    return static_cast<double>(p.total(p.sample_index("inuse_space")));
+  };
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(\n\s*(\S+)\s+\+([\d.]+)%\s+\+([\d.]+)%\s+\S+\s+\S+\s+grow\n)")))
+      << r.out;
+  EXPECT_EQ(m[1], "+8.00kB") << r.out;
+  EXPECT_NEAR(std::stod(m[2]), 100.0 * 2 * 4096 / inuse_total(base), 0.01) << r.out;
+  EXPECT_NEAR(std::stod(m[3]), 100.0 * 2 * 4096 / inuse_total(now), 0.01) << r.out;
 }
 
 TEST(JemallocDiff, NormalizeScalesBaseToNewTotal) {
   auto dir = scratch_dir("normalize");
   auto base = make_dump(dir, "base", 1);
   auto now = make_dump(dir, "new", 40);
-  auto j = json_of(run_command(kLeakscope + " diff --json --normalize " + base + " " + now));
+  auto j = json_of(run_program({kLeakscope, "diff", "--json", "--normalize", base, now}));
   EXPECT_TRUE(j["normalized"].get<bool>());
   int64_t base_sum = 0;
   for (const auto& row : j["rows"]) base_sum += row["delta"].get<int64_t>();
@@ -183,7 +217,7 @@ TEST(JemallocTop, BaseSubtractsLikePprof) {
   auto dir = scratch_dir("base");
   auto base = make_dump(dir, "base", 2);
   auto now = make_dump(dir, "new", 6);
-  auto j = json_of(run_command(kLeakscope + " top --json --base " + base + " " + now));
+  auto j = json_of(run_program({kLeakscope, "top", "--json", "--base", base, now}));
   EXPECT_EQ(j["total"], 4 * 4096);
   EXPECT_EQ(rows_by_name(j)["grow"]["flat"], 4 * 4096);
 }
@@ -192,8 +226,8 @@ TEST(JemallocTop, BaseSubtractsLikePprof) {
 TEST(JemallocTop, SampledDumpTotalMatchesJeprof) {
   auto dir = scratch_dir("jeprof");
   auto dump = make_dump(dir, "a", 300, /*lg_sample=*/12);
-  auto ours = json_of(run_command(kLeakscope + " top --json --keep-allocator-frames " + dump));
-  auto jeprof = run_command("jeprof --text --show_bytes " + std::string(KNOWN_ALLOCS_BIN) + " " + dump);
+  auto ours = json_of(run_program({kLeakscope, "top", "--json", "--keep-allocator-frames", dump}));
+  auto jeprof = run_program({"jeprof", "--text", "--show_bytes", std::string(KNOWN_ALLOCS_BIN), dump});
   ASSERT_EQ(jeprof.exit_code, 0) << jeprof.err;
   auto pos = jeprof.out.find("Total: ");
   ASSERT_NE(pos, std::string::npos) << jeprof.out;
@@ -211,12 +245,12 @@ TEST(JemallocTrend, SeriesOrderedByTimeNamesTheGrower) {
   for (int i = 0; i < 5; ++i) {
     dumps.push_back(make_dump(dir, "s" + std::to_string(i), 10 + 40 * i));
     auto t = "2026-01-01 00:0" + std::to_string(i) + ":00 UTC";
-    ASSERT_EQ(run_command("touch -d '" + t + "' " + dumps.back()).exit_code, 0);
+    ASSERT_EQ(run_program({"touch", "-d", t, dumps.back()}).exit_code, 0);
   }
   // Given newest first: the timestamps, not the argument order, decide.
-  std::string args;
-  for (auto it = dumps.rbegin(); it != dumps.rend(); ++it) args += " " + *it;
-  auto r = run_command(kLeakscope + " trend --json --fail-on-leak" + args);
+  std::vector<std::string> argv = {kLeakscope, "trend", "--json", "--fail-on-leak"};
+  argv.insert(argv.end(), dumps.rbegin(), dumps.rend());
+  auto r = run_program(argv);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["snapshots"], 5);
@@ -228,11 +262,11 @@ TEST(JemallocTrend, SeriesOrderedByTimeNamesTheGrower) {
   for (const char* key : {"growth", "r2", "monotonicity", "share", "values"})
     EXPECT_TRUE(j["suspects"][0].contains(key)) << key;
   // The same snapshot five times: nothing grows, exit 0.
-  auto flat = run_command(kLeakscope + " trend --fail-on-leak " + dumps[0] + " " + dumps[0] + " " + dumps[0]);
+  auto flat = run_program({kLeakscope, "trend", "--fail-on-leak", dumps[0], dumps[0], dumps[0]});
   EXPECT_EQ(flat.exit_code, 0) << flat.out;
   EXPECT_NE(flat.out.find("Verdict: no leak suspect"), std::string::npos) << flat.out;
   // One snapshot is a usage error.
-  EXPECT_EQ(run_command(kLeakscope + " trend " + dumps[0]).exit_code, 2);
+  EXPECT_EQ(run_program({kLeakscope, "trend", dumps[0]}).exit_code, 2);
 }
 
 TEST(JemallocConvert, PprofReadsOutputWithoutTheBinary) {
@@ -241,11 +275,11 @@ TEST(JemallocConvert, PprofReadsOutputWithoutTheBinary) {
   std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
   std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
   auto dump = make_dump(dir, "a", 4, 0, copy);
-  auto ours = parse_leakscope_top_json(run_command(kLeakscope + " top --json " + dump).out);
-  auto r = run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.pb.gz");
+  auto ours = parse_leakscope_top_json(run_program({kLeakscope, "top", "--json", dump}).out);
+  auto r = run_program({kLeakscope, "convert", dump, "-o", dir + "/a.pb.gz"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::filesystem::remove(copy);  // pprof must not need it
-  auto pp = run_command("go tool pprof -top -unit=B " + dir + "/a.pb.gz");
+  auto pp = run_program({"go", "tool", "pprof", "-top", "-unit=B", dir + "/a.pb.gz"});
   ASSERT_EQ(pp.exit_code, 0) << pp.err;
   auto theirs = parse_pprof_top(pp.out);
   EXPECT_EQ(ours.total, theirs.total);
@@ -257,12 +291,12 @@ TEST(JemallocConvert, PprofReadsOutputWithoutTheBinary) {
 TEST(JemallocConvert, FoldedOutputIsRootFirstAndTrimmed) {
   auto dir = scratch_dir("folded");
   auto dump = make_dump(dir, "a", 2);
-  ASSERT_EQ(run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.folded").exit_code, 0);
+  ASSERT_EQ(run_program({kLeakscope, "convert", dump, "-o", dir + "/a.folded"}).exit_code, 0);
   auto text = read_file(dir + "/a.folded");
   EXPECT_NE(text.find(";main;grow 8192\n"), std::string::npos) << text;
   EXPECT_EQ(text.find("libjemalloc"), std::string::npos);
   // And it reads back with the same numbers.
-  auto j = json_of(run_command(kLeakscope + " top --json --nodefraction 0 " + dir + "/a.folded"));
+  auto j = json_of(run_program({kLeakscope, "top", "--json", "--nodefraction", "0", dir + "/a.folded"}));
   EXPECT_EQ(rows_by_name(j)["grow"]["flat"], 8192);
 }
 
@@ -272,7 +306,7 @@ TEST(JemallocSymbolize, MissingBinaryDegradesToOffsetsWithOneWarning) {
   std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
   auto dump = make_dump(dir, "a", 1, 0, copy);
   std::filesystem::remove(copy);
-  auto r = run_command(kLeakscope + " top --json --nodefraction 0 " + dump);
+  auto r = run_program({kLeakscope, "top", "--json", "--nodefraction", "0", dump});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("gone_binary: binary not found"), std::string::npos) << r.err;
   size_t warnings = 0;
@@ -308,9 +342,9 @@ TEST(JemallocSymbolize, StrippedBinaryDegradesToOffsetsWithOneWarning) {
   auto dir = scratch_dir("stripped");
   std::string copy = dir + "/stripped_binary";
   std::filesystem::copy_file(KNOWN_ALLOCS_BIN, copy);
-  ASSERT_EQ(run_command("strip --strip-all " + copy).exit_code, 0);
+  ASSERT_EQ(run_program({"strip", "--strip-all", copy}).exit_code, 0);
   auto dump = make_dump(dir, "a", 2, 0, copy);
-  auto r = run_command(kLeakscope + " top --json --nodefraction 0 " + dump);
+  auto r = run_program({kLeakscope, "top", "--json", "--nodefraction", "0", dump});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("stripped_binary: no symbols (stripped)"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -324,8 +358,8 @@ TEST(JemallocSymbolize, StrippedBinaryDegradesToOffsetsWithOneWarning) {
 TEST(JemallocSymbolize, DumpTimeIsTheFileTime) {
   auto dir = scratch_dir("time");
   auto dump = make_dump(dir, "a", 1);
-  ASSERT_EQ(run_command("touch -d '2026-01-02 03:04:05 UTC' " + dump).exit_code, 0);
-  ASSERT_EQ(run_command(kLeakscope + " convert " + dump + " -o " + dir + "/a.json").exit_code, 0);
+  ASSERT_EQ(run_program({"touch", "-d", "2026-01-02 03:04:05 UTC", dump}).exit_code, 0);
+  ASSERT_EQ(run_program({kLeakscope, "convert", dump, "-o", dir + "/a.json"}).exit_code, 0);
   auto j = nlohmann::json::parse(read_file(dir + "/a.json"));
   EXPECT_EQ(j["time_nanos"].get<int64_t>(), 1767323045LL * 1000000000LL);
 }
@@ -337,7 +371,8 @@ TEST(JemallocSymbolize, BinaryPathFindsMovedBinary) {
   auto dump = make_dump(dir, "a", 1, 0, copy);
   std::filesystem::create_directories(dir + "/elsewhere");
   std::filesystem::rename(copy, dir + "/elsewhere/moved_binary");
-  auto r = run_command(kLeakscope + " top --json --binary-path /nonexistent:" + dir + "/elsewhere " + dump);
+  auto r = run_program(
+      {kLeakscope, "top", "--json", "--binary-path", std::string("/nonexistent:") + dir + "/elsewhere", dump});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(rows_by_name(nlohmann::json::parse(r.out)).count("keep_large")) << r.out;
 }
