@@ -13,6 +13,19 @@ void openssl(const std::string& args) {
   if (r.exit_code != 0) throw std::runtime_error("openssl " + args + " failed: " + r.err);
 }
 
+// A leaf certificate with subject CN `cn` and the one subjectAltName `san` ("DNS:host", "IP:addr").
+PemPair make_leaf(const PemPair& ca, const std::string& dir, const std::string& name, const std::string& cn,
+                  const std::string& san) {
+  PemPair leaf{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
+  std::string csr = dir + "/" + name + ".csr", ext = dir + "/" + name + ".ext";
+  std::ofstream(ext) << "subjectAltName = " << san << "\n";
+  openssl("req -newkey rsa:2048 -nodes -subj " + shell_quote("/CN=" + cn) + " -keyout " + shell_quote(leaf.key) +
+          " -out " + shell_quote(csr));
+  openssl("x509 -req -days 2 -in " + shell_quote(csr) + " -CA " + shell_quote(ca.cert) + " -CAkey " +
+          shell_quote(ca.key) + " -CAcreateserial -extfile " + shell_quote(ext) + " -out " + shell_quote(leaf.cert));
+  return leaf;
+}
+
 }  // namespace
 
 PemPair make_test_ca(const std::string& dir, const std::string& name) {
@@ -24,14 +37,12 @@ PemPair make_test_ca(const std::string& dir, const std::string& name) {
 
 PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::string& name,
                          const std::string& dns_name) {
-  PemPair leaf{dir + "/" + name + ".crt", dir + "/" + name + ".key"};
-  std::string csr = dir + "/" + name + ".csr", ext = dir + "/" + name + ".ext";
-  std::ofstream(ext) << "subjectAltName = DNS:" << dns_name << "\n";
-  openssl("req -newkey rsa:2048 -nodes -subj " + shell_quote("/CN=" + dns_name) + " -keyout " + shell_quote(leaf.key) +
-          " -out " + shell_quote(csr));
-  openssl("x509 -req -days 2 -in " + shell_quote(csr) + " -CA " + shell_quote(ca.cert) + " -CAkey " +
-          shell_quote(ca.key) + " -CAcreateserial -extfile " + shell_quote(ext) + " -out " + shell_quote(leaf.cert));
-  return leaf;
+  return make_leaf(ca, dir, name, dns_name, "DNS:" + dns_name);
+}
+
+PemPair make_signed_cert_for_ip(const PemPair& ca, const std::string& dir, const std::string& name,
+                                const std::string& ip) {
+  return make_leaf(ca, dir, name, name, "IP:" + ip);
 }
 
 }  // namespace leakscope::test
