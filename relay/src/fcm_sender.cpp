@@ -15,6 +15,7 @@
 
 #include "leakscope/relay/corked_sockets.h"
 #include "leakscope/relay/log.h"
+#include "leakscope/relay/retry_delay.h"
 
 namespace leakscope::relay {
 namespace {
@@ -188,12 +189,9 @@ struct FcmSender::Impl {
     --pending;
   }
 
+  RetryPolicy retry_policy() const { return {o.backoff_base, o.backoff_cap, o.retry_after_cap}; }
   std::chrono::milliseconds backoff(int attempts, std::chrono::milliseconds retry_after) {
-    auto exp = o.backoff_base * (int64_t{1} << std::min(attempts - 1, 20));
-    auto capped = std::min(exp, o.backoff_cap);
-    auto jittered =
-        std::chrono::milliseconds(std::uniform_int_distribution<int64_t>(capped.count() / 2, capped.count())(rng));
-    return std::max(jittered, retry_after);  // never earlier than the server asked
+    return retry_delay(attempts, retry_after, retry_policy(), rng);  // never earlier than the server asked, up to a cap
   }
 
   // Counts the retry under its cause and says so in the log: the first of each cause, then every
@@ -279,7 +277,7 @@ struct FcmSender::Impl {
       case OutcomeKind::kRetry:
         note_retry(retry_cause(result, status), out.reason);
         if (status == 429 && out.retry_after.count() > 0) {
-          auto wait = std::min(out.retry_after, o.backoff_cap);
+          auto wait = server_requested_wait(out.retry_after, retry_policy());
           hold_sends(wait);
           return retry_after_hold(std::move(t->job), t->attempts - 1, wait);
         }

@@ -44,7 +44,12 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--snapshot-interval", "LEAKSCOPE_SNAPSHOT_INTERVAL"},
     {"--log-level", "FCM_RELAY_LOG_LEVEL"},
     {"--max-rate", "FCM_RELAY_MAX_RATE"},
+    {"--retry-after-cap", "FCM_RELAY_RETRY_AFTER_CAP"},
 };
+
+int64_t retry_after_cap_seconds(const RelayConfig& c) {
+  return std::chrono::duration_cast<std::chrono::seconds>(c.sender.retry_after_cap).count();
+}
 
 // Whether the command line sets `option` itself (then its variable is ignored: for a repeatable
 // option such as --amqp-url, the variable would otherwise add to the flags rather than yield).
@@ -73,7 +78,7 @@ std::vector<std::string> arguments_with_environment(const std::vector<std::strin
 // Options whose struct field is not the type CLI11 parses: bound to these, then converted.
 struct Unconverted {
   std::string ack_mode, close_watch;
-  int64_t health_ms = 0, shutdown_s = 0, fcm_timeout_ms = 0;
+  int64_t health_ms = 0, shutdown_s = 0, fcm_timeout_ms = 0, retry_after_cap_s = 0;
   CLI::Option *amqp_ca = nullptr, *amqp_cert = nullptr;
 };
 
@@ -136,6 +141,10 @@ void add_options(CLI::App& app, RelayConfig& c, Unconverted& u) {
                  "FCM sends started per second at most, for relays sharing a project's quota (0: no limit; "
                  "a 429 with Retry-After holds every send anyway)")
       ->check(CLI::Range(0.0, 1e6));
+  app.add_option("--retry-after-cap", u.retry_after_cap_s,
+                 "seconds a server's Retry-After is honoured at most, on every retryable answer (429, 500, 503) and "
+                 "for the quota hold")
+      ->check(CLI::Range(0, 3600));
   app.add_flag("--print-config", c.print_config,
                "print the effective configuration (secrets masked) and exit; with a setting missing (credentials, "
                "say), print what is known, then name it (exit 2)");
@@ -165,6 +174,7 @@ void convert(RelayConfig& c, const Unconverted& u) {
   c.relay.health_interval = std::chrono::milliseconds(u.health_ms);
   c.relay.shutdown_timeout = std::chrono::seconds(u.shutdown_s);
   c.sender.request_timeout = std::chrono::milliseconds(u.fcm_timeout_ms);
+  c.sender.retry_after_cap = std::chrono::seconds(u.retry_after_cap_s);
   c.sender.max_inflight = c.relay.max_inflight;
 }
 
@@ -218,8 +228,8 @@ RelayCommandLine parse_relay_command_line(const std::vector<std::string>& args, 
   RelayCommandLine out;
   RelayConfig& c = out.config;
   // The struct's defaults, in the units the flags use.
-  Unconverted u{to_string(c.relay.ack_mode), to_string(c.relay.close_watch), c.relay.health_interval.count(),
-                c.relay.shutdown_timeout.count(), c.sender.request_timeout.count()};
+  Unconverted u{to_string(c.relay.ack_mode),      to_string(c.relay.close_watch),   c.relay.health_interval.count(),
+                c.relay.shutdown_timeout.count(), c.sender.request_timeout.count(), retry_after_cap_seconds(c)};
   CLI::App app{
       "fcm-relay: RabbitMQ -> FCM HTTP v1 push relay. Options also come from FCM_RELAY_* variables and --config "
       "(TOML)."};
@@ -246,6 +256,7 @@ RelayCommandLine parse_relay_command_line(const std::vector<std::string>& args, 
 }
 
 std::string render_relay_config_json(const RelayConfig& c) {
+  const int64_t retry_after_cap = retry_after_cap_seconds(c);
   const RelayOptions& r = c.relay;
   const SenderOptions& s = c.sender;
   auto or_null = [](const std::string& v) { return v.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(v); };
@@ -269,6 +280,7 @@ std::string render_relay_config_json(const RelayConfig& c) {
                               {"max_attempts", s.max_attempts},
                               {"max_rate", s.max_rate},
                               {"fcm_timeout_ms", s.request_timeout.count()},
+                              {"retry_after_cap", retry_after_cap},
                               {"ack_mode", to_string(r.ack_mode)},
                               {"close_watch", to_string(r.close_watch)},
                               {"health_interval_ms", r.health_interval.count()},

@@ -8,6 +8,15 @@
 #include "leakscope/relay/log.h"
 
 namespace leakscope::relay {
+namespace {
+
+// At a stop, jobs the sender had not started are requeued one basic.reject each, so that another
+// relay on the queue can take them while this one finishes its sends; at most this many (a prefetch
+// of 65,535 would be as many frames, each written with no deadline but the heartbeat's). The rest go
+// back with the one basic.nack at the end.
+constexpr size_t kMaxSingleRequeuesAtStop = 1024;
+
+}  // namespace
 
 RelayService::RelayService(RelayOptions options, FcmSender& sender, RelayMetrics& metrics)
     : o_(std::move(options)), sender_(sender), metrics_(metrics), leaks_(make_leak_modes(o_.ack_mode, o_.close_watch)) {
@@ -124,13 +133,18 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   amqp.cancel();
   send_acks();
   log_event("info", "stopping", {{"in_flight", acks.unfinished_count()}});
+  size_t requeued_singly = 0, left_for_the_nack = 0;
   for (const auto& j : sender_.drain_unstarted()) {
-    if (!leaks_->acked_on_delivery(j) && j.generation == generation) {
-      amqp.reject(j.tag, true);
-      ++metrics_.requeued;
-      acks.forget(j.tag);
+    if (leaks_->acked_on_delivery(j) || j.generation != generation) continue;
+    acks.forget(j.tag);  // not awaited below: the sender no longer has it
+    if (requeued_singly == kMaxSingleRequeuesAtStop) {
+      ++left_for_the_nack;
+      continue;
     }
+    amqp.reject(j.tag, true);
+    ++requeued_singly;
   }
+  metrics_.requeued += requeued_singly;
   auto deadline = std::chrono::steady_clock::now() + o_.shutdown_timeout;
   while (acks.unfinished_count() > 0 && std::chrono::steady_clock::now() < deadline) {
     handle_results();
@@ -138,9 +152,11 @@ void RelayService::session(const std::atomic<bool>& stop, const std::string& amq
   }
   handle_results();
   send_acks(true);
-  for (uint64_t tag : acks.unfinished()) {
-    amqp.reject(tag, true);
-    ++metrics_.requeued;
+  // Every finished delivery is acked now, so what the channel still holds unacked is what did not
+  // finish: one basic.nack (multiple, tag 0: all outstanding) returns it all, however much it is.
+  if (size_t left = acks.unfinished_count() + left_for_the_nack; left > 0) {
+    amqp.requeue_all_unacked();
+    metrics_.requeued += left;
   }
   metrics_.broker_connected = false;
 }

@@ -94,7 +94,8 @@ struct FakeFcm::Impl {
 
   // No injected latency, stall or concurrency limit: a request is answered without waiting.
   bool never_waits() const {
-    return o.latency_ms <= 0 && o.latency_jitter_ms <= 0 && o.max_concurrency <= 0 && o.rate_slow <= 0;
+    return o.latency_ms <= 0 && o.latency_jitter_ms <= 0 && o.max_concurrency <= 0 && o.rate_slow <= 0 &&
+           o.token_delay_ms <= 0;
   }
 
   double uniform() {
@@ -106,7 +107,18 @@ struct FakeFcm::Impl {
     ++counters[what];
   }
 
+  // Sleeps `ms`, or until the server stops: a held answer must not outlive fake-fcm.
+  void hold(int ms) {
+    for (auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+         !stopping && std::chrono::steady_clock::now() < until;)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+
   HttpResponse handle_token(const HttpRequest& req) {
+    if (o.token_delay_ms > 0) {
+      count("token_held");
+      hold(o.token_delay_ms);
+    }
     auto fail = [&](int code, const std::string& error, const std::string& why) {
       count("token_rejected");
       return json_response(code, nlohmann::json{{"error", error}, {"error_description", why}}.dump());

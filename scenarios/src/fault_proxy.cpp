@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <list>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -24,7 +25,9 @@ struct FaultProxy::Impl {
   int listen_fd = -1, port = 0;
   std::atomic<bool> stopping{false};
   std::atomic<uint64_t> accepted{0}, cut_count{0}, faults_applied{0};
-  std::atomic<int> armed{-1};  // a FrameFault waiting for its frame, or -1
+  std::atomic<int> armed{-1};       // a FrameFault waiting for its frame, or -1
+  std::atomic<bool> silent{false};  // black_hole(): forward nothing
+  bool amqp_frames = true;          // else forwarded unparsed (a TLS stream)
   std::thread acceptor;
   std::mutex mu;
   struct Pair {
@@ -32,6 +35,32 @@ struct FaultProxy::Impl {
     std::thread pump;
   };
   std::list<Pair> pairs;
+  mutable std::mutex methods_mu;
+  std::map<uint32_t, uint64_t> client_methods;  // (class << 16 | method) -> frames, guarded by methods_mu
+
+  // Counts the method frames of the client's byte stream (after its 8-byte protocol header).
+  struct ClientMethodCounter {
+    Impl& proxy;
+    size_t header_left = 8;
+    std::string partial;
+    void feed(const char* data, size_t n) {
+      size_t skip = std::min(header_left, n);
+      header_left -= skip;
+      partial.append(data + skip, n - skip);
+      size_t at = 0;
+      while (partial.size() - at >= 7) {
+        const auto* h = reinterpret_cast<const uint8_t*>(partial.data() + at);
+        size_t frame_size = ((size_t(h[3]) << 24) | (size_t(h[4]) << 16) | (size_t(h[5]) << 8) | size_t(h[6])) + 8;
+        if (partial.size() - at < frame_size) break;
+        if (h[0] == 1 && frame_size >= 12) {  // a method frame: class id, method id
+          std::lock_guard lock(proxy.methods_mu);
+          ++proxy.client_methods[(uint32_t(h[7]) << 24) | (uint32_t(h[8]) << 16) | (uint32_t(h[9]) << 8) | h[10]];
+        }
+        at += frame_size;
+      }
+      partial.erase(0, at);
+    }
+  };
 
   // Splits the broker's byte stream into frames (type, channel, size, payload, 0xCE) and applies an
   // armed frame fault to the first channel frame that comes by.
@@ -74,7 +103,8 @@ struct FaultProxy::Impl {
   };
 
   // Forwards client <-> upstream until either side closes; the upstream's frames go through `rewriter`.
-  static void pump(int client, int upstream, std::atomic<bool>& stopping, FrameRewriter rewriter) {
+  static void pump(int client, int upstream, std::atomic<bool>& stopping, const std::atomic<bool>& silent,
+                   bool amqp_frames, FrameRewriter rewriter, ClientMethodCounter counter) {
     char buf[65536];
     pollfd fds[2] = {{client, POLLIN, 0}, {upstream, POLLIN, 0}};
     while (!stopping) {
@@ -83,10 +113,12 @@ struct FaultProxy::Impl {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
         ssize_t n = read(fds[i].fd, buf, sizeof buf);
         if (n <= 0) return;
+        if (amqp_frames && fds[i].fd == client) counter.feed(buf, static_cast<size_t>(n));  // even unheard
+        if (silent) continue;
         std::string rewritten;
         const char* out = buf;
         size_t len = static_cast<size_t>(n);
-        if (fds[i].fd == upstream) {  // frame boundaries are tracked from the first byte
+        if (amqp_frames && fds[i].fd == upstream) {  // frame boundaries are tracked from the first byte
           rewriter.feed(buf, len, rewritten);
           out = rewritten.data();
           len = rewritten.size();
@@ -130,7 +162,8 @@ struct FaultProxy::Impl {
       reap_finished();
       auto& pair = pairs.emplace_back(Pair{client, upstream, {}});
       pair.pump = std::thread([this, client, upstream] {
-        pump(client, upstream, stopping, FrameRewriter{*this, {}, {}});
+        pump(client, upstream, stopping, silent, amqp_frames, FrameRewriter{*this, {}, {}},
+             ClientMethodCounter{*this, 8, {}});
         shutdown(client, SHUT_RDWR);
         shutdown(upstream, SHUT_RDWR);
       });
@@ -158,10 +191,12 @@ struct FaultProxy::Impl {
   }
 };
 
-FaultProxy::FaultProxy(std::string target_host, int target_port) : impl_(std::make_unique<Impl>()) {
+FaultProxy::FaultProxy(std::string target_host, int target_port, const std::string& listen_host, bool amqp_frames)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->amqp_frames = amqp_frames;
   impl_->host = std::move(target_host);
   impl_->target_port = target_port;
-  impl_->listen_fd = http::listen_tcp("127.0.0.1:0", "fault proxy", impl_->port);
+  impl_->listen_fd = http::listen_tcp(listen_host + ":0", "fault proxy", impl_->port);
   impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
 }
 
@@ -193,9 +228,15 @@ void FaultProxy::cut_all() {
 }
 
 void FaultProxy::inject(FrameFault fault) { impl_->armed = static_cast<int>(fault); }
+void FaultProxy::black_hole() { impl_->silent = true; }
 
 uint64_t FaultProxy::connections_accepted() const { return impl_->accepted; }
 uint64_t FaultProxy::frame_faults_applied() const { return impl_->faults_applied; }
 uint64_t FaultProxy::cuts() const { return impl_->cut_count; }
+uint64_t FaultProxy::client_methods(uint16_t class_id, uint16_t method_id) const {
+  std::lock_guard lock(impl_->methods_mu);
+  auto it = impl_->client_methods.find((uint32_t(class_id) << 16) | method_id);
+  return it == impl_->client_methods.end() ? 0 : it->second;
+}
 
 }  // namespace leakscope::scenarios

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
                  "write a self-signed certificate for 127.0.0.1 here (key: --tls-key) and exit");
   app.add_option("--service-account", o.service_account_file, "verify JWT assertions against this key file");
   app.add_option("--token-ttl", o.token_ttl_seconds, "lifetime of issued access tokens, seconds");
+  app.add_option("--token-delay-ms", o.token_delay_ms, "answer /token only after this long (a hanging token endpoint)")
+      ->check(CLI::Range(0, 3600000));
   app.add_option("--latency-ms", o.latency_ms, "mean added latency per send");
   app.add_option("--latency-jitter-ms", o.latency_jitter_ms, "uniform jitter around the mean");
   app.add_option("--max-concurrency", o.max_concurrency, "sends processed at once (0: unlimited)");

@@ -10,6 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <fstream>
+#include <iterator>
 #include <regex>
 #include <stdexcept>
 
@@ -76,6 +79,26 @@ TEST(ExclusiveListen, HttpServersInOneProcess) {
   }
 }
 
+// Opens `n` connections to 127.0.0.1:`port` at once and returns how many the kernel queued for a
+// listener that accepts none meanwhile (waiting up to 2 s for the handshakes to complete).
+int queued_after_a_burst(int port, int n) {
+  std::vector<int> clients;
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) break;
+    ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);  // EINPROGRESS: the handshake goes on
+    clients.push_back(fd);
+  }
+  int queued = 0;
+  for (int i = 0; i < 100 && (queued = accept_queue_length(port)) < n; ++i) std::this_thread::sleep_for(20ms);
+  for (int fd : clients) ::close(fd);
+  return queued;
+}
+
 // A burst of connections before the server accepts any (the relay opens up to --max-inflight at
 // once): all wait in the accept queue. cpp-httplib's own backlog of 5 takes 6; the kernel drops the
 // other handshakes, and those clients stall for seconds in TCP retransmits.
@@ -83,21 +106,53 @@ TEST(ExclusiveListen, AcceptQueueHoldsABurstOfConnections) {
   httplib::Server server;  // bound, not serving: nothing is accepted
   int port = http::bind_http_server(server, "127.0.0.1:0", "test");
   ASSERT_GT(port, 0);
-  std::vector<int> clients;
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  for (int i = 0; i < 64; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    ASSERT_GE(fd, 0);
-    ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);  // EINPROGRESS: the handshake goes on
-    clients.push_back(fd);
+  EXPECT_EQ(queued_after_a_burst(port, 64), 64);
+}
+
+// The same for the programs' own listeners: each program is stopped (SIGSTOP) so that it accepts
+// nothing while 64 connections arrive, then continued; every one of them must be queued.
+// Whether /proc says the process is stopped (state T): SIGSTOP takes effect asynchronously, and a
+// listener still running meanwhile could accept a connection of the burst.
+bool is_stopped(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), {});
+  size_t paren = text.rfind(')');
+  return paren != std::string::npos && paren + 2 < text.size() && text[paren + 2] == 'T';
+}
+
+void expect_program_queues_a_burst(ChildProcess& program, int port) {
+  ASSERT_EQ(::kill(program.pid(), SIGSTOP), 0);
+  for (int i = 0; i < 500 && !is_stopped(program.pid()); ++i) std::this_thread::sleep_for(10ms);
+  int queued = queued_after_a_burst(port, 64);
+  ::kill(program.pid(), SIGCONT);
+  EXPECT_EQ(queued, 64) << "the listen backlog must be 128, not cpp-httplib's 5";
+  EXPECT_TRUE(program.running());
+}
+
+TEST(ExclusiveListen, ProgramsAcceptQueuesHoldABurstOfConnections) {
+  {
+    SCOPED_TRACE("fake-fcm --listen");
+    ChildProcess fcm({kBin + "fake-fcm", "--listen", "127.0.0.1:0"}, {});
+    int port = port_in_stderr(fcm, R"(fake-fcm listening on http://127\.0\.0\.1:(\d+))");
+    ASSERT_GT(port, 0) << fcm.err();
+    expect_program_queues_a_burst(fcm, port);
   }
-  int queued = 0;
-  for (int i = 0; i < 100 && (queued = accept_queue_length(port)) < 64; ++i) std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(queued, 64);
-  for (int fd : clients) ::close(fd);
+  {
+    SCOPED_TRACE("leakscope serve");
+    const std::string profile = std::string(TEST_DATA_DIR) + "/callgraph.folded";
+    ChildProcess serve({LEAKSCOPE_BIN, "serve", profile, "--http", "127.0.0.1:0"}, {});
+    int port = port_in_stderr(serve, R"(leakscope serve: http://127\.0\.0\.1:(\d+)/)");
+    ASSERT_GT(port, 0) << serve.err();
+    expect_program_queues_a_burst(serve, port);
+  }
+  {
+    SCOPED_TRACE("the profiler's debug endpoints");
+    ChildProcess profiled({PROFILED_SERVICE_BIN}, {"LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
+    ASSERT_TRUE(profiled.wait_for_output("ready", 10s)) << profiled.err();
+    int port = debug_port(profiled);
+    ASSERT_GT(port, 0) << profiled.err();
+    expect_program_queues_a_burst(profiled, port);
+  }
 }
 
 // The servers the endpoints and the relay run on refuse even when bound by cpp-httplib's own calls.

@@ -147,6 +147,19 @@ class RelayWithBroker : public ::testing::Test {
   // SIGTERM only: ChildProcess::terminate() sends SIGKILL after 5 s, less than a graceful stop may take.
   void sigterm_relay() { ASSERT_EQ(::kill(relay_->pid(), SIGTERM), 0); }
 
+  // SIGTERM, then the relay's exit code once it exits within its bound by construction
+  // (`shutdown_timeout` + 5 s) plus a generous 20 s for a loaded machine; -1 if it did not, and then
+  // it is SIGKILLed. How long the stop took is printed, not asserted.
+  int stop_relay_within_its_bound(std::chrono::seconds shutdown_timeout, const std::string& what) {
+    auto start = std::chrono::steady_clock::now();
+    if (::kill(relay_->pid(), SIGTERM) != 0) return -1;
+    int rc = relay_->wait_exit(shutdown_timeout + 5s + 20s);
+    std::cerr << what << ": the relay stopped " << (rc == -1 ? "not at all, SIGKILLed after " : "in ")
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s\n";
+    if (rc == -1) relay_->terminate(0s);
+    return rc;
+  }
+
   uint64_t queue_length(const std::string& queue) {
     relay::AmqpSession s(broker_->amqp_url(), 0);
     return s.queue_length(queue);
@@ -305,6 +318,75 @@ TEST_F(RelayWithBroker, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) {
   start_fcm();
   start_relay();
   EXPECT_EQ(wait_unique(200, 60s), 200u) << "0 lost";
+}
+
+// A broker that stops answering, its connection still open (the fault proxy turns into a black
+// hole): at SIGTERM, basic.cancel waits 2 s at most and the relay exits; the acks it sent into the
+// hole never arrived, so the broker, once the relay's connection closes, redelivers those jobs to the
+// next relay: 0 lost.
+TEST_F(RelayWithBroker, SigtermWhileTheBrokerIsSilentExitsAndLosesNothing) {
+  scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
+  start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the run lasts seconds
+  publish(3000);
+  start_relay({"--shutdown-timeout", "1"}, "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
+  wait_accepted(300, 60s);
+  proxy.black_hole();
+  EXPECT_EQ(stop_relay_within_its_bound(1s, "broker silent"), 0) << relay_->err();
+  EXPECT_LT(fcm_stats().value("accepted", 0), 3000) << "the stop came mid-run";
+  start_relay();  // straight to the broker
+  EXPECT_EQ(wait_unique(3000, 120s), 3000u) << "0 lost";
+  std::cerr << "duplicates after a stop with the broker silent: " << accepted_ids().size() - 3000 << "\n";
+}
+
+// A token endpoint that never answers (fake-fcm holds /token for 10 minutes): every send waits for
+// a token, and at SIGTERM the fetch under way is aborted; the relay exits and nothing was sent, so
+// the next relay delivers every job.
+TEST_F(RelayWithBroker, SigtermWhileTheTokenEndpointHangsExitsAndLosesNothing) {
+  start_fcm({"--token-delay-ms", "600000"});
+  start_relay({"--shutdown-timeout", "1"});
+  publish(50);
+  EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 50, 30s), 50u);
+  EXPECT_TRUE(wait_until([&] { return fcm_stats().value("token_held", 0) >= 1; }, 30s, 100ms));
+  EXPECT_EQ(stop_relay_within_its_bound(1s, "token endpoint hanging"), 0) << relay_->err();
+  EXPECT_EQ(fcm_stats().value("accepted", 1), 0);
+  fcm_.reset();
+  start_fcm();
+  start_relay();
+  EXPECT_EQ(wait_unique(50, 60s), 50u) << "0 lost";
+}
+
+// A stop with a big prefetch window full of unfinished work (20,000 deliveries, 64 sends held by
+// fake-fcm for a minute, the rest not started): the relay requeues at most 1,024 one by one, returns
+// the rest with a single basic.nack, and exits; every delivery is back in the queue. The frames are
+// counted on the wire by the fault proxy.
+TEST_F(RelayWithBroker, SigtermWithAFullPrefetchWindowRequeuesEverythingInBoundedWork) {
+  scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
+  start_fcm({"--latency-ms", "60000"});
+  publish(20000, "--confirm-batch 2000");
+  start_relay({"--prefetch", "20000", "--shutdown-timeout", "1"},
+              "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
+  EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 20000, 60s), 20000u) << "the whole window delivered";
+  EXPECT_EQ(wait_metric("fcm_relay_in_flight", 64, 30s), 64u) << "every send slot held";
+  EXPECT_EQ(stop_relay_within_its_bound(1s, "20,000 unfinished deliveries"), 0) << relay_->err();
+  const uint64_t rejects = proxy.client_methods(60, 90), nacks = proxy.client_methods(60, 120);
+  EXPECT_LE(rejects, 1024u) << "basic.reject frames";
+  EXPECT_EQ(nacks, 1u) << "basic.nack frames";
+  EXPECT_TRUE(wait_until([&] { return queue_length(queue_) == 20000; }, 30s, 200ms))
+      << "every unsettled delivery back in the queue: " << queue_length(queue_);
+  EXPECT_EQ(fcm_stats().value("accepted", 1), 0);
+  std::cerr << "stop with 20,000 unfinished: " << rejects << " basic.reject + " << nacks << " basic.nack frames\n";
+}
+
+// A 503 whose Retry-After asks for an hour waits --retry-after-cap (1 s here), as a 429's does:
+// 30% of the answers are such 503s, and every job is delivered within two minutes (the per-message
+// backoff still grows, to 25.6 s by the eighth attempt, which one job in 4,500 needs).
+TEST_F(RelayWithBroker, RetryAfterOnA503IsCappedLikeA429s) {
+  start_fcm({"--rate-503", "0.3", "--retry-after", "3600"});
+  start_relay({"--retry-after-cap", "1", "--max-attempts", "30"});
+  publish(100);
+  EXPECT_EQ(wait_unique(100, 120s), 100u) << "no job parked for an hour";
+  EXPECT_GT(fcm_stats().value("injected_503", 0), 15);
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
 }
 
 TEST_F(RelayWithBroker, BrokerRestartMidRunLosesNothing) {
@@ -643,6 +725,40 @@ TEST_F(RelayOverTls, CertificateForAnotherHostIsRefused) {
   publish(20);
   start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url("127.0.0.1"), {}, "listening");
   expect_refused_with_backoff("is not for host 127.0.0.1");
+}
+
+// A broker whose certificate names it by IP address only (subjectAltName IP:127.0.0.1, no DNS name):
+// amqps://127.0.0.1 is verified against the IP entry (rabbitmq-c 0.11 matches DNS names only, so
+// the relay has OpenSSL check it), and an address the certificate does not name is refused.
+class RelayOverTlsByIp : public RelayOverTls {
+ protected:
+  static void SetUpTestSuite() {
+    std::string pki = scratch_dir("broker-tls-ip-pki");
+    ca_ = make_test_ca(pki, "test-ca");
+    auto server = make_signed_cert_for_ip(ca_, pki, "broker-by-ip", "127.0.0.1");
+    broker_ = new scenarios::Broker(scratch_dir("relay-broker-tls-ip"),
+                                    scenarios::BrokerOptions{.tls = {ca_.cert, server.cert, server.key, false}});
+  }
+};
+
+TEST_F(RelayOverTlsByIp, JobsAreRelayedOverAmqpsToTheIpAddressInTheCertificate) {
+  start_fcm();
+  start_relay({"--amqp-ca-file", ca_.cert}, broker_->amqps_url("127.0.0.1"));
+  publish(200);
+  EXPECT_EQ(wait_unique(200, 60s), 200u);
+}
+
+// The same broker reached at 127.0.0.2 (a TCP proxy in front of its TLS listener): the certificate is
+// trusted, but it is not for that address.
+TEST_F(RelayOverTlsByIp, AnAddressTheCertificateDoesNotNameIsRefused) {
+  auto url = broker_->amqps_url("127.0.0.1");
+  const int tls_port = std::stoi(url.substr(url.rfind(':') + 1));
+  scenarios::FaultProxy other_address("127.0.0.1", tls_port, "127.0.0.2", /*amqp_frames=*/false);
+  start_fcm();
+  publish(20);
+  start_relay({"--amqp-ca-file", ca_.cert},
+              "amqps://guest:guest@127.0.0.2:" + std::to_string(other_address.port()) + "/", {}, "listening");
+  expect_refused_with_backoff("is not for host 127.0.0.2 (no subjectAltName IP:127.0.0.2)");
 }
 
 // fail_if_no_peer_cert: the broker takes only clients with a certificate from its CA.

@@ -49,6 +49,7 @@ TEST_F(RelayConfigOptions, DefaultsAreProductionMode) {
   EXPECT_EQ(c.relay.health_interval, 1000ms);
   EXPECT_EQ(c.relay.shutdown_timeout, 10s);
   EXPECT_EQ(c.sender.request_timeout, 30000ms);
+  EXPECT_EQ(c.sender.retry_after_cap, 30s);
   EXPECT_EQ(c.relay.amqp_urls, std::vector<std::string>{"amqp://guest:guest@127.0.0.1:5672/"});
   EXPECT_EQ(c.http_addr, "127.0.0.1:9090");
   EXPECT_EQ(c.sender.send_url, "https://fcm.googleapis.com/v1/projects/proj-from-sa/messages:send");
@@ -77,14 +78,16 @@ TEST_F(RelayConfigOptions, FileThenEnvironmentThenFlags) {
 }
 
 TEST_F(RelayConfigOptions, DurationsReachTheServiceInTheirUnits) {
-  RelayConfig c = parse({"--credentials", sa_, "--health-interval-ms", "250", "--shutdown-timeout", "3",
-                         "--fcm-timeout-ms", "1500", "--heartbeat", "0", "--max-attempts", "2", "--max-rate", "12.5"});
+  RelayConfig c =
+      parse({"--credentials", sa_, "--health-interval-ms", "250", "--shutdown-timeout", "3", "--fcm-timeout-ms", "1500",
+             "--heartbeat", "0", "--max-attempts", "2", "--max-rate", "12.5", "--retry-after-cap", "7"});
   EXPECT_EQ(c.relay.health_interval, 250ms);
   EXPECT_EQ(c.relay.shutdown_timeout, 3s);
   EXPECT_EQ(c.sender.request_timeout, 1500ms);
   EXPECT_EQ(c.relay.heartbeat_seconds, 0);
   EXPECT_EQ(c.sender.max_attempts, 2);
   EXPECT_DOUBLE_EQ(c.sender.max_rate, 12.5);
+  EXPECT_EQ(c.sender.retry_after_cap, 7s);
 }
 
 TEST_F(RelayConfigOptions, LeakModesFromFlagsOrEnvironment) {

@@ -6,6 +6,7 @@
 #include "leakscope/relay/job.h"
 #include "leakscope/relay/jwt.h"
 #include "leakscope/relay/leak_modes.h"
+#include "leakscope/relay/retry_delay.h"
 
 namespace leakscope::relay {
 namespace {
@@ -207,6 +208,40 @@ TEST(FcmOutcome, RetryAfterInBothFormsAndClamped) {
   auto ms = parse_retry_after(buf);
   EXPECT_GT(ms, std::chrono::seconds(80));
   EXPECT_LE(ms, std::chrono::seconds(90));
+}
+
+// Every wait a server asks for is capped, not only a 429's: a 503 saying "Retry-After: 3600" (the
+// most parse_retry_after lets through) waits retry_after_cap, and a shorter one is honoured as asked.
+TEST(RetryDelay, RetryAfterIsHonouredUpToTheCapOnEveryAnswer) {
+  using std::chrono::milliseconds;
+  RetryPolicy policy{milliseconds(200), milliseconds(30000), milliseconds(5000)};
+  std::mt19937_64 rng(7);
+  const auto hour = parse_retry_after("3600");
+  ASSERT_EQ(hour, std::chrono::hours(1));
+  for (int attempts : {1, 2, 8}) {
+    auto d = retry_delay(attempts, hour, policy, rng);
+    EXPECT_GE(d, milliseconds(5000)) << attempts;
+    EXPECT_LE(d, std::max(milliseconds(5000), milliseconds(200) * (int64_t{1} << std::min(attempts - 1, 20))))
+        << attempts;
+  }
+  EXPECT_EQ(retry_delay(1, milliseconds(3000), policy, rng), milliseconds(3000)) << "under the cap: as asked";
+  EXPECT_EQ(server_requested_wait(hour, policy), milliseconds(5000));
+  EXPECT_EQ(server_requested_wait(milliseconds(1200), policy), milliseconds(1200));
+  EXPECT_EQ(server_requested_wait(milliseconds(-5), policy), milliseconds(0));
+}
+
+TEST(RetryDelay, BackoffGrowsJitteredToItsCapWithoutRetryAfter) {
+  using std::chrono::milliseconds;
+  RetryPolicy policy{milliseconds(200), milliseconds(30000), milliseconds(30000)};
+  std::mt19937_64 rng(11);
+  for (int attempts = 1; attempts <= 40; ++attempts) {
+    auto full = std::min(milliseconds(200) * (int64_t{1} << std::min(attempts - 1, 20)), milliseconds(30000));
+    for (int i = 0; i < 20; ++i) {
+      auto d = retry_delay(attempts, milliseconds(0), policy, rng);
+      EXPECT_GE(d, full / 2) << attempts;
+      EXPECT_LE(d, full) << attempts;
+    }
+  }
 }
 
 // The seam of the two deliberate defects: production mode does nothing at any hook.

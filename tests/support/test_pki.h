@@ -15,5 +15,8 @@ PemPair make_test_ca(const std::string& dir, const std::string& name);
 // A certificate for `dns_name` (subject CN and subjectAltName DNS) signed by `ca`, under `dir`.
 PemPair make_signed_cert(const PemPair& ca, const std::string& dir, const std::string& name,
                          const std::string& dns_name);
+// A certificate whose only subjectAltName is IP:`ip` (subject CN `name`, not an address), signed by `ca`.
+PemPair make_signed_cert_for_ip(const PemPair& ca, const std::string& dir, const std::string& name,
+                                const std::string& ip);
 
 }  // namespace leakscope::test

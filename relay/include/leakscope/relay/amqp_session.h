@@ -33,8 +33,9 @@ struct Delivery {
   bool redelivered = false;
 };
 
-// Trust and identity for amqps:// URLs. The broker's certificate and host name are always verified:
-// against ca_file when set, else the system's CAs. cert_file + key_file: a client certificate for
+// Trust and identity for amqps:// URLs. The broker's certificate and host name are always verified
+// (an IP address in the URL against the certificate's IP entries): against ca_file when set, else
+// the system's CAs. cert_file + key_file: a client certificate for
 // brokers that require one (RabbitMQ's fail_if_no_peer_cert).
 struct AmqpTls {
   std::string ca_file, cert_file, key_file;
@@ -61,6 +62,9 @@ class AmqpSession {
   const std::string& close_reason() const { return close_reason_; }
   void ack(uint64_t tag, bool multiple = false);  // multiple: also every older unacked delivery
   void reject(uint64_t tag, bool requeue);
+  // basic.nack of every delivery of the channel not yet acked or rejected, back to the queue: one
+  // frame however many there are.
+  void requeue_all_unacked();
   void publish(const std::string& routing_key, const std::string& body,
                const std::map<std::string, std::string>& headers = {}, bool persistent = true);
   // Publisher confirms (loadgen): after enable_confirms, wait_for_confirms blocks until every
@@ -79,8 +83,9 @@ class AmqpSession {
   // broken, with the reason) otherwise.
   bool content_frame(amqp_frame_t& frame, amqp_channel_t channel, uint8_t type,
                      std::chrono::steady_clock::time_point deadline, const char* what);
-  // A TLS socket for `host`, trusting and presenting what `tls` says. Throws AmqpError.
-  amqp_socket_t* tls_socket(const AmqpTls& tls, const std::string& where);
+  // A TLS socket for `host` (a DNS name, or an IP address matched against the certificate's IP
+  // entries), trusting and presenting what `tls` says. Throws AmqpError.
+  amqp_socket_t* tls_socket(const AmqpTls& tls, const std::string& host, const std::string& where);
   void fail(const std::string& message);  // destroys the connection, throws AmqpError
   amqp_connection_state_t conn_ = nullptr;
   bool open_ = false;

@@ -1,8 +1,9 @@
 // Sends jobs to FCM HTTP v1 from its own thread with libcurl multi: HTTP/2 multiplexing where the
 // server offers it, a keep-alive pool otherwise, at most `max_inflight` requests at once. Retries
-// (capped exponential backoff with jitter, at least Retry-After) happen here; only final outcomes
-// are handed back, so the AMQP thread never waits on HTTP. A 429 with Retry-After is the project's
-// quota, not the message's fault: no send starts until then (capped at backoff_cap), so the other
+// (capped exponential backoff with jitter, at least Retry-After up to retry_after_cap) happen here;
+// only final outcomes are handed back, so the AMQP thread never waits on HTTP. A 429 with Retry-After
+// is the project's quota, not the message's fault: no send starts until then (capped at
+// retry_after_cap), so the other
 // messages do not keep hitting the wall, and the answer spends none of the job's max_attempts.
 #pragma once
 
@@ -30,6 +31,7 @@ struct SenderOptions {
   int max_attempts = 8;
   std::chrono::milliseconds backoff_base{200};
   std::chrono::milliseconds backoff_cap{30000};
+  std::chrono::milliseconds retry_after_cap{30000};  // the most any server's Retry-After is honoured
   std::chrono::milliseconds request_timeout{30000};
   std::string ca_file;  // trust these CAs (PEM) instead of the system's: a test or private FCM endpoint
   // Client-side limit on sends started per second (0: none), for relays sharing a project's quota.

@@ -15,6 +15,7 @@ struct FakeFcmOptions {
   std::string tls_cert, tls_key;       // PEM files for listen_h2
   std::string service_account_file;    // when set: verify JWT signatures and issuer against it
   int token_ttl_seconds = 3600;
+  int token_delay_ms = 0;     // /token answers only after this long (a token endpoint that hangs)
   int latency_ms = 0;         // mean added latency per send
   int latency_jitter_ms = 0;  // uniform +/- around the mean
   int max_concurrency = 0;    // sends processed at once (0: unlimited); others wait
