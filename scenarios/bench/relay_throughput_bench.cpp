@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "relay_throughput_bench: fcm-relay's rate, RSS and CPU per message beside a bare rabbitmq-c consumer and "
       "h2load against fake-fcm, in the same run (the machine's load moves all of them; compare within one run)"};
+  app.name("relay_throughput_bench");
   app.add_option("--bin-dir", bin_dir,
                  "where fcm-relay, fake-fcm, loadgen and bare_consumer are (default: this program's directory)")
       ->check(CLI::ExistingDirectory);
@@ -152,7 +153,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::fprintf(stderr, "relay_throughput_bench: %s (see --help)\n", e.what());
+    return 2;
   }
   if (access("/usr/bin/h2load", X_OK) != 0) {
     std::fprintf(stderr,
