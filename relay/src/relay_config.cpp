@@ -225,6 +225,10 @@ RelayCommandLine parse_relay_command_line(const std::vector<std::string>& args, 
       "(TOML)."};
   app.name("fcm-relay");
   add_options(app, c, u);
+  // The variables are listed where users look for them (the README points here).
+  std::string variables = "Environment variables (below flags, above --config; empty ones are ignored):";
+  for (const auto& [option, variable] : kEnvironment) variables += std::string("\n  ") + variable + "  " + option;
+  app.footer(variables + "\n  (FCM_RELAY_AMQP_URL: one URL per node, separated by spaces)");
   try {
     std::vector<std::string> all = arguments_with_environment(args, environment);
     std::reverse(all.begin(), all.end());  // CLI11 takes arguments last-first

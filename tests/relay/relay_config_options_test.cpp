@@ -143,6 +143,11 @@ TEST_F(RelayConfigOptions, HelpIsTextNotAConfiguration) {
   ASSERT_TRUE(cl.help);
   for (const char* option : {"--ack-mode", "--close-watch", "--config", "--print-config", "--amqp-url"})
     EXPECT_NE(cl.help->find(option), std::string::npos) << option;
+  // Each variable the parser reads is named beside its flag, and each one named there is read.
+  for (const char* line :
+       {"FCM_RELAY_QUEUE  --queue", "FCM_RELAY_AMQP_URL  --amqp-url", "LEAKSCOPE_DEBUG_ADDR  --debug-addr"})
+    EXPECT_NE(cl.help->find(line), std::string::npos) << line;
+  EXPECT_EQ(parse({"--credentials", sa_}, {{"FCM_RELAY_QUEUE", "from-help"}}).relay.queue, "from-help");
 }
 
 // Each class of bad input: one line naming what is wrong, never a partial configuration.
