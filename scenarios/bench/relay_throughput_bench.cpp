@@ -138,12 +138,13 @@ int main(int argc, char** argv) {
   app.add_option("--bin-dir", bin_dir,
                  "where fcm-relay, fake-fcm, loadgen and bare_consumer are (default: this program's directory)")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--messages", n, "jobs for the bare consumer and for each relay run")
+  app.add_option("--messages", n, "jobs for the bare consumer and for each relay run (default 200000)")
       ->check(CLI::Range(1000L, 100000000L));
-  app.add_option("--h2load-requests", h2load_requests,
-                 "requests h2load sends to fake-fcm (enough that its start-up and TLS handshake do not count)")
+  app.add_option(
+         "--h2load-requests", h2load_requests,
+         "requests h2load sends to fake-fcm, enough that its start-up and TLS handshake do not count (default 100000)")
       ->check(CLI::Range(10000L, 100000000L));
-  app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection")
+  app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection (default 64)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--profiling-rounds", profiling_rounds,
                  "also run the HTTP/2 relay this many times with heap profiling active at 512 KiB (--lg-sample 19, "
