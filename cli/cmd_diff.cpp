@@ -27,8 +27,9 @@ void register_diff(CLI::App& app, int& exit_code) {
                 "scale BASE by NEW's total / BASE's total first, both over all samples before --focus/--ignore "
                 "(pprof's -normalize; the same factor as report, flame, dot and serve)");
   cmd->add_option("--nodecount", args->nodecount, "show at most N rows (default 30; 0: all)");
-  cmd->add_flag("--json", args->json,
-                R"(print {"sample_type","unit","base_total","new_total","rows":[{"name","base","new","delta"}]})");
+  cmd->add_flag(
+      "--json", args->json,
+      R"(print {"sample_type","unit","base_total","new_total","normalized","rows":[{"name","base","new","delta"}]})");
   cmd->callback([args, &exit_code] {
     Profile now = load_profile(args->now, args->opt);
     int ni = sample_index_for(now, args->opt.sample_index, args->now);

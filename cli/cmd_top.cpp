@@ -45,7 +45,8 @@ void register_top(CLI::App& app, int& exit_code) {
   cmd->add_flag("--by-age", args->by_age,
                 "live bytes per function by allocation age (profiles taken with LEAKSCOPE_AGE_EPOCH set), each row "
                 "read as every-age (leak-like), one-age (cache-like) or young (churn-like); not with --base or --cum");
-  cmd->add_flag("--json", args->json, R"(print {"sample_type","unit","total","rows":[{"name","flat","cum"}]})");
+  cmd->add_flag("--json", args->json,
+                R"(print {"sample_type","unit","total","dropped_nodes","rows":[{"name","flat","cum"[,"inline"]}]})");
   cmd->callback([args, &exit_code] {
     Profile p = load_profile(args->profile, args->opt);
     int index = sample_index_for(p, args->opt.sample_index, args->profile);

@@ -33,7 +33,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "leakscope: " << e.what() << " (see leakscope --help)\n";
+    // Point at the help of the subcommand that was given, where its flags are listed.
+    std::vector<CLI::App*> given = app.get_subcommands();
+    std::string help = given.empty() ? "leakscope --help" : "leakscope " + given.front()->get_name() + " --help";
+    std::cerr << "leakscope: " << e.what() << " (see " << help << ")\n";
     return 2;
   } catch (const leakscope::InputError& e) {
     std::cerr << "leakscope: " << e.what() << "\n";

@@ -78,4 +78,11 @@ BENCHMARK(BM_SymbolizeJemallocDump)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StackTableAndAggregate)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadGoProto)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TopGoProtoEndToEnd)->Unit(benchmark::kMillisecond);
-BENCHMARK_MAIN();
+// BENCHMARK_MAIN, but bad usage (an unknown flag, named on one line) exits 2 as every leakscope program does.
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
   benchmark::AddCustomContext("lg_sample", std::to_string(st.lg_sample));
 #endif
   benchmark::Initialize(&argc, argv);
+  // One line naming the flag, exit 2, instead of running the workload with a typo ignored.
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   for (void*& p : ring) std::free(p);

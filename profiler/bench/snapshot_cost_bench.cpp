@@ -129,17 +129,45 @@ void print(const char* name, const Cost& c) {
               c.allocated_delta / 1048576.0, c.rss_delta / 1048576.0);
 }
 
+constexpr const char* kUsage =
+    "usage: snapshot_cost_bench [--stacks N] [--snapshots K]\n"
+    "  what one heap snapshot costs the profiled process, beside jemalloc's prof.dump alone and the previous\n"
+    "  in-process symbolizer; run with MALLOC_CONF=lg_prof_sample:0 LEAKSCOPE_SYMBOLIZER=path/to/leakscope\n"
+    "  --stacks N      distinct stacks in the heap (default 10000)\n"
+    "  --snapshots K   snapshots per design (default 10)\n";
+
+// A whole positive decimal number, or nullopt.
+std::optional<long> positive_number(const char* text) {
+  char* end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || v < 1 || v > 100000000) return std::nullopt;
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   unsigned stacks = 10000;
   int snapshots = 10;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if ((a != "--stacks" && a != "--snapshots") || i + 1 == argc) {
+      std::fprintf(stderr, "snapshot_cost_bench: %s: expected --stacks N or --snapshots K (see --help)\n", a.c_str());
+      return 2;
+    }
+    std::optional<long> v = positive_number(argv[++i]);
+    if (!v) {
+      std::fprintf(stderr, "snapshot_cost_bench: %s: expected a whole number from 1, got '%s'\n", a.c_str(), argv[i]);
+      return 2;
+    }
     if (a == "--stacks")
-      stacks = static_cast<unsigned>(std::atoi(argv[i + 1]));
-    else if (a == "--snapshots")
-      snapshots = std::atoi(argv[i + 1]);
+      stacks = static_cast<unsigned>(*v);
+    else
+      snapshots = static_cast<int>(*v);
   }
   using namespace leakscope::profiler;
   ProfilerOptions o;

@@ -85,6 +85,8 @@ struct Unconverted {
 void add_options(CLI::App& app, RelayConfig& c, Unconverted& u) {
   RelayOptions& r = c.relay;
   SenderOptions& s = c.sender;
+  // --help shows each option's default, read from the structs (the only place defaults are written).
+  app.option_defaults()->always_capture_default();
   app.set_config("--config", "", "config file (TOML: key = value, names as the long options)");
   app.allow_config_extras(CLI::config_extras_mode::error);
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -132,7 +134,8 @@ void add_options(CLI::App& app, RelayConfig& c, Unconverted& u) {
       ->check(CLI::Range(0, 3600));
   app.add_option("--http-addr", c.http_addr, "address of /healthz, /readyz, /metrics");
   app.add_option("--debug-addr", c.profiler.debug_addr, "leakscope profiler endpoints (/debug/pprof/...)");
-  app.add_option("--lg-sample", c.profiler.lg_sample, "heap sampling: mean 2^N bytes between samples");
+  app.add_option("--lg-sample", c.profiler.lg_sample,
+                 "heap sampling: mean 2^N bytes between samples (-1: jemalloc's own, or LEAKSCOPE_LG_SAMPLE)");
   app.add_option("--snapshot-dir", c.profiler.snapshots.dir, "periodic heap snapshots into this directory");
   app.add_option("--snapshot-interval", c.profiler.snapshots.interval_seconds, "seconds between snapshots");
   app.add_option("--log-level", c.log_level, "debug|info|warn|error")
@@ -235,6 +238,10 @@ RelayCommandLine parse_relay_command_line(const std::vector<std::string>& args, 
       "(TOML)."};
   app.name("fcm-relay");
   add_options(app, c, u);
+  // The variables are listed where users look for them (the README points here).
+  std::string variables = "Environment variables (below flags, above --config; empty ones are ignored):";
+  for (const auto& [option, variable] : kEnvironment) variables += std::string("\n  ") + variable + "  " + option;
+  app.footer(variables + "\n  (FCM_RELAY_AMQP_URL: one URL per node, separated by spaces)");
   try {
     std::vector<std::string> all = arguments_with_environment(args, environment);
     std::reverse(all.begin(), all.end());  // CLI11 takes arguments last-first

@@ -6,10 +6,17 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: bare_consumer PORT QUEUE COUNT PREFETCH\n");
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::puts(
+        "usage: bare_consumer PORT QUEUE COUNT PREFETCH: consume COUNT messages from QUEUE on 127.0.0.1:PORT and ack "
+        "them (relay_throughput_bench's peer); prints \"consumed N in S s\"");
+    return 0;
+  }
+  if (argc != 5 || std::atoi(argv[1]) < 1 || std::atol(argv[3]) < 1 || std::atoi(argv[4]) < 1) {
+    std::fprintf(stderr, "bare_consumer: expected PORT QUEUE COUNT PREFETCH, numbers from 1 (see --help)\n");
     return 2;
   }
   int port = std::atoi(argv[1]);

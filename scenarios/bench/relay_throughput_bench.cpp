@@ -134,15 +134,17 @@ int main(int argc, char** argv) {
   CLI::App app{
       "relay_throughput_bench: fcm-relay's rate, RSS and CPU per message beside a bare rabbitmq-c consumer and "
       "h2load against fake-fcm, in the same run (the machine's load moves all of them; compare within one run)"};
+  app.name("relay_throughput_bench");
   app.add_option("--bin-dir", bin_dir,
                  "where fcm-relay, fake-fcm, loadgen and bare_consumer are (default: this program's directory)")
       ->check(CLI::ExistingDirectory);
-  app.add_option("--messages", n, "jobs for the bare consumer and for each relay run")
+  app.add_option("--messages", n, "jobs for the bare consumer and for each relay run (default 200000)")
       ->check(CLI::Range(1000L, 100000000L));
-  app.add_option("--h2load-requests", h2load_requests,
-                 "requests h2load sends to fake-fcm (enough that its start-up and TLS handshake do not count)")
+  app.add_option(
+         "--h2load-requests", h2load_requests,
+         "requests h2load sends to fake-fcm, enough that its start-up and TLS handshake do not count (default 100000)")
       ->check(CLI::Range(10000L, 100000000L));
-  app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection")
+  app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection (default 64)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--profiling-rounds", profiling_rounds,
                  "also run the HTTP/2 relay this many times with heap profiling active at 512 KiB (--lg-sample 19, "
@@ -152,7 +154,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::fprintf(stderr, "relay_throughput_bench: %s (see --help)\n", e.what());
+    return 2;
   }
   if (access("/usr/bin/h2load", X_OK) != 0) {
     std::fprintf(stderr,

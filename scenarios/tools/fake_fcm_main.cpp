@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   std::string make_sa, project_id = "leakscope-test", token_uri;
   CLI::App app{
       "fake-fcm: a local FCM HTTP v1 + OAuth2 token endpoint for tests (validating, optionally slow or failing)"};
+  app.name("fake-fcm");
   app.add_option("--listen", o.listen, "HTTP/1.1 host:port (port 0 picks a free one; printed on stderr)");
   app.add_option("--listen-h2", o.listen_h2, "also serve the API over TLS, HTTP/2 only (ALPN h2), on host:port");
   app.add_option("--tls-cert", o.tls_cert, "PEM certificate for --listen-h2");
@@ -64,7 +65,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "fake-fcm: " << e.what() << " (see --help)\n";
+    return 2;
   }
   try {
     if (!make_cert.empty()) {

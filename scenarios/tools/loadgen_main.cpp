@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   double rate = 0;
   int payload = 64, batch = 500, malformed_every = 0;
   CLI::App app{"loadgen: publish push jobs (FCM v1 send requests) with unique ids, with publisher confirms"};
+  app.name("loadgen");
   app.add_option("--amqp-url", url, "broker URL");
   app.add_option("--queue", queue, "queue to publish to (declared durable)");
   app.add_option("--queue-type", queue_type, "classic | quorum, as the relay declares it")
@@ -31,7 +32,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "loadgen: " << e.what() << " (see --help)\n";
+    return 2;
   }
   try {
     leakscope::relay::AmqpSession amqp(url, 30);

@@ -52,6 +52,19 @@ class BadInput : public ::testing::Test {
   std::string dir_;
 };
 
+// Bad usage points at the help that lists the flags: the subcommand's own, or leakscope's without one.
+TEST_F(BadInput, UnknownFlagPointsAtTheSubcommandsHelp) {
+  for (auto [args, help] : {std::pair<std::string, std::string>{"top --no-such-flag x", "(see leakscope top --help)"},
+                            {"trend --no-such-flag x y", "(see leakscope trend --help)"},
+                            {"--no-such-flag", "(see leakscope --help)"}}) {
+    auto r = run_command(kLeakscope + " " + args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(r.out, "") << args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(help), std::string::npos) << r.err;
+  }
+}
+
 TEST_F(BadInput, EmptyFile) { EXPECT_NE(expect_rejected(write("empty", "")).find("empty file"), std::string::npos); }
 
 TEST_F(BadInput, MissingFileAndDirectory) {

@@ -146,6 +146,22 @@ TEST_F(RelayConfigOptions, HelpIsTextNotAConfiguration) {
   ASSERT_TRUE(cl.help);
   for (const char* option : {"--ack-mode", "--close-watch", "--config", "--print-config", "--amqp-url"})
     EXPECT_NE(cl.help->find(option), std::string::npos) << option;
+  // Each variable the parser reads is named beside its flag, and each one named there is read.
+  for (const char* line :
+       {"FCM_RELAY_QUEUE  --queue", "FCM_RELAY_AMQP_URL  --amqp-url", "LEAKSCOPE_DEBUG_ADDR  --debug-addr"})
+    EXPECT_NE(cl.help->find(line), std::string::npos) << line;
+  EXPECT_EQ(parse({"--credentials", sa_}, {{"FCM_RELAY_QUEUE", "from-help"}}).relay.queue, "from-help");
+  // Defaults shown are the structs' own, so help and behaviour cannot drift apart.
+  const RelayConfig defaults = parse({"--credentials", sa_});
+  for (auto [option, value] :
+       {std::pair<std::string, std::string>{"--prefetch", std::to_string(defaults.relay.prefetch)},
+        {"--http-addr", defaults.http_addr},
+        {"--fcm-timeout-ms", std::to_string(defaults.sender.request_timeout.count())}}) {
+    size_t at = cl.help->find("  " + option + " ");
+    ASSERT_NE(at, std::string::npos) << option;
+    std::string line = cl.help->substr(at, cl.help->find('\n', at) - at);
+    EXPECT_NE(line.find("=" + value), std::string::npos) << line;
+  }
 }
 
 // Each class of bad input: one line naming what is wrong, never a partial configuration.

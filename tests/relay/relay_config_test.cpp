@@ -2,6 +2,7 @@
 // line and exit 2, --help.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -142,6 +143,18 @@ TEST_F(RelayConfig, HelpOnEveryTool) {
     auto r = run_program({kBin + tool, "--help"});
     EXPECT_EQ(r.exit_code, 0) << tool;
     EXPECT_NE(r.out.find("--"), std::string::npos) << tool;
+  }
+}
+
+// Bad usage: one line on stderr naming the flag and the tool, exit 2, nothing on stdout.
+TEST_F(RelayConfig, UnknownFlagIsOneLineOnEveryTool) {
+  for (const char* tool : {"fcm-relay", "fake-fcm", "loadgen"}) {
+    auto r = run_command(kBin + tool + " --no-such-flag");
+    EXPECT_EQ(r.exit_code, 2) << tool;
+    EXPECT_EQ(r.out, "") << tool;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << tool << ": " << r.err;
+    EXPECT_EQ(r.err.rfind(std::string(tool) + ": ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("--no-such-flag"), std::string::npos) << r.err;
   }
 }
 

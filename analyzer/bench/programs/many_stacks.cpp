@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace {
@@ -42,11 +43,20 @@ Step steps[10] = {step0, step1, step2, step3, step4, step5, step6, step7, step8,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: many_stacks OUT.heap [N]\n");
+  constexpr const char* kUsage =
+      "usage: many_stacks OUT.heap [N]: N distinct stacks (default 200000) kept live, then a jemalloc dump to OUT.heap "
+      "(run with MALLOC_CONF=prof:true,lg_prof_sample:0)\n";
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  char* end = nullptr;
+  long parsed = argc > 2 ? std::strtol(argv[2], &end, 10) : 200000;
+  if (argc < 2 || argc > 3 || argv[1][0] == '-' || (end && *end != '\0') || parsed < 1 || parsed > 100000000) {
+    std::fprintf(stderr, "many_stacks: expected OUT.heap [N] with N a whole number from 1 (see --help)\n");
     return 2;
   }
-  uint32_t n = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 200000;
+  uint32_t n = static_cast<uint32_t>(parsed);
   kept.reserve(n);
   for (uint32_t i = 0; i < n; ++i) steps[i % 10](kDepth, i / 10);
   const char* path = argv[1];
