@@ -77,6 +77,7 @@ AllocatorStats read_allocator_stats() {
   s.fast_unwinder = fast_backtrace_installed();
   SnapshotterStats snaps = Snapshotter::instance().stats();
   s.snapshots = snaps.count;
+  s.program_profiling_resets = program_profiling_resets();
   s.sampled_heap = snaps.last_sampled_inuse_bytes;
   s.sampled_heap_time_nanos = snaps.last_time_nanos;
   if (snaps.last_sample_promotion_time_nanos != 0 && snaps.last_sample_promotion_resets == profiling_resets()) {

@@ -160,7 +160,8 @@ std::string vars_json(const AllocatorStats& s) {
                               {"profiling_active", s.profiling_active},
                               {"fast_unwinder", s.fast_unwinder},
                               {"sample_period_bytes", s.sample_period},
-                              {"snapshots", s.snapshots}};
+                              {"snapshots", s.snapshots},
+                              {"program_profiling_resets", s.program_profiling_resets}};
   return nlohmann::ordered_json{{"memstats", j}, {"memory", memory_decomposition_json(s)}}.dump(
              2, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";

@@ -39,6 +39,7 @@ bool set_thread_profiling_active(bool active) { return write_ctl("thread.prof.ac
 
 namespace {
 std::atomic<uint64_t> profiling_resets_done{0};
+std::atomic<uint64_t> program_resets_seen{0};
 }  // namespace
 
 bool reset_profiling(int lg_sample) {
@@ -49,6 +50,13 @@ bool reset_profiling(int lg_sample) {
 }
 
 uint64_t profiling_resets() { return profiling_resets_done.load(); }
+
+void note_program_profiling_reset() {
+  program_resets_seen.fetch_add(1);
+  profiling_resets_done.fetch_add(1);
+}
+
+uint64_t program_profiling_resets() { return program_resets_seen.load(); }
 
 bool purge_all_arenas() {
   return mallctl(("arena." + std::to_string(MALLCTL_ARENAS_ALL) + ".purge").c_str(), nullptr, nullptr, nullptr, 0) == 0;

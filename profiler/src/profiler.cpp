@@ -8,6 +8,7 @@
 
 #include "leakscope/profiler/backtrace_hook.h"
 #include "leakscope/profiler/jemalloc_control.h"
+#include "reset_sentinel.h"
 
 namespace leakscope::profiler {
 namespace {
@@ -113,6 +114,7 @@ void Profiler::start(const ProfilerOptions& o) {
   if (o.lg_sample >= 0 && !reset_profiling(o.lg_sample))
     throw std::runtime_error("cannot set the sampling rate to 2^" + std::to_string(o.lg_sample));
   if (o.activate) set_profiling_active(true);
+  arm_reset_sentinel();  // from here on, a prof.reset by the program is noticed at the next snapshot
   // Snapshots first: an address in use (reported by the throw) leaves them running.
   if (!o.snapshots.dir.empty() && !snapshots_) {
     const auto& so = o.snapshots;

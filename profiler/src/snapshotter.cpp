@@ -21,6 +21,7 @@
 #include "leakscope/profiler/fd_contents.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #include "loaded_images.h"
+#include "reset_sentinel.h"
 #include "sample_promotion.h"
 #include "symbolizer_helper.h"
 
@@ -122,9 +123,14 @@ void Snapshotter::set_work_counter(std::string unit, std::function<int64_t()> co
 
 HeapDump Snapshotter::dump() {
   ThreadSamplingOff quiet;
+  arm_reset_sentinel();
   int64_t t = now_nanos();
   uint64_t resets = profiling_resets();
-  HeapDump dumped(dump_heap_to_memfd(), t, {}, resets);
+  int fd = dump_heap_to_memfd();
+  // A reset by the program since the last dump is counted now (dropping figures read off earlier
+  // dumps); this dump was taken after it.
+  if (detect_program_reset(fd)) ++resets;
+  HeapDump dumped(fd, t, {}, resets);
   // This dump's sample promotion is not known yet: whoever reads the dump (the helper, or the
   // in-process fallback) fills the comment's field in encode(), off this process's CPU when it can.
   AllocatorStats figures = read_allocator_stats();

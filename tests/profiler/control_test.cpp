@@ -255,6 +255,41 @@ TEST(ExactSampling, SamplePromotionIsForgottenOnProfReset) {
   EXPECT_LT(next.sample_promotion, r.after.sample_promotion - uint64_t{kObjects} * 16000);
 }
 
+// The program's own prof.reset (mallctl by name or by MIB, not through reset_profiling) is noticed at
+// the next snapshot: counted once, and the sample promotion read off earlier dumps is dropped as after
+// the profiler's own reset.
+TEST(ExactSampling, ProgramsOwnProfResetIsNoticedAtTheNextDump) {
+  ASSERT_EQ(profiling_state().lg_sample, 0) << "run with MALLOC_CONF=lg_prof_sample:0";
+  constexpr int kObjects = 500;
+  PromotionReading r = promotion_across(kObjects);
+  ASSERT_GT(r.promotion, int64_t{kObjects} * 16000);
+  uint64_t resets = profiling_resets(), by_program = program_profiling_resets();
+  { HeapDump quiet = Snapshotter::instance().dump(); }
+  EXPECT_EQ(program_profiling_resets(), by_program) << "no reset, none noticed";
+  EXPECT_EQ(read_allocator_stats().sample_promotion, r.after.sample_promotion);
+
+  size_t lg = 0;
+  ASSERT_EQ(mallctl("prof.reset", nullptr, nullptr, &lg, sizeof lg), 0);  // behind the profiler's back
+  { HeapDump after_reset = Snapshotter::instance().dump(); }
+  EXPECT_EQ(program_profiling_resets(), by_program + 1);
+  EXPECT_EQ(profiling_resets(), resets + 1);
+  AllocatorStats dropped = read_allocator_stats();
+  EXPECT_EQ(dropped.sample_promotion, 0u) << "read before the reset, so dropped";
+  EXPECT_EQ(dropped.sample_promotion_time_nanos, 0);
+  { HeapDump again = Snapshotter::instance().dump(); }
+  EXPECT_EQ(program_profiling_resets(), by_program + 1) << "one reset is counted once";
+
+  size_t mib[2], mib_len = 2;
+  ASSERT_EQ(mallctlnametomib("prof.reset", mib, &mib_len), 0);
+  ASSERT_EQ(mallctlbymib(mib, mib_len, nullptr, nullptr, &lg, sizeof lg), 0);
+  { HeapDump by_mib = Snapshotter::instance().dump(); }
+  EXPECT_EQ(program_profiling_resets(), by_program + 2);
+  ASSERT_TRUE(reset_profiling(0));
+  { HeapDump own = Snapshotter::instance().dump(); }
+  EXPECT_EQ(program_profiling_resets(), by_program + 2) << "the profiler's own reset is not the program's";
+  EXPECT_EQ(profiling_resets(), resets + 3);
+}
+
 TEST(ProfilerSnapshot, ProtoSnapshotReadsBack) {
   set_profiling_active(true);
   std::string gz = Snapshotter::instance().take_proto_gz();

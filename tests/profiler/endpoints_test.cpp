@@ -508,6 +508,56 @@ TEST(PreloadLibrary, UnmodifiedProgramGetsEndpointsAndFastUnwinder) {
 
 const std::string kPreloadEnv = "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB);
 
+size_t count_of(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// An unmodified program that resets jemalloc's profiling itself, preloaded: the next snapshot notices it
+// (counted in /debug/vars, one warning line for all), and the sample promotion read before it is
+// replaced by the one read after (the dumps after a reset lack the samples taken before it).
+TEST(PreloadLibrary, ProgramsOwnProfResetIsNoticedAtTheNextSnapshot) {
+  ChildProcess program({KNOWN_ALLOCS_BIN, std::string(LEAKSCOPE_TEST_SCRATCH) + "/reset.heap", "3", "--linger"},
+                       {"LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB),
+                        "MALLOC_CONF=prof:true,lg_prof_sample:0", "LEAKSCOPE_DEBUG_ADDR=127.0.0.1:0"});
+  ASSERT_TRUE(program.wait_for_output("lingering", 10s)) << program.err();
+  int port = debug_port(program);
+  ASSERT_GT(port, 0) << program.err();
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(60, 0);
+  auto vars = [&] {
+    auto r = c.Get("/debug/vars");
+    return r ? nlohmann::json::parse(r->body) : nlohmann::json::object();
+  };
+  auto heap = [&] {
+    auto r = c.Get("/debug/pprof/heap");
+    return r && r->status == 200 ? parse_gz_proto(r->body) : Profile{};
+  };
+  EXPECT_EQ(flat_of(heap(), "keep_large"), 3 * 81920);
+  auto before = vars();
+  int64_t promotion_before = before["memory"]["profiler"]["sample_promotion"].get<int64_t>();
+  EXPECT_GT(promotion_before, 10 * 15000) << "keep_small's ten 1000-byte samples, 16 KiB each";
+  EXPECT_EQ(before["memstats"]["program_profiling_resets"].get<int>(), 0);
+
+  ASSERT_EQ(::kill(program.pid(), SIGUSR1), 0);
+  ASSERT_TRUE(program.wait_for_output("reset 1", 10s)) << program.out();
+  Profile after_reset = heap();
+  EXPECT_EQ(flat_of(after_reset, "keep_large"), 0) << "jemalloc's dumps lack the samples taken before the reset";
+  auto after = vars();
+  EXPECT_EQ(after["memstats"]["program_profiling_resets"].get<int>(), 1);
+  EXPECT_LT(after["memory"]["profiler"]["sample_promotion"].get<int64_t>(), promotion_before - 10 * 15000)
+      << "read off the dump after the reset";
+
+  ASSERT_EQ(::kill(program.pid(), SIGUSR1), 0);
+  ASSERT_TRUE(program.wait_for_output("reset 2", 10s)) << program.out();
+  heap();
+  EXPECT_EQ(vars()["memstats"]["program_profiling_resets"].get<int>(), 2);
+  heap();
+  EXPECT_EQ(vars()["memstats"]["program_profiling_resets"].get<int>(), 2) << "each reset is counted once";
+  EXPECT_EQ(count_of(program.err(), "the program reset jemalloc's heap profiling itself"), 1u) << program.err();
+}
+
 // A preloaded command's processes, stopped together (a wrapper need not pass SIGTERM on).
 struct PreloadedCommand {
   PreloadedCommand(const std::vector<std::string>& argv, std::vector<std::string> env)

@@ -45,6 +45,8 @@ struct AllocatorStats {
   bool fast_unwinder = false;  // leakscope's libunwind hook is installed
   uint64_t sample_period = 0;  // bytes between samples
   uint64_t snapshots = 0;      // snapshots taken by this process
+  // prof.resets the program made itself (not through the profiler), as noticed by the snapshots since.
+  uint64_t program_profiling_resets = 0;
   int64_t time_nanos = 0;
 
   // The profiler's share of `allocated`: its arena, the room its samples take, jemalloc's records.

@@ -24,6 +24,10 @@ bool reset_profiling(int lg_sample);
 // How many times reset_profiling has succeeded: a figure read off a dump taken before the latest
 // reset no longer describes the samples (a dump after it omits the samples taken before it).
 uint64_t profiling_resets();
+// A prof.reset the program made itself (noticed by reset_sentinel.h): counted in profiling_resets() too,
+// so figures read off earlier dumps are dropped as after the profiler's own.
+void note_program_profiling_reset();
+uint64_t program_profiling_resets();
 // Returns unused dirty pages of every arena to the OS (arena.<all>.purge).
 bool purge_all_arenas();
 // Writes jemalloc's heap dump into a new memfd and returns it (the caller closes it).
