@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "leakscope: " << e.what() << " (see leakscope --help)\n";
     return 2;
-  } catch (const leakscope::InputError& e) {
+  } catch (const leakscope::analyzer::InputError& e) {
     std::cerr << "leakscope: " << e.what() << "\n";
     return 2;
   } catch (const std::invalid_argument& e) {

@@ -4,7 +4,7 @@
 
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 std::string reading_for(bool suspect, AgeShape shape) {
@@ -70,4 +70,4 @@ nlohmann::ordered_json trend_ages_json(const TrendAges& a) {
   return {{"epoch_ms", a.epoch_ms}, {"epochs", a.epochs}, {"rows", std::move(rows)}};
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer
