@@ -57,28 +57,28 @@ void add_source_options(CLI::App* cmd, ProfileOptions& o) {
       ->group(group);
 }
 
-Profile load_profile(const std::string& path, const ProfileOptions& o) {
+analyzer::Profile load_profile(const std::string& path, const ProfileOptions& o) {
   // A typo in a pattern is reported before a profile is read (or fetched); compiled once, cached.
   for (auto [pattern, option] : {std::pair{&o.focus, "--focus"}, {&o.ignore, "--ignore"}, {&o.hide, "--hide"}})
-    if (!pattern->empty()) Pattern::compile(*pattern, option);
-  SourceOptions source = o.source;
+    if (!pattern->empty()) analyzer::Pattern::compile(*pattern, option);
+  analyzer::SourceOptions source = o.source;
   // Warned, not refused: diff, top --base and trend mix files and URLs, where these apply to the URLs.
   // Once per run, naming the first file: a trend over a directory must not repeat it per file.
   static bool warned = false;
-  if (!warned && !is_url(path) && (source.seconds > 0 || !source.token.empty() || !source.ca_file.empty())) {
+  if (!warned && !analyzer::is_url(path) && (source.seconds > 0 || !source.token.empty() || !source.ca_file.empty())) {
     warned = true;
-    warn_once("--seconds, --token and --ca-file apply to http(s) URLs only; ignored for " + path);
+    analyzer::warn_once("--seconds, --token and --ca-file apply to http(s) URLs only; ignored for " + path);
   }
   if (source.token.empty())
     if (const char* env = std::getenv("LEAKSCOPE_DEBUG_TOKEN")) source.token = env;
-  Profile p = read_profile_source(path, source);
-  if (needs_symbolization(p)) {
-    SymbolizeOptions so;
+  analyzer::Profile p = analyzer::read_profile_source(path, source);
+  if (analyzer::needs_symbolization(p)) {
+    analyzer::SymbolizeOptions so;
     std::string dirs = o.binary_path;
     if (dirs.empty())
       if (const char* env = std::getenv("LEAKSCOPE_BINARY_PATH")) dirs = env;
-    so.binary_path = split_binary_path(dirs);
-    symbolize(p, so);
+    so.binary_path = analyzer::split_binary_path(dirs);
+    analyzer::symbolize(p, so);
   }
   return p;
 }
@@ -86,17 +86,17 @@ Profile load_profile(const std::string& path, const ProfileOptions& o) {
 ProfileAndBase load_profile_and_base(const std::string& path, const std::string& base_path, const ProfileOptions& o) {
   ProfileAndBase r;
   r.now = load_profile(path, o);
-  r.now_index = sample_index_for(r.now, o.sample_index, path);
+  r.now_index = analyzer::sample_index_for(r.now, o.sample_index, path);
   if (!base_path.empty()) {
     r.base = load_profile(base_path, o);
-    r.base_index = sample_index_for(r.base, r.now.sample_types[r.now_index].type, base_path);
+    r.base_index = analyzer::sample_index_for(r.base, r.now.sample_types[r.now_index].type, base_path);
   }
   return r;
 }
 
-StackOptions stack_options(const ProfileOptions& o) {
-  StackOptions s;
-  s.granularity = parse_granularity(o.granularity);
+analyzer::StackOptions stack_options(const ProfileOptions& o) {
+  analyzer::StackOptions s;
+  s.granularity = analyzer::parse_granularity(o.granularity);
   s.keep_allocator_frames = o.keep_allocator_frames;
   s.focus = o.focus;
   s.ignore = o.ignore;
@@ -112,15 +112,15 @@ void write_file(const std::string& path, const std::string& bytes) {
   std::string tmp = path + ".tmp" + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path, "", std::string("cannot write: ") + std::strerror(errno));
+    if (!out) throw analyzer::InputError(path, "", std::string("cannot write: ") + std::strerror(errno));
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out.flush()) throw InputError(path, "", "write failed");
+    if (!out.flush()) throw analyzer::InputError(path, "", "write failed");
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     std::filesystem::remove(tmp, ec);
-    throw InputError(path, "", "cannot write: rename failed");
+    throw analyzer::InputError(path, "", "cannot write: rename failed");
   }
 }
 

@@ -17,7 +17,8 @@ struct ProfileOptions {
   std::string sample_index;
   std::string granularity = "functions";
   std::string focus, ignore, hide;
-  SourceOptions source;  // for http(s) URLs: --seconds, --token (default $LEAKSCOPE_DEBUG_TOKEN), --ca-file, --timeout
+  analyzer::SourceOptions
+      source;  // for http(s) URLs: --seconds, --token (default $LEAKSCOPE_DEBUG_TOKEN), --ca-file, --timeout
 };
 
 // What a profile argument may be, for the commands' help.
@@ -32,15 +33,15 @@ void add_profile_options(CLI::App* cmd, ProfileOptions& o);
 void add_source_options(CLI::App* cmd, ProfileOptions& o);
 
 // Reads (a file, "-", a pipe or a URL) and (when it has bare addresses) symbolizes a profile.
-Profile load_profile(const std::string& path, const ProfileOptions& o);
+analyzer::Profile load_profile(const std::string& path, const ProfileOptions& o);
 
-StackOptions stack_options(const ProfileOptions& o);
+analyzer::StackOptions stack_options(const ProfileOptions& o);
 
 // A profile and, for comparisons, its base: the base's sample type is the one chosen for the profile.
 struct ProfileAndBase {
-  Profile now;
+  analyzer::Profile now;
   int now_index = 0;
-  Profile base;
+  analyzer::Profile base;
   int base_index = -1;  // -1: no base
   bool has_base() const { return base_index >= 0; }
 };

@@ -14,7 +14,7 @@ namespace leakscope::cli {
 namespace {
 
 struct CollectArgs {
-  CollectOptions collect;
+  analyzer::CollectOptions collect;
   ProfileOptions opt;
 };
 
@@ -61,14 +61,15 @@ void register_collect(CLI::App& app, int& exit_code) {
       "polled again each round. --timeout defaults to --every, at least 10 s.");
   cmd->callback([args, &exit_code] {
     for (const auto& url : args->collect.urls)
-      if (!is_url(url)) throw InputError(url, "", "collect polls http:// or https:// URLs, not files");
+      if (!analyzer::is_url(url))
+        throw analyzer::InputError(url, "", "collect polls http:// or https:// URLs, not files");
     ProfileOptions opt = args->opt;
     if (opt.source.timeout_seconds == 0) opt.source.timeout_seconds = std::max(args->collect.every_s, 10.0);
     opt.source.cancel = &stop_requested;
     stop_on_signals();
-    Collector collector(
+    analyzer::Collector collector(
         args->collect, [opt](const std::string& url) { return load_profile(url, opt); }, std::cout, stop_requested);
-    CollectSummary s = collector.run();
+    analyzer::CollectSummary s = collector.run();
     std::cout << "collect: " << (s.stopped_by_signal ? "stopped by signal" : "done") << " after " << s.rounds
               << " rounds; " << s.files << " files written to " << args->collect.out_dir << "\n";
     exit_code = 0;

@@ -40,25 +40,25 @@ void register_convert(CLI::App& app, int& exit_code) {
     else if (ends_with(out, ".json"))
       kind = kJson;
     else
-      throw InputError(out, "", "unknown output extension, expected .pb.gz, .folded or .json");
+      throw analyzer::InputError(out, "", "unknown output extension, expected .pb.gz, .folded or .json");
 
-    Profile p = load_profile(args->profile, args->opt);
+    analyzer::Profile p = load_profile(args->profile, args->opt);
     // Carry our allocator trimming into the file as pprof's drop_frames, so pprof shows what we show.
-    if (!args->opt.keep_allocator_frames) p.drop_frames = with_allocator_frames(p.drop_frames);
+    if (!args->opt.keep_allocator_frames) p.drop_frames = analyzer::with_allocator_frames(p.drop_frames);
     std::string bytes;
     switch (kind) {
       case kProto:
-        bytes = ends_with(out, ".pb.gz") ? write_proto_gz(p) : encode_proto(p);
+        bytes = ends_with(out, ".pb.gz") ? analyzer::write_proto_gz(p) : analyzer::encode_proto(p);
         break;
       case kFolded: {
-        int index = sample_index_for(p, args->opt.sample_index, args->profile);
-        StackOptions so = stack_options(args->opt);
+        int index = analyzer::sample_index_for(p, args->opt.sample_index, args->profile);
+        analyzer::StackOptions so = stack_options(args->opt);
         so.keep_allocator_frames = true;  // drop_frames above already carries the trimming
-        bytes = write_folded(p, StackTable(p, so), index);
+        bytes = analyzer::write_folded(p, analyzer::StackTable(p, so), index);
         break;
       }
       case kJson:
-        bytes = write_json(p);
+        bytes = analyzer::write_json(p);
         break;
     }
     write_file(out, bytes);

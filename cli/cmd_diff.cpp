@@ -31,14 +31,15 @@ void register_diff(CLI::App& app, int& exit_code) {
       "--json", args->json,
       R"(print {"sample_type","unit","base_total","new_total","normalized","rows":[{"name","base","new","delta"}]})");
   cmd->callback([args, &exit_code] {
-    Profile now = load_profile(args->now, args->opt);
-    int ni = sample_index_for(now, args->opt.sample_index, args->now);
-    Profile base = load_profile(args->base, args->opt);
-    int bi = sample_index_for(base, now.sample_types[ni].type, args->base);
-    StackOptions so = stack_options(args->opt);
-    DiffReport r = diff_profiles(base, StackTable(base, so), bi, now, StackTable(now, so), ni, args->normalize);
-    std::cout << (args->json ? render_diff_json(r, args->nodecount)
-                             : render_diff_text(r, args->base, args->now, args->nodecount));
+    analyzer::Profile now = load_profile(args->now, args->opt);
+    int ni = analyzer::sample_index_for(now, args->opt.sample_index, args->now);
+    analyzer::Profile base = load_profile(args->base, args->opt);
+    int bi = analyzer::sample_index_for(base, now.sample_types[ni].type, args->base);
+    analyzer::StackOptions so = stack_options(args->opt);
+    analyzer::DiffReport r = analyzer::diff_profiles(base, analyzer::StackTable(base, so), bi, now,
+                                                     analyzer::StackTable(now, so), ni, args->normalize);
+    std::cout << (args->json ? analyzer::render_diff_json(r, args->nodecount)
+                             : analyzer::render_diff_text(r, args->base, args->now, args->nodecount));
     exit_code = 0;
   });
 }

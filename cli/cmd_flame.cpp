@@ -63,7 +63,7 @@ void register_flame(CLI::App& app, int& exit_code) {
     a.svg.sample_type = in.now.sample_types[in.now_index];
     if (a.svg.subtitle.empty() && !a.svg.differential)
       a.svg.subtitle =
-          a.svg.sample_type.type + ", total " + format_value(tree.nodes()[0].value, a.svg.sample_type.unit);
+          a.svg.sample_type.type + ", total " + analyzer::format_value(tree.nodes()[0].value, a.svg.sample_type.unit);
     viz::FlameSvgStats stats;
     std::string svg = viz::render_flame_svg(tree, a.svg, &stats);
     write_file(a.output, svg);

@@ -23,7 +23,7 @@ struct ReportArgs {
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot read");
+  if (!in) throw analyzer::InputError(path, "", "cannot read");
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -58,9 +58,9 @@ void register_report(CLI::App& app, int& exit_code) {
     report.base_name = a.base;
     report.title = a.title;
     report.rows = a.rows;
-    std::optional<TrendReport> verdict;
+    std::optional<analyzer::TrendReport> verdict;
     if (!a.trend_json.empty())
-      report.verdict = &verdict.emplace(read_trend_json(read_text(a.trend_json), a.trend_json));
+      report.verdict = &verdict.emplace(analyzer::read_trend_json(read_text(a.trend_json), a.trend_json));
     if (!a.memory_csv.empty()) report.memory = viz::read_chart_csv(read_text(a.memory_csv), a.memory_csv);
     viz::ReportPage page = viz::make_report_page(report);
     std::filesystem::create_directories(a.out_dir);

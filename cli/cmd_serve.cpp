@@ -35,7 +35,8 @@ struct ServeArgs {
 // seconds) or several snapshots are a series.
 bool is_series(const std::vector<std::string>& profiles) {
   std::error_code ec;
-  return profiles.size() > 1 || is_url(profiles.front()) || std::filesystem::is_directory(profiles.front(), ec);
+  return profiles.size() > 1 || analyzer::is_url(profiles.front()) ||
+         std::filesystem::is_directory(profiles.front(), ec);
 }
 
 bool is_loopback(const std::string& address) {

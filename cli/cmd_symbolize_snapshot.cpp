@@ -44,7 +44,7 @@ void write_all(int fd, const std::string& bytes) {
 
 // One JSON line on stdout for the profiler: what it needs to report without parsing the profile or
 // reading the dump again (the sample promotion, when it was asked for).
-std::string summary_json(const Profile& p, const std::optional<uint64_t>& sample_promotion) {
+std::string summary_json(const analyzer::Profile& p, const std::optional<uint64_t>& sample_promotion) {
   nlohmann::ordered_json totals = nlohmann::ordered_json::object();
   for (size_t i = 0; i < p.sample_types.size(); ++i) totals[p.sample_types[i].type] = p.total(static_cast<int>(i));
   nlohmann::ordered_json j{{"samples", p.samples.size()}, {"locations", p.locations.size()}, {"totals", totals}};
@@ -80,28 +80,29 @@ void register_symbolize_snapshot(CLI::App& app, int& exit_code) {
   cmd->callback([a, &exit_code] {
     if (a->output.empty() && a->out_fd < 0)
       throw std::invalid_argument("symbolize-snapshot: give -o FILE or --out-fd N");
-    std::string dump = read_input(a->dump), base;
+    std::string dump = analyzer::read_input(a->dump), base;
     std::string_view base_view;
-    SnapshotParts parts;
+    analyzer::SnapshotParts parts;
     parts.dump = dump;
     if (!a->base.empty()) {
-      base = read_input(a->base);
+      base = analyzer::read_input(a->base);
       base_view = base;
       parts.base = &base_view;
     }
-    for (const auto& image : a->images) parts.images.push_back(parse_loaded_image(image));
+    for (const auto& image : a->images) parts.images.push_back(analyzer::parse_loaded_image(image));
     std::optional<uint64_t> promotion;
-    if (a->promoted_size > 0) promotion = sample_promotion_bytes(dump, a->promoted_size);
-    for (const auto& c : a->comments) parts.comments.push_back(promotion ? with_sample_promotion(c, *promotion) : c);
+    if (a->promoted_size > 0) promotion = analyzer::sample_promotion_bytes(dump, a->promoted_size);
+    for (const auto& c : a->comments)
+      parts.comments.push_back(promotion ? analyzer::with_sample_promotion(c, *promotion) : c);
     parts.time_nanos = a->time_nanos;
     parts.duration_nanos = a->duration_nanos;
     parts.default_sample_type = a->default_sample_type;
     std::string dirs = a->binary_path;
     if (dirs.empty())
       if (const char* env = std::getenv("LEAKSCOPE_BINARY_PATH")) dirs = env;
-    Symbolizer symbolizer(SymbolizeOptions{split_binary_path(dirs)});
-    Profile p = assemble_snapshot(parts, &symbolizer);
-    std::string bytes = a->format == "legacy" ? write_legacy_heap_text(p) : write_proto_gz(p);
+    analyzer::Symbolizer symbolizer(analyzer::SymbolizeOptions{analyzer::split_binary_path(dirs)});
+    analyzer::Profile p = analyzer::assemble_snapshot(parts, &symbolizer);
+    std::string bytes = a->format == "legacy" ? analyzer::write_legacy_heap_text(p) : analyzer::write_proto_gz(p);
     if (a->out_fd >= 0)
       write_all(a->out_fd, bytes);
     else

@@ -44,10 +44,10 @@ void register_traces(CLI::App& app, int& exit_code) {
       add_view(app, "traces", "Every distinct stack with its value, largest first (like `pprof -traces`)", false, args);
   cmd->add_option("--nodecount", args->nodecount, "show at most N stacks (default 50; 0: all)");
   cmd->callback([args, &exit_code] {
-    Profile p = load_profile(args->profile, args->opt);
-    int index = sample_index_for(p, args->opt.sample_index, args->profile);
+    analyzer::Profile p = load_profile(args->profile, args->opt);
+    int index = analyzer::sample_index_for(p, args->opt.sample_index, args->profile);
     std::cout << "File: " << args->profile << "\n"
-              << render_traces(p, StackTable(p, stack_options(args->opt)), index, args->nodecount);
+              << analyzer::render_traces(p, analyzer::StackTable(p, stack_options(args->opt)), index, args->nodecount);
     exit_code = 0;
   });
 }
@@ -57,11 +57,11 @@ void register_peek(CLI::App& app, int& exit_code) {
   auto* cmd =
       add_view(app, "peek", "Callers and callees of matching functions, with the weight through each edge", true, args);
   cmd->callback([args, &exit_code] {
-    Pattern functions = Pattern::compile(args->regex, "regex");
-    Profile p = load_profile(args->profile, args->opt);
-    int index = sample_index_for(p, args->opt.sample_index, args->profile);
+    analyzer::Pattern functions = analyzer::Pattern::compile(args->regex, "regex");
+    analyzer::Profile p = load_profile(args->profile, args->opt);
+    int index = analyzer::sample_index_for(p, args->opt.sample_index, args->profile);
     std::cout << "File: " << args->profile << "\n"
-              << render_peek(p, StackTable(p, stack_options(args->opt)), index, functions);
+              << analyzer::render_peek(p, analyzer::StackTable(p, stack_options(args->opt)), index, functions);
     exit_code = 0;
   });
 }
@@ -73,14 +73,15 @@ void register_list(CLI::App& app, int& exit_code) {
   cmd->add_option("--source-path", args->source_path,
                   "DIR[:DIR...] to find sources whose recorded path does not exist here (matched by path suffix)");
   cmd->callback([args, &exit_code] {
-    Pattern functions = Pattern::compile(args->regex, "regex");
-    Profile p = load_profile(args->profile, args->opt);
-    int index = sample_index_for(p, args->opt.sample_index, args->profile);
-    StackOptions so = stack_options(args->opt);
-    so.granularity = Granularity::kLines;
+    analyzer::Pattern functions = analyzer::Pattern::compile(args->regex, "regex");
+    analyzer::Profile p = load_profile(args->profile, args->opt);
+    int index = analyzer::sample_index_for(p, args->opt.sample_index, args->profile);
+    analyzer::StackOptions so = stack_options(args->opt);
+    so.granularity = analyzer::Granularity::kLines;
     std::vector<std::string> dirs = split_dirs(args->source_path);
     dirs.push_back(".");
-    std::cout << "File: " << args->profile << "\n" << render_list(p, StackTable(p, so), index, functions, dirs);
+    std::cout << "File: " << args->profile << "\n"
+              << analyzer::render_list(p, analyzer::StackTable(p, so), index, functions, dirs);
     exit_code = 0;
   });
 }

@@ -21,14 +21,15 @@ struct TopArgs {
 };
 
 // `top --by-age`: one profile's live bytes split by allocation epoch.
-void print_top_by_age(const TopArgs& args, const Profile& p, const StackTable& stacks, int index) {
+void print_top_by_age(const TopArgs& args, const analyzer::Profile& p, const analyzer::StackTable& stacks, int index) {
   if (!args.base.empty() || args.cum) throw CLI::ValidationError("--by-age", "is not for use with --base or --cum");
-  AgeReport r = make_age_report(p, stacks, index, args.nodefraction, static_cast<size_t>(args.nodecount));
+  analyzer::AgeReport r =
+      analyzer::make_age_report(p, stacks, index, args.nodefraction, static_cast<size_t>(args.nodecount));
   if (!r.has_ages())
-    throw InputError(args.profile, "",
-                     "expected allocation ages (age_epoch labels), found none: profile the program with "
-                     "LEAKSCOPE_AGE_EPOCH=SECONDS");
-  std::cout << (args.json ? render_age_json(r) : render_age_text(r, {"File: " + args.profile}));
+    throw analyzer::InputError(args.profile, "",
+                               "expected allocation ages (age_epoch labels), found none: profile the program with "
+                               "LEAKSCOPE_AGE_EPOCH=SECONDS");
+  std::cout << (args.json ? analyzer::render_age_json(r) : analyzer::render_age_text(r, {"File: " + args.profile}));
 }
 }  // namespace
 
@@ -48,29 +49,30 @@ void register_top(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", args->json,
                 R"(print {"sample_type","unit","total","dropped_nodes","rows":[{"name","flat","cum"[,"inline"]}]})");
   cmd->callback([args, &exit_code] {
-    Profile p = load_profile(args->profile, args->opt);
-    int index = sample_index_for(p, args->opt.sample_index, args->profile);
-    StackOptions so = stack_options(args->opt);
-    StackTable stacks(p, so);
+    analyzer::Profile p = load_profile(args->profile, args->opt);
+    int index = analyzer::sample_index_for(p, args->opt.sample_index, args->profile);
+    analyzer::StackOptions so = stack_options(args->opt);
+    analyzer::StackTable stacks(p, so);
     if (args->by_age) {
       print_top_by_age(*args, p, stacks, index);
       exit_code = 0;
       return;
     }
-    std::vector<GraphSource> sources{{&p, &stacks, index}};
+    std::vector<analyzer::GraphSource> sources{{&p, &stacks, index}};
     std::vector<std::string> header{"File: " + args->profile};
-    Profile b;
-    std::optional<StackTable> base_stacks;
+    analyzer::Profile b;
+    std::optional<analyzer::StackTable> base_stacks;
     if (!args->base.empty()) {
       b = load_profile(args->base, args->opt);
-      int bi = sample_index_for(b, p.sample_types[index].type, args->base);
+      int bi = analyzer::sample_index_for(b, p.sample_types[index].type, args->base);
       sources.push_back({&b, &base_stacks.emplace(b, so), bi, -1.0});  // pprof -base: subtracted
       header.push_back("Base: " + args->base + " (subtracted)");
     }
     if (stacks.filtered_samples())
       header.push_back("Filtered out " + std::to_string(stacks.filtered_samples()) + " samples (--focus/--ignore)");
-    TopReport r = make_top(Graph(sources), p.sample_types[index], {args->cum, args->nodecount, args->nodefraction});
-    std::cout << (args->json ? render_top_json(r) : render_top_text(r, header));
+    analyzer::TopReport r = analyzer::make_top(analyzer::Graph(sources), p.sample_types[index],
+                                               {args->cum, args->nodecount, args->nodefraction});
+    std::cout << (args->json ? analyzer::render_top_json(r) : analyzer::render_top_text(r, header));
     exit_code = 0;
   });
 }

@@ -19,16 +19,17 @@ struct TrendArgs {
   ProfileOptions opt;
   bool json = false, fail_on_leak = false;
   size_t nodecount = 20;
-  TrendThresholds thresholds;
+  analyzer::TrendThresholds thresholds;
 };
-TrendOptions trend_options(const TrendArgs& args) {
+analyzer::TrendOptions trend_options(const TrendArgs& args) {
   return {args.opt.sample_index, stack_options(args.opt), args.thresholds};
 }
 
 // `members` of `profiles`, as one series.
-std::vector<SeriesSnapshot> series_of(const std::vector<Profile>& profiles, const std::vector<SeriesInput>& inputs,
-                                      const std::vector<size_t>& members) {
-  std::vector<SeriesSnapshot> series;
+std::vector<analyzer::SeriesSnapshot> series_of(const std::vector<analyzer::Profile>& profiles,
+                                                const std::vector<analyzer::SeriesInput>& inputs,
+                                                const std::vector<size_t>& members) {
+  std::vector<analyzer::SeriesSnapshot> series;
   for (size_t m : members) series.push_back({&profiles[m], inputs[m].path});
   return series;
 }
@@ -82,39 +83,40 @@ void register_trend(CLI::App& app, int& exit_code) {
                   "sampled counting: never fell by more than this share of the growth (default 0.1)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([args, &exit_code] {
-    std::vector<SeriesInput> inputs;
+    std::vector<analyzer::SeriesInput> inputs;
     if (args->instance.empty()) {
-      inputs = expand_series_dirs(args->snapshots);
+      inputs = analyzer::expand_series_dirs(args->snapshots);
     } else {
       for (auto& path : series_sources(args->snapshots, args->instance)) inputs.push_back({path, args->instance});
     }
-    std::vector<Profile> profiles;
+    std::vector<analyzer::Profile> profiles;
     for (const auto& in : inputs) profiles.push_back(load_profile(in.path, args->opt));
     // Several instances (a collected fleet): each judged on its own, then across the fleet.
     std::map<std::string, std::vector<size_t>> by_instance;
     for (size_t i = 0; i < profiles.size(); ++i) {
-      std::string instance = instance_of(profiles[i]);
+      std::string instance = analyzer::instance_of(profiles[i]);
       by_instance[instance.empty() ? inputs[i].instance : instance].push_back(i);
     }
     if (by_instance.size() <= 1) {
       std::vector<size_t> all(profiles.size());
       std::iota(all.begin(), all.end(), 0);
-      SeriesTrend t = make_series_trend(series_of(profiles, inputs, all), trend_options(*args));
-      std::cout << (args->json ? render_series_trend_json(t) : render_series_trend_text(t, args->nodecount));
+      analyzer::SeriesTrend t = analyzer::make_series_trend(series_of(profiles, inputs, all), trend_options(*args));
+      std::cout << (args->json ? analyzer::render_series_trend_json(t)
+                               : analyzer::render_series_trend_text(t, args->nodecount));
       exit_code = args->fail_on_leak && !t.trend.suspects.empty() ? 1 : 0;
       return;
     }
-    std::vector<InstanceTrend> judged;
+    std::vector<analyzer::InstanceTrend> judged;
     std::vector<std::string> too_short;
     for (const auto& [instance, members] : by_instance) {
       std::string name = instance.empty() ? "(no instance label)" : instance;
       if (members.size() < 2)
         too_short.push_back(name);
       else
-        judged.push_back({name, make_trend(series_of(profiles, inputs, members), trend_options(*args))});
+        judged.push_back({name, analyzer::make_trend(series_of(profiles, inputs, members), trend_options(*args))});
     }
-    FleetTrend f = make_fleet_trend(std::move(judged), std::move(too_short));
-    std::cout << (args->json ? render_fleet_json(f) : render_fleet_text(f, args->nodecount));
+    analyzer::FleetTrend f = analyzer::make_fleet_trend(std::move(judged), std::move(too_short));
+    std::cout << (args->json ? analyzer::render_fleet_json(f) : analyzer::render_fleet_text(f, args->nodecount));
     exit_code = args->fail_on_leak && !f.suspects.empty() ? 1 : 0;
   });
 }

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     std::string help = given.empty() ? "leakscope --help" : "leakscope " + given.front()->get_name() + " --help";
     std::cerr << "leakscope: " << e.what() << " (see " << help << ")\n";
     return 2;
-  } catch (const leakscope::InputError& e) {
+  } catch (const leakscope::analyzer::InputError& e) {
     std::cerr << "leakscope: " << e.what() << "\n";
     return 2;
   } catch (const std::invalid_argument& e) {

@@ -39,11 +39,12 @@ SeriesFeed::~SeriesFeed() {
 std::string SeriesFeed::spool(const std::string& url) {
   if (spool_.empty()) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "leakscope-serve-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw InputError(tmpl, "", "cannot create the spool directory for fetched profiles");
+    if (!::mkdtemp(tmpl.data()))
+      throw analyzer::InputError(tmpl, "", "cannot create the spool directory for fetched profiles");
     spool_ = tmpl;
   }
   std::string file = spool_ + "/snapshot." + std::to_string(++fetches_) + ".pb.gz";
-  write_file(file, write_proto_gz(load_profile(url, opt_)));
+  write_file(file, analyzer::write_proto_gz(load_profile(url, opt_)));
   spooled_.push_back(file);
   // The series keeps at most max_snapshots_; older spooled files are no longer needed.
   while (spooled_.size() > max_snapshots_) {
@@ -57,7 +58,7 @@ std::string SeriesFeed::spool(const std::string& url) {
 bool SeriesFeed::offer(const std::string& source, uint64_t order) {
   std::string file = source, warning;
   try {
-    if (is_url(source)) file = spool(source);
+    if (analyzer::is_url(source)) file = spool(source);
   } catch (const std::exception& e) {
     warning = std::string(e.what()) + " (skipped)";
   }
@@ -73,30 +74,31 @@ std::shared_ptr<viz::SnapshotSeries> SeriesFeed::load() {
                                                   stack_options(opt_), opt_.sample_index, max_snapshots_);
   // Several processes in one series would interleave their heaps as if they were one.
   std::vector<std::string> urls;
-  std::copy_if(args_.begin(), args_.end(), std::back_inserter(urls), [](const std::string& a) { return is_url(a); });
+  std::copy_if(args_.begin(), args_.end(), std::back_inserter(urls),
+               [](const std::string& a) { return analyzer::is_url(a); });
   if (urls.size() > 1) {
     std::string list;
     for (const auto& u : urls) list += (list.empty() ? "" : ", ") + u;
-    throw InputError(urls.front(), "",
-                     "a series follows one process, got " + std::to_string(urls.size()) + " URLs (" + list +
-                         "); serve each on its own --http port, or `leakscope collect` them into a DIR "
-                         "and serve it with --instance");
+    throw analyzer::InputError(urls.front(), "",
+                               "a series follows one process, got " + std::to_string(urls.size()) + " URLs (" + list +
+                                   "); serve each on its own --http port, or `leakscope collect` them into a DIR "
+                                   "and serve it with --instance");
   }
   auto sources = series_sources(args_, instance_);
   expected_ = sources.size();
   // One usable snapshot first: it fixes the series' sample type, and the page needs one to show.
   size_t next = 0;
   for (; next < sources.size() && series_->size() == 0; ++next) {
-    if (!is_url(sources[next])) known_.insert(sources[next]);
+    if (!analyzer::is_url(sources[next])) known_.insert(sources[next]);
     ++read_;
     if (!offer(sources[next], next_order_++)) ++skipped_;
   }
   if (series_->size() == 0)
-    throw InputError(args_.front(), "",
-                     "no usable snapshot among " + std::to_string(sources.size()) + " (" + std::to_string(skipped_) +
-                         " skipped, see the warnings above)");
+    throw analyzer::InputError(args_.front(), "",
+                               "no usable snapshot among " + std::to_string(sources.size()) + " (" +
+                                   std::to_string(skipped_) + " skipped, see the warnings above)");
   for (; next < sources.size(); ++next) {
-    if (is_url(sources[next])) {  // fetched here: the spool belongs to one thread
+    if (analyzer::is_url(sources[next])) {  // fetched here: the spool belongs to one thread
       ++read_;
       if (!offer(sources[next], next_order_++)) ++skipped_;
     } else if (known_.insert(sources[next]).second) {
@@ -154,7 +156,7 @@ void SeriesFeed::follow(const std::atomic<bool>& stop) {
       continue;  // a directory emptied for a moment: the next look may find it again
     }
     for (const auto& source : sources)
-      if (is_url(source) || known_.insert(source).second) offer(source, next_order_++);
+      if (analyzer::is_url(source) || known_.insert(source).second) offer(source, next_order_++);
   }
 }
 

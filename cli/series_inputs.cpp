@@ -9,7 +9,7 @@
 namespace leakscope::cli {
 
 std::vector<std::string> snapshot_files(const std::string& dir, const std::string& instance) {
-  std::vector<SeriesInput> inputs = expand_series_dirs({dir});
+  std::vector<analyzer::SeriesInput> inputs = analyzer::expand_series_dirs({dir});
   std::map<std::string, size_t> instances;
   for (const auto& in : inputs)
     if (!in.instance.empty()) ++instances[in.instance];
@@ -20,11 +20,12 @@ std::vector<std::string> snapshot_files(const std::string& dir, const std::strin
     return have;
   };
   if (!instance.empty() && !instances.count(instance))
-    throw InputError(dir, "",
-                     "no snapshots of instance '" + instance +
-                         "' (<instance>.<seq>.pb.gz); it has: " + (instances.empty() ? "none" : names(false)));
+    throw analyzer::InputError(dir, "",
+                               "no snapshots of instance '" + instance + "' (<instance>.<seq>.pb.gz); it has: " +
+                                   (instances.empty() ? "none" : names(false)));
   if (instance.empty() && instances.size() > 1)
-    throw InputError(dir, "", "holds snapshots of several instances: " + names(true) + "; pick one with --instance");
+    throw analyzer::InputError(dir, "",
+                               "holds snapshots of several instances: " + names(true) + "; pick one with --instance");
   std::vector<std::string> out;
   for (auto& in : inputs)
     if (instance.empty() || in.instance == instance) out.push_back(std::move(in.path));

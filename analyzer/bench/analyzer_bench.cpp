@@ -23,20 +23,20 @@ std::string input(const char* env, benchmark::State& state) {
 void BM_ReadJemallocDump(benchmark::State& state) {
   std::string path = input("LEAKSCOPE_BENCH_JEMALLOC", state);
   if (path.empty()) return;
-  std::string bytes = leakscope::read_input(path);
-  for (auto _ : state) benchmark::DoNotOptimize(leakscope::read_jemalloc_heap(bytes, path));
+  std::string bytes = leakscope::analyzer::read_input(path);
+  for (auto _ : state) benchmark::DoNotOptimize(leakscope::analyzer::read_jemalloc_heap(bytes, path));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes.size()));
 }
 
 void BM_SymbolizeJemallocDump(benchmark::State& state) {
   std::string path = input("LEAKSCOPE_BENCH_JEMALLOC", state);
   if (path.empty()) return;
-  leakscope::Profile raw = leakscope::read_profile(path);
+  leakscope::analyzer::Profile raw = leakscope::analyzer::read_profile(path);
   for (auto _ : state) {
     state.PauseTiming();
-    leakscope::Profile p = raw;
+    leakscope::analyzer::Profile p = raw;
     state.ResumeTiming();
-    leakscope::symbolize(p, {});
+    leakscope::analyzer::symbolize(p, {});
   }
   state.counters["locations"] = static_cast<double>(raw.locations.size());
 }
@@ -44,11 +44,11 @@ void BM_SymbolizeJemallocDump(benchmark::State& state) {
 void BM_StackTableAndAggregate(benchmark::State& state) {
   std::string path = input("LEAKSCOPE_BENCH_JEMALLOC", state);
   if (path.empty()) return;
-  leakscope::Profile p = leakscope::read_profile(path);
-  leakscope::symbolize(p, {});
+  leakscope::analyzer::Profile p = leakscope::analyzer::read_profile(path);
+  leakscope::analyzer::symbolize(p, {});
   for (auto _ : state) {
-    leakscope::StackTable t(p, {});
-    benchmark::DoNotOptimize(leakscope::aggregate(p, t, p.default_sample_index()));
+    leakscope::analyzer::StackTable t(p, {});
+    benchmark::DoNotOptimize(leakscope::analyzer::aggregate(p, t, p.default_sample_index()));
   }
   state.counters["samples"] = static_cast<double>(p.samples.size());
 }
@@ -56,17 +56,17 @@ void BM_StackTableAndAggregate(benchmark::State& state) {
 void BM_ReadGoProto(benchmark::State& state) {
   std::string path = input("LEAKSCOPE_BENCH_GO", state);
   if (path.empty()) return;
-  for (auto _ : state) benchmark::DoNotOptimize(leakscope::read_profile(path));
+  for (auto _ : state) benchmark::DoNotOptimize(leakscope::analyzer::read_profile(path));
 }
 
 void BM_TopGoProtoEndToEnd(benchmark::State& state) {
   std::string path = input("LEAKSCOPE_BENCH_GO", state);
   if (path.empty()) return;
   for (auto _ : state) {
-    leakscope::Profile p = leakscope::read_profile(path);
-    leakscope::StackTable t(p, {});
+    leakscope::analyzer::Profile p = leakscope::analyzer::read_profile(path);
+    leakscope::analyzer::StackTable t(p, {});
     int index = p.default_sample_index();
-    auto report = leakscope::make_top(leakscope::Graph(p, t, index), p.sample_types[index], {});
+    auto report = leakscope::analyzer::make_top(leakscope::analyzer::Graph(p, t, index), p.sample_types[index], {});
     benchmark::DoNotOptimize(report);
   }
 }

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::optional<AgeEpoch> take_age_frame(std::vector<uint64_t>& pcs) {
   if (pcs.empty() || !is_age_frame(pcs.back())) return std::nullopt;
@@ -54,4 +54,4 @@ std::optional<int64_t> age_clock_of(const Profile& p) {
   return std::nullopt;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

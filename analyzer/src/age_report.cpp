@@ -10,7 +10,7 @@
 #include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 constexpr double kDominantShare = 0.9;
@@ -241,4 +241,4 @@ std::string render_age_json(const AgeReport& r) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

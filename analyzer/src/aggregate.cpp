@@ -1,6 +1,6 @@
 #include "leakscope/analyzer/aggregate.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::vector<NodeValue> aggregate_nodes(const Profile& p, const StackTable& stacks, int index, double scale,
                                        int64_t* total) {
@@ -18,4 +18,4 @@ Aggregate aggregate(const Profile& p, const StackTable& stacks, int index, doubl
   return out;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -12,7 +12,7 @@
 #include "leakscope/analyzer/work_counter.h"
 #include "leakscope/analyzer/writers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 
@@ -192,4 +192,4 @@ CollectSummary Collector::run() {
   return summary_;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

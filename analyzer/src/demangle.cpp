@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::string demangle(const std::string& mangled) {
   if (mangled.size() < 2 || mangled[0] != '_' || mangled[1] != 'Z') return mangled;
@@ -107,4 +107,4 @@ std::string simplify_name(const std::string& name) {
   return out;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -7,7 +7,7 @@
 
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 DiffReport make_diff(const Aggregate& base, const Aggregate& now, const ValueType& type) {
   DiffReport r;
@@ -104,4 +104,4 @@ std::string render_diff_json(const DiffReport& r, size_t max_rows) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -4,7 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 FleetTrend make_fleet_trend(std::vector<InstanceTrend> instances, std::vector<std::string> too_short) {
   FleetTrend f;
@@ -72,4 +72,4 @@ std::string render_fleet_json(const FleetTrend& f) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

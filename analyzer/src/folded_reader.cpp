@@ -9,7 +9,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "text_cursor.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 
@@ -136,4 +136,4 @@ Profile read_folded(std::string_view text, const std::string& source) {
   return p;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

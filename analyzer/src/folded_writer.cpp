@@ -2,7 +2,7 @@
 
 #include "leakscope/analyzer/writers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::string write_folded(const Profile& p, const StackTable& stacks, int index) {
   // Merge identical stacks; std::map keeps the output sorted like stackcollapse does.
@@ -24,4 +24,4 @@ std::string write_folded(const Profile& p, const StackTable& stacks, int index) 
   return out;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 
@@ -119,4 +119,4 @@ std::vector<Graph::Edge> Graph::edges_between(const std::vector<bool>& kept) con
   return edges;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

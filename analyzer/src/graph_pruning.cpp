@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <tuple>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 
@@ -86,4 +86,4 @@ PrunedEdges prune_edges(const Graph& g, const PrunedNodes& kept, double edgefrac
   return r;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -5,7 +5,7 @@
 #include "leakscope/analyzer/unsample.h"
 #include "memory_map.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 void HeapProfileBuilder::add(const std::vector<uint64_t>& pcs, const HeapCounts& sampled, std::vector<Label> labels) {
   PendingSample s;
@@ -61,4 +61,4 @@ Profile HeapProfileBuilder::finish(std::vector<Mapping> mappings) {
   return p;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -10,7 +10,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct HeapCounts {
   int64_t inuse_objects = 0, inuse_bytes = 0, alloc_objects = 0, alloc_bytes = 0;
@@ -40,4 +40,4 @@ class HeapProfileBuilder {
   std::vector<PendingSample> samples_;
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -1,6 +1,6 @@
 #include "heap_text.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 HeapCounts parse_heap_counts(std::string_view& s, const TextCursor& at) {
   HeapCounts c;
@@ -25,4 +25,4 @@ void parse_addresses(std::string_view s, const TextCursor& at, std::vector<uint6
   if (out.empty() && empty == EmptyStack::kRefused) at.fail("expected at least one address after '@'");
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -9,7 +9,7 @@
 #include "heap_profile_builder.h"
 #include "text_cursor.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Consumes "<inuse objs>: <inuse bytes> [<alloc objs>: <alloc bytes>]" from the front of `s`.
 HeapCounts parse_heap_counts(std::string_view& s, const TextCursor& at);
@@ -19,4 +19,4 @@ enum class EmptyStack { kRefused, kAllowed };
 void parse_addresses(std::string_view s, const TextCursor& at, std::vector<uint64_t>& out,
                      EmptyStack empty = EmptyStack::kRefused);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

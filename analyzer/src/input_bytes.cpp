@@ -11,7 +11,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 uint64_t max_input_bytes() {
   if (const char* env = std::getenv("LEAKSCOPE_MAX_INPUT_BYTES")) {
@@ -131,4 +131,4 @@ std::string decode_input(std::string bytes, const std::string& source, uint64_t 
   return bytes;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

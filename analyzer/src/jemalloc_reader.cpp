@@ -18,7 +18,7 @@
 #include "memory_map.h"
 #include "text_cursor.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 struct CountLine {
@@ -159,4 +159,4 @@ Profile read_jemalloc_heap(std::string_view text, const std::string& source) {
   return builder.finish(std::move(maps));
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -2,7 +2,7 @@
 
 #include "leakscope/analyzer/writers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::string write_json(const Profile& p) {
   using json = nlohmann::ordered_json;
@@ -58,4 +58,4 @@ std::string write_json(const Profile& p) {
   return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

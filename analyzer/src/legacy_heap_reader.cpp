@@ -17,7 +17,7 @@
 #include "memory_map.h"
 #include "text_cursor.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 struct HintFrame {
@@ -140,4 +140,4 @@ Profile read_legacy_heap(std::string_view text, const std::string& source) {
   return p;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

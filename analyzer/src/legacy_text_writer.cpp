@@ -7,7 +7,7 @@
 
 #include "leakscope/analyzer/writers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::string write_legacy_heap_text(const Profile& p) {
   auto index = [&](const char* name, const char* fallback) {
@@ -52,4 +52,4 @@ std::string write_legacy_heap_text(const Profile& p) {
   return out;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

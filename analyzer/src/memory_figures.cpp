@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::optional<MemoryFigures> memory_figures_of(const Profile& p) {
   for (const auto& c : p.comments) {
@@ -73,4 +73,4 @@ std::vector<RssPart> rss_breakdown(const MemoryFigures& m, int64_t sampled_heap)
   return rows;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 bool hex_field(std::string_view& s, uint64_t& out) {
@@ -60,4 +60,4 @@ int find_mapping(const std::vector<Mapping>& sorted, uint64_t address) {
   return address < it->limit ? static_cast<int>(it - sorted.begin()) : -1;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "text_cursor.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Consumes the rest of `cursor`. Lines that are not mappings of a file are skipped.
 std::vector<Mapping> parse_memory_map(TextCursor& cursor);
@@ -16,4 +16,4 @@ std::vector<Mapping> parse_memory_map(TextCursor& cursor);
 // Index (0-based) of the mapping that contains `address`, or -1. `mappings` sorted by start.
 int find_mapping(const std::vector<Mapping>& sorted_by_start, uint64_t address);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

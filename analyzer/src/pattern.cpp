@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 Pattern Pattern::compile(const std::string& pattern, const std::string& option) {
   static std::mutex mu;
@@ -39,4 +39,4 @@ const std::string& Pattern::source() const {
   return re_ ? re_->pattern() : none;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

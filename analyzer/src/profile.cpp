@@ -2,7 +2,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 int Profile::sample_index(const std::string& name) const {
   for (size_t i = 0; i < sample_types.size(); ++i)
@@ -50,4 +50,4 @@ void Profile::validate(const std::string& source) const {
   }
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 
 #include "leakscope/analyzer/readers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 constexpr const char* kHeapOnly = "; leakscope reads heap profiles only";
@@ -101,4 +101,4 @@ UnsupportedKind unsupported_profile_kind(std::string_view b) {
   return {};
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

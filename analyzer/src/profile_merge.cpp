@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // Copies `from`'s mappings, functions and locations into `into`, reusing equal ones.
@@ -119,4 +119,4 @@ Profile merge_profiles(const Profile& a, const Profile& b, int sign) {
   return out;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -14,7 +14,7 @@
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 
@@ -250,4 +250,4 @@ Profile read_profile_source(const std::string& source, const SourceOptions& o, P
   return p;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -7,7 +7,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "profile.pb.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 bool read_varint(std::string_view b, size_t& pos, uint64_t& v) {
@@ -251,4 +251,4 @@ Profile read_proto(std::string_view bytes, const std::string& source) {
   return p;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

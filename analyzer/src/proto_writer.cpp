@@ -4,7 +4,7 @@
 #include "leakscope/analyzer/writers.h"
 #include "profile.pb.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 class StringTable {
@@ -92,4 +92,4 @@ std::string encode_proto(const Profile& p) {
 
 std::string write_proto_gz(const Profile& p) { return gzip(encode_proto(p)); }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

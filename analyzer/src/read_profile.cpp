@@ -6,7 +6,7 @@
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/readers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 const char* format_name(ProfileFormat f) {
   switch (f) {
@@ -85,4 +85,4 @@ Profile read_profile(const std::string& path, ProfileFormat* detected) {
   return p;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 int sample_index_for(const Profile& p, const std::string& requested, const std::string& source) {
   if (requested.empty()) return p.default_sample_index();
@@ -21,4 +21,4 @@ int sample_index_for(const Profile& p, const std::string& requested, const std::
   throw InputError(source, "", "no sample type '" + requested + "'; this profile has: " + have);
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -4,7 +4,7 @@
 
 #include "leakscope/analyzer/memory_figures.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // "  t*: OBJS: BYTES [..." -> objs, bytes.
@@ -52,4 +52,4 @@ std::string with_sample_promotion(std::string comment, uint64_t bytes) {
   return comment;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 constexpr std::string_view kSuffix = ".pb.gz";
@@ -131,4 +131,4 @@ std::string instance_of(const Profile& p) {
   return "";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -9,7 +9,7 @@
 #include "leakscope/analyzer/stack_table.h"
 #include "leakscope/analyzer/symbolizer.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // A dump's mappings carry paths only; the process knows which build it had loaded. A mapping takes
@@ -68,4 +68,4 @@ LoadedImage parse_loaded_image(const std::string& text) {
   return image;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -7,7 +7,7 @@
 
 #include "leakscope/analyzer/pattern.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 Granularity parse_granularity(const std::string& s) {
   if (s == "functions") return Granularity::kFunctions;
@@ -188,4 +188,4 @@ StackTable::StackTable(const Profile& p, const StackOptions& opt) {
   }
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

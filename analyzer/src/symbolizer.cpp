@@ -17,7 +17,7 @@
 #include "leakscope/analyzer/demangle.h"
 #include "leakscope/analyzer/warnings.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace fs = std::filesystem;
 
 std::vector<std::string> split_binary_path(const std::string& s) {
@@ -444,4 +444,4 @@ void Symbolizer::symbolize(Profile& p) {
 
 void symbolize(Profile& p, const SymbolizeOptions& options) { Symbolizer(options).symbolize(p); }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -4,7 +4,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 bool TextCursor::peek(std::string_view& line) const {
   if (pos_ >= text_.size()) return false;
@@ -70,4 +70,4 @@ uint64_t parse_hex(std::string_view& s, const TextCursor& at, const char* what) 
   return v;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 class TextCursor {
  public:
@@ -36,4 +36,4 @@ int64_t parse_int(std::string_view& s, const TextCursor& at, const char* what);
 uint64_t parse_hex(std::string_view& s, const TextCursor& at, const char* what);  // "0x..." or bare hex
 void expect(std::string_view& s, std::string_view token, const TextCursor& at);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

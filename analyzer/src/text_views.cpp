@@ -11,7 +11,7 @@
 #include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 
@@ -187,4 +187,4 @@ std::string render_list(const Profile& p, const StackTable& stacks, int index, c
   return out;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -9,7 +9,7 @@
 #include "leakscope/analyzer/graph_pruning.h"
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 TopReport make_top(const Graph& graph, const ValueType& type, const TopOptions& opt) {
   TopReport r;
@@ -74,4 +74,4 @@ std::string render_top_json(const TopReport& r) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

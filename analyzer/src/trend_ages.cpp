@@ -6,7 +6,7 @@
 
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // The newest epoch must have run long enough for a leak at the window's slope to leave this many
@@ -133,4 +133,4 @@ nlohmann::ordered_json trend_ages_json(const TrendAges& a) {
   return {{"epoch_ms", a.epoch_ms}, {"epochs", a.epochs}, {"rows", std::move(rows)}};
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

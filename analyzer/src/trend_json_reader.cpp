@@ -4,7 +4,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 constexpr const char* kExpected = "expected `leakscope trend --json` output";
@@ -49,4 +49,4 @@ TrendReport read_trend_json(const std::string& text, const std::string& source) 
   return r;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 
 #include "leakscope/analyzer/units.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 void fit(const std::vector<double>& t, const std::vector<int64_t>& y, double& slope, double& r2) {
@@ -364,4 +364,4 @@ std::string render_trend_json(const TrendReport& r) {
   return trend_json(r).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

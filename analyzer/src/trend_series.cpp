@@ -8,7 +8,7 @@
 #include "leakscope/analyzer/sample_index.h"
 #include "leakscope/analyzer/work_counter.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 bool every_snapshot_has_a_time(const std::vector<SeriesSnapshot>& series) {
@@ -85,4 +85,4 @@ std::string render_series_trend_json(const SeriesTrend& t) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::string format_value(int64_t value, const std::string& unit) {
   char buf[64];
@@ -37,4 +37,4 @@ std::string format_percent(double fraction) {
   return buf;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::pair<int64_t, int64_t> unsample(int64_t count, int64_t bytes, int64_t period) {
   if (count == 0 || bytes == 0) return {0, 0};
@@ -13,4 +13,4 @@ std::pair<int64_t, int64_t> unsample(int64_t count, int64_t bytes, int64_t perio
           static_cast<int64_t>(static_cast<double>(bytes) * scale)};
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

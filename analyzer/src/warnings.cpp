@@ -4,7 +4,7 @@
 #include <mutex>
 #include <set>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 std::mutex mu;
 std::set<std::string> seen;
@@ -25,4 +25,4 @@ std::function<void(const std::string&)> set_warning_sink(std::function<void(cons
   return old;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 namespace {
 constexpr std::string_view kPrefix = "leakscope:work=";
@@ -26,4 +26,4 @@ std::optional<WorkCount> work_count_of(const Profile& p) {
   return std::nullopt;
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

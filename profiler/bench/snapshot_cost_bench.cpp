@@ -173,16 +173,16 @@ int main(int argc, char** argv) {
   }
   print("  moved to the helper: promotion scan", scan);
   // The previous design, for comparison: the same dump symbolized inside this process, state kept.
-  static leakscope::Symbolizer* in_process = nullptr;
+  static leakscope::analyzer::Symbolizer* in_process = nullptr;
   Cost before = measure(snapshots, [] {
     ThreadSamplingOff quiet;
     HeapDump d = Snapshotter::instance().dump();
     std::optional<std::string> text = leakscope::profiler::read_whole_fd(d.fd());
     if (!text) return;
-    leakscope::Profile p = leakscope::read_jemalloc_heap(*text, "prof.dump");
-    if (!in_process) in_process = new leakscope::Symbolizer({}, 256 * 1024);
+    leakscope::analyzer::Profile p = leakscope::analyzer::read_jemalloc_heap(*text, "prof.dump");
+    if (!in_process) in_process = new leakscope::analyzer::Symbolizer({}, 256 * 1024);
     in_process->symbolize(p);
-    leakscope::write_proto_gz(p);
+    leakscope::analyzer::write_proto_gz(p);
   });
   print("previous: in-process symbolizer", before);
   // The stall another thread sees, twice: with the dumping thread at normal priority (as a service's

@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
   // GoogleTest's own records of a test's results (failures, properties) outlive the test by design.
   // Only TestResult: every test body runs under other testing:: frames, and suppressions match any frame.
   config.suppressions.push_back(
-      {leakscope::Pattern::compile("^testing::TestResult::", "leak check"), "GoogleTest's result records"});
+      {leakscope::analyzer::Pattern::compile("^testing::TestResult::", "leak check"), "GoogleTest's result records"});
   ::testing::UnitTest::GetInstance()->listeners().Append(new LeakCheckListener(std::move(config)));
   return RUN_ALL_TESTS();
 }

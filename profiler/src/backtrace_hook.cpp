@@ -41,7 +41,7 @@ void append_age_frame(void** vec, unsigned* len, unsigned max_len) {
   if (length == 0 || max_len == 0) return;
   uint64_t elapsed = coarse_now_ms() - age_start_ms.load(std::memory_order_relaxed);
   unsigned slot = *len < max_len ? (*len)++ : max_len - 1;
-  vec[slot] = reinterpret_cast<void*>(encode_age_frame(length, age_epoch_index(elapsed, length)));
+  vec[slot] = reinterpret_cast<void*>(analyzer::encode_age_frame(length, analyzer::age_epoch_index(elapsed, length)));
 }
 
 // Called by jemalloc for each sampled allocation, with its own lock-free caller context.
@@ -80,7 +80,7 @@ bool fast_backtrace_installed() { return installed; }
 bool enable_allocation_ages(double epoch_seconds) {
   if (!installed) return false;
   uint64_t ms = static_cast<uint64_t>(std::llround(epoch_seconds * 1000));
-  if (ms == 0 || ms > kMaxAgeEpochMs) return false;
+  if (ms == 0 || ms > analyzer::kMaxAgeEpochMs) return false;
   if (age_epoch_ms.load() == 0) age_start_ms = coarse_now_ms();  // switching on again keeps the clock
   age_epoch_ms = ms;
   return true;

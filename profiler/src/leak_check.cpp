@@ -44,31 +44,31 @@ LiveTotals arena_totals(unsigned arena) {
 constexpr const char* kLibraryFrames = "^(std::|__gnu_cxx::|__cxxabiv1::)|^lib[^ ]*\\.so[.0-9]*\\+0x[0-9a-f]+$";
 
 // The suppression a sample falls under: the first whose regex matches a function anywhere on its
-// stack, as in LeakSanitizer, so that `^leakscope::Pattern::compile$` also covers what the library it
-// calls allocates for it. -1: none.
-int suppression_of(const Profile& p, const Sample& sample, const LeakCheckConfig& config) {
+// stack, as in LeakSanitizer, so that `^leakscope::analyzer::Pattern::compile$` also covers what the
+// library it calls allocates for it. -1: none.
+int suppression_of(const analyzer::Profile& p, const analyzer::Sample& sample, const LeakCheckConfig& config) {
   for (size_t i = 0; i < config.suppressions.size(); ++i)
     for (uint64_t location : sample.location_ids)
-      for (const Line& line : p.location(location).lines)
+      for (const analyzer::Line& line : p.location(location).lines)
         if (line.function_id != 0 && config.suppressions[i].function.matches(p.function(line.function_id).name))
           return static_cast<int>(i);
   return -1;
 }
 
 // Adds the sites of `p` (the growth of one group of samples) to r; `suppressed`: the group's reason.
-void add_sites(const Profile& p, const std::string& suppressed, LeakReport& r) {
+void add_sites(const analyzer::Profile& p, const std::string& suppressed, LeakReport& r) {
   int bytes_index = p.sample_index("inuse_space");
   int objects_index = p.sample_index("inuse_objects");
-  StackOptions options;
+  analyzer::StackOptions options;
   options.hide = kLibraryFrames;
-  StackTable stacks(p, options);
-  std::vector<NodeValue> bytes = aggregate_nodes(p, stacks, bytes_index);
-  std::vector<NodeValue> objects = aggregate_nodes(p, stacks, objects_index);
+  analyzer::StackTable stacks(p, options);
+  std::vector<analyzer::NodeValue> bytes = analyzer::aggregate_nodes(p, stacks, bytes_index);
+  std::vector<analyzer::NodeValue> objects = analyzer::aggregate_nodes(p, stacks, objects_index);
   for (uint32_t node = 0; node < stacks.node_count(); ++node) {
     if (bytes[node].flat <= 0 && objects[node].flat <= 0) continue;  // freed more than it took
     LeakSite s;
     s.function = stacks.name(node);
-    const StackTable::Origin& origin = stacks.origin(node);
+    const analyzer::StackTable::Origin& origin = stacks.origin(node);
     if (origin.function_id != 0) s.file = p.function(origin.function_id).filename;
     s.line = origin.line;
     s.bytes = bytes[node].flat;
@@ -83,12 +83,12 @@ void add_sites(const Profile& p, const std::string& suppressed, LeakReport& r) {
 }
 
 // Names the holders of the growth from the delta profile (now - before), the suppressed ones apart.
-void name_sites(const Profile& p, const LeakCheckConfig& config, LeakReport& r) {
+void name_sites(const analyzer::Profile& p, const LeakCheckConfig& config, LeakReport& r) {
   if (p.sample_index("inuse_space") < 0 || p.sample_index("inuse_objects") < 0) return;
-  Profile no_samples = p;
+  analyzer::Profile no_samples = p;
   no_samples.samples.clear();
-  std::map<int, Profile> groups;  // by suppression; -1: not suppressed
-  for (const Sample& sample : p.samples) {
+  std::map<int, analyzer::Profile> groups;  // by suppression; -1: not suppressed
+  for (const analyzer::Sample& sample : p.samples) {
     auto [it, added] = groups.try_emplace(suppression_of(p, sample, config));
     if (added) it->second = no_samples;
     it->second.samples.push_back(sample);
@@ -115,7 +115,8 @@ void analyse_delta(const HeapDump& before, const LeakCheckConfig& config, LeakRe
   request.comments = {"leakscope:leak-check delta"};
   Snapshot s = snapshotter.encode(now, request);
   r.delta_proto_gz = std::move(s.bytes);
-  Profile p = read_proto(gunzip(r.delta_proto_gz, "leak-check delta", uint64_t{1} << 30), "leak-check delta");
+  analyzer::Profile p = analyzer::read_proto(analyzer::gunzip(r.delta_proto_gz, "leak-check delta", uint64_t{1} << 30),
+                                             "leak-check delta");
   name_sites(p, config, r);
   // At a coarser rate the profile's totals are estimates; jemalloc's stay exact (no promotion).
   if (!r.profiled || profiling_state().lg_sample != 0) {
@@ -184,7 +185,8 @@ LeakCheckConfig LeakCheckConfig::parse(const std::string& text, const std::strin
       (first == "max_bytes" ? c.max_bytes : c.max_objects) = v;
       continue;
     }
-    c.suppressions.push_back({Pattern::compile(first, where), rest});  // throws "<where>: invalid pattern ..."
+    c.suppressions.push_back(
+        {analyzer::Pattern::compile(first, where), rest});  // throws "<where>: invalid pattern ..."
   }
   return c;
 }

@@ -35,8 +35,8 @@ std::string build_id_in_note(const unsigned char* p, size_t size) {
 }
 
 int add_image(struct dl_phdr_info* info, size_t, void* data) {
-  auto& out = *static_cast<std::vector<LoadedImage>*>(data);
-  LoadedImage image;
+  auto& out = *static_cast<std::vector<analyzer::LoadedImage>*>(data);
+  analyzer::LoadedImage image;
   image.start = ~uint64_t{0};
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const auto& ph = info->dlpi_phdr[i];
@@ -54,8 +54,8 @@ int add_image(struct dl_phdr_info* info, size_t, void* data) {
 
 }  // namespace
 
-std::vector<LoadedImage> loaded_images() {
-  std::vector<LoadedImage> out;
+std::vector<analyzer::LoadedImage> loaded_images() {
+  std::vector<analyzer::LoadedImage> out;
   dl_iterate_phdr(add_image, &out);
   return out;
 }

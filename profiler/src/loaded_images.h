@@ -9,6 +9,6 @@
 
 namespace leakscope::profiler {
 
-std::vector<LoadedImage> loaded_images();
+std::vector<analyzer::LoadedImage> loaded_images();
 
 }  // namespace leakscope::profiler

@@ -17,7 +17,7 @@ uint64_t sample_promotion_bytes(int dump_fd, uint64_t promoted_size) {
   void* map = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, dump_fd, 0);
   if (map == MAP_FAILED) return 0;
   uint64_t total =
-      leakscope::sample_promotion_bytes(std::string_view(static_cast<const char*>(map), size), promoted_size);
+      analyzer::sample_promotion_bytes(std::string_view(static_cast<const char*>(map), size), promoted_size);
   munmap(map, size);
   return total;
 }

@@ -64,7 +64,7 @@ std::vector<std::string> helper_args(const HeapDump& now, const SnapshotRequest&
                                    std::to_string(sample_promotion_size())};
   if (r.base) args.insert(args.end(), {"--duration-nanos", std::to_string(now.time_nanos() - r.base->time_nanos())});
   if (!r.default_sample_type.empty()) args.insert(args.end(), {"--default-sample-type", r.default_sample_type});
-  for (const auto& image : loaded_images()) args.insert(args.end(), {"--image", format_loaded_image(image)});
+  for (const auto& image : loaded_images()) args.insert(args.end(), {"--image", analyzer::format_loaded_image(image)});
   for (const auto* list : {&now.comments(), &r.comments})
     for (const auto& c : *list) args.insert(args.end(), {"--comment", c});
   return args;
@@ -138,9 +138,9 @@ HeapDump Snapshotter::dump() {
   std::vector<std::string> comments = {"leakscope in-process snapshot", memory_figures_comment(figures)};
   {
     std::lock_guard lock(mu_);
-    if (work_counter_) comments.push_back(format_work_comment(work_counter_(), work_unit_));
+    if (work_counter_) comments.push_back(analyzer::format_work_comment(work_counter_(), work_unit_));
   }
-  if (uint64_t age_clock = allocation_age_clock_ms()) comments.push_back(format_age_clock_comment(age_clock));
+  if (uint64_t age_clock = allocation_age_clock_ms()) comments.push_back(analyzer::format_age_clock_comment(age_clock));
   return HeapDump(std::move(dumped), std::move(comments));
 }
 
@@ -204,7 +204,7 @@ Snapshot Snapshotter::encode_in_process(const HeapDump& now, const SnapshotReque
             "; symbolize one later with `leakscope convert SNAPSHOT -o out.pb.gz --binary-path DIR`");
   std::string dump = read_fd(now.fd(), "heap dump"), base;
   std::string_view base_view;
-  SnapshotParts parts;
+  analyzer::SnapshotParts parts;
   parts.dump = dump;
   if (request.base) {
     base = read_fd(request.base->fd(), "heap dump");
@@ -214,17 +214,18 @@ Snapshot Snapshotter::encode_in_process(const HeapDump& now, const SnapshotReque
   }
   parts.images = loaded_images();
   // The scan the helper does when one runs (sample_promotion.h).
-  uint64_t promotion = leakscope::sample_promotion_bytes(dump, sample_promotion_size());
+  uint64_t promotion = analyzer::sample_promotion_bytes(dump, sample_promotion_size());
   record_sample_promotion(now, promotion);
-  for (const auto& c : now.comments()) parts.comments.push_back(with_sample_promotion(c, promotion));
+  for (const auto& c : now.comments()) parts.comments.push_back(analyzer::with_sample_promotion(c, promotion));
   parts.comments.insert(parts.comments.end(), request.comments.begin(), request.comments.end());
   parts.comments.push_back("leakscope: unsymbolized: " + why);
   parts.time_nanos = now.time_nanos();
   parts.default_sample_type = request.default_sample_type;
-  Profile p = assemble_snapshot(parts, nullptr);
+  analyzer::Profile p = analyzer::assemble_snapshot(parts, nullptr);
   Snapshot snap;
   snap.sampled_inuse_bytes = p.sample_index("inuse_space") >= 0 ? p.total(p.sample_index("inuse_space")) : -1;
-  snap.bytes = request.format == SnapshotFormat::kLegacyText ? write_legacy_heap_text(p) : write_proto_gz(p);
+  snap.bytes =
+      request.format == SnapshotFormat::kLegacyText ? analyzer::write_legacy_heap_text(p) : analyzer::write_proto_gz(p);
   if (request.out_fd >= 0) {
     write_fd(request.out_fd, snap.bytes);
     snap.bytes.clear();
@@ -237,10 +238,10 @@ std::string Snapshotter::take_proto_gz() {
   return encode(now, {}).bytes;
 }
 
-Profile Snapshotter::take() {
+analyzer::Profile Snapshotter::take() {
   std::string gz = take_proto_gz();
   ThreadSamplingOff quiet;
-  return read_proto(gunzip(gz, "snapshot", 1ull << 30), "snapshot");
+  return analyzer::read_proto(analyzer::gunzip(gz, "snapshot", 1ull << 30), "snapshot");
 }
 
 }  // namespace leakscope::profiler

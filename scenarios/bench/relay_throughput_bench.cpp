@@ -117,7 +117,8 @@ H2loadRun run_h2load(const std::string& dir, const std::string& sa, int h2_port,
 
 // BENCH_RELAY_METRICS: the relay's own counters mid-run, to see where the time goes.
 void print_relay_metrics(int relay_http) {
-  std::istringstream metrics(leakscope::fetch_url("http://127.0.0.1:" + std::to_string(relay_http) + "/metrics", {}));
+  std::istringstream metrics(
+      leakscope::analyzer::fetch_url("http://127.0.0.1:" + std::to_string(relay_http) + "/metrics", {}));
   for (std::string line; std::getline(metrics, line);)
     for (const char* name : {"in_flight", "fcm_latency", "retry", "sent", "consumed", "acked"})
       if (line.rfind(std::string("fcm_relay_") + name, 0) == 0) std::fprintf(stderr, "%s\n", line.c_str());

@@ -260,31 +260,31 @@ std::string display_path(const std::string& path) {
 namespace {
 
 // The relay's snapshot files, read as the CLI reads them (the relay's are self-symbolized, others may not be).
-std::vector<Profile> read_snapshots(const std::vector<std::string>& paths) {
-  SymbolizeOptions symbols;
-  if (const char* dirs = std::getenv("LEAKSCOPE_BINARY_PATH")) symbols.binary_path = split_binary_path(dirs);
-  std::vector<Profile> profiles;
+std::vector<analyzer::Profile> read_snapshots(const std::vector<std::string>& paths) {
+  analyzer::SymbolizeOptions symbols;
+  if (const char* dirs = std::getenv("LEAKSCOPE_BINARY_PATH")) symbols.binary_path = analyzer::split_binary_path(dirs);
+  std::vector<analyzer::Profile> profiles;
   for (const auto& path : paths) {
-    profiles.push_back(read_profile(path));
-    if (needs_symbolization(profiles.back())) symbolize(profiles.back(), symbols);
+    profiles.push_back(analyzer::read_profile(path));
+    if (analyzer::needs_symbolization(profiles.back())) analyzer::symbolize(profiles.back(), symbols);
   }
   return profiles;
 }
 
 // `leakscope trend` over the snapshots, in process (the same library call, default options).
-SeriesTrend trend_of(const std::vector<Profile>& profiles, const std::vector<std::string>& paths) {
-  std::vector<SeriesSnapshot> series;
+analyzer::SeriesTrend trend_of(const std::vector<analyzer::Profile>& profiles, const std::vector<std::string>& paths) {
+  std::vector<analyzer::SeriesSnapshot> series;
   for (size_t i = 0; i < paths.size(); ++i) series.push_back({&profiles[i], paths[i]});
-  return make_series_trend(series, {});
+  return analyzer::make_series_trend(series, {});
 }
 
 // `leakscope report LAST --base FIRST --memory-csv ...` with the verdict, in process, into `dir`.
-void write_report(const Profile& first, const std::string& first_path, const Profile& last,
-                  const std::string& last_path, const TrendReport& verdict, const std::string& memory_csv,
+void write_report(const analyzer::Profile& first, const std::string& first_path, const analyzer::Profile& last,
+                  const std::string& last_path, const analyzer::TrendReport& verdict, const std::string& memory_csv,
                   const std::string& title, const std::string& dir) {
   viz::ReportInput in;
-  int now_index = sample_index_for(last, "", last_path);
-  in.view = {&last, now_index, &first, sample_index_for(first, last.sample_types[now_index].type, first_path),
+  int now_index = analyzer::sample_index_for(last, "", last_path);
+  in.view = {&last, now_index, &first, analyzer::sample_index_for(first, last.sample_types[now_index].type, first_path),
              false, {}};
   in.profile_name = last_path;
   in.base_name = first_path;
@@ -375,10 +375,10 @@ RunResult Run::run() {
   auto snaps = snapshots_in(out_ + "/snapshots");
   if (snaps.size() < 3)
     throw std::runtime_error("only " + std::to_string(snaps.size()) + " heap snapshots were written; need 3");
-  std::vector<Profile> profiles = read_snapshots(snaps);
-  SeriesTrend trend = trend_of(profiles, snaps);
-  std::ofstream(out_ + "/trend.json") << render_series_trend_json(trend);
-  const std::vector<TrendRow>& suspects = trend.trend.suspects;
+  std::vector<analyzer::Profile> profiles = read_snapshots(snaps);
+  analyzer::SeriesTrend trend = trend_of(profiles, snaps);
+  std::ofstream(out_ + "/trend.json") << analyzer::render_series_trend_json(trend);
+  const std::vector<analyzer::TrendRow>& suspects = trend.trend.suspects;
   memory_csv_.close();
   write_report(profiles.front(), snaps.front(), profiles.back(), snaps.back(), trend.trend, out_ + "/memory.csv",
                "leakscope: " + spec_.name + " (" + o_.variant + ")", out_ + "/report");
@@ -408,7 +408,7 @@ RunResult Run::run() {
   v["close_listeners_at_end"] = static_cast<int64_t>(listeners_);
   v["relay_exit_code"] = relay_exit;
   v["expected_suspect"] = o_.variant == "leaky" ? nlohmann::json(spec_.expected_suspect) : nlohmann::json(nullptr);
-  v["suspects"] = trend_json(trend.trend)["suspects"];
+  v["suspects"] = analyzer::trend_json(trend.trend)["suspects"];
   RunFacts facts;
   facts.variant = o_.variant;
   facts.expected_suspect = spec_.expected_suspect;

@@ -7,7 +7,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/writers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(ProtoCodec, RoundTripKeepsEverything) {
@@ -40,9 +40,9 @@ TEST(Gzip, LimitStopsInflationEarly) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(ProfileMerge, DeltaOfTwoSnapshotsKeepsOnlyTheChange) {
@@ -64,4 +64,4 @@ TEST(ProfileMerge, RefusesDifferentSampleTypes) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(Demangle, DemanglesCxxAndLeavesCAlone) {
@@ -34,4 +34,4 @@ TEST(Simplify, KeepsLambdaNames) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 
 #include "leakscope/analyzer/readers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 DiffReport diff_of(const std::string& base_text, const std::string& now_text, bool normalize,
@@ -64,4 +64,4 @@ TEST(Diff, JsonCarriesTheRowsAndTheirCap) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

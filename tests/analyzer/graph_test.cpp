@@ -11,7 +11,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/top_report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 const Graph::Node& node(const Graph& g, const std::string& name) {
@@ -168,4 +168,4 @@ TEST(GraphPruning, TopReadsTheSameNodes) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

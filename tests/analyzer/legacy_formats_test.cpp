@@ -7,7 +7,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // As in pprof's testdata/gobench.heap: Go writes "@" with no address for a stack it could not record.
@@ -122,4 +122,4 @@ TEST(JemallocTruncatedMaps, PartialLastMappingIsAnError) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 std::string error_of(const std::string& pattern, const std::string& option) {
@@ -53,4 +53,4 @@ TEST(Pattern, EmptyPatternObjectMatchesNothing) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

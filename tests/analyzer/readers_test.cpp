@@ -3,7 +3,7 @@
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/readers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 const char* kJemallocDump =
@@ -95,4 +95,4 @@ TEST(ReaderErrors, NameTheLineAndWhatWasExpected) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

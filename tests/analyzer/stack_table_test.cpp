@@ -5,7 +5,7 @@
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/readers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 std::vector<std::string> leaf_first(const StackTable& t, size_t i) {
@@ -81,4 +81,4 @@ TEST(StackTable, ProfilePatternsAreRe2AsInPprof) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

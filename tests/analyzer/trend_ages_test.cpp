@@ -12,7 +12,7 @@
 #include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/trend_report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 constexpr int64_t kMiB = 1 << 20;
@@ -134,4 +134,4 @@ TEST(TrendAges, WithoutTheAgeClockOrTimesTheAgeDecidesNothing) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 
 #include "leakscope/analyzer/input_error.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(TrendJsonReader, ReadsBackTheSuspectsRenderTrendJsonWrote) {
@@ -51,4 +51,4 @@ TEST(TrendJsonReader, EachClassOfBadInputIsAnInputErrorNamingTheFile) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 #include "leakscope/analyzer/readers.h"
 #include "leakscope/analyzer/work_counter.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 constexpr int64_t kSecond = 1000000000;
@@ -106,4 +106,4 @@ TEST(TrendSeries, WithoutAgesTheSeriesTrendRendersAsTheTrend) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 // A series of aggregates from per-function flat values (one vector per function).
@@ -190,4 +190,4 @@ TEST(Trend, TwoSnapshotsCanShowGrowthButNotASteadyTrend) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

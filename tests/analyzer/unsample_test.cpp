@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 namespace {
 
 TEST(Unsample, MatchesPprofScaleHeapSample) {
@@ -25,4 +25,4 @@ TEST(Unsample, PeriodOneOrZeroCountsAreUnchanged) {
 }
 
 }  // namespace
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -9,6 +9,10 @@
 #include "run_command.h"
 
 namespace leakscope::test {
+
+using analyzer::gunzip;
+using analyzer::gzip;
+
 namespace {
 
 const std::string kLeakscope = LEAKSCOPE_BIN;

@@ -21,6 +21,16 @@
 #include "wait_until.h"
 
 namespace leakscope::test {
+
+using analyzer::instance_of;
+using analyzer::kInstanceLabel;
+using analyzer::Label;
+using analyzer::list_series_files;
+using analyzer::Profile;
+using analyzer::read_profile;
+using analyzer::series_file_name;
+using analyzer::SeriesFile;
+
 namespace {
 
 namespace fs = std::filesystem;

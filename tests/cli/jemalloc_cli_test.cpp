@@ -13,6 +13,12 @@
 #include "run_command.h"
 
 namespace leakscope::test {
+
+using analyzer::Profile;
+using analyzer::read_profile;
+using analyzer::set_warning_sink;
+using analyzer::symbolize;
+
 namespace {
 
 const std::string kLeakscope = LEAKSCOPE_BIN;

@@ -22,6 +22,19 @@
 #include "wait_until.h"
 
 namespace leakscope::test {
+
+using analyzer::aggregate;
+using analyzer::fetch_timeout_seconds;
+using analyzer::gunzip;
+using analyzer::gzip;
+using analyzer::is_url;
+using analyzer::Profile;
+using analyzer::read_profile;
+using analyzer::read_profile_source;
+using analyzer::read_proto;
+using analyzer::StackTable;
+using analyzer::url_with_seconds;
+
 namespace {
 
 using namespace std::chrono_literals;

@@ -20,19 +20,19 @@
 
 namespace leakscope::fuzz {
 
-inline void exercise(const Profile& p) {
+inline void exercise(const analyzer::Profile& p) {
   try {
     p.validate("fuzz");
-  } catch (const InputError&) {
+  } catch (const analyzer::InputError&) {
     return;
   }
   // The default sample type and the first: enough to reach every code path, cheap enough to run fast.
   for (int index : {p.default_sample_index(), 0}) {
     if (index < 0 || index >= static_cast<int>(p.sample_types.size())) continue;
-    StackTable stacks(p, {});
-    render_top_text(make_top(Graph(p, stacks, index), p.sample_types[index], {}), {});
-    render_traces(p, stacks, index, 20);
-    write_folded(p, stacks, index);
+    analyzer::StackTable stacks(p, {});
+    analyzer::render_top_text(analyzer::make_top(analyzer::Graph(p, stacks, index), p.sample_types[index], {}), {});
+    analyzer::render_traces(p, stacks, index, 20);
+    analyzer::write_folded(p, stacks, index);
     viz::ViewInput view{&p, index, nullptr, 0, false, {}};
     viz::FlameSvgOptions fo;
     fo.sample_type = p.sample_types[index];
@@ -40,10 +40,10 @@ inline void exercise(const Profile& p) {
     viz::render_flame_svg(viz::flame_tree_for(view, false), fo);
     viz::render_dot(viz::call_graph_for(view, {}), {});
   }
-  write_json(p);
-  write_legacy_heap_text(p);
+  analyzer::write_json(p);
+  analyzer::write_legacy_heap_text(p);
   // What we write must read back.
-  Profile again = read_proto(encode_proto(p), "roundtrip");
+  analyzer::Profile again = analyzer::read_proto(analyzer::encode_proto(p), "roundtrip");
   again.validate("roundtrip");
 }
 
@@ -51,10 +51,10 @@ inline void exercise(const Profile& p) {
 template <typename Reader>
 int fuzz_reader(const uint8_t* data, size_t size, Reader read) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  Profile p;
+  analyzer::Profile p;
   try {
     p = read(text, "fuzz");
-  } catch (const InputError&) {
+  } catch (const analyzer::InputError&) {
     return 0;
   }
   exercise(p);

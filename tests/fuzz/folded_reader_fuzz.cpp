@@ -2,5 +2,5 @@
 #include "exercise_profile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  return leakscope::fuzz::fuzz_reader(data, size, leakscope::read_folded);
+  return leakscope::fuzz::fuzz_reader(data, size, leakscope::analyzer::read_folded);
 }

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: make_seeds DUMP OUT_DIR\n";
     return 2;
   }
-  using namespace leakscope;
+  using namespace leakscope::analyzer;
   fs::path out = argv[2];
   std::string dump = read_input(argv[1]);
   put(out / "jemalloc_reader", "known_allocs.heap", dump);

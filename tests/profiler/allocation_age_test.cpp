@@ -20,6 +20,13 @@
 #include "serve_port.h"
 
 namespace leakscope::test {
+
+using analyzer::age_of;
+using analyzer::gunzip;
+using analyzer::is_age_frame;
+using analyzer::Profile;
+using analyzer::read_proto;
+
 namespace {
 
 const std::string kLeakscope = LEAKSCOPE_BIN;

@@ -25,6 +25,14 @@
 #include "run_command.h"
 
 namespace leakscope::profiler {
+
+using analyzer::aggregate;
+using analyzer::gunzip;
+using analyzer::memory_figures_of;
+using analyzer::Profile;
+using analyzer::read_proto;
+using analyzer::StackTable;
+
 namespace {
 
 std::vector<char*> kept;
@@ -205,7 +213,7 @@ TEST(ExactSampling, TheHelperReportsTheDumpsSamplePromotion) {
   size_t size = 0, len = sizeof size;
   ASSERT_EQ(mallctl("arenas.lextent.0.size", &size, &len, nullptr, 0), 0);
   ASSERT_EQ(size, 16384u) << "jemalloc's smallest large size class with 4 KiB pages";
-  uint64_t in_process = leakscope::sample_promotion_bytes(dump, size);
+  uint64_t in_process = analyzer::sample_promotion_bytes(dump, size);
   EXPECT_GE(in_process, uint64_t{kObjects} * (16384 - 64));
   std::string dir = test::scratch_dir("helper-promotion");
   std::ofstream(dir + "/heap.dump") << dump;

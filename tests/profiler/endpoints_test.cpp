@@ -21,6 +21,15 @@
 #include "wait_until.h"
 
 namespace leakscope::test {
+
+using analyzer::aggregate;
+using analyzer::gunzip;
+using analyzer::Profile;
+using analyzer::read_legacy_heap;
+using analyzer::read_profile;
+using analyzer::read_proto;
+using analyzer::StackTable;
+
 namespace {
 
 using namespace std::chrono_literals;

@@ -16,6 +16,14 @@
 #include "run_command.h"
 
 namespace leakscope::test {
+
+using analyzer::aggregate;
+using analyzer::needs_symbolization;
+using analyzer::Profile;
+using analyzer::read_profile;
+using analyzer::StackTable;
+using analyzer::symbolize;
+
 namespace {
 
 namespace fs = std::filesystem;

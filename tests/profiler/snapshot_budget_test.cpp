@@ -15,6 +15,11 @@
 #include "run_command.h"
 
 namespace leakscope::test {
+
+using analyzer::gunzip;
+using analyzer::Profile;
+using analyzer::read_proto;
+
 namespace {
 
 using namespace std::chrono_literals;

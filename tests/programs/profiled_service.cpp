@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
       while (!stop) {
         try {
           std::string gz = Snapshotter::instance().take_proto_gz();
-          leakscope::read_proto(leakscope::gunzip(gz, "snapshot", 1 << 30), "snapshot");
+          leakscope::analyzer::read_proto(leakscope::analyzer::gunzip(gz, "snapshot", 1 << 30), "snapshot");
           ++snapshots;
         } catch (const std::exception& e) {
           std::fprintf(stderr, "bad snapshot: %s\n", e.what());

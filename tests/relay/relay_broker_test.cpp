@@ -362,7 +362,7 @@ TEST_F(RelayWithBroker, SigtermWhileTheTokenEndpointHangsExitsAndLosesNothing) {
 TEST_F(RelayWithBroker, SigtermWithAFullPrefetchWindowRequeuesEverythingInBoundedWork) {
   scenarios::FaultProxy proxy("127.0.0.1", broker_->amqp_port());
   start_fcm({"--latency-ms", "60000"});
-  publish(20000, "--confirm-batch 2000");
+  publish(20000, {"--confirm-batch", "2000"});
   start_relay({"--prefetch", "20000", "--shutdown-timeout", "1"},
               "amqp://guest:guest@127.0.0.1:" + std::to_string(proxy.port()) + "/");
   EXPECT_EQ(wait_metric("fcm_relay_consumed_total", 20000, 60s), 20000u) << "the whole window delivered";

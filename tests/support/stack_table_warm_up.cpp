@@ -11,12 +11,12 @@
 namespace {
 
 LEAKSCOPE_LEAK_CHECK_WARM_UP(allocator_frames_pattern) {
-  leakscope::Profile p;
+  leakscope::analyzer::Profile p;
   p.sample_types = {{"inuse_space", "bytes"}};
   p.functions = {{1, "malloc", "malloc", "", 0}};
   p.locations = {{1, 0, 0x1000, {{1, 0}}}};
   p.samples = {{{1}, {1}, {}}};
-  leakscope::StackTable table(p, {});  // matching "malloc" also builds RE2's first DFA states
+  leakscope::analyzer::StackTable table(p, {});  // matching "malloc" also builds RE2's first DFA states
 }
 
 }  // namespace

@@ -13,6 +13,17 @@
 #include "viz_test_support.h"
 
 namespace leakscope::test {
+
+using analyzer::diff_profiles;
+using analyzer::DiffReport;
+using analyzer::DiffRow;
+using analyzer::format_delta;
+using analyzer::format_value;
+using analyzer::Profile;
+using analyzer::read_folded;
+using analyzer::StackOptions;
+using analyzer::StackTable;
+
 namespace {
 
 // Whole profiles 400 -> 1600 (factor 4); the focused function x 100 -> 300 (factor 3). Normalizing

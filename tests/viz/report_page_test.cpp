@@ -12,6 +12,17 @@
 #include "viz_test_support.h"
 
 namespace leakscope::test {
+
+using analyzer::diff_profiles;
+using analyzer::DiffReport;
+using analyzer::format_delta;
+using analyzer::format_value;
+using analyzer::Profile;
+using analyzer::read_folded;
+using analyzer::StackTable;
+using analyzer::TrendReport;
+using analyzer::TrendRow;
+
 namespace {
 
 const char* kBase = "main;serve;recv_content 1000\nmain;serve;parse 400\nmain;idle 200\n";

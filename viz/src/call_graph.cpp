@@ -6,28 +6,30 @@
 
 namespace leakscope::viz {
 
-CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueType& type, const CallGraphOptions& o) {
+CallGraph build_call_graph(const std::vector<analyzer::GraphSource>& sources, const analyzer::ValueType& type,
+                           const CallGraphOptions& o) {
   CallGraph g;
   g.sample_type = type;
   g.differential = sources.size() > 1;
-  Graph graph(sources);
+  analyzer::Graph graph(sources);
   g.total = graph.total();
-  PrunedNodes kept = prune_nodes(graph, {o.nodecount, o.nodefraction, NodeOrder::kCumFlat});
+  analyzer::PrunedNodes kept =
+      analyzer::prune_nodes(graph, {o.nodecount, o.nodefraction, analyzer::NodeOrder::kCumFlat});
   g.node_total = kept.node_total;
   g.dropped_nodes = kept.dropped_nodes;
   g.node_cutoff = kept.node_cutoff;
   g.trimmed_nodes = kept.trimmed_nodes;
   std::vector<size_t> index_of(graph.nodes().size());
   for (uint32_t n : kept.nodes) {
-    const Graph::Node& node = graph.nodes()[n];
+    const analyzer::Graph::Node& node = graph.nodes()[n];
     index_of[n] = g.nodes.size();
     g.nodes.push_back({std::string(node.name), node.flat, node.cum});
     g.shown += node.flat;
   }
-  PrunedEdges edges = prune_edges(graph, kept, o.edgefraction);
+  analyzer::PrunedEdges edges = analyzer::prune_edges(graph, kept, o.edgefraction);
   g.dropped_edges = edges.dropped_edges;
   g.edge_cutoff = edges.edge_cutoff;
-  for (const Graph::Edge& e : edges.edges)
+  for (const analyzer::Graph::Edge& e : edges.edges)
     g.edges.push_back({index_of[e.caller], index_of[e.callee], e.weight, e.residual});
   return g;
 }

@@ -36,7 +36,7 @@ std::string dot_colour(double score, bool background) {
 }
 
 std::string percent(int64_t v, int64_t total) {
-  return format_percent(total ? static_cast<double>(v) / static_cast<double>(std::llabs(total)) : 0);
+  return analyzer::format_percent(total ? static_cast<double>(v) / static_cast<double>(std::llabs(total)) : 0);
 }
 
 }  // namespace
@@ -49,7 +49,9 @@ std::vector<std::string> file_legend(const std::string& profile, const std::stri
 
 std::string render_dot(const CallGraph& g, const std::vector<std::string>& legend_lines) {
   const std::string& unit = g.sample_type.unit;
-  auto value = [&](int64_t v) { return g.differential ? format_delta(v, unit) : format_value(v, unit); };
+  auto value = [&](int64_t v) {
+    return g.differential ? analyzer::format_delta(v, unit) : analyzer::format_value(v, unit);
+  };
   int64_t max_flat = 0, max_edge = 0;
   for (const auto& n : g.nodes) max_flat = std::max<int64_t>(max_flat, std::llabs(n.flat));
   for (const auto& e : g.edges) max_edge = std::max<int64_t>(max_edge, std::llabs(e.weight));
@@ -61,10 +63,10 @@ std::string render_dot(const CallGraph& g, const std::vector<std::string>& legen
                    value(g.total) + " total");
   if (g.dropped_nodes)
     legend.push_back("Dropped " + std::to_string(g.dropped_nodes) +
-                     " nodes (cum <= " + format_value(g.node_cutoff, unit) + ")");
+                     " nodes (cum <= " + analyzer::format_value(g.node_cutoff, unit) + ")");
   if (g.dropped_edges)
     legend.push_back("Dropped " + std::to_string(g.dropped_edges) +
-                     " edges (freq <= " + format_value(g.edge_cutoff, unit) + ")");
+                     " edges (freq <= " + analyzer::format_value(g.edge_cutoff, unit) + ")");
   if (g.trimmed_nodes)
     legend.push_back("Showing top " + std::to_string(g.nodes.size()) + " nodes out of " +
                      std::to_string(g.nodes.size() + g.trimmed_nodes));

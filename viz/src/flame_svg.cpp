@@ -36,7 +36,7 @@ class ValueText {
  public:
   explicit ValueText(const FlameSvgOptions& o) : unit_(o.sample_type.unit), countname_(o.countname) {}
   std::string operator()(int64_t v) const {
-    if (countname_.empty()) return format_value(v, unit_);
+    if (countname_.empty()) return analyzer::format_value(v, unit_);
     return std::to_string(v) + " " + countname_;
   }
   std::string delta(int64_t v) const { return (v > 0 ? "+" : "") + (*this)(v); }
@@ -49,13 +49,14 @@ std::string tooltip(const FlameTree& tree, uint32_t n, int64_t total, const Flam
   const FlameNode& node = tree.nodes()[n];
   if (!o.differential) {
     double share = total ? static_cast<double>(node.value) / static_cast<double>(total) : 0;
-    return tree.name(n) + " (" + text(node.value) + ", " + format_percent(share) + ")";
+    return tree.name(n) + " (" + text(node.value) + ", " + analyzer::format_percent(share) + ")";
   }
   int64_t delta = node.value - node.base;
-  std::string relative = node.base ? (delta > 0 ? "+" : "") +
-                                         format_percent(static_cast<double>(delta) / static_cast<double>(node.base)) +
-                                         " of its base"
-                                   : (node.value ? "new" : "gone");
+  std::string relative =
+      node.base
+          ? (delta > 0 ? "+" : "") +
+                analyzer::format_percent(static_cast<double>(delta) / static_cast<double>(node.base)) + " of its base"
+          : (node.value ? "new" : "gone");
   return tree.name(n) + " (base " + text(node.base) + ", new " + text(node.value) + ", \u0394 " + text.delta(delta) +
          ", " + relative + ")";
 }

@@ -23,26 +23,28 @@ uint32_t FlameTree::intern(const std::string& name, const std::string& module) {
   return it->second;
 }
 
-void FlameTree::add(const Profile& p, const StackTable& stacks, int index, FlameColumn column, double scale) {
+void FlameTree::add(const analyzer::Profile& p, const analyzer::StackTable& stacks, int index, FlameColumn column,
+                    double scale) {
   // StackTable node -> tree name, resolved once per node.
   std::vector<uint32_t> name_of(stacks.node_count(), UINT32_MAX);
   auto tree_name = [&](uint32_t n) {
     if (name_of[n] == UINT32_MAX) {
-      const Mapping* m = p.mapping(stacks.mapping_id(n));
+      const analyzer::Mapping* m = p.mapping(stacks.mapping_id(n));
       name_of[n] = intern(stacks.name(n), m ? std::filesystem::path(m->file).filename().string() : "");
     }
     return name_of[n];
   };
-  for_each_weighted_stack({&p, &stacks, index, scale}, [&](size_t, std::span<const uint32_t> stack, int64_t v) {
-    // The root is the total, as in pprof's flame graph: a sample without locations widens it only.
-    (column == FlameColumn::kValue ? nodes_[kRoot].value : nodes_[kRoot].base) += v;
-    if (stack.empty()) return;
-    size_t offset = pending_frames_.size();
-    // Stacks are stored leaf first: a flame graph walks them root first, a reversed one leaf first.
-    for (size_t k = 0; k < stack.size(); ++k)
-      pending_frames_.push_back(tree_name(reverse_ ? stack[k] : stack[stack.size() - 1 - k]));
-    pending_.push_back({offset, stack.size(), v, column});
-  });
+  analyzer::for_each_weighted_stack(
+      {&p, &stacks, index, scale}, [&](size_t, std::span<const uint32_t> stack, int64_t v) {
+        // The root is the total, as in pprof's flame graph: a sample without locations widens it only.
+        (column == FlameColumn::kValue ? nodes_[kRoot].value : nodes_[kRoot].base) += v;
+        if (stack.empty()) return;
+        size_t offset = pending_frames_.size();
+        // Stacks are stored leaf first: a flame graph walks them root first, a reversed one leaf first.
+        for (size_t k = 0; k < stack.size(); ++k)
+          pending_frames_.push_back(tree_name(reverse_ ? stack[k] : stack[stack.size() - 1 - k]));
+        pending_.push_back({offset, stack.size(), v, column});
+      });
 }
 
 void FlameTree::finish() {

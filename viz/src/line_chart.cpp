@@ -59,7 +59,7 @@ std::string render_line_chart(const std::vector<ChartSeries>& series, const std:
     out += "<line x1=\"" + format_double("%.1f", left) + "\" x2=\"" + format_double("%.1f", left + pw) + "\" y1=\"" +
            format_double("%.1f", yy) + "\" y2=\"" + format_double("%.1f", yy) + "\" stroke=\"#e4e4e4\"/><text x=\"" +
            format_double("%.1f", left - 6) + "\" y=\"" + format_double("%.1f", yy + 4) + "\" text-anchor=\"end\">" +
-           xml_escape(format_value(static_cast<int64_t>(y), unit)) + "</text>\n";
+           xml_escape(analyzer::format_value(static_cast<int64_t>(y), unit)) + "</text>\n";
     double x = xmax * i / 4;
     out += "<text x=\"" + format_double("%.1f", px(x)) + "\" y=\"" + format_double("%.1f", top + ph + 16) +
            "\" text-anchor=\"middle\">" + format_double("%.1f", x) + " s</text>\n";
@@ -107,12 +107,14 @@ std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::stri
     if (line.empty()) continue;
     auto cells = split_csv_line(line);
     if (series.empty()) {
-      if (cells.size() < 2) throw InputError(source, where(), "expected a header 'seconds,series1[,series2...]'");
+      if (cells.size() < 2)
+        throw analyzer::InputError(source, where(), "expected a header 'seconds,series1[,series2...]'");
       for (size_t c = 1; c < cells.size(); ++c) series.push_back({cells[c], {}, {}});
       continue;
     }
     if (cells.size() != series.size() + 1)
-      throw InputError(source, where(), "expected " + std::to_string(series.size() + 1) + " comma-separated numbers");
+      throw analyzer::InputError(source, where(),
+                                 "expected " + std::to_string(series.size() + 1) + " comma-separated numbers");
     std::vector<double> v(cells.size());
     for (size_t c = 0; c < cells.size(); ++c) {
       char* end = nullptr;
@@ -122,8 +124,8 @@ std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::stri
         continue;
       }
       if (cells[c].empty() || *end != '\0' || !std::isfinite(v[c]))
-        throw InputError(source, where(),
-                         "expected a number in column " + std::to_string(c + 1) + ", found '" + cells[c] + "'");
+        throw analyzer::InputError(
+            source, where(), "expected a number in column " + std::to_string(c + 1) + ", found '" + cells[c] + "'");
     }
     for (size_t c = 1; c < v.size(); ++c) {
       if (std::isnan(v[c])) continue;
@@ -131,7 +133,8 @@ std::vector<ChartSeries> read_chart_csv(const std::string& text, const std::stri
       series[c - 1].y.push_back(v[c]);
     }
   }
-  if (series.empty()) throw InputError(source, "", "empty CSV, expected a header 'seconds,series1[,...]' and rows");
+  if (series.empty())
+    throw analyzer::InputError(source, "", "empty CSV, expected a header 'seconds,series1[,...]' and rows");
   return series;
 }
 

@@ -13,8 +13,8 @@ constexpr size_t kMaxTrendSnapshots = 100;
 constexpr size_t kCachedTrends = 4;
 }  // namespace
 
-SnapshotSeries::SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots,
-                               size_t cached_profiles)
+SnapshotSeries::SnapshotSeries(Loader load, analyzer::StackOptions stacks, std::string sample_type,
+                               size_t max_snapshots, size_t cached_profiles)
     : load_(std::move(load)),
       stacks_(std::move(stacks)),
       type_name_(std::move(sample_type)),
@@ -27,16 +27,16 @@ uint32_t SnapshotSeries::name_id(const std::string& name) {
   return it->second;
 }
 
-void SnapshotSeries::remember(const std::string& file, std::shared_ptr<const Profile> p) {
+void SnapshotSeries::remember(const std::string& file, std::shared_ptr<const analyzer::Profile> p) {
   cache_.remove_if([&](const auto& e) { return e.first == file; });
   cache_.emplace_front(file, std::move(p));
   while (cache_.size() > cached_profiles_) cache_.pop_back();
 }
 
 std::string SnapshotSeries::add(const std::string& source, uint64_t order) {
-  std::shared_ptr<const Profile> p;
+  std::shared_ptr<const analyzer::Profile> p;
   try {
-    p = std::make_shared<const Profile>(load_(source));
+    p = std::make_shared<const analyzer::Profile>(load_(source));
   } catch (const std::exception& e) {
     return std::string(e.what()) + " (skipped)";
   }
@@ -56,10 +56,10 @@ std::string SnapshotSeries::add(const std::string& source, uint64_t order) {
   s.file = source;
   s.time_nanos = p->time_nanos;
   s.period = std::max<int64_t>(p->period, 1);
-  s.memory = memory_figures_of(*p);
+  s.memory = analyzer::memory_figures_of(*p);
   s.order = order;
   // Outside the lock: the feed reads snapshots on several threads, and this is most of the work.
-  Aggregate a = aggregate(*p, StackTable(*p, stacks_), index);
+  analyzer::Aggregate a = analyzer::aggregate(*p, analyzer::StackTable(*p, stacks_), index);
   s.total = a.total;
   std::lock_guard lock(mu_);
   if (snapshots_.empty()) type_ = p->sample_types[index];
@@ -107,7 +107,7 @@ uint64_t SnapshotSeries::generation() const {
   return generation_;
 }
 
-ValueType SnapshotSeries::sample_type() const {
+analyzer::ValueType SnapshotSeries::sample_type() const {
   std::lock_guard lock(mu_);
   return type_;
 }
@@ -141,7 +141,7 @@ std::vector<double> SnapshotSeries::times_s() const {
   return out;
 }
 
-std::shared_ptr<const Profile> SnapshotSeries::profile(size_t index) {
+std::shared_ptr<const analyzer::Profile> SnapshotSeries::profile(size_t index) {
   std::string file;
   {
     std::lock_guard lock(mu_);
@@ -157,13 +157,13 @@ std::shared_ptr<const Profile> SnapshotSeries::profile(size_t index) {
         return hit;
       }
   }
-  auto p = std::make_shared<const Profile>(load_(file));  // outside the lock: reading takes a while
+  auto p = std::make_shared<const analyzer::Profile>(load_(file));  // outside the lock: reading takes a while
   std::lock_guard lock(mu_);
   remember(file, p);
   return p;
 }
 
-TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds& thresholds) const {
+analyzer::TrendReport SnapshotSeries::trend(size_t from, size_t to, const analyzer::TrendThresholds& thresholds) const {
   std::vector<double> all_times = times_s();
   bool distinct_times = has_times();
   std::lock_guard lock(mu_);
@@ -195,7 +195,7 @@ TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds&
     for (size_t k = 0; k < kMaxTrendSnapshots; ++k) picked.push_back(from + k * span / (kMaxTrendSnapshots - 1));
   }
   // Straight from the summaries' (function id, flat) pairs into one column per function seen.
-  TrendColumns columns;
+  analyzer::TrendColumns columns;
   std::vector<int32_t> column_of(names_.size(), -1);
   std::vector<double> times;
   int64_t period = 1;
@@ -213,7 +213,7 @@ TrendReport SnapshotSeries::trend(size_t from, size_t to, const TrendThresholds&
     times.push_back(all_times[i] - all_times[from]);
     period = std::max(period, snapshots_[i].period);
   }
-  TrendReport r = make_trend(std::move(columns), times, type_, period, thresholds);
+  analyzer::TrendReport r = analyzer::make_trend(std::move(columns), times, type_, period, thresholds);
   r.times_from_files = !distinct_times;
   trends_.emplace_front(key, r);
   if (trends_.size() > kCachedTrends) trends_.pop_back();

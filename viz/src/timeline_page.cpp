@@ -71,12 +71,12 @@ std::vector<ChartSeries> chart_series(const SnapshotSeries& s, const std::vector
   return out;
 }
 
-std::string snapshot_label(const SnapshotSummary& s, size_t index, double offset_s, const ValueType& type) {
+std::string snapshot_label(const SnapshotSummary& s, size_t index, double offset_s, const analyzer::ValueType& type) {
   return "snapshot " + std::to_string(index) + " (" + std::filesystem::path(s.file).filename().string() + ", " +
-         format_double("%.1f", offset_s) + " s, total " + format_value(s.total, type.unit) + ")";
+         format_double("%.1f", offset_s) + " s, total " + analyzer::format_value(s.total, type.unit) + ")";
 }
 
-std::string verdict_table(const TrendReport& r, const std::string& query) {
+std::string verdict_table(const analyzer::TrendReport& r, const std::string& query) {
   if (r.suspects.empty())
     return "<p id=\"no-suspects\">No leak suspect in this window (" + std::to_string(r.growing.size()) + " growing, " +
            std::to_string(r.stable) + " stable).</p>\n";
@@ -88,7 +88,7 @@ std::string verdict_table(const TrendReport& r, const std::string& query) {
       return "<a href=\"" + xml_escape(with_query(path, query, more)) + "\">" + text + "</a>";
     };
     rows += "<tr class=\"suspect\"><td class=\"name\">" + xml_escape(row.name) + "</td><td class=\"n\">" +
-            format_value(row.growth, r.sample_type.unit) + "</td><td>" + xml_escape(row.rule) + "</td><td>" +
+            analyzer::format_value(row.growth, r.sample_type.unit) + "</td><td>" + xml_escape(row.rule) + "</td><td>" +
             xml_escape(row.why) + "</td><td>" + link("/ui/top", focus, "top") + " " +
             link("/ui/graph", focus, "graph") + " " + link("/ui/flame", focus, "flame") + " " +
             link("/ui/peek", regex, "peek") + " " + link("/ui/source", regex, "source") + "</td></tr>\n";
@@ -126,7 +126,7 @@ std::string render_timeline_section(const SnapshotSeries& series, const Timeline
          "\" data-generation=\"" + std::to_string(generation) + "\" data-from=\"" +
          (chosen.chosen ? std::to_string(w.from) : "") + "\" data-to=\"" + (chosen.chosen ? std::to_string(w.to) : "") +
          "\">\n" + chart + "</div>\n";
-  const ValueType type = series.sample_type();
+  const analyzer::ValueType type = series.sample_type();
   out += "<p id=\"window-facts\">" + std::string(chosen.chosen ? "Window: " : "Whole series: ") +
          xml_escape(snapshot_label(snaps[w.from], w.from, times[w.from], type)) + " \u2192 " +
          xml_escape(snapshot_label(snaps[w.to], w.to, times[w.to], type)) + "</p>\n";
@@ -163,7 +163,7 @@ std::string render_timeline_json(const SnapshotSeries& series, const TimelineWin
     a.push_back(std::move(x));
   }
   j["snapshots"] = std::move(a);
-  json trend = has_verdict(w) ? json::parse(render_trend_json(series.trend(w.from, w.to))) : json::object();
+  json trend = has_verdict(w) ? json::parse(analyzer::render_trend_json(series.trend(w.from, w.to))) : json::object();
   j["suspects"] = trend.value("suspects", json::array());
   j["growing"] = trend.value("growing", json::array());
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -58,11 +58,12 @@ struct Query {
   void check_patterns() const {
     for (auto [pattern, field] :
          {std::pair{&focus, "focus"}, {&ignore, "ignore"}, {&hide, "hide"}, {&search, "search"}, {&regex, "functions"}})
-      if (!pattern->empty()) Pattern::compile(*pattern, field);
+      if (!pattern->empty()) analyzer::Pattern::compile(*pattern, field);
   }
   // The functions peek and source show: Functions, else Search.
-  Pattern functions() const {
-    return regex.empty() ? Pattern::compile(search, "search") : Pattern::compile(regex, "functions");
+  analyzer::Pattern functions() const {
+    return regex.empty() ? analyzer::Pattern::compile(search, "search")
+                         : analyzer::Pattern::compile(regex, "functions");
   }
 };
 
@@ -80,14 +81,14 @@ const std::vector<View> kViews = {{"top", "/ui/top", "Top"},
 
 // What one request's views show: a profile and, for a comparison or a series' window, its base.
 struct Window {
-  std::shared_ptr<const Profile> now, base;  // base null: no comparison
+  std::shared_ptr<const analyzer::Profile> now, base;  // base null: no comparison
   std::string now_name, base_name;
-  const Profile& profile() const { return *now; }
+  const analyzer::Profile& profile() const { return *now; }
 };
 
 struct WebUi::Impl {
   WebUiInput in;
-  std::shared_ptr<const Profile> now, base;  // a single profile's (no series)
+  std::shared_ptr<const analyzer::Profile> now, base;  // a single profile's (no series)
   httplib::Server server;
   std::mutex flame_mutex;
   std::string flame_key, flame_svg;  // the last flame graph, rendered once for page and frame
@@ -191,36 +192,38 @@ struct WebUi::Impl {
     return p;
   }
 
-  std::string total_line(const ViewInput& v, const StackTable& stacks, int64_t total) const {
+  std::string total_line(const ViewInput& v, const analyzer::StackTable& stacks, int64_t total) const {
     const auto& t = v.now->sample_types[v.now_index];
-    return t.type + ": total " + format_value(total, t.unit) +
+    return t.type + ": total " + analyzer::format_value(total, t.unit) +
            (stacks.filtered_samples() ? " (" + std::to_string(stacks.filtered_samples()) + " samples refined away)"
                                       : "");
   }
   std::string total_line(const ViewInput& v) const {
-    StackTable stacks(*v.now, v.stacks);
-    return total_line(v, stacks, Graph(*v.now, stacks, v.now_index).total());
+    analyzer::StackTable stacks(*v.now, v.stacks);
+    return total_line(v, stacks, analyzer::Graph(*v.now, stacks, v.now_index).total());
   }
 
   // With a base (a series' window or --base): the growth per function, as `leakscope diff` shows it.
   std::string top_growth(HtmlPage& p, const ViewInput& v, const Query& q) const {
     const auto& type = v.now->sample_types[v.now_index];
-    StackTable now_stacks(*v.now, v.stacks), base_stacks(*v.base, v.stacks);
-    DiffReport d = diff_profiles(*v.base, base_stacks, v.base_index, *v.now, now_stacks, v.now_index, v.normalize);
-    p.paragraph(type.type + ": total " + format_value(d.base_total, type.unit) + " \u2192 " +
-                    format_value(d.new_total, type.unit) + " (" + format_value(d.new_total - d.base_total, type.unit) +
-                    ")",
+    analyzer::StackTable now_stacks(*v.now, v.stacks), base_stacks(*v.base, v.stacks);
+    analyzer::DiffReport d =
+        analyzer::diff_profiles(*v.base, base_stacks, v.base_index, *v.now, now_stacks, v.now_index, v.normalize);
+    p.paragraph(type.type + ": total " + analyzer::format_value(d.base_total, type.unit) + " \u2192 " +
+                    analyzer::format_value(d.new_total, type.unit) + " (" +
+                    analyzer::format_value(d.new_total - d.base_total, type.unit) + ")",
                 "total");
-    Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
+    analyzer::Pattern match = q.search.empty() ? analyzer::Pattern() : analyzer::Pattern::compile(q.search, "search");
     // The age of the live bytes at the window's end, when the profiler tagged the samples: what grew
     // in the window and is every-age is leak-like, one-age a cache that filled.
-    AgeReport ages = make_age_report(*v.now, now_stacks, v.now_index, 0.0, 0);
+    analyzer::AgeReport ages = analyzer::make_age_report(*v.now, now_stacks, v.now_index, 0.0, 0);
     std::string rows;
     for (const auto& row : d.rows)
       rows += std::string("<tr") + (match.matches(row.name) ? " class=\"match\"" : "") + "><td>" +
               xml_escape(row.name) + "</td><td class=\"n delta\" data-value=\"" + std::to_string(row.delta()) + "\">" +
-              format_value(row.delta(), type.unit) + "</td><td class=\"n\">" + format_value(row.base, type.unit) +
-              "</td><td class=\"n\">" + format_value(row.now, type.unit) + "</td>" +
+              analyzer::format_value(row.delta(), type.unit) + "</td><td class=\"n\">" +
+              analyzer::format_value(row.base, type.unit) + "</td><td class=\"n\">" +
+              analyzer::format_value(row.now, type.unit) + "</td>" +
               (ages.has_ages() ? age_cell(find_age_row(ages, row.name)) : "") + "</tr>\n";
     p.raw(
         "<table class=\"data growth\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">growth</th>"
@@ -231,10 +234,11 @@ struct WebUi::Impl {
 
   static constexpr const char* kAgeHeader = "<th title=\"live bytes by allocation age, as top --by-age\">age</th>";
   // The age shape of a function's live bytes and, in its tooltip, the shares behind it.
-  static std::string age_cell(const AgeRow* row) {
+  static std::string age_cell(const analyzer::AgeRow* row) {
     if (!row || row->total == 0) return "<td class=\"age\"></td>";
-    return "<td class=\"age\" data-shape=\"" + std::string(age_shape_name(row->shape)) + "\" title=\"" +
-           xml_escape(row->why) + "\">" + age_shape_name(row->shape) + " (" + age_shape_reading(row->shape) + ")</td>";
+    return "<td class=\"age\" data-shape=\"" + std::string(analyzer::age_shape_name(row->shape)) + "\" title=\"" +
+           xml_escape(row->why) + "\">" + analyzer::age_shape_name(row->shape) + " (" +
+           analyzer::age_shape_reading(row->shape) + ")</td>";
   }
 
   std::string top(const Query& q) const {
@@ -243,26 +247,26 @@ struct WebUi::Impl {
     if (w.base && in.series) return top_growth(p, view(w, q, true), q);
     ViewInput v = view(w, q, false);
     const auto& type = v.now->sample_types[v.now_index];
-    StackTable stacks(*v.now, v.stacks);
-    Graph graph(*v.now, stacks, v.now_index);
+    analyzer::StackTable stacks(*v.now, v.stacks);
+    analyzer::Graph graph(*v.now, stacks, v.now_index);
     p.paragraph(total_line(v, stacks, graph.total()), "total");
-    Pattern match = q.search.empty() ? Pattern() : Pattern::compile(q.search, "search");
-    TopReport r = make_top(graph, type, {false, 0, 0.0});
+    analyzer::Pattern match = q.search.empty() ? analyzer::Pattern() : analyzer::Pattern::compile(q.search, "search");
+    analyzer::TopReport r = analyzer::make_top(graph, type, {false, 0, 0.0});
     // The age of live memory, when the profiler tagged the samples (`top --by-age`'s shapes).
-    AgeReport ages = make_age_report(*v.now, stacks, v.now_index, 0.0, 0);
+    analyzer::AgeReport ages = analyzer::make_age_report(*v.now, stacks, v.now_index, 0.0, 0);
     std::string rows;
     int64_t sum = 0;
     auto pct = [&](int64_t x) {
-      return format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0);
+      return analyzer::format_percent(r.total ? static_cast<double>(x) / static_cast<double>(r.total) : 0);
     };
     for (const auto& row : r.rows) {
       sum += row.flat;
       bool hit = match.matches(row.name);
       rows += std::string("<tr") + (hit ? " class=\"match\"" : "") + "><td>" + xml_escape(row.name) +
-              "</td><td class=\"n\">" + format_value(row.flat, type.unit) + "</td><td class=\"n\">" + pct(row.flat) +
-              "</td><td class=\"n\">" + pct(sum) + "</td><td class=\"n\">" + format_value(row.cum, type.unit) +
-              "</td><td class=\"n\">" + pct(row.cum) + "</td>" +
-              (ages.has_ages() ? age_cell(find_age_row(ages, row.name)) : "") + "</tr>\n";
+              "</td><td class=\"n\">" + analyzer::format_value(row.flat, type.unit) + "</td><td class=\"n\">" +
+              pct(row.flat) + "</td><td class=\"n\">" + pct(sum) + "</td><td class=\"n\">" +
+              analyzer::format_value(row.cum, type.unit) + "</td><td class=\"n\">" + pct(row.cum) + "</td>" +
+              (ages.has_ages() ? age_cell(analyzer::find_age_row(ages, row.name)) : "") + "</tr>\n";
     }
     p.raw(
         "<table class=\"data\" id=\"top-table\"><thead><tr><th>function</th><th class=\"n\">flat</th><th "
@@ -281,7 +285,7 @@ struct WebUi::Impl {
 
   // Renders (or reuses) the flame graph for this query; `now_stacks`, when given, is the query's
   // table for the profile, already built.
-  std::pair<std::string, int> flame(const Window& w, const Query& q, const StackTable* now_stacks = nullptr) {
+  std::pair<std::string, int> flame(const Window& w, const Query& q, const analyzer::StackTable* now_stacks = nullptr) {
     std::string key = q.string();
     std::lock_guard lock(flame_mutex);
     if (key != flame_key || flame_svg.empty()) {
@@ -310,19 +314,20 @@ struct WebUi::Impl {
     ViewInput v = view(w, q, in.series != nullptr);
     // A series' window: the views read the growth profile (now minus base, pprof's -diff_base), so
     // every caller, callee and line shows what the window added.
-    std::optional<Profile> growth;
+    std::optional<analyzer::Profile> growth;
     if (v.base) {
-      growth = merge_profiles(*v.now, *v.base, -1);
+      growth = analyzer::merge_profiles(*v.now, *v.base, -1);
       v.now_index = growth->sample_index(v.now->sample_types[v.now_index].type);
       v.now = &*growth;
     }
     std::string text;
     if (name == "peek") {
-      text = render_peek(*v.now, StackTable(*v.now, v.stacks), v.now_index, q.functions());
+      text = analyzer::render_peek(*v.now, analyzer::StackTable(*v.now, v.stacks), v.now_index, q.functions());
     } else {
-      StackOptions so = v.stacks;
-      so.granularity = Granularity::kLines;
-      text = render_list(*v.now, StackTable(*v.now, so), v.now_index, q.functions(), in.source_path);
+      analyzer::StackOptions so = v.stacks;
+      so.granularity = analyzer::Granularity::kLines;
+      text =
+          analyzer::render_list(*v.now, analyzer::StackTable(*v.now, so), v.now_index, q.functions(), in.source_path);
     }
     if (growth) p.paragraph("Values are the growth between the window's ends.", "growth-note");
     p.raw("<pre id=\"" + name + "-text\">" + xml_escape(text) + "</pre>\n");
@@ -366,8 +371,8 @@ struct WebUi::Impl {
                  Window w = window(q);
                  HtmlPage p = page(w, q, "flame");
                  ViewInput v = view(w, q, false);
-                 StackTable stacks(*v.now, v.stacks);  // for the total line and the graph both
-                 p.paragraph(total_line(v, stacks, Graph(*v.now, stacks, v.now_index).total()), "total");
+                 analyzer::StackTable stacks(*v.now, v.stacks);  // for the total line and the graph both
+                 p.paragraph(total_line(v, stacks, analyzer::Graph(*v.now, stacks, v.now_index).total()), "total");
                  int height = flame(w, q, &stacks).second;
                  std::string qs = q.string();
                  p.raw("<iframe id=\"flame-frame\" title=\"flame graph\" src=\"/svg/flame" +
@@ -392,7 +397,7 @@ struct WebUi::Impl {
                  Window w = window(Query::from_request(req));
                  std::string name = std::filesystem::path(w.now_name).stem().string() + ".pb.gz";
                  res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
-                 res.set_content(write_proto_gz(*w.now), "application/octet-stream");
+                 res.set_content(analyzer::write_proto_gz(*w.now), "application/octet-stream");
                }));
     if (!in.series) return;
     server.Get("/ui/timeline", guarded([=, this](const httplib::Request& req, httplib::Response& res) {
@@ -416,8 +421,8 @@ struct WebUi::Impl {
 WebUi::WebUi(WebUiInput input) : impl_(std::make_unique<Impl>()) {
   impl_->in = std::move(input);
   if (!impl_->in.series) {
-    impl_->now = std::make_shared<const Profile>(std::move(impl_->in.now));
-    if (impl_->in.has_base) impl_->base = std::make_shared<const Profile>(std::move(impl_->in.base));
+    impl_->now = std::make_shared<const analyzer::Profile>(std::move(impl_->in.now));
+    if (impl_->in.has_base) impl_->base = std::make_shared<const analyzer::Profile>(std::move(impl_->in.base));
   }
   impl_->routes();
 }

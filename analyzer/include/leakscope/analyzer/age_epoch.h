@@ -14,7 +14,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 inline constexpr uint64_t kAgeFrameTag = 0xA6E0ull << 48;
 inline constexpr uint64_t kAgeFrameTagMask = 0xFFFFull << 48;
@@ -54,4 +54,4 @@ std::optional<AgeEpoch> age_of(const Sample& s);
 std::string format_age_clock_comment(uint64_t clock_ms);
 std::optional<int64_t> age_clock_of(const Profile& p);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -17,7 +17,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 enum class AgeShape { kUnknown, kEveryAge, kOneAge, kYoung, kMixed };
 const char* age_shape_name(AgeShape s);     // "every-age", "one-age", "young", "mixed", "unknown"
@@ -60,4 +60,4 @@ const AgeRow* find_age_row(const AgeReport& r, const std::string& name);
 std::string render_age_text(const AgeReport& r, const std::vector<std::string>& header_lines);
 std::string render_age_json(const AgeReport& r);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -11,7 +11,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct Aggregate {
   std::unordered_map<std::string, NodeValue> nodes;  // by node name (symbolized identity)
@@ -24,4 +24,4 @@ Aggregate aggregate(const Profile& p, const StackTable& stacks, int sample_index
 std::vector<NodeValue> aggregate_nodes(const Profile& p, const StackTable& stacks, int sample_index, double scale = 1.0,
                                        int64_t* total = nullptr);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -15,7 +15,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct CollectOptions {
   std::vector<std::string> urls;
@@ -69,4 +69,4 @@ class Collector {
   std::string round_unit_ = "bytes";
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -3,7 +3,7 @@
 
 #include <string>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Full demangled form, or the input unchanged when it is not a mangled C++ name.
 std::string demangle(const std::string& mangled);
@@ -11,4 +11,4 @@ std::string demangle(const std::string& mangled);
 // e.g. "std::vector<int>::_M_realloc_insert<int const&>(...)" -> "std::vector::_M_realloc_insert".
 std::string simplify_name(const std::string& demangled);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -10,7 +10,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct DiffRow {
   std::string name;
@@ -46,4 +46,4 @@ std::string render_diff_text(const DiffReport& r, const std::string& base_name, 
                              size_t max_rows);
 std::string render_diff_json(const DiffReport& r, size_t max_rows);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 
 #include "leakscope/analyzer/trend_report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct InstanceTrend {
   std::string instance;
@@ -30,4 +30,4 @@ FleetTrend make_fleet_trend(std::vector<InstanceTrend> instances, std::vector<st
 std::string render_fleet_text(const FleetTrend& f, size_t max_rows);
 std::string render_fleet_json(const FleetTrend& f);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -13,7 +13,7 @@
 
 #include "leakscope/analyzer/weighted_stacks.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct NodeValue {
   int64_t flat = 0;
@@ -79,4 +79,4 @@ void Graph::for_each_stack(Fn&& fn) const {
   }
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 
 #include "leakscope/analyzer/graph.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Which nodes come first, and so which survive a node count.
 enum class NodeOrder {
@@ -41,4 +41,4 @@ PrunedNodes prune_nodes(const Graph& g, const NodePruning& options);
 // Edges among `kept` (residual where pruned nodes lie between), dropping those below edgefraction.
 PrunedEdges prune_edges(const Graph& g, const PrunedNodes& kept, double edgefraction);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Default cap on a profile's (inflated) size: 1 GiB. Override with LEAKSCOPE_MAX_INPUT_BYTES.
 inline constexpr uint64_t kDefaultMaxInputBytes = 1ull << 30;
@@ -26,4 +26,4 @@ std::string gunzip(const std::string& compressed, const std::string& source, uin
 
 std::string gzip(const std::string& raw);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 class InputError : public std::runtime_error {
  public:
@@ -18,4 +18,4 @@ class InputError : public std::runtime_error {
 inline std::string at_line(uint64_t n) { return "line " + std::to_string(n); }
 inline std::string at_byte(uint64_t n) { return "byte " + std::to_string(n); }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

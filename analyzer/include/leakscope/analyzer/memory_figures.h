@@ -10,7 +10,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct MemoryFigures {
   int64_t allocated = 0, active = 0, metadata = 0, resident = 0, retained = 0;
@@ -39,4 +39,4 @@ struct RssPart {
 // inuse_space total, or -1.
 std::vector<RssPart> rss_breakdown(const MemoryFigures& m, int64_t sampled_heap);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -12,7 +12,7 @@ namespace re2 {
 class RE2;
 }
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 class Pattern {
  public:
@@ -32,4 +32,4 @@ class Pattern {
   std::shared_ptr<const re2::RE2> re_;  // const RE2 is safe to match from many threads
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct ValueType {
   std::string type;  // e.g. "inuse_space"
@@ -89,4 +89,4 @@ struct Profile {
   void validate(const std::string& source) const;
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -5,9 +5,9 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // a + sign * b. Sample types must match by name. Samples whose values all become zero are dropped.
 Profile merge_profiles(const Profile& a, const Profile& b, int sign);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

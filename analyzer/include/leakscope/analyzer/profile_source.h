@@ -13,7 +13,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/readers.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct SourceOptions {
   int seconds = 0;             // > 0: ask the endpoint for a delta profile over this many seconds (?seconds=N)
@@ -39,4 +39,4 @@ std::string fetch_url(const std::string& url, const SourceOptions& o, uint64_t l
 // Reads a profile from a file, "-", a pipe or a URL, and parses it (any format; read_profile's rules).
 Profile read_profile_source(const std::string& source, const SourceOptions& o = {}, ProfileFormat* detected = nullptr);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -7,7 +7,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 enum class ProfileFormat { kJemalloc, kLegacyHeap, kProto, kFolded };
 const char* format_name(ProfileFormat f);
@@ -39,4 +39,4 @@ Profile parse_profile(std::string_view bytes, const std::string& source, Profile
 // URLs are read by read_profile_source (profile_source.h).
 Profile read_profile(const std::string& path, ProfileFormat* detected = nullptr);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

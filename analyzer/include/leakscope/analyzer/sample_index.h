@@ -6,9 +6,9 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Throws InputError naming `source` and the types the profile has when `requested` is none of them.
 int sample_index_for(const Profile& p, const std::string& requested, const std::string& source);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Bytes the live samples of a jemalloc heap dump (prof.dump text) occupy beyond their own sizes:
 // per stack, objects x `promoted_size` - bytes, when that is positive. Exact when a stack's sampled
@@ -22,4 +22,4 @@ uint64_t sample_promotion_bytes(std::string_view dump, uint64_t promoted_size);
 // comment (memory_figures.h) that has the field; otherwise unchanged.
 std::string with_sample_promotion(std::string comment, uint64_t bytes);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

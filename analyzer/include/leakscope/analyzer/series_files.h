@@ -12,7 +12,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 inline constexpr const char* kInstanceLabel = "instance";
 
@@ -46,4 +46,4 @@ void set_instance_label(Profile& p, const std::string& instance);
 // its file name tells, SeriesFile::instance).
 std::string instance_of(const Profile& p);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -12,7 +12,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 class Symbolizer;
 
@@ -42,4 +42,4 @@ std::string format_loaded_image(const LoadedImage& image);
 // Throws std::invalid_argument naming the text when it is not of that form.
 LoadedImage parse_loaded_image(const std::string& text);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -10,7 +10,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 enum class Granularity { kFunctions, kLines, kFiles, kAddresses };
 Granularity parse_granularity(const std::string& s);  // throws std::invalid_argument
@@ -67,4 +67,4 @@ class StackTable {
   size_t filtered_ = 0;
 };
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -10,7 +10,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct SymbolizeOptions {
   // Directories searched first for a mapping's binary (by base name and by build-id), like
@@ -45,4 +45,4 @@ void symbolize(Profile& p, const SymbolizeOptions& options);
 // True when some location has no line information.
 bool needs_symbolization(const Profile& p);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -10,7 +10,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Distinct stacks (after trimming) with their summed value, largest first; at most `max_stacks` (0: all).
 std::string render_traces(const Profile& p, const StackTable& stacks, int sample_index, size_t max_stacks);
@@ -23,4 +23,4 @@ std::string render_peek(const Profile& p, const StackTable& stacks, int sample_i
 std::string render_list(const Profile& p, const StackTable& line_stacks, int sample_index, const Pattern& functions,
                         const std::vector<std::string>& source_path);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 #include "leakscope/analyzer/graph.h"
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct TopOptions {
   bool sort_by_cum = false;
@@ -37,4 +37,4 @@ TopReport make_top(const Graph& graph, const ValueType& type, const TopOptions& 
 std::string render_top_text(const TopReport& r, const std::vector<std::string>& header_lines);
 std::string render_top_json(const TopReport& r);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -20,7 +20,7 @@
 #include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/trend_report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct TrendAgeRow {
   std::string name;
@@ -45,4 +45,4 @@ TrendAges trend_ages(const TrendReport& trend, const AgeReport& last);
 std::string render_trend_ages_text(const TrendAges& a, const std::string& unit);
 nlohmann::ordered_json trend_ages_json(const TrendAges& a);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

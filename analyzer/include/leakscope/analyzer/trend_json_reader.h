@@ -7,10 +7,10 @@
 
 #include "leakscope/analyzer/trend_report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Throws InputError (naming `source`) when `text` is not JSON or has no "suspects" array, or a field
 // has the wrong type.
 TrendReport read_trend_json(const std::string& text, const std::string& source);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -22,7 +22,7 @@
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct TrendThresholds {
   double min_r2 = 0.8;            // linear fit of the rise
@@ -101,4 +101,4 @@ std::string render_trend_text(const TrendReport& r, size_t max_rows);
 nlohmann::ordered_json trend_json(const TrendReport& r);
 std::string render_trend_json(const TrendReport& r);  // trend_json, printed
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -14,7 +14,7 @@
 #include "leakscope/analyzer/trend_ages.h"
 #include "leakscope/analyzer/trend_report.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct SeriesSnapshot {
   const Profile* profile = nullptr;
@@ -43,4 +43,4 @@ std::string render_series_trend_text(const SeriesTrend& t, size_t max_rows);
 // render_trend_json's object, with "age":{"rows":[...]} when there are ages.
 std::string render_series_trend_json(const SeriesTrend& t);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <utility>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 std::pair<int64_t, int64_t> unsample(int64_t count, int64_t bytes, int64_t period);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

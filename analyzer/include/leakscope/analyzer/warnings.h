@@ -5,10 +5,10 @@
 #include <functional>
 #include <string>
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 void warn_once(const std::string& message);
 // Replaces the sink (default: "leakscope: warning: ..." on stderr). Returns the previous one.
 std::function<void(const std::string&)> set_warning_sink(std::function<void(const std::string&)> sink);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

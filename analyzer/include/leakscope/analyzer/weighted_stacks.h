@@ -12,7 +12,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // One profile's stacks read at one sample type; scale < 0 subtracts (pprof -base).
 struct GraphSource {
@@ -36,4 +36,4 @@ void for_each_weighted_stack(const GraphSource& source, Fn&& fn) {
   }
 }
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -8,7 +8,7 @@
 
 #include "leakscope/analyzer/profile.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 struct WorkCount {
   int64_t value = 0;
@@ -18,4 +18,4 @@ struct WorkCount {
 std::string format_work_comment(int64_t value, const std::string& unit);
 std::optional<WorkCount> work_count_of(const Profile& p);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

@@ -6,7 +6,7 @@
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 
-namespace leakscope {
+namespace leakscope::analyzer {
 
 // Uncompressed profile.proto bytes.
 std::string encode_proto(const Profile& p);
@@ -19,4 +19,4 @@ std::string write_json(const Profile& p);
 // Legacy heap text with per-frame symbol comments, like Go's /debug/pprof/heap?debug=1.
 std::string write_legacy_heap_text(const Profile& p);
 
-}  // namespace leakscope
+}  // namespace leakscope::analyzer

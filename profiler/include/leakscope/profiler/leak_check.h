@@ -33,7 +33,7 @@ namespace leakscope::profiler {
 class HeapDump;
 
 struct LeakSuppression {
-  Pattern function;
+  analyzer::Pattern function;
   std::string reason;
 };
 

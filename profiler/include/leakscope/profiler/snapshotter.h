@@ -77,7 +77,7 @@ class Snapshotter {
   // dump() + encode() as gzipped profile.proto.
   std::string take_proto_gz();
   // The same, decoded (for tests and callers that want the model).
-  Profile take();
+  analyzer::Profile take();
   SnapshotterStats stats() const;
   uint64_t count() const { return stats().count; }
   // A count of work done (messages, requests); each snapshot records its value, so a trend can

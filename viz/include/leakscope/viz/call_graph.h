@@ -30,7 +30,7 @@ struct GraphEdge {
 };
 
 struct CallGraph {
-  ValueType sample_type;
+  analyzer::ValueType sample_type;
   int64_t total = 0;             // the (signed, for diffs) total of all samples
   int64_t shown = 0;             // sum of the kept nodes' flat
   std::vector<GraphNode> nodes;  // largest |cum| first
@@ -46,7 +46,7 @@ struct CallGraph {
 };
 
 // The sources are the profile and, for a diff, its base with a negative scale (graph.h).
-CallGraph build_call_graph(const std::vector<GraphSource>& sources, const ValueType& type,
+CallGraph build_call_graph(const std::vector<analyzer::GraphSource>& sources, const analyzer::ValueType& type,
                            const CallGraphOptions& options);
 
 }  // namespace leakscope::viz

@@ -19,7 +19,7 @@ struct FlameSvgOptions {
   bool differential = false;  // colour by value - base (red growth, blue shrink)
   bool negate = false;        // differential: widths by the base (shows what vanished)
   std::string palette = "hot";
-  ValueType sample_type{"samples", "count"};
+  analyzer::ValueType sample_type{"samples", "count"};
   std::string countname;  // when set, values print as "N countname" instead of unit-formatted
 };
 

@@ -31,7 +31,8 @@ class FlameTree {
 
   // Adds the weighted stacks of `stacks` at `sample_index` (the one walk, weighted_stacks.h), scaled
   // (for normalized diffs).
-  void add(const Profile& p, const StackTable& stacks, int sample_index, FlameColumn column, double scale = 1.0);
+  void add(const analyzer::Profile& p, const analyzer::StackTable& stacks, int sample_index, FlameColumn column,
+           double scale = 1.0);
   // Builds the tree: stacks sorted by frame names (flamegraph.pl's order, stable across snapshots),
   // then merged along common prefixes. No hashing per frame, so 200k deep stacks take a blink.
   void finish();

@@ -18,7 +18,7 @@ struct ReportInput {
   ViewInput view;                       // the profile, its base, --normalize and the stack options
   std::string profile_name, base_name;  // as the user gave them (files or URLs), for the facts and legend
   std::string title = "leakscope report";
-  const TrendReport* verdict = nullptr;            // adds the leak verdict section
+  const analyzer::TrendReport* verdict = nullptr;  // adds the leak verdict section
   std::optional<std::vector<ChartSeries>> memory;  // adds the memory-over-time chart
   size_t rows = 20;                                // in the top and growth tables
 };

@@ -27,7 +27,7 @@ struct SnapshotSummary {
   int64_t time_nanos = 0;  // 0: the snapshot carries no time
   int64_t total = 0;       // at the series' sample type, every sample
   int64_t period = 1;
-  std::optional<MemoryFigures> memory;
+  std::optional<analyzer::MemoryFigures> memory;
   uint64_t order = 0;  // the feed's order: ties on time (and snapshots without one) keep it
 };
 
@@ -41,8 +41,8 @@ class SnapshotSeries {
  public:
   // `load` reads (and symbolizes) one snapshot, throwing InputError; `sample_type` empty: the first
   // snapshot's default. At most `max_snapshots` are kept: a live series drops its oldest.
-  using Loader = std::function<Profile(const std::string& source)>;
-  SnapshotSeries(Loader load, StackOptions stacks, std::string sample_type, size_t max_snapshots,
+  using Loader = std::function<analyzer::Profile(const std::string& source)>;
+  SnapshotSeries(Loader load, analyzer::StackOptions stacks, std::string sample_type, size_t max_snapshots,
                  size_t cached_profiles = 4);
 
   // Reads and summarizes `source`, keeping the series in time order (then `order`). Returns a
@@ -56,17 +56,17 @@ class SnapshotSeries {
   size_t size() const;
   // Changes with every snapshot added (or dropped with it): a page drawn at another generation is stale.
   uint64_t generation() const;
-  ValueType sample_type() const;
+  analyzer::ValueType sample_type() const;
   std::vector<SnapshotSummary> summaries() const;
   std::string file(size_t index) const;
   // Seconds since the first snapshot, per snapshot; the index when the snapshots carry no times.
   std::vector<double> times_s() const;
   bool has_times() const;
   // The full profile of snapshot `index`, read again through the cache.
-  std::shared_ptr<const Profile> profile(size_t index);
+  std::shared_ptr<const analyzer::Profile> profile(size_t index);
   // The trend verdict over snapshots [from, to] (make_trend, the `leakscope trend` rule); a window
   // of more than 100 snapshots is judged on 100 evenly spaced ones, its ends included.
-  TrendReport trend(size_t from, size_t to, const TrendThresholds& thresholds = {}) const;
+  analyzer::TrendReport trend(size_t from, size_t to, const analyzer::TrendThresholds& thresholds = {}) const;
   // The `n` functions with the largest flat value in the last snapshot, largest first.
   std::vector<std::string> top_functions(size_t n) const;
   // Flat values of `name` in every snapshot.
@@ -74,25 +74,25 @@ class SnapshotSeries {
 
  private:
   Loader load_;
-  StackOptions stacks_;
+  analyzer::StackOptions stacks_;
   std::string type_name_;
-  ValueType type_;
+  analyzer::ValueType type_;
   size_t max_snapshots_, cached_profiles_;
   mutable std::mutex mu_;
   std::vector<SnapshotSummary> snapshots_;
   std::vector<std::vector<std::pair<uint32_t, int64_t>>> flat_;  // per snapshot: (function name id, flat value)
   std::vector<std::string> names_;
   std::unordered_map<std::string, uint32_t> name_ids_;
-  std::list<std::pair<std::string, std::shared_ptr<const Profile>>> cache_;  // most recent first
+  std::list<std::pair<std::string, std::shared_ptr<const analyzer::Profile>>> cache_;  // most recent first
   LoadProgress progress_;
   // Recent verdicts, by the series' state (bumped by every add), window and thresholds.
   using TrendKey = std::tuple<uint64_t, size_t, size_t, double, double, double, double, double, double, double, double,
                               double, double>;
   uint64_t generation_ = 0;
-  mutable std::list<std::pair<TrendKey, TrendReport>> trends_;  // most recent first
+  mutable std::list<std::pair<TrendKey, analyzer::TrendReport>> trends_;  // most recent first
 
   uint32_t name_id(const std::string& name);
-  void remember(const std::string& file, std::shared_ptr<const Profile> p);
+  void remember(const std::string& file, std::shared_ptr<const analyzer::Profile> p);
 };
 
 }  // namespace leakscope::viz

@@ -10,16 +10,16 @@
 namespace leakscope::viz {
 
 struct ViewInput {
-  const Profile* now = nullptr;
+  const analyzer::Profile* now = nullptr;
   int now_index = 0;
-  const Profile* base = nullptr;  // null: no comparison
+  const analyzer::Profile* base = nullptr;  // null: no comparison
   int base_index = 0;
   bool normalize = false;  // scale the base to now's total first (normalize_scale, diff_report.h)
-  StackOptions stacks;
+  analyzer::StackOptions stacks;
   // Optional tables already built from `now` / `base` with `stacks`: a page that draws several views
   // of one profile builds each table once. Null: the view builds its own.
-  const StackTable* now_stacks = nullptr;
-  const StackTable* base_stacks = nullptr;
+  const analyzer::StackTable* now_stacks = nullptr;
+  const analyzer::StackTable* base_stacks = nullptr;
 };
 
 // The factor applied to base values: normalize_scale when normalizing (the one definition `leakscope

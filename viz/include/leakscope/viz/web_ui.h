@@ -18,8 +18,8 @@ class SnapshotSeries;
 
 struct WebUiInput {
   std::string profile_name, base_name;
-  Profile now;
-  Profile base;
+  analyzer::Profile now;
+  analyzer::Profile base;
   bool has_base = false;
   bool normalize = false;
   bool keep_allocator_frames = false;
