@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "aggregate_series.h"
+
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -17,17 +19,6 @@ namespace {
 
 constexpr int64_t kMiB = 1 << 20;
 constexpr int64_t kPeriod = 512 * 1024;  // production's sampling
-
-std::vector<Aggregate> series(const std::map<std::string, std::vector<int64_t>>& values) {
-  size_t n = values.begin()->second.size();
-  std::vector<Aggregate> out(n);
-  for (const auto& [name, v] : values)
-    for (size_t i = 0; i < n; ++i) {
-      out[i].nodes[name] = {v[i], v[i]};
-      out[i].total += v[i];
-    }
-  return out;
-}
 
 std::vector<int64_t> mib(std::initializer_list<int64_t> v) {
   std::vector<int64_t> out;

@@ -4,20 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "aggregate_series.h"
+
 namespace leakscope::analyzer {
 namespace {
-
-// A series of aggregates from per-function flat values (one vector per function).
-std::vector<Aggregate> series(const std::map<std::string, std::vector<int64_t>>& values) {
-  size_t n = values.begin()->second.size();
-  std::vector<Aggregate> out(n);
-  for (const auto& [name, v] : values)
-    for (size_t i = 0; i < n; ++i) {
-      out[i].nodes[name] = {v[i], v[i]};
-      out[i].total += v[i];
-    }
-  return out;
-}
 
 std::vector<double> seconds(size_t n) {
   std::vector<double> t;

@@ -174,12 +174,15 @@ TEST(ExclusiveListen, RawListenersInOneProcess) {
   ::close(fd);
 }
 
+// A service account file for a relay that never reaches its token endpoint.
+bool make_service_account(const std::string& path) {
+  return run_program({kBin + "fake-fcm", "--make-service-account", path, "--token-uri", "http://127.0.0.1:1/token"})
+             .exit_code == 0;
+}
+
 TEST(ExclusiveListen, RelayStatusServer) {
   auto dir = scratch_dir("exclusive-relay");
-  ASSERT_EQ(run_program({kBin + "fake-fcm", "--make-service-account", dir + "/sa.json", "--token-uri",
-                         "http://127.0.0.1:1/token"})
-                .exit_code,
-            0);
+  ASSERT_TRUE(make_service_account(dir + "/sa.json"));
   // No broker: the first relay keeps retrying the connection and serving /healthz.
   std::vector<std::string> relay{
       kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/",
@@ -199,10 +202,7 @@ TEST(ExclusiveListen, RelayStatusServer) {
 
 TEST(ExclusiveListen, RelayDebugEndpoints) {
   auto dir = scratch_dir("exclusive-relay-debug");
-  ASSERT_EQ(run_program({kBin + "fake-fcm", "--make-service-account", dir + "/sa.json", "--token-uri",
-                         "http://127.0.0.1:1/token"})
-                .exit_code,
-            0);
+  ASSERT_TRUE(make_service_account(dir + "/sa.json"));
   std::vector<std::string> relay{
       kBin + "fcm-relay", "--credentials", dir + "/sa.json", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/",
       "--http-addr",      "127.0.0.1:0",   "--debug-addr"};
