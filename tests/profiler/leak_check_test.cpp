@@ -85,7 +85,11 @@ TEST(LeakCheck, BoundedCachePassesAfterTheWarmUp) {
   EXPECT_FALSE(r.leaked) << r.text();
   ASSERT_EQ(r.runs.size(), 5u);
   EXPECT_GE(r.runs[0].objects, 64) << "the first run fills the cache\n" << r.text();
-  EXPECT_LE(r.bytes, 0) << r.text();
+  // No object after the first run. The bytes may move by a few KiB that are not the body's (a clean-clone
+  // run saw 8192 B with 0 objects in one run: jemalloc's own bookkeeping), which is why the verdict
+  // has thresholds; a refill of the cache would be 128 objects and about 20 KiB.
+  EXPECT_LE(r.objects, 0) << r.text();
+  EXPECT_LT(r.bytes, LeakCheckConfig{}.max_bytes * 4) << r.text();
   skip_listener_leak_check();  // the cache stays filled: that is what a cache is
 }
 
