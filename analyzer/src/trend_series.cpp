@@ -16,6 +16,17 @@ bool every_snapshot_has_a_time(const std::vector<SeriesSnapshot>& series) {
 }
 }  // namespace
 
+std::vector<double> series_times_s(const std::vector<int64_t>& time_nanos_in_order, bool* from_times) {
+  const auto& t = time_nanos_in_order;
+  bool distinct = !t.empty() && t.front() > 0;
+  for (size_t i = 1; distinct && i < t.size(); ++i) distinct = t[i] > t[i - 1];
+  if (from_times) *from_times = distinct;
+  std::vector<double> out;
+  for (size_t i = 0; i < t.size(); ++i)
+    out.push_back(distinct ? static_cast<double>(t[i] - t[0]) / 1e9 : static_cast<double>(i));
+  return out;
+}
+
 std::vector<size_t> series_order(const std::vector<SeriesSnapshot>& series) {
   std::vector<size_t> order(series.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -34,10 +45,12 @@ TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOpt
   const ValueType type =
       given_first.profile
           ->sample_types[sample_index_for(*given_first.profile, options.sample_index, given_first.source)];
-  bool have_times = every_snapshot_has_a_time(series);
   std::vector<size_t> order = series_order(series);
+  std::vector<int64_t> time_nanos;
+  for (size_t i : order) time_nanos.push_back(series[i].profile->time_nanos);
+  bool from_times = false;
+  std::vector<double> times = series_times_s(time_nanos, &from_times);
   std::vector<Aggregate> aggregates;
-  std::vector<double> times;
   int64_t period = 1;
   std::vector<int64_t> work;
   std::string work_unit;
@@ -50,13 +63,11 @@ TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOpt
     }
     int index = sample_index_for(p, type.type, s.source);
     aggregates.push_back(aggregate(p, StackTable(p, options.stacks), index));
-    times.push_back(have_times ? static_cast<double>(p.time_nanos - series[order[0]].profile->time_nanos) / 1e9
-                               : static_cast<double>(k));
     period = std::max(period, p.period);
   }
   if (work.size() != aggregates.size()) work.clear();  // slopes per work only when every snapshot has a count
   TrendReport r = make_trend(aggregates, times, type, period, options.thresholds, work, work_unit);
-  r.times_from_files = !have_times;
+  r.times_from_files = !from_times;
   return r;
 }
 

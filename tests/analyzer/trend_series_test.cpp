@@ -60,6 +60,21 @@ TEST(TrendSeries, WithoutTimesTheGivenOrderOneSecondApart) {
   EXPECT_EQ(leaky_values(r), (std::vector<int64_t>{10000, 20000, 30000, 40000}));
 }
 
+TEST(TrendSeries, TimesThatDoNotTellTheSnapshotsApartArePositions) {
+  // Dumps copied together share one mtime, their only time: equal times would give no slope, and
+  // `serve` of the same files judges them in positions (series_times_s is the one rule).
+  std::vector<Profile> p{snapshot(10000, 7 * kSecond), snapshot(20000, 7 * kSecond), snapshot(30000, 9 * kSecond)};
+  TrendReport r = make_trend(series_of(p), {});
+  EXPECT_TRUE(r.times_from_files);
+  EXPECT_DOUBLE_EQ(r.duration_s, 2.0) << "positions 0, 1, 2";
+  EXPECT_EQ(leaky_values(r), (std::vector<int64_t>{10000, 20000, 30000}));
+  bool from_times = true;
+  EXPECT_EQ(series_times_s({7 * kSecond, 7 * kSecond, 9 * kSecond}, &from_times), (std::vector<double>{0, 1, 2}));
+  EXPECT_FALSE(from_times);
+  EXPECT_EQ(series_times_s({7 * kSecond, 8 * kSecond, 10 * kSecond}, &from_times), (std::vector<double>{0, 1, 3}));
+  EXPECT_TRUE(from_times);
+}
+
 TEST(TrendSeries, WorkCountsOnlyWhenEverySnapshotHasOneAndTheCoarsestPeriod) {
   std::vector<Profile> p{snapshot(10000, 1 * kSecond, 4096), snapshot(20000, 2 * kSecond, 65536),
                          snapshot(30000, 3 * kSecond, 4096)};

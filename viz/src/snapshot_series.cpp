@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <climits>
 
+#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/input_error.h"
+#include "leakscope/analyzer/trend_ages.h"
+#include "leakscope/analyzer/trend_series.h"
 
 namespace leakscope::viz {
 
@@ -27,7 +30,7 @@ uint32_t SnapshotSeries::name_id(const std::string& name) {
   return it->second;
 }
 
-void SnapshotSeries::remember(const std::string& file, std::shared_ptr<const analyzer::Profile> p) {
+void SnapshotSeries::remember(const std::string& file, std::shared_ptr<const analyzer::Profile> p) const {
   cache_.remove_if([&](const auto& e) { return e.first == file; });
   cache_.emplace_front(file, std::move(p));
   while (cache_.size() > cached_profiles_) cache_.pop_back();
@@ -122,26 +125,25 @@ std::string SnapshotSeries::file(size_t index) const {
   return index < snapshots_.size() ? snapshots_[index].file : "";
 }
 
-bool SnapshotSeries::has_times() const {
-  std::lock_guard lock(mu_);
-  // Times must tell the snapshots apart: files copied together share one mtime (a dump's only time).
-  for (size_t i = 0; i < snapshots_.size(); ++i)
-    if (snapshots_[i].time_nanos <= 0 || (i > 0 && snapshots_[i].time_nanos <= snapshots_[i - 1].time_nanos))
-      return false;
-  return true;
-}
-
-std::vector<double> SnapshotSeries::times_s() const {
-  bool distinct_times = has_times();
-  std::lock_guard lock(mu_);
-  std::vector<double> out;
-  for (size_t i = 0; i < snapshots_.size(); ++i)
-    out.push_back(distinct_times ? static_cast<double>(snapshots_[i].time_nanos - snapshots_[0].time_nanos) / 1e9
-                                 : static_cast<double>(i));
+std::vector<int64_t> SnapshotSeries::time_nanos_locked() const {
+  std::vector<int64_t> out;
+  for (const auto& s : snapshots_) out.push_back(s.time_nanos);
   return out;
 }
 
-std::shared_ptr<const analyzer::Profile> SnapshotSeries::profile(size_t index) {
+bool SnapshotSeries::has_times() const {
+  std::lock_guard lock(mu_);
+  bool from_times = false;
+  analyzer::series_times_s(time_nanos_locked(), &from_times);
+  return from_times;
+}
+
+std::vector<double> SnapshotSeries::times_s() const {
+  std::lock_guard lock(mu_);
+  return analyzer::series_times_s(time_nanos_locked());
+}
+
+std::shared_ptr<const analyzer::Profile> SnapshotSeries::profile(size_t index) const {
   std::string file;
   {
     std::lock_guard lock(mu_);
@@ -150,6 +152,13 @@ std::shared_ptr<const analyzer::Profile> SnapshotSeries::profile(size_t index) {
                                   std::to_string(snapshots_.size()) + " (0 to " +
                                   std::to_string(snapshots_.size() - 1) + ")");
     file = snapshots_[index].file;
+  }
+  return profile_of(file);
+}
+
+std::shared_ptr<const analyzer::Profile> SnapshotSeries::profile_of(const std::string& file) const {
+  {
+    std::lock_guard lock(mu_);
     for (const auto& [f, p] : cache_)
       if (f == file) {
         auto hit = p;
@@ -164,27 +173,43 @@ std::shared_ptr<const analyzer::Profile> SnapshotSeries::profile(size_t index) {
 }
 
 analyzer::TrendReport SnapshotSeries::trend(size_t from, size_t to, const analyzer::TrendThresholds& thresholds) const {
-  std::vector<double> all_times = times_s();
-  bool distinct_times = has_times();
-  std::lock_guard lock(mu_);
-  to = std::min(to, snapshots_.size() - 1);
   // A verdict depends on the series as it stands: the page and /api/timeline of one window, and a
   // window looked at again, reuse it until a snapshot is added.
-  TrendKey key{generation_,
-               from,
-               to,
-               thresholds.min_r2,
-               thresholds.min_monotonicity,
-               thresholds.noise_sigmas,
-               thresholds.min_periods,
-               thresholds.min_late_share,
-               thresholds.min_sampled_periods,
-               static_cast<double>(thresholds.min_sampled_bytes),
-               static_cast<double>(thresholds.min_rising_steps),
-               thresholds.max_step_share,
-               thresholds.max_drop_share};
-  for (const auto& [k, r] : trends_)
-    if (k == key) return r;
+  auto key_of = [&](uint64_t generation) {
+    return TrendKey{generation,
+                    from,
+                    to,
+                    thresholds.min_r2,
+                    thresholds.min_monotonicity,
+                    thresholds.noise_sigmas,
+                    thresholds.min_periods,
+                    thresholds.min_late_share,
+                    thresholds.min_sampled_periods,
+                    static_cast<double>(thresholds.min_sampled_bytes),
+                    static_cast<double>(thresholds.min_rising_steps),
+                    thresholds.max_step_share,
+                    thresholds.max_drop_share};
+  };
+  std::string newest_file;
+  {
+    std::lock_guard lock(mu_);
+    to = std::min(to, snapshots_.size() - 1);
+    for (const auto& [k, r] : trends_)
+      if (k == key_of(generation_)) return r;
+    newest_file = snapshots_[to].file;
+  }
+  // `leakscope trend` weighs the age of the newest snapshot's live bytes; so does the window's
+  // verdict, from its last snapshot (read and weighed outside the lock, through the cache).
+  std::shared_ptr<const analyzer::Profile> newest = profile_of(newest_file);
+  std::optional<analyzer::AgeReport> ages;
+  if (int index = newest->sample_index(sample_type().type); index >= 0) {
+    ages = analyzer::make_age_report(*newest, analyzer::StackTable(*newest, stacks_), index, 0);
+    if (!ages->has_ages()) ages.reset();
+  }
+  std::lock_guard lock(mu_);
+  to = std::min(to, snapshots_.size() - 1);
+  // A live series that dropped its oldest meanwhile moved the window: judge it, but do not keep it.
+  const bool same_window = snapshots_[to].file == newest_file;
   // A long window is judged on evenly spaced snapshots, ends included (1,000 full Aggregates of
   // 5,000 functions took 900 MiB and a second, scripts/bench_timeline.sh).
   std::vector<size_t> picked;
@@ -197,7 +222,7 @@ analyzer::TrendReport SnapshotSeries::trend(size_t from, size_t to, const analyz
   // Straight from the summaries' (function id, flat) pairs into one column per function seen.
   analyzer::TrendColumns columns;
   std::vector<int32_t> column_of(names_.size(), -1);
-  std::vector<double> times;
+  std::vector<int64_t> time_nanos;
   int64_t period = 1;
   for (size_t k = 0; k < picked.size(); ++k) {
     size_t i = picked[k];
@@ -210,13 +235,19 @@ analyzer::TrendReport SnapshotSeries::trend(size_t from, size_t to, const analyz
       columns.values[column_of[id]][k] = flat;
     }
     columns.totals.push_back(snapshots_[i].total);
-    times.push_back(all_times[i] - all_times[from]);
+    time_nanos.push_back(snapshots_[i].time_nanos);
     period = std::max(period, snapshots_[i].period);
   }
+  // The window's own clock, as `trend` of the window's files would read it.
+  bool from_times = false;
+  std::vector<double> times = analyzer::series_times_s(time_nanos, &from_times);
   analyzer::TrendReport r = analyzer::make_trend(std::move(columns), times, type_, period, thresholds);
-  r.times_from_files = !distinct_times;
-  trends_.emplace_front(key, r);
-  if (trends_.size() > kCachedTrends) trends_.pop_back();
+  r.times_from_files = !from_times;
+  if (ages && same_window) analyzer::apply_age_evidence(r, *ages);
+  if (same_window) {
+    trends_.emplace_front(key_of(generation_), r);
+    if (trends_.size() > kCachedTrends) trends_.pop_back();
+  }
   return r;
 }
 

@@ -30,6 +30,13 @@ struct TrendOptions {
 // Indexes into `series` in series order.
 std::vector<size_t> series_order(const std::vector<SeriesSnapshot>& series);
 
+// Each snapshot's time for the trend rules, given the collection times in series order: seconds
+// since the first when the times tell every snapshot apart (strictly increasing), else positions
+// one second apart. Files copied together share one mtime (a heap dump's only time), and equal
+// times would make slopes meaningless. `from_times` says which it was. `trend` and `serve` both
+// use it, so the two judge the same files on the same clock.
+std::vector<double> series_times_s(const std::vector<int64_t>& time_nanos_in_order, bool* from_times = nullptr);
+
 // The verdict over two or more snapshots (throws InputError for fewer, or a sample type one lacks).
 TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options);
 

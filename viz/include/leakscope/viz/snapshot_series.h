@@ -63,8 +63,9 @@ class SnapshotSeries {
   std::vector<double> times_s() const;
   bool has_times() const;
   // The full profile of snapshot `index`, read again through the cache.
-  std::shared_ptr<const analyzer::Profile> profile(size_t index);
-  // The trend verdict over snapshots [from, to] (make_trend, the `leakscope trend` rule); a window
+  std::shared_ptr<const analyzer::Profile> profile(size_t index) const;
+  // The trend verdict over snapshots [from, to] (make_trend and the newest's age evidence, the
+  // `leakscope trend` rule); a window
   // of more than 100 snapshots is judged on 100 evenly spaced ones, its ends included.
   analyzer::TrendReport trend(size_t from, size_t to, const analyzer::TrendThresholds& thresholds = {}) const;
   // The `n` functions with the largest flat value in the last snapshot, largest first.
@@ -83,7 +84,7 @@ class SnapshotSeries {
   std::vector<std::vector<std::pair<uint32_t, int64_t>>> flat_;  // per snapshot: (function name id, flat value)
   std::vector<std::string> names_;
   std::unordered_map<std::string, uint32_t> name_ids_;
-  std::list<std::pair<std::string, std::shared_ptr<const analyzer::Profile>>> cache_;  // most recent first
+  mutable std::list<std::pair<std::string, std::shared_ptr<const analyzer::Profile>>> cache_;  // most recent first
   LoadProgress progress_;
   // Recent verdicts, by the series' state (bumped by every add), window and thresholds.
   using TrendKey = std::tuple<uint64_t, size_t, size_t, double, double, double, double, double, double, double, double,
@@ -92,7 +93,9 @@ class SnapshotSeries {
   mutable std::list<std::pair<TrendKey, analyzer::TrendReport>> trends_;  // most recent first
 
   uint32_t name_id(const std::string& name);
-  void remember(const std::string& file, std::shared_ptr<const analyzer::Profile> p);
+  void remember(const std::string& file, std::shared_ptr<const analyzer::Profile> p) const;
+  std::vector<int64_t> time_nanos_locked() const;  // with mu_ held
+  std::shared_ptr<const analyzer::Profile> profile_of(const std::string& file) const;
 };
 
 }  // namespace leakscope::viz
