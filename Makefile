@@ -27,14 +27,16 @@ package: deps
 	$(MAKE) build
 	cd $(BUILD) && cpack -G DEB
 
-# Every test: the ctest suites, the sanitizer build's suites, and each fuzzer for FUZZ_SECONDS.
+# Every test: the ctest suites, the sanitizer build's suites, and each fuzzer for TEST_FUZZ_SECONDS
+# (its corpus and the kept regressions replayed first; `make fuzz` runs each for FUZZ_SECONDS).
 FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 20
 test: deps
 	$(MAKE) format-check
 	$(MAKE) build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 	scripts/test_asan.sh
-	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+	scripts/fuzz.sh $(BUILD) $(TEST_FUZZ_SECONDS)
 
 test-asan: deps
 	scripts/test_asan.sh
