@@ -84,12 +84,39 @@ void OAuthTokenSource::invalidate() {
   token_.clear();
 }
 
-std::string OAuthTokenSource::token() {
-  std::lock_guard lock(mu_);
-  auto now = std::chrono::steady_clock::now();
-  if (!token_.empty() && now < refresh_at_) return token_;
-  if (stopping_) throw std::runtime_error("token source stopped");
+bool OAuthTokenSource::fetching() const { return fetching_; }
 
+std::string OAuthTokenSource::token() {
+  {
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (!token_.empty() && now < refresh_at_) return token_;
+    // Due for renewal but still valid: while another caller fetches, keep sending with this one.
+    if (!token_.empty() && now < expires_ && fetching_) return token_;
+  }
+  if (stopping_) throw std::runtime_error("token source stopped");
+  // Bounded by the fetch's own 10 s timeout (and cancel()), so the wait ends either way.
+  std::unique_lock fetch_lock(fetch_mu_, std::defer_lock);
+  if (!fetch_lock.try_lock_for(std::chrono::seconds(12)))
+    throw std::runtime_error("token fetch under way for too long at " + account_.token_uri);
+  {
+    std::lock_guard lock(mu_);  // the fetch this caller waited for may have brought a fresh token
+    if (!token_.empty() && std::chrono::steady_clock::now() < refresh_at_) return token_;
+  }
+  if (stopping_) throw std::runtime_error("token source stopped");
+  fetching_ = true;
+  try {
+    std::string fresh = fetch();
+    fetching_ = false;
+    return fresh;
+  } catch (...) {
+    fetching_ = false;
+    throw;
+  }
+}
+
+std::string OAuthTokenSource::fetch() {
+  auto now = std::chrono::steady_clock::now();
   int64_t iat =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   nlohmann::json claims = {{"iss", account_.client_email},
@@ -118,6 +145,7 @@ std::string OAuthTokenSource::token() {
   auto j = nlohmann::json::parse(response, nullptr, false);
   if (status != 200 || j.is_discarded() || !j.contains("access_token") || !j["access_token"].is_string())
     throw std::runtime_error("token endpoint answered " + std::to_string(status) + ": " + response.substr(0, 200));
+  std::lock_guard lock(mu_);
   token_ = j["access_token"];
   int64_t ttl = j.value("expires_in", int64_t{3600});
   expires_ = now + std::chrono::seconds(ttl);

@@ -41,7 +41,10 @@ void StatusServer::start() {
     bool broker = d.metrics.broker_connected, token = d.tokens.valid();
     res.status = broker && token ? 200 : 503;
     res.set_content(std::string("broker ") + (broker ? "connected" : "disconnected") + ", token " +
-                        (token ? "valid" : "missing") + "\n",
+                        (token                 ? "valid"
+                         : d.tokens.fetching() ? "missing, fetching"
+                                               : "missing") +
+                        "\n",
                     "text/plain");
   });
   d.server.Get("/metrics", [&d](const httplib::Request&, httplib::Response& res) {
