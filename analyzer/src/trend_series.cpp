@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "leakscope/analyzer/age_epoch.h"
 #include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/input_error.h"
@@ -71,14 +72,21 @@ TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOpt
   return r;
 }
 
+std::optional<AgeReport> newest_age_report(const Profile& newest, const StackOptions& stacks, int sample_index) {
+  if (std::none_of(newest.samples.begin(), newest.samples.end(), [](const Sample& s) { return age_of(s).has_value(); }))
+    return std::nullopt;
+  AgeReport ages = make_age_report(newest, StackTable(newest, stacks), sample_index, 0);
+  if (!ages.has_ages()) return std::nullopt;
+  return ages;
+}
+
 SeriesTrend make_series_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options) {
   SeriesTrend t{make_trend(series, options), std::nullopt};
   const SeriesSnapshot& newest = series[series_order(series).back()];
   int index = sample_index_for(*newest.profile, t.trend.sample_type.type, newest.source);
-  AgeReport ages = make_age_report(*newest.profile, StackTable(*newest.profile, options.stacks), index, 0);
-  if (ages.has_ages()) {
-    apply_age_evidence(t.trend, ages);
-    t.ages = trend_ages(t.trend, ages);
+  if (auto ages = newest_age_report(*newest.profile, options.stacks, index)) {
+    apply_age_evidence(t.trend, *ages);
+    t.ages = trend_ages(t.trend, *ages);
   }
   return t;
 }

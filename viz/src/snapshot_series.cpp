@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <climits>
 
-#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/aggregate.h"
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/trend_ages.h"
@@ -194,18 +193,17 @@ analyzer::TrendReport SnapshotSeries::trend(size_t from, size_t to, const analyz
   {
     std::lock_guard lock(mu_);
     to = std::min(to, snapshots_.size() - 1);
+    const TrendKey key = key_of(generation_);
     for (const auto& [k, r] : trends_)
-      if (k == key_of(generation_)) return r;
+      if (k == key) return r;
     newest_file = snapshots_[to].file;
   }
   // `leakscope trend` weighs the age of the newest snapshot's live bytes; so does the window's
   // verdict, from its last snapshot (read and weighed outside the lock, through the cache).
   std::shared_ptr<const analyzer::Profile> newest = profile_of(newest_file);
   std::optional<analyzer::AgeReport> ages;
-  if (int index = newest->sample_index(sample_type().type); index >= 0) {
-    ages = analyzer::make_age_report(*newest, analyzer::StackTable(*newest, stacks_), index, 0);
-    if (!ages->has_ages()) ages.reset();
-  }
+  if (int index = newest->sample_index(sample_type().type); index >= 0)
+    ages = analyzer::newest_age_report(*newest, stacks_, index);
   std::lock_guard lock(mu_);
   to = std::min(to, snapshots_.size() - 1);
   // A live series that dropped its oldest meanwhile moved the window: judge it, but do not keep it.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "leakscope/analyzer/age_report.h"
 #include "leakscope/analyzer/profile.h"
 #include "leakscope/analyzer/stack_table.h"
 #include "leakscope/analyzer/trend_ages.h"
@@ -39,6 +40,10 @@ std::vector<double> series_times_s(const std::vector<int64_t>& time_nanos_in_ord
 
 // The verdict over two or more snapshots (throws InputError for fewer, or a sample type one lacks).
 TrendReport make_trend(const std::vector<SeriesSnapshot>& series, const TrendOptions& options);
+
+// The age report (every row, trend_ages.h) of the series' newest snapshot, the evidence `trend` and
+// `serve` weigh; none when its samples carry no allocation ages (then no stack table is built).
+std::optional<AgeReport> newest_age_report(const Profile& newest, const StackOptions& stacks, int sample_index);
 
 // The verdict and, when the newest snapshot carries allocation ages, the age shapes of its rows.
 struct SeriesTrend {

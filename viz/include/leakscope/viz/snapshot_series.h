@@ -65,8 +65,8 @@ class SnapshotSeries {
   // The full profile of snapshot `index`, read again through the cache.
   std::shared_ptr<const analyzer::Profile> profile(size_t index) const;
   // The trend verdict over snapshots [from, to] (make_trend and the newest's age evidence, the
-  // `leakscope trend` rule); a window
-  // of more than 100 snapshots is judged on 100 evenly spaced ones, its ends included.
+  // `leakscope trend` rule); a window of more than 100 snapshots is judged on 100 evenly spaced
+  // ones, its ends included.
   analyzer::TrendReport trend(size_t from, size_t to, const analyzer::TrendThresholds& thresholds = {}) const;
   // The `n` functions with the largest flat value in the last snapshot, largest first.
   std::vector<std::string> top_functions(size_t n) const;
