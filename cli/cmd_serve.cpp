@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_common.h"
 #include "commands.h"
 #include "leakscope/analyzer/input_error.h"
@@ -60,9 +62,9 @@ void register_serve(CLI::App& app, int& exit_code) {
              ". Several snapshots, a DIR of them, or a URL make a series (a Timeline view; Top, Graph, Flame "
              "Graph, Peek and Source show a window's growth, ?from=I&to=J); a DIR is watched for new snapshots and a "
              "URL fetched every --every seconds. A long series is read in the background after its first usable "
-             "snapshot (the Timeline shows how far; stderr says 'read N snapshots' when done). A snapshot that cannot "
-             "be "
-             "read, or lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
+             "snapshot (the Timeline shows how far; stderr says 'read N snapshots' when done, and the JSON event "
+             "line {\"event\":\"series_read\",\"snapshots\":N,\"skipped\":K}). A snapshot that cannot be read, or "
+             "lacks the series' sample type, is skipped with a warning; no usable snapshot: exit 2")
       ->required();
   cmd->add_option(
       "--instance", args->instance,
@@ -75,7 +77,9 @@ void register_serve(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(2, 1000000));
   cmd->add_option("--base", args->base, "compare against BASE: the graph and flame graph show the growth");
   cmd->add_flag("--normalize", args->normalize, "scale BASE to PROFILE's total first");
-  cmd->add_option("--http", args->http, "listen address (default 127.0.0.1:8081; port 0 picks a free one)");
+  cmd->add_option("--http", args->http,
+                  "listen address (default 127.0.0.1:8081; port 0 picks a free one). The address is printed on stderr, "
+                  "and as the JSON event line {\"event\":\"listening\",\"what\":\"serve\",\"addr\",\"port\",\"pid\"}");
   cmd->add_option("--source-path", args->source_path, "DIR[:DIR...] for the Source view");
   cmd->add_option("--binary-path", args->opt.binary_path,
                   "DIR[:DIR...] searched first for binaries named in the profile");
@@ -117,7 +121,16 @@ void register_serve(CLI::App& app, int& exit_code) {
     if (!is_loopback(args->http))
       std::cerr << "leakscope serve: WARNING: listening beyond loopback (" << args->http
                 << "); anyone who can reach it can read this profile\n";
-    std::cerr << "leakscope serve: http://" << host << ":" << port << "/ (Ctrl-C to stop)\n" << std::flush;
+    std::cerr << "leakscope serve: http://" << host << ":" << port << "/ (Ctrl-C to stop)\n";
+    // The same for programs that wait for it (tests, scripts): a JSON event line, not log text.
+    std::cerr << nlohmann::json{{"event", "listening"},
+                                {"what", "serve"},
+                                {"addr", host + ":" + std::to_string(port)},
+                                {"port", port},
+                                {"pid", ::getpid()}}
+                     .dump()
+              << "\n"
+              << std::flush;
     std::mutex mu;
     std::condition_variable cv;
     bool served = false;

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "leakscope/analyzer/input_error.h"
 #include "leakscope/analyzer/profile_source.h"
 #include "leakscope/analyzer/writers.h"
@@ -138,6 +140,7 @@ void SeriesFeed::read_pending(const std::atomic<bool>& stop) {
   if (stop) return;
   std::cerr << "leakscope serve: read " + std::to_string(read_) + (read_ == 1 ? " snapshot (" : " snapshots (") +
                    std::to_string(skipped_) + " skipped)\n"
+            << nlohmann::json{{"event", "series_read"}, {"snapshots", read_}, {"skipped", skipped_}}.dump() << "\n"
             << std::flush;
 }
 

@@ -13,7 +13,6 @@
 #include <csignal>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <stdexcept>
 
 #include "child_process.h"
@@ -30,16 +29,11 @@ const std::string kBin = std::string(LEAKSCOPE_BIN).substr(0, std::string(LEAKSC
 const std::string kPreload = "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB);
 
 // The first number `pattern` captures in the child's stderr, once it appears (-1 if never).
-int port_in_stderr(ChildProcess& child, const std::string& pattern) {
-  std::regex rx(pattern);
-  for (int i = 0; i < 500; ++i) {  // 10 s
-    std::smatch m;
-    std::string err = child.err();
-    if (std::regex_search(err, m, rx)) return std::stoi(m[1]);
-    if (!child.running()) return -1;
-    std::this_thread::sleep_for(20ms);
-  }
-  return -1;
+// The port a child announced in its "listening" event line (`field` of it), or -1 on timeout or exit.
+int announced_port(ChildProcess& child, const std::string& field,
+                   const nlohmann::json& match = nlohmann::json::object()) {
+  auto event = child.wait_for_event("listening", 10s, match);
+  return event ? event->value(field, -1) : -1;
 }
 
 std::string address(int port) { return "127.0.0.1:" + std::to_string(port); }
@@ -133,7 +127,7 @@ TEST(ExclusiveListen, ProgramsAcceptQueuesHoldABurstOfConnections) {
   {
     SCOPED_TRACE("fake-fcm --listen");
     ChildProcess fcm({kBin + "fake-fcm", "--listen", "127.0.0.1:0"}, {});
-    int port = port_in_stderr(fcm, R"(fake-fcm listening on http://127\.0\.0\.1:(\d+))");
+    int port = announced_port(fcm, "http_port");
     ASSERT_GT(port, 0) << fcm.err();
     expect_program_queues_a_burst(fcm, port);
   }
@@ -141,7 +135,7 @@ TEST(ExclusiveListen, ProgramsAcceptQueuesHoldABurstOfConnections) {
     SCOPED_TRACE("leakscope serve");
     const std::string profile = std::string(TEST_DATA_DIR) + "/callgraph.folded";
     ChildProcess serve({LEAKSCOPE_BIN, "serve", profile, "--http", "127.0.0.1:0"}, {});
-    int port = port_in_stderr(serve, R"(leakscope serve: http://127\.0\.0\.1:(\d+)/)");
+    int port = announced_port(serve, "port", {{"what", "serve"}});
     ASSERT_GT(port, 0) << serve.err();
     expect_program_queues_a_burst(serve, port);
   }
@@ -245,7 +239,7 @@ TEST(ExclusiveListen, FakeFcmHttp2OverTls) {
 TEST(ExclusiveListen, LeakscopeServe) {
   const std::string profile = std::string(TEST_DATA_DIR) + "/callgraph.folded";
   ChildProcess first({LEAKSCOPE_BIN, "serve", profile, "--http", "127.0.0.1:0"}, {});
-  int port = port_in_stderr(first, R"(leakscope serve: http://127\.0\.0\.1:(\d+)/)");
+  int port = announced_port(first, "port", {{"what", "serve"}});
   ASSERT_GT(port, 0) << first.err();
   expect_refused({LEAKSCOPE_BIN, "serve", profile, "--http", address(port)}, address(port), "leakscope: ");
   EXPECT_EQ(http_status(port, "/ui/top"), 200) << "the first web UI still answers";

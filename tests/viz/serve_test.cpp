@@ -15,6 +15,7 @@
 #include "leakscope/http/query_params.h"
 #include "raw_connection.h"
 #include "run_command.h"
+#include "serve_port.h"
 
 namespace leakscope::test {
 namespace {
@@ -34,11 +35,8 @@ class Serve : public ::testing::Test {
     std::ofstream(profile) << "main;serve;handle;parse 5000\nmain;serve;handle;respond 3500\nmain;idle 1500\n";
     serve_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{kLeakscope, "serve", profile, "--http", "127.0.0.1:0"}, std::vector<std::string>{});
-    ASSERT_TRUE(serve_->wait_for_output("leakscope serve: http://", 30s)) << serve_->err();
-    std::smatch m;
-    std::string err = serve_->err();
-    ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) << err;
-    port_ = std::stoi(m[1]);
+    port_ = serve_port(*serve_, 30s);
+    ASSERT_NE(port_, 0) << serve_->err();
   }
   // GET with a generous timeout: the assertion is that an answer comes, not how fast.
   httplib::Result get(const std::string& path) {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "child_process.h"
+#include "serve_port.h"
 #include "viz_test_support.h"
 
 namespace leakscope::test {
@@ -34,13 +35,11 @@ TEST(VizInBrowser, ServeViewsSearchSampleTypesRefineZoomAndDownload) {
   auto r = run_program({std::string(BACKLOG_DEMO_BIN), dir}, {"MALLOC_CONF=prof:true,lg_prof_sample:16"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ChildProcess serve({kLeakscope, "serve", dir + "/snapshot.5.heap", "--http", "127.0.0.1:0"}, {});
-  ASSERT_TRUE(serve.wait_for_output("leakscope serve: http://", 30s)) << serve.err();
-  std::smatch m;
-  std::string err = serve.err();
-  ASSERT_TRUE(std::regex_search(err, m, std::regex(R"(http://127\.0\.0\.1:(\d+)/)"))) << err;
+  int port = serve_port(serve, 30s);
+  ASSERT_NE(port, 0) << serve.err();
   std::string artifacts = std::string(LEAKSCOPE_TEST_SCRATCH) + "/../artifacts";
   std::filesystem::create_directories(artifacts);
-  r = run_program({"node", BROWSER_TEST_DIR "/serve_check.mjs", std::string("http://127.0.0.1:") + m[1].str(),
+  r = run_program({"node", BROWSER_TEST_DIR "/serve_check.mjs", "http://127.0.0.1:" + std::to_string(port),
                    "(anonymous namespace)::recv_content", "recv_content", artifacts});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("\"zoom\""), std::string::npos) << r.out;
