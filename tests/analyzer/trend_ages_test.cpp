@@ -40,7 +40,7 @@ AgeReport ages(const std::map<std::string, std::vector<int64_t>>& by_epoch) {
     r.epochs.push_back({k, e.start_ms(), e.end_ms(), -1, -1});
   }
   for (const auto& [name, v] : by_epoch) {
-    AgeRow row{name, 0, v};
+    AgeRow row{name, 0, v, AgeShape::kUnknown, ""};
     for (int64_t x : v) row.total += x;
     row.shape = classify_age(row.by_epoch, &row.why);
     r.total += row.total;

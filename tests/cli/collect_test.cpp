@@ -134,7 +134,9 @@ TEST(Collect, FleetOfThreeTrendNamesOnlyTheLeakingInstance) {
         ASSERT_NE(label, sample.labels.end());
         EXPECT_EQ(label->str, s->instance());
       }
-      if (s == &leaking) EXPECT_EQ(instance_of(p), s->instance());
+      if (s == &leaking) {
+        EXPECT_EQ(instance_of(p), s->instance());
+      }
       EXPECT_GT(p.time_nanos, last_time);
       last_time = p.time_nanos;
     }

@@ -157,8 +157,9 @@ TEST_F(LiveService, DiffOfAFileAndAUrlAndOfTwoUrls) {
     SCOPED_TRACE(args[0] + " " + args[1]);
     auto r = leakscope(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    if (args[1] != url())  // two fetches in a row need not differ; file vs now does
+    if (args[1] != url()) {  // two fetches in a row need not differ; file vs now does
       EXPECT_NE(r.out.find("leak_step"), std::string::npos) << r.out;
+    }
   }
 }
 
@@ -249,9 +250,10 @@ TEST_F(TokenProtected, NeedsTheTokenFromTheFlagOrTheEnvironment) {
   // The endpoint's heap may still be empty at first; the token is what is tested, so any profile will do.
   for (std::string env : {"", "LEAKSCOPE_DEBUG_TOKEN=secret"}) {
     SCOPED_TRACE(env);
-    r = env.empty() ? leakscope({"top", "--token", "secret", url()}) : leakscope({"top", url()}, {env});
+    r = env.empty() ? leakscope({"top", "--json", "--token", "secret", url()})
+                    : leakscope({"top", "--json", url()}, {env});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("Type: inuse_space"), std::string::npos) << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["sample_type"], "inuse_space") << "the heap profile was read: " << r.out;
   }
   r = leakscope({"top", url("/debug/pprof/heap?token=wrong")});
   EXPECT_NE(r.err.find("token=xxx"), std::string::npos) << "a token in the URL is not repeated: " << r.err;
@@ -412,9 +414,9 @@ TEST_F(LiveService, UrlOptionsOnFilesAreWarnedOnce) {
   for (const auto& option :
        std::vector<std::vector<std::string>>{{"--seconds", "2"}, {"--token", "secret"}, {"--ca-file", file}}) {
     SCOPED_TRACE(option[0]);
-    auto r = leakscope({"trend", option[0], option[1], file, file, file});
+    auto r = leakscope({"trend", "--json", option[0], option[1], file, file, file});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("Snapshots: 3"), std::string::npos) << r.out;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["snapshots"], 3) << "all three files read: " << r.out;
     EXPECT_EQ(r.err, "leakscope: warning: --seconds, --token and --ca-file apply to http(s) URLs only; ignored for " +
                          file + "\n");
   }

@@ -140,7 +140,9 @@ std::map<std::string, std::string> served_age_shapes(const std::vector<std::stri
   ChildProcess serve(args, {});
   int port = serve_port(serve);
   EXPECT_NE(port, 0) << serve.err();
-  if (sources.size() > 1) EXPECT_TRUE(serve_read_series(serve)) << serve.err();
+  if (sources.size() > 1) {
+    EXPECT_TRUE(serve_read_series(serve)) << serve.err();
+  }
   auto page =
       run_program({"curl", "-sf", "--max-time", "60", "http://127.0.0.1:" + std::to_string(port) + "/ui/top" + query});
   EXPECT_EQ(page.exit_code, 0) << page.err;
@@ -224,7 +226,7 @@ TEST_F(AllocationAge, DistinctStacksWithinFourTimes) {
 }
 
 TEST_F(AllocationAge, ByAgeWithBaseOrCumIsOneLineAndExitTwo) {
-  for (const std::vector<std::string> extra : {std::vector<std::string>{"--base", last_snapshot(*aged_)}, {"--cum"}}) {
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--base", last_snapshot(*aged_)}, {"--cum"}}) {
     std::vector<std::string> argv = {kLeakscope, "top", "--by-age"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     argv.push_back(last_snapshot(*aged_));

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "leakscope/analyzer/readers.h"
+#include "leakscope/analyzer/units.h"
 #include "viz_test_support.h"
 
 namespace leakscope::test {
@@ -142,7 +144,15 @@ TEST_F(Flame, RealJemallocDumpNamesTheAllocatingFunctions) {
   std::string svg = flame({dump, "--colors", "module"});
   EXPECT_NE(svg.find("<title>keep_small ("), std::string::npos);
   EXPECT_NE(svg.find("<title>keep_large ("), std::string::npos) << "C++ names simplified as pprof does";
-  EXPECT_NE(svg.find("inuse_space, total"), std::string::npos);
+  // The subtitle's total is the dump's in-use bytes, summed here from the profile read in process.
+  analyzer::Profile p = analyzer::read_profile(dump);
+  int inuse = p.sample_index("inuse_space");
+  ASSERT_GE(inuse, 0);
+  int64_t total = 0;
+  for (const auto& sample : p.samples) total += sample.values[inuse];
+  ASSERT_GT(total, 3 * 81920) << "keep_large's three blocks and more";
+  EXPECT_EQ(all_matches(svg, "<text id=\"subtitle\"[^>]*>([^<]*)</text>"),
+            std::vector<std::string>{"inuse_space, total " + analyzer::format_value(total, "bytes")});
 }
 
 TEST_F(Flame, BadOptionsAreOneLineAndExitTwo) {
