@@ -41,10 +41,13 @@ void register_trend(CLI::App& app, int& exit_code) {
       "trend",
       "Leak suspects from a series of heap snapshots: steady growth above sampling noise, per function (and per "
       "instance of a collected fleet)");
-  cmd->add_option("snapshots", args->snapshots,
-                  "two or more snapshots (ordered by their timestamps, else as given), or directories of a "
-                  "collected series (DIR/<instance>.<seq>.pb.gz, see collect): several instances are judged "
-                  "each on its own, then across the fleet")
+  cmd->add_option(
+         "snapshots", args->snapshots,
+         "two or more snapshots (ordered by their timestamps, else as given), or directories of a "
+         "collected series (DIR/<instance>.<seq>.pb.gz, see collect): several instances are judged "
+         "each on its own, then across the fleet. Every snapshot counts: one that cannot be read, or lacks the "
+         "series' sample type, is one error line naming it, exit 2 (serve skips it with a warning instead); "
+         "hidden and temporary (.tmp) files in a DIR are left out")
       ->required()
       ->expected(1, -1);
   cmd->add_option("--instance", args->instance,

@@ -79,14 +79,20 @@ bool is_transient(const std::string& name) {
 }
 
 // A directory of snapshots that is not a collected series: its files by name, numbers as numbers.
-std::vector<std::string> snapshot_files_by_name(const std::string& dir) {
+// `left_out` counts the hidden and temporary files passed over, for the error when nothing else is there.
+std::vector<std::string> snapshot_files_by_name(const std::string& dir, size_t& left_out) {
   namespace fs = std::filesystem;
   std::vector<std::string> names;
   std::error_code ec;
+  left_out = 0;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
     std::error_code type_ec;
-    if (!is_transient(name) && e.is_regular_file(type_ec)) names.push_back(name);
+    if (!e.is_regular_file(type_ec)) continue;
+    if (is_transient(name))
+      ++left_out;
+    else
+      names.push_back(name);
   }
   if (ec) throw InputError(dir, "", "cannot read the directory: " + ec.message());
   std::sort(names.begin(), names.end(), natural_less);
@@ -107,11 +113,16 @@ std::vector<SeriesInput> expand_series_dirs(const std::vector<std::string>& args
     auto files = list_series_files(a);
     for (auto& f : files) out.push_back({std::move(f.path), std::move(f.instance)});
     if (!files.empty()) continue;
-    auto plain = snapshot_files_by_name(a);
-    if (plain.empty())
+    size_t left_out = 0;
+    auto plain = snapshot_files_by_name(a, left_out);
+    if (plain.empty()) {
+      const std::string expected = "expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded files)";
+      if (left_out == 0) throw InputError(a, "", "empty directory, " + expected);
       throw InputError(a, "",
-                       "empty directory, expected heap snapshots (jemalloc dumps, .pb.gz, legacy heap or folded "
-                       "files)");
+                       "no snapshot, only " + std::to_string(left_out) +
+                           (left_out == 1 ? " hidden or temporary file" : " hidden or temporary files") +
+                           " (names starting with '.' or holding .tmp or .partial, left out); " + expected);
+    }
     for (auto& f : plain) out.push_back({std::move(f), ""});
   }
   return out;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -418,6 +419,43 @@ TEST(TrendOfADirectory, IsTheTrendOfItsSnapshotsInOrder) {
   r = run_program({kLeakscope, "trend", snapshot(dir, 1)});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "leakscope: " + snapshot(dir, 1) + ": a trend needs two or more snapshots, got one\n");
+}
+
+// trend judges every snapshot of a DIR: one it cannot use is one line naming that file, exit 2
+// (serve skips it with a warning instead, above).
+TEST(TrendOfADirectory, ASnapshotItCannotUseIsOneLineExit2) {
+  auto expect_one_line = [](const CommandResult& r, const std::string& start) {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(r.out, "") << "no partial output";
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind(start, 0), 0u) << r.err;
+  };
+  {
+    SCOPED_TRACE("one unreadable snapshot");
+    std::string dir = snapshots_only("trend_directory_unreadable");
+    write_text(dir + "/snapshot.6.heap", "heap_v2/524288\n  t*: not numbers\n");
+    expect_one_line(run_program({kLeakscope, "trend", dir}), "leakscope: " + dir + "/snapshot.6.heap:line 2");
+  }
+  {
+    SCOPED_TRACE("a snapshot of another sample type");
+    std::string dir = snapshots_only("trend_directory_types");
+    write_text(dir + "/snapshot.6.folded", "main;work 100\n");  // folded stacks: "samples", not inuse_space
+    auto r = run_program({kLeakscope, "trend", dir});
+    expect_one_line(r, "leakscope: " + dir + "/snapshot.6.folded: ");
+    EXPECT_NE(r.err.find("inuse_space"), std::string::npos) << "names the type it lacks: " << r.err;
+  }
+  {
+    SCOPED_TRACE("only hidden and temporary files");
+    std::string dir = scratch_dir("trend_directory_transient") + "/transient";
+    fs::create_directories(dir);
+    std::string src = snapshots_only("trend_directory_transient_src");
+    fs::copy_file(snapshot(src, 1), dir + "/.snapshot.1.heap");
+    fs::copy_file(snapshot(src, 2), dir + "/snapshot.2.heap.tmp");
+    fs::copy_file(snapshot(src, 3), dir + "/relay-a.3.pb.gz.partial");
+    auto r = run_program({kLeakscope, "trend", dir});
+    expect_one_line(r, "leakscope: " + dir + ": no snapshot, only 3 hidden or temporary files");
+    EXPECT_NE(r.err.find("expected heap snapshots"), std::string::npos) << r.err;
+  }
 }
 
 }  // namespace
