@@ -638,6 +638,31 @@ TEST_F(RelayWithBroker, TokenFetchedAtStartUpOverTlsWithTheOneCaFile) {
   EXPECT_EQ(wait_unique(100, 60s), 100u);
 }
 
+// A slow token endpoint (fake-fcm holds /token for 6 s, within the fetch's 10 s timeout): while the
+// relay's one fetch waits, /readyz answers at once with "token missing, fetching" (it does not wait
+// behind the fetch), jobs wait; then every sender resumes with that one token.
+TEST_F(RelayWithBroker, ReadyzAnswersWhileTheTokenFetchHangsAndSendersResumeAfter) {
+  start_fcm({"--token-delay-ms", "6000"});
+  start_relay({}, "", {}, "listening");
+  publish(50);
+  ASSERT_TRUE(wait_until([&] { return fcm_stats().value("token_held", 0) >= 1; }, 30s, 50ms)) << relay_->err();
+  httplib::Client c("127.0.0.1", relay_http_);
+  c.set_read_timeout(2, 0);  // a third of the hold: an answer that waited behind the fetch would not come
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready) << "/readyz did not answer while the token fetch was held";
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("token missing, fetching"), std::string::npos) << ready->body;
+  EXPECT_EQ(fcm_stats().value("tokens_issued", 0), 0) << "still held when /readyz answered (no token issued yet)";
+  EXPECT_EQ(wait_unique(50, 60s), 50u) << "senders resume once the token comes";
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto r = c.Get("/readyz");
+        return r && r->status == 200;
+      },
+      10s, 100ms));
+  EXPECT_EQ(fcm_stats().value("tokens_issued", 0), 1) << "the senders waited for the one fetch, not each its own";
+}
+
 // A token endpoint that refuses is visible at start-up: a log line naming it, and /readyz 503.
 TEST_F(RelayWithBroker, RefusingTokenEndpointShowsBeforeAnyJob) {
   start_fcm();
