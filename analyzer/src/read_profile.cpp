@@ -8,20 +8,6 @@
 
 namespace leakscope::analyzer {
 
-const char* format_name(ProfileFormat f) {
-  switch (f) {
-    case ProfileFormat::kJemalloc:
-      return "jemalloc heap_v2";
-    case ProfileFormat::kLegacyHeap:
-      return "legacy heap text";
-    case ProfileFormat::kProto:
-      return "profile.proto";
-    case ProfileFormat::kFolded:
-      return "folded stacks";
-  }
-  return "?";
-}
-
 namespace {
 bool looks_like_text(std::string_view b) {
   auto head = b.substr(0, 4096);

@@ -81,12 +81,10 @@ bool enable_allocation_ages(double epoch_seconds) {
   if (!installed) return false;
   uint64_t ms = static_cast<uint64_t>(std::llround(epoch_seconds * 1000));
   if (ms == 0 || ms > analyzer::kMaxAgeEpochMs) return false;
-  if (age_epoch_ms.load() == 0) age_start_ms = coarse_now_ms();  // switching on again keeps the clock
+  if (age_epoch_ms.load() == 0) age_start_ms = coarse_now_ms();  // enabling again keeps the clock
   age_epoch_ms = ms;
   return true;
 }
-
-void disable_allocation_ages() { age_epoch_ms = 0; }
 
 uint64_t allocation_age_clock_ms() { return age_epoch_ms.load() ? coarse_now_ms() - age_start_ms.load() : 0; }
 

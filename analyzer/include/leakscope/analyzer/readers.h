@@ -10,7 +10,6 @@
 namespace leakscope::analyzer {
 
 enum class ProfileFormat { kJemalloc, kLegacyHeap, kProto, kFolded };
-const char* format_name(ProfileFormat f);
 
 // jemalloc 5 `prof.dump` output (heap_v2/N, t* and tN lines, MAPPED_LIBRARIES:).
 Profile read_jemalloc_heap(std::string_view text, const std::string& source);

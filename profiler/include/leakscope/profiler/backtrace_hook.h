@@ -15,7 +15,6 @@ bool fast_backtrace_installed();
 // allocation epoch, of `epoch_seconds` (rounded to ms) doubling each time. Needs the fast hook
 // installed; returns false without it or for a length under 1 ms.
 bool enable_allocation_ages(double epoch_seconds);
-void disable_allocation_ages();
 // Milliseconds since ages were switched on (the clock epochs count from); 0 while off.
 uint64_t allocation_age_clock_ms();
 
