@@ -123,11 +123,11 @@ void register_serve(CLI::App& app, int& exit_code) {
                 << "); anyone who can reach it can read this profile\n";
     std::cerr << "leakscope serve: http://" << host << ":" << port << "/ (Ctrl-C to stop)\n";
     // The same for programs that wait for it (tests, scripts): a JSON event line, not log text.
-    std::cerr << nlohmann::json{{"event", "listening"},
-                                {"what", "serve"},
-                                {"addr", host + ":" + std::to_string(port)},
-                                {"port", port},
-                                {"pid", ::getpid()}}
+    std::cerr << nlohmann::ordered_json{{"event", "listening"},
+                                        {"what", "serve"},
+                                        {"addr", host + ":" + std::to_string(port)},
+                                        {"port", port},
+                                        {"pid", ::getpid()}}
                      .dump()
               << "\n"
               << std::flush;

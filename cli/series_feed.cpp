@@ -140,7 +140,8 @@ void SeriesFeed::read_pending(const std::atomic<bool>& stop) {
   if (stop) return;
   std::cerr << "leakscope serve: read " + std::to_string(read_) + (read_ == 1 ? " snapshot (" : " snapshots (") +
                    std::to_string(skipped_) + " skipped)\n"
-            << nlohmann::json{{"event", "series_read"}, {"snapshots", read_}, {"skipped", skipped_}}.dump() << "\n"
+            << nlohmann::ordered_json{{"event", "series_read"}, {"snapshots", read_}, {"skipped", skipped_}}.dump()
+            << "\n"
             << std::flush;
 }
 
