@@ -40,6 +40,7 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--http-addr", "FCM_RELAY_HTTP_ADDR"},
     {"--debug-addr", "LEAKSCOPE_DEBUG_ADDR"},
     {"--lg-sample", "LEAKSCOPE_LG_SAMPLE"},
+    {"--age-epoch", "LEAKSCOPE_AGE_EPOCH"},
     {"--snapshot-dir", "LEAKSCOPE_SNAPSHOT_DIR"},
     {"--snapshot-interval", "LEAKSCOPE_SNAPSHOT_INTERVAL"},
     {"--log-level", "FCM_RELAY_LOG_LEVEL"},
@@ -136,6 +137,10 @@ void add_options(CLI::App& app, RelayConfig& c, Unconverted& u) {
   app.add_option("--debug-addr", c.profiler.debug_addr, "leakscope profiler endpoints (/debug/pprof/...)");
   app.add_option("--lg-sample", c.profiler.lg_sample,
                  "heap sampling: mean 2^N bytes between samples (-1: jemalloc's own, or LEAKSCOPE_LG_SAMPLE)");
+  app.add_option("--age-epoch", c.profiler.age_epoch_seconds,
+                 "allocation ages in snapshots: epochs of this many seconds, each twice the one before (0: off; see "
+                 "`leakscope top --by-age`)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--snapshot-dir", c.profiler.snapshots.dir, "periodic heap snapshots into this directory");
   app.add_option("--snapshot-interval", c.profiler.snapshots.interval_seconds, "seconds between snapshots");
   app.add_option("--log-level", c.log_level, "debug|info|warn|error")
@@ -185,11 +190,18 @@ void convert(RelayConfig& c, const Unconverted& u) {
 void resolve_profiler(RelayConfig& c) {
   profiler::ProfilerOptions& p = c.profiler;
   c.start_profiler = !p.debug_addr.empty() || !p.snapshots.dir.empty() || p.lg_sample >= 0 ||
-                     profiler::environment_requests_profiler();
+                     p.age_epoch_seconds > 0 || profiler::environment_requests_profiler();
   if (!c.start_profiler) return;
+  if (p.age_epoch_seconds > 0 && p.age_epoch_seconds < 0.001)
+    throw RelayConfigError("--age-epoch (LEAKSCOPE_AGE_EPOCH) must be 0 (off) or at least 0.001 seconds");
   if (!p.snapshots.dir.empty() && p.snapshots.interval_seconds <= 0) p.snapshots.interval_seconds = 60;
   try {
-    const auto from_env = profiler::options_from_environment().snapshots;
+    // What has no flag comes from the profiler's own variables: the debug token (a secret, so never a
+    // flag), the unwinder switch and the snapshot-before-OOM triggers.
+    const profiler::ProfilerOptions environment = profiler::options_from_environment();
+    p.debug_token = environment.debug_token;
+    p.fast_unwinder = environment.fast_unwinder;
+    const auto& from_env = environment.snapshots;
     p.snapshots.high_water_percent = from_env.high_water_percent;
     p.snapshots.rss_above_bytes = from_env.rss_above_bytes;
     p.snapshots.cgroup_fraction = from_env.cgroup_fraction;
@@ -295,6 +307,7 @@ std::string render_relay_config_json(const RelayConfig& c) {
                               {"shutdown_timeout", r.shutdown_timeout.count()},
                               {"http_addr", c.http_addr},
                               {"debug_addr", c.profiler.debug_addr},
+                              {"age_epoch", c.profiler.age_epoch_seconds},
                               {"log_level", c.log_level}};
   return j.dump(2);
 }

@@ -141,6 +141,25 @@ TEST_F(RelayConfigOptions, ProfilerFlagsStartItWithPeriodicSnapshots) {
   EXPECT_EQ(debug.profiler.debug_addr, "127.0.0.1:0");
 }
 
+// The profiler's own variables reach the relay's profiler: allocation ages (a flag too), the debug
+// token (only a variable: a secret stays off command lines) and the unwinder switch.
+TEST_F(RelayConfigOptions, ProfilerVariablesReachTheProfiler) {
+  RelayConfig aged = parse({"--credentials", sa_}, {{"LEAKSCOPE_AGE_EPOCH", "2.5"}});
+  EXPECT_TRUE(aged.start_profiler) << "ages ask for the profiler";
+  EXPECT_EQ(aged.profiler.age_epoch_seconds, 2.5);
+  EXPECT_EQ(parse({"--credentials", sa_, "--age-epoch", "60"}).profiler.age_epoch_seconds, 60);
+  EXPECT_THROW(parse({"--credentials", sa_, "--age-epoch", "0.0001"}), RelayConfigError);
+  // Read from the process's environment, as the profiler reads it in any other program.
+  ::setenv("LEAKSCOPE_DEBUG_TOKEN", "s3cret", 1);
+  ::setenv("LEAKSCOPE_FAST_UNWIND", "0", 1);
+  RelayConfig guarded = parse({"--credentials", sa_, "--debug-addr", "0.0.0.0:0"});
+  ::unsetenv("LEAKSCOPE_DEBUG_TOKEN");
+  ::unsetenv("LEAKSCOPE_FAST_UNWIND");
+  EXPECT_EQ(guarded.profiler.debug_token, "s3cret");
+  EXPECT_FALSE(guarded.profiler.fast_unwinder);
+  EXPECT_EQ(parse({"--credentials", sa_, "--debug-addr", "127.0.0.1:0"}).profiler.debug_token, "");
+}
+
 TEST_F(RelayConfigOptions, HelpIsTextNotAConfiguration) {
   RelayCommandLine cl = parse_relay_command_line({"--help"}, lookup({}));
   ASSERT_TRUE(cl.help);
