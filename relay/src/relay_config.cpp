@@ -189,8 +189,8 @@ void convert(RelayConfig& c, const Unconverted& u) {
 // Periodic snapshots at 60 s unless told; the snapshot-before-OOM triggers from LEAKSCOPE_SNAPSHOT_*.
 void resolve_profiler(RelayConfig& c) {
   profiler::ProfilerOptions& p = c.profiler;
-  c.start_profiler = !p.debug_addr.empty() || !p.snapshots.dir.empty() || p.lg_sample >= 0 ||
-                     p.age_epoch_seconds > 0 || profiler::environment_requests_profiler();
+  c.start_profiler = !p.debug_addr.empty() || !p.snapshots.dir.empty() || p.lg_sample >= 0 || p.age_epoch_seconds > 0 ||
+                     profiler::environment_requests_profiler();
   if (!c.start_profiler) return;
   if (p.age_epoch_seconds > 0 && p.age_epoch_seconds < 0.001)
     throw RelayConfigError("--age-epoch (LEAKSCOPE_AGE_EPOCH) must be 0 (off) or at least 0.001 seconds");

@@ -3,8 +3,9 @@
 // job cost at best, in the same run: a bare rabbitmq-c consumer (consume + ack) on the same broker, and
 // h2load's client CPU per request against fake-fcm's HTTP/2-over-TLS listener. The figure of merit is
 // relay CPU per message / (bare consumer + h2load) (issue #17: target <= 2.5).
-// With --profiling-rounds R it also prints the relay's CPU per message with heap profiling active at 512 KiB
-// over that with profiling off (issue #13 §6: target <= 1.02x), from R alternated pairs of HTTP/2 runs.
+// With --profiling-rounds R it also prints the relay's CPU per message in each layer of heap profiling
+// (off, inactive, active at 512 KiB with jemalloc's unwinder, with leakscope's hook, with the debug
+// endpoints) over the default's (issue #13 §6: target <= 1.02x), from R alternated rounds of HTTP/2 runs.
 // Usage: relay_throughput_bench [--bin-dir DIR] [--messages N] [--h2load-requests N] [--h2load-streams N]
 //                               [--profiling-rounds R]
 #include <curl/curl.h>
@@ -41,9 +42,11 @@ namespace {
 const char* const kPrefetch = "1000";  // the same window for the bare consumer and the relay
 
 // A program of the run, its stdout and stderr in `log`.
-std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& log) {
+std::unique_ptr<ChildProcess> start(const std::vector<std::string>& argv, const std::string& log,
+                                    const std::vector<std::string>& env = {}) {
   leakscope::process::ChildOptions options;
   options.out_path = options.err_path = log;
+  options.env = env;
   return std::make_unique<ChildProcess>(argv, options);
 }
 
@@ -148,9 +151,10 @@ int main(int argc, char** argv) {
   app.add_option("--h2load-streams", h2load_streams, "h2load's concurrent streams on its one connection (default 64)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--profiling-rounds", profiling_rounds,
-                 "also run the HTTP/2 relay this many times with heap profiling active at 512 KiB (--lg-sample 19, "
-                 "debug endpoints on) and as often without, alternated, and print the CPU-per-message ratio (default "
-                 "0: not measured)")
+                 "also run the HTTP/2 relay this many rounds in each profiling layer (prof:false; prof:true but "
+                 "inactive, the default; active at 512 KiB with jemalloc's unwinder; with leakscope's hook; with "
+                 "the hook and the debug endpoints), alternated, and print each layer's CPU per message beside the "
+                 "default's (default 0: not measured)")
       ->check(CLI::Range(0, 20));
   try {
     app.parse(argc, argv);
@@ -204,6 +208,7 @@ int main(int argc, char** argv) {
     struct Transport {
       const char* label;
       std::vector<std::string> flags;
+      std::vector<std::string> env = {};
       double rate = 0;
       uint64_t rss_kb = 0;
       double relay_cpu = 0, fcm_cpu = 0, broker_cpu = 0;  // seconds during the run
@@ -234,7 +239,7 @@ int main(int argc, char** argv) {
                                     "--log-level",
                                     "warn"};
       args.insert(args.end(), t.flags.begin(), t.flags.end());
-      auto relay_process = start(args, dir + "/" + queue + ".log");
+      auto relay_process = start(args, dir + "/" + queue + ".log", t.env);
       pid_t relay = relay_process->pid();
       leakscope::relay::AmqpSession probe(broker.amqp_url(), 0);
       t0 = std::chrono::steady_clock::now();
@@ -256,17 +261,30 @@ int main(int argc, char** argv) {
       relay_process->terminate(30s);
     };
     for (auto& t : transports) run_relay(t);
-    // Issue #13 §6: the same HTTP/2 run with heap profiling active at production's rate, alternated with
-    // runs without it so that the machine's drifting load falls on both alike.
-    Transport off{"fcm-relay, HTTP/2, profiling off", transports.back().flags},
-        on{"fcm-relay, HTTP/2, profiling at 512 KiB", transports.back().flags};
-    on.flags.insert(on.flags.end(), {"--lg-sample", "19", "--debug-addr", "127.0.0.1:0"});
-    std::vector<double> off_us, on_us;
+    // Issue #13 §6: the same HTTP/2 run with heap profiling in each of its layers, alternated round by
+    // round so that the machine's drifting load falls on all alike. The relay's build links jemalloc with
+    // prof:true,prof_active:false (the default: profiling ready, nothing sampled); prof:false is jemalloc
+    // with profiling compiled in but off; then active at 512 KiB with jemalloc's own unwinder, with
+    // leakscope's backtrace hook, and with the debug endpoints too (what a production relay runs).
+    const auto& h2 = transports.back().flags;
+    auto with = [&](std::vector<std::string> extra) {
+      std::vector<std::string> f = h2;
+      f.insert(f.end(), extra.begin(), extra.end());
+      return f;
+    };
+    std::vector<Transport> layers{
+        {"prof:false (no profiling)", h2, {"MALLOC_CONF=prof:false"}},
+        {"prof:true, prof_active:false (default)", h2},
+        {"active at 512 KiB, jemalloc's unwinder", with({"--lg-sample", "19"}), {"LEAKSCOPE_FAST_UNWIND=0"}},
+        {"active at 512 KiB, leakscope's hook", with({"--lg-sample", "19"})},
+        {"the hook and the debug endpoints", with({"--lg-sample", "19", "--debug-addr", "127.0.0.1:0"})}};
+    const size_t kDefault = 1, kFull = layers.size() - 1;
+    std::vector<std::vector<double>> layer_us(layers.size());
     for (int round = 0; round < profiling_rounds; ++round)
-      for (Transport* t : {&off, &on}) {
-        std::fprintf(stderr, "bench: profiling round %d of %d: %s\n", round + 1, profiling_rounds, t->label);
-        run_relay(*t);
-        (t == &on ? on_us : off_us).push_back(1e6 * t->relay_cpu / n);
+      for (size_t i = 0; i < layers.size(); ++i) {
+        std::fprintf(stderr, "bench: profiling round %d of %d: %s\n", round + 1, profiling_rounds, layers[i].label);
+        run_relay(layers[i]);
+        layer_us[i].push_back(1e6 * layers[i].relay_cpu / n);
       }
     std::fprintf(stderr, "bench: h2load, %ld requests over %d streams\n", h2load_requests, h2load_streams);
     H2loadRun h2load = run_h2load(dir, sa, h2_port, h2load_requests, h2load_streams);
@@ -300,10 +318,14 @@ int main(int argc, char** argv) {
         return out;
       };
       auto sum = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0); };
-      std::printf("relay CPU per message (µs), HTTP/2, %d alternating rounds: profiling off %s; at 512 KiB %s\n",
-                  profiling_rounds, list(off_us).c_str(), list(on_us).c_str());
+      std::printf("relay CPU per message (µs), HTTP/2, %d alternating rounds, by profiling layer:\n", profiling_rounds);
+      for (size_t i = 0; i < layers.size(); ++i)
+        std::printf("  %-42s %7.1f  %.3fx of the default  (rounds: %s)\n", layers[i].label,
+                    sum(layer_us[i]) / profiling_rounds, sum(layer_us[i]) / sum(layer_us[kDefault]),
+                    list(layer_us[i]).c_str());
       std::printf("relay CPU per message, profiling at 512 KiB / off: %.1f / %.1f = %.3fx (target: <= 1.02x)\n",
-                  sum(on_us) / profiling_rounds, sum(off_us) / profiling_rounds, sum(on_us) / sum(off_us));
+                  sum(layer_us[kFull]) / profiling_rounds, sum(layer_us[kDefault]) / profiling_rounds,
+                  sum(layer_us[kFull]) / sum(layer_us[kDefault]));
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench: %s (logs in %s)\n", e.what(), dir.c_str());
