@@ -39,6 +39,10 @@ std::string program_name() {
 
 }  // namespace
 
+void check_age_epoch_seconds(double seconds, const std::string& what) {
+  if (seconds != 0 && seconds < 0.001) throw std::invalid_argument(what + " must be 0 (off) or at least 0.001 seconds");
+}
+
 bool environment_requests_profiler() {
   for (const char* v : {"LEAKSCOPE_DEBUG_ADDR", "LEAKSCOPE_SNAPSHOT_DIR", "LEAKSCOPE_PROFILE"})
     if (env(v)) return true;
@@ -56,8 +60,7 @@ ProfilerOptions options_from_environment() {
   if (auto v = env("LEAKSCOPE_FAST_UNWIND")) o.fast_unwinder = std::string(v) != "0";
   if (auto v = env("LEAKSCOPE_AGE_EPOCH")) {
     o.age_epoch_seconds = number<double>("LEAKSCOPE_AGE_EPOCH", v);
-    if (o.age_epoch_seconds != 0 && o.age_epoch_seconds < 0.001)
-      throw std::invalid_argument("LEAKSCOPE_AGE_EPOCH must be 0 (off) or at least 0.001 seconds");
+    check_age_epoch_seconds(o.age_epoch_seconds, "LEAKSCOPE_AGE_EPOCH");
   }
   if (auto v = env("LEAKSCOPE_SNAPSHOT_DIR")) {
     o.snapshots.dir = v;

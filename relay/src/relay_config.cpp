@@ -192,10 +192,9 @@ void resolve_profiler(RelayConfig& c) {
   c.start_profiler = !p.debug_addr.empty() || !p.snapshots.dir.empty() || p.lg_sample >= 0 || p.age_epoch_seconds > 0 ||
                      profiler::environment_requests_profiler();
   if (!c.start_profiler) return;
-  if (p.age_epoch_seconds > 0 && p.age_epoch_seconds < 0.001)
-    throw RelayConfigError("--age-epoch (LEAKSCOPE_AGE_EPOCH) must be 0 (off) or at least 0.001 seconds");
   if (!p.snapshots.dir.empty() && p.snapshots.interval_seconds <= 0) p.snapshots.interval_seconds = 60;
   try {
+    profiler::check_age_epoch_seconds(p.age_epoch_seconds, "--age-epoch (LEAKSCOPE_AGE_EPOCH)");
     // What has no flag comes from the profiler's own variables: the debug token (a secret, so never a
     // flag), the unwinder switch and the snapshot-before-OOM triggers.
     const profiler::ProfilerOptions environment = profiler::options_from_environment();

@@ -28,7 +28,6 @@ using namespace std::chrono_literals;
 const std::string kBin = std::string(LEAKSCOPE_BIN).substr(0, std::string(LEAKSCOPE_BIN).rfind('/') + 1);
 const std::string kPreload = "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2:" + std::string(PRELOAD_LIB);
 
-// The first number `pattern` captures in the child's stderr, once it appears (-1 if never).
 // The port a child announced in its "listening" event line (`field` of it), or -1 on timeout or exit.
 int announced_port(ChildProcess& child, const std::string& field,
                    const nlohmann::json& match = nlohmann::json::object()) {

@@ -12,6 +12,7 @@
 #include "child_process.h"
 #include "leakscope/analyzer/input_bytes.h"
 #include "leakscope/analyzer/readers.h"
+#include "process_memory.h"
 #include "run_command.h"
 
 namespace leakscope::test {
@@ -24,14 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr int64_t kMiB = 1 << 20;
-
-// A field of /proc/PID/status in bytes ("VmRSS", "VmHWM").
-int64_t status_bytes(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
-  return -1;
-}
 
 void reset_peak_rss(pid_t pid) { std::ofstream("/proc/" + std::to_string(pid) + "/clear_refs") << "5"; }
 
@@ -46,11 +39,7 @@ class SnapshotBudget : public ::testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", port);
     client_->set_read_timeout(60, 0);
   }
-  int64_t allocated() {
-    auto r = client_->Get("/debug/vars");
-    if (!r || r->status != 200) return -1;
-    return nlohmann::json::parse(r->body)["memstats"]["allocated"].get<int64_t>();
-  }
+  int64_t allocated() { return debug_vars_allocated(*client_); }
   Profile snapshot() {
     auto r = client_->Get("/debug/pprof/heap");
     if (!r || r->status != 200) throw std::runtime_error("no snapshot: " + (r ? r->body : "no answer"));

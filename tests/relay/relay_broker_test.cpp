@@ -16,6 +16,7 @@
 #include "leakscope/scenarios/broker.h"
 #include "leakscope/scenarios/broker_cluster.h"
 #include "leakscope/scenarios/fault_proxy.h"
+#include "process_memory.h"
 #include "run_command.h"
 #include "test_pki.h"
 #include "wait_until.h"
@@ -679,24 +680,14 @@ TEST_F(RelayWithBroker, TenSnapshotsLeaveTheRelaysHeapAndRssWithinOneMiB) {
     ASSERT_EQ(wait_metric("fcm_relay_acked_total", 2000, 60s), 2000u);
     httplib::Client debug("127.0.0.1", port);
     debug.set_read_timeout(60, 0);
-    auto allocated = [&] {
-      auto r = debug.Get("/debug/vars");
-      return r && r->status == 200 ? nlohmann::json::parse(r->body)["memstats"]["allocated"].get<int64_t>() : -1;
-    };
-    auto rss = [&] {
-      std::ifstream in("/proc/" + std::to_string(relay_->pid()) + "/status");
-      for (std::string line; std::getline(in, line);)
-        if (line.rfind("VmRSS:", 0) == 0) return static_cast<int64_t>(std::stoll(line.substr(6))) * 1024;
-      return int64_t{-1};
-    };
-    allocated();  // the first request sets up the debug server's own state
-    const int64_t allocated_before = allocated(), rss_before = rss();
+    debug_vars_allocated(debug);  // the first request sets up the debug server's own state
+    const int64_t allocated_before = debug_vars_allocated(debug), rss_before = status_bytes(relay_->pid(), "VmRSS");
     ASSERT_GT(allocated_before, 0);
     for (int i = 0; i < 10; ++i) {
       auto r = debug.Get("/debug/pprof/heap");
       ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
     }
-    const int64_t allocated_after = allocated(), rss_after = rss();
+    const int64_t allocated_after = debug_vars_allocated(debug), rss_after = status_bytes(relay_->pid(), "VmRSS");
     std::cerr << "lg_sample " << lg_sample << ": allocated " << allocated_before << " -> " << allocated_after
               << ", RSS " << rss_before << " -> " << rss_after << "\n";
     EXPECT_LE(allocated_after - allocated_before, kMiB) << allocated_before << " -> " << allocated_after;

@@ -27,6 +27,9 @@ struct ProfilerOptions {
 // LEAKSCOPE_LG_SAMPLE, LEAKSCOPE_FAST_UNWIND (and LEAKSCOPE_SYMBOLIZER, read at each snapshot).
 // Throws std::invalid_argument naming the variable on a bad value.
 ProfilerOptions options_from_environment();
+// An allocation-age epoch is 0 (off) or at least 1 ms: throws std::invalid_argument naming `what`
+// (the variable or flag it came from) otherwise.
+void check_age_epoch_seconds(double seconds, const std::string& what);
 // True when any of those variables (or LEAKSCOPE_PROFILE=1) asks for the profiler.
 bool environment_requests_profiler();
 
