@@ -27,6 +27,7 @@ const std::pair<const char*, const char*> kEnvironment[] = {
     {"--fcm-base-url", "FCM_RELAY_FCM_BASE_URL"},
     {"--credentials", "FCM_RELAY_CREDENTIALS"},
     {"--ca-file", "FCM_RELAY_CA_FILE"},
+    {"--fcm-http-client", "FCM_RELAY_FCM_HTTP_CLIENT"},
     {"--project-id", "FCM_RELAY_PROJECT_ID"},
     {"--prefetch", "FCM_RELAY_PREFETCH"},
     {"--max-inflight", "FCM_RELAY_MAX_INFLIGHT"},
@@ -118,6 +119,10 @@ void add_options(CLI::App& app, RelayConfig& c, Unconverted& u) {
                  "PEM CA certificates to trust instead of the system's, for every HTTPS endpoint the relay calls "
                  "(FCM sends and the token_uri)")
       ->check(CLI::ExistingFile);
+  app.add_option("--fcm-http-client", s.http_client,
+                 "auto: HTTP/2 on nghttp2 for an https:// FCM URL without a proxy, libcurl otherwise (and for a "
+                 "server that does not offer HTTP/2); libcurl: always libcurl")
+      ->check(CLI::IsMember({"auto", "libcurl"}));
   app.add_option("--project-id", c.project_id, "Firebase project (default: the credentials' project_id)");
   app.add_option("--prefetch", r.prefetch, "basic.qos prefetch count")->check(CLI::Range(1, 65535));
   app.add_option("--max-inflight", r.max_inflight, "FCM requests in flight at most")->check(CLI::Range(1, 10000));
@@ -289,6 +294,7 @@ std::string render_relay_config_json(const RelayConfig& c) {
                               {"durable", r.durable},
                               {"fcm_send_url", or_null(s.send_url)},
                               {"ca_file", s.ca_file},
+                              {"fcm_http_client", s.http_client},
                               {"credentials", c.credentials},
                               {"client_email", or_null(c.account.client_email)},
                               {"token_uri", or_null(c.account.token_uri)},

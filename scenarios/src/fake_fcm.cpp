@@ -79,6 +79,9 @@ struct FakeFcm::Impl {
   std::thread thread;
   int port = -1;
   std::unique_ptr<H2TlsListener> h2;
+  std::unique_ptr<httplib::SSLServer> https;  // HTTP/1.1 over TLS: a server without HTTP/2
+  std::thread https_thread;
+  int https_port = -1;
   std::string verify_key, expected_issuer;
   std::mutex mu;
   std::condition_variable slot_free;
@@ -296,6 +299,7 @@ struct FakeFcm::Impl {
     if (h2) {  // what the HTTP/2 listener saw: many streams over few connections is multiplexing
       j["h2_connections"] = h2->counters().connections.load();
       j["h2_streams"] = h2->counters().streams.load();
+      j["h2_goaways"] = h2->counters().goaways.load();
       j["h2_max_concurrent_streams"] = h2->counters().max_concurrent_streams.load();
     }
     return json_response(200, j.dump());
@@ -355,12 +359,21 @@ void FakeFcm::start() {
   d.server.Post(".*", adapter);
   d.server.Get(".*", adapter);
   d.port = http::bind_http_server(d.server, d.o.listen, "--listen");
+  if ((!d.o.listen_h2.empty() || !d.o.listen_https.empty()) && (d.o.tls_cert.empty() || d.o.tls_key.empty()))
+    throw std::runtime_error("--listen-h2 and --listen-https need --tls-cert and --tls-key");
+  if (!d.o.listen_https.empty()) {
+    d.https = std::make_unique<httplib::SSLServer>(d.o.tls_cert.c_str(), d.o.tls_key.c_str());
+    if (!d.https->is_valid()) throw std::runtime_error("--tls-cert/--tls-key: cannot load them for --listen-https");
+    d.https->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+    d.https->Post(".*", adapter);
+    d.https->Get(".*", adapter);
+    d.https_port = http::bind_http_server(*d.https, d.o.listen_https, "--listen-https");
+    d.https_thread = std::thread([this] { impl_->https->listen_after_bind(); });
+  }
   if (!d.o.listen_h2.empty()) {
-    if (d.o.tls_cert.empty() || d.o.tls_key.empty())
-      throw std::runtime_error("--listen-h2 needs --tls-cert and --tls-key");
     d.h2 = std::make_unique<H2TlsListener>(
         d.o.listen_h2, d.o.tls_cert, d.o.tls_key, [this](const HttpRequest& req) { return impl_->route(req); },
-        d.never_waits() ? 0 : d.o.threads);
+        d.never_waits() ? 0 : d.o.threads, d.o.h2_goaway_after);
   }
   d.thread = std::thread([this] { impl_->server.listen_after_bind(); });
 }
@@ -369,6 +382,10 @@ void FakeFcm::stop() {
   if (!impl_) return;
   impl_->stopping = true;  // ends trickled answers
   impl_->h2.reset();
+  if (impl_->https_thread.joinable()) {
+    impl_->https->stop();
+    impl_->https_thread.join();
+  }
   if (impl_->thread.joinable()) {
     impl_->server.stop();
     impl_->thread.join();
@@ -377,5 +394,6 @@ void FakeFcm::stop() {
 
 int FakeFcm::port() const { return impl_->port; }
 int FakeFcm::h2_port() const { return impl_->h2 ? impl_->h2->port() : -1; }
+int FakeFcm::https_port() const { return impl_->https_port; }
 
 }  // namespace leakscope::scenarios

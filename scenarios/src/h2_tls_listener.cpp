@@ -53,6 +53,7 @@ struct H2TlsListener::Impl {
   int listen_fd = -1, port = 0;
   std::atomic<bool> stopping{false};
   bool answer_inline = false;  // the handler never waits (no injected latency)
+  int goaway_after = 0;
   std::atomic<int64_t> open_streams{0};
   H2Counters counters;
   httplib::ThreadPool workers;
@@ -90,8 +91,17 @@ struct Connection : std::enable_shared_from_this<Connection> {
 
   ~Connection() { ::close(wake_fd); }
 
+  int taken = 0;                    // requests dispatched on this connection
+  int32_t goaway_last = INT32_MAX;  // after a GOAWAY: the last stream taken; later ones are not processed
+
   void dispatch(int32_t id) {
+    if (id > goaway_last) return;  // the client learns from the GOAWAY that this one was refused
     ++counters->streams;
+    if (owner->goaway_after > 0 && ++taken == owner->goaway_after) {
+      ++counters->goaways;
+      goaway_last = id;
+      nghttp2_submit_goaway(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR, nullptr, 0);
+    }
     auto open = ++owner->open_streams;
     for (auto seen = counters->max_concurrent_streams.load();
          uint64_t(open) > seen && !counters->max_concurrent_streams.compare_exchange_weak(seen, uint64_t(open));) {
@@ -274,9 +284,10 @@ void H2TlsListener::Impl::accept_loop() {
 }
 
 H2TlsListener::H2TlsListener(const std::string& address, const std::string& cert_file, const std::string& key_file,
-                             Handler handler, int worker_threads)
+                             Handler handler, int worker_threads, int goaway_after)
     : impl_(std::make_unique<Impl>(std::move(handler), worker_threads)) {
   auto& d = *impl_;
+  d.goaway_after = goaway_after;
   try {
     d.ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_min_proto_version(d.ctx, TLS1_2_VERSION);

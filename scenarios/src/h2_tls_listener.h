@@ -16,16 +16,19 @@
 namespace leakscope::scenarios {
 
 struct H2Counters {
-  std::atomic<uint64_t> connections{0}, streams{0}, max_concurrent_streams{0};
+  std::atomic<uint64_t> connections{0}, streams{0}, max_concurrent_streams{0}, goaways{0};
 };
 
 class H2TlsListener {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
   // worker_threads 0: answer on the connection thread, for a handler that never waits.
-  // Throws std::runtime_error when the address, certificate or key is unusable.
+  // goaway_after > 0: after that many requests on a connection, send GOAWAY naming the last one
+  // taken, answer what it took and close (as Google's front ends retire connections); a client's
+  // later streams on it are refused. Throws std::runtime_error when the address, certificate or
+  // key is unusable.
   H2TlsListener(const std::string& address, const std::string& cert_file, const std::string& key_file, Handler handler,
-                int worker_threads);
+                int worker_threads, int goaway_after = 0);
   ~H2TlsListener();
   int port() const;
   const H2Counters& counters() const;

@@ -25,8 +25,14 @@ int main(int argc, char** argv) {
   app.name("fake-fcm");
   app.add_option("--listen", o.listen, "HTTP/1.1 host:port (port 0 picks a free one; printed on stderr)");
   app.add_option("--listen-h2", o.listen_h2, "also serve the API over TLS, HTTP/2 only (ALPN h2), on host:port");
-  app.add_option("--tls-cert", o.tls_cert, "PEM certificate for --listen-h2");
-  app.add_option("--tls-key", o.tls_key, "PEM private key for --listen-h2");
+  app.add_option("--h2-goaway-after", o.h2_goaway_after,
+                 "--listen-h2: send GOAWAY after this many requests on a connection, as Google's front ends retire "
+                 "connections (0: never)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--listen-https", o.listen_https,
+                 "also serve the API over TLS, HTTP/1.1 only (a server without HTTP/2), on host:port");
+  app.add_option("--tls-cert", o.tls_cert, "PEM certificate for --listen-h2 and --listen-https");
+  app.add_option("--tls-key", o.tls_key, "PEM private key for --listen-h2 and --listen-https");
   std::string make_cert;
   app.add_option("--make-tls-cert", make_cert,
                  "write a self-signed certificate for 127.0.0.1 here (key: --tls-key) and exit");
@@ -86,10 +92,13 @@ int main(int argc, char** argv) {
     server.start();
     if (server.h2_port() > 0)
       std::cerr << "fake-fcm listening (HTTP/2) on https://127.0.0.1:" << server.h2_port() << std::endl;
+    if (server.https_port() > 0)
+      std::cerr << "fake-fcm listening (HTTP/1.1) on https://127.0.0.1:" << server.https_port() << std::endl;
     std::cerr << "fake-fcm listening on http://127.0.0.1:" << server.port() << std::endl;
     // The readiness signal launchers wait for (ChildProcess::wait_for_event), with the bound ports.
     nlohmann::json listening{{"event", "listening"}, {"http_port", server.port()}};
     if (server.h2_port() > 0) listening["h2_port"] = server.h2_port();
+    if (server.https_port() > 0) listening["https_port"] = server.https_port();
     std::cerr << listening.dump() << std::endl;
     std::signal(SIGTERM, [](int) { stopping = true; });
     std::signal(SIGINT, [](int) { stopping = true; });

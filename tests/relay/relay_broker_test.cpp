@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -41,9 +42,21 @@ class RelayWithBroker : public ::testing::Test {
   }
 
   // fake-fcm with extra flags; its service account is written first (token_uri: fake-fcm's HTTP/1.1
-  // /token unless given).
+  // /token unless given). After use_tls_listener, fake-fcm also serves TLS (a certificate made here)
+  // and the relay sends there, trusting it through --ca-file.
   void start_fcm(const std::vector<std::string>& flags = {}, std::string token_uri = "") {
     fcm_port_ = scenarios::free_loopback_port();
+    std::vector<std::string> tls;
+    if (!tls_listener_.empty()) {
+      cert_ = dir_ + "/fake-fcm.crt";
+      std::string key = dir_ + "/fake-fcm.key";
+      if (!std::filesystem::exists(cert_)) {
+        auto made = run_program({kBin + "fake-fcm", "--make-tls-cert", cert_, "--tls-key", key});
+        ASSERT_EQ(made.exit_code, 0) << made.err;
+      }
+      tls_port_ = scenarios::free_loopback_port();
+      tls = {tls_listener_, "127.0.0.1:" + std::to_string(tls_port_), "--tls-cert", cert_, "--tls-key", key};
+    }
     credentials_ = dir_ + "/service-account.json";
     if (token_uri.empty()) token_uri = "http://127.0.0.1:" + std::to_string(fcm_port_) + "/token";
     auto r = run_program({kBin + "fake-fcm", "--make-service-account", credentials_, "--token-uri", token_uri});
@@ -51,6 +64,7 @@ class RelayWithBroker : public ::testing::Test {
     std::vector<std::string> argv{kBin + "fake-fcm",       "--listen",   "127.0.0.1:" + std::to_string(fcm_port_),
                                   "--service-account",     credentials_, "--record",
                                   dir_ + "/accepted.jsonl"};
+    argv.insert(argv.end(), tls.begin(), tls.end());
     argv.insert(argv.end(), flags.begin(), flags.end());
     fcm_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{});
     ASSERT_TRUE(fcm_->wait_for_event("listening", 10s)) << fcm_->err();
@@ -72,6 +86,8 @@ class RelayWithBroker : public ::testing::Test {
                                   "http://127.0.0.1:" + std::to_string(fcm_port_),
                                   "--http-addr",
                                   "127.0.0.1:" + std::to_string(relay_http_)};
+    if (!tls_listener_.empty())
+      argv.insert(argv.end(), {"--fcm-base-url", "https://127.0.0.1:" + std::to_string(tls_port_), "--ca-file", cert_});
     argv.insert(argv.end(), flags.begin(), flags.end());
     relay_ = std::make_unique<ChildProcess>(argv, env);
     ASSERT_TRUE(relay_->wait_for_event(ready_event, 15s)) << relay_->err();
@@ -166,12 +182,34 @@ class RelayWithBroker : public ::testing::Test {
     return s.queue_length(queue);
   }
 
+  // "--listen-h2" (TLS with ALPN h2: the relay's nghttp2 client) or "--listen-https" (TLS, HTTP/1.1
+  // only); call before start_fcm.
+  void use_tls_listener(const std::string& flag) { tls_listener_ = flag; }
+
+  // Test bodies run both over HTTP/1.1 (RelayWithBroker.<Name>: libcurl) and over HTTP/2 with TLS
+  // (RelayOverHttp2.<Name>: the nghttp2 client).
+  void unregistered_tokens_are_rejected();
+  void thirty_percent_503_lose_nothing();
+  void garbage_answers_lose_nothing();
+  void truncated_and_stalled_answers_lose_nothing();
+  void sigterm_while_fcm_holds_every_answer();
+  void project_quota_holds_every_send();
+
   static scenarios::Broker* broker_;
-  std::string dir_, queue_, credentials_;
-  int fcm_port_ = 0, relay_http_ = 0;
+  std::string dir_, queue_, credentials_, tls_listener_, cert_;
+  int fcm_port_ = 0, relay_http_ = 0, tls_port_ = 0;
   std::unique_ptr<ChildProcess> fcm_, relay_;
 };
 scenarios::Broker* RelayWithBroker::broker_ = nullptr;
+
+// The same tests with fake-fcm's HTTP/2-over-TLS listener, as Google's FCM is reached.
+class RelayOverHttp2 : public RelayWithBroker {
+ protected:
+  void SetUp() override {
+    RelayWithBroker::SetUp();
+    use_tls_listener("--listen-h2");
+  }
+};
 
 TEST_F(RelayWithBroker, TenThousandJobsEachDeliveredExactlyOnce) {
   start_fcm();
@@ -204,7 +242,7 @@ TEST_F(RelayWithBroker, MalformedJobsGoToTheRejectedQueueAndTheRelayKeepsRunning
   EXPECT_EQ(c.Get("/readyz")->status, 200);
 }
 
-TEST_F(RelayWithBroker, UnregisteredTokensAreRejectedWithTheirReason) {
+void RelayWithBroker::unregistered_tokens_are_rejected() {
   start_fcm({"--unregistered", "device-token-1[0-9]$"});  // ids 10..19
   start_relay();
   publish(50);
@@ -213,8 +251,10 @@ TEST_F(RelayWithBroker, UnregisteredTokensAreRejectedWithTheirReason) {
   EXPECT_EQ(wait_metric("fcm_relay_acked_total", 50, 30s), 50u) << "rejected jobs are acked after publishing";
   EXPECT_EQ(queue_length(queue_ + ".rejected"), 10u);
 }
+TEST_F(RelayWithBroker, UnregisteredTokensAreRejectedWithTheirReason) { unregistered_tokens_are_rejected(); }
+TEST_F(RelayOverHttp2, UnregisteredTokensAreRejectedWithTheirReason) { unregistered_tokens_are_rejected(); }
 
-TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) {
+void RelayWithBroker::thirty_percent_503_lose_nothing() {
   start_fcm({"--rate-503", "0.3", "--retry-after", "1"});
   start_relay({"--max-attempts", "20"});
   publish(1000);
@@ -224,11 +264,13 @@ TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) {
   EXPECT_EQ(metric(m, "fcm_relay_dead_lettered_total"), 0u);
   EXPECT_GT(fcm_stats().value("injected_503", 0), 250);
 }
+TEST_F(RelayWithBroker, ThirtyPercent503WithRetryAfterLosesNothing) { thirty_percent_503_lose_nothing(); }
+TEST_F(RelayOverHttp2, ThirtyPercent503WithRetryAfterLosesNothing) { thirty_percent_503_lose_nothing(); }
 
 // A hostile FCM side: a fifth of the answers are 502 with a body that is not JSON (binary bytes
 // included), and every Retry-After is an HTTP-date in the past or garbage. Nothing is lost, the relay
 // stays up, and /metrics show the retries.
-TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) {
+void RelayWithBroker::garbage_answers_lose_nothing() {
   for (const char* retry_after : {"Wed, 21 Oct 2015 07:28:00 GMT", "soon"}) {
     SCOPED_TRACE(retry_after);
     queue_ += "x";
@@ -244,6 +286,8 @@ TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) {
     EXPECT_GT(fcm_stats().value("injected_garbage", 0), 50);
   }
 }
+TEST_F(RelayWithBroker, GarbageResponsesAndOddRetryAfterLoseNothing) { garbage_answers_lose_nothing(); }
+TEST_F(RelayOverHttp2, GarbageResponsesAndOddRetryAfterLoseNothing) { garbage_answers_lose_nothing(); }
 
 // HTTP/2 as against Google: TLS with ALPN h2 (fake-fcm's certificate trusted through --ca-file), and
 // the relay's 64 sends in flight multiplexed as streams over a connection or two. What fake-fcm's
@@ -272,7 +316,7 @@ TEST_F(RelayWithBroker, Http2OverTlsMultiplexesManyStreamsOnFewConnections) {
 // and a twentieth stall (headers at once, then a body trickled over two minutes — longer than this
 // test waits). The relay's request deadline turns each stall into a retry; nothing is lost, the
 // relay stays up, and /metrics and the log name both causes.
-TEST_F(RelayWithBroker, TruncatedAndStalledAnswersLoseNothing) {
+void RelayWithBroker::truncated_and_stalled_answers_lose_nothing() {
   start_fcm({"--rate-truncated", "0.1", "--rate-slow", "0.05", "--slow-ms", "120000"});
   start_relay({"--fcm-timeout-ms", "1500", "--max-attempts", "20"});
   publish(1000);
@@ -287,6 +331,8 @@ TEST_F(RelayWithBroker, TruncatedAndStalledAnswersLoseNothing) {
   for (const char* cause : {"\"cause\":\"timeout\"", "\"cause\":\"truncated_response\""})
     EXPECT_NE(relay_->err().find(cause), std::string::npos) << cause;
 }
+TEST_F(RelayWithBroker, TruncatedAndStalledAnswersLoseNothing) { truncated_and_stalled_answers_lose_nothing(); }
+TEST_F(RelayOverHttp2, TruncatedAndStalledAnswersLoseNothing) { truncated_and_stalled_answers_lose_nothing(); }
 
 TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
   start_fcm({"--latency-ms", "10", "--max-concurrency", "8"});  // ~800/s: the flood lasts seconds
@@ -307,7 +353,7 @@ TEST_F(RelayWithBroker, SigtermMidFloodThenRestartLosesNothing) {
 // A stop while FCM holds every answer (60 s, twice the request timeout): once --shutdown-timeout
 // has passed, the relay gives the unfinished jobs back to the broker, aborts the sends under way and
 // exits 0, rather than waiting out the request timeout; a relay started afterwards delivers them all.
-TEST_F(RelayWithBroker, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) {
+void RelayWithBroker::sigterm_while_fcm_holds_every_answer() {
   start_fcm({"--latency-ms", "60000"});
   start_relay({"--shutdown-timeout", "1"});
   publish(200);
@@ -320,6 +366,8 @@ TEST_F(RelayWithBroker, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) {
   start_relay();
   EXPECT_EQ(wait_unique(200, 60s), 200u) << "0 lost";
 }
+TEST_F(RelayWithBroker, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) { sigterm_while_fcm_holds_every_answer(); }
+TEST_F(RelayOverHttp2, SigtermWhileFcmHoldsEveryAnswerExitsAndLosesNothing) { sigterm_while_fcm_holds_every_answer(); }
 
 // A broker that stops answering, its connection still open (the fault proxy turns into a black
 // hole): at SIGTERM, basic.cancel waits 2 s at most and the relay exits; the acks it sent into the
@@ -426,6 +474,101 @@ TEST_F(RelayWithBroker, TwentyConnectionCutsIn50kJobsLoseNothing) {
   EXPECT_GE(proxy.connections_accepted(), 16u);
   std::cerr << "20 cuts in 50k jobs: " << ids.size() - 50000 << " duplicates, "
             << metric(m, "fcm_relay_reconnects_total") << " reconnects, 0 lost\n";
+}
+
+// The nghttp2 client against a network that breaks (fake-fcm's HTTP/2 listener behind a fault
+// proxy that forwards TLS bytes as they come): five cuts of the connection mid-flood. Each cut
+// answers the streams under way connection_dropped (retried), the client connects again, and every
+// job arrives: 0 lost.
+TEST_F(RelayOverHttp2, ConnectionCutsMidFloodLoseNothing) {
+  start_fcm({"--latency-ms", "5"});  // 64 streams / 5 ms: the flood lasts seconds
+  scenarios::FaultProxy proxy("127.0.0.1", tls_port_, "127.0.0.1", /*amqp_frames=*/false);
+  start_relay({"--fcm-base-url", "https://127.0.0.1:" + std::to_string(proxy.port()), "--max-attempts", "20"});
+  publish(20000, {"--confirm-batch", "2000"});
+  for (int cut = 0; cut < 5; ++cut) {
+    wait_accepted(fcm_stats().value("accepted", uint64_t{0}) + 1000, 30s);
+    proxy.cut_all();
+  }
+  EXPECT_EQ(wait_unique(20000, 120s), 20000u) << "0 lost";
+  auto m = relay_metrics();
+  EXPECT_GE(metric(m, R"(fcm_relay_retried_by_cause_total{cause="connection_dropped"})"), 5u) << m;
+  EXPECT_GE(proxy.connections_accepted(), 6u) << "a new connection after each cut";
+  EXPECT_EQ(metric(m, "fcm_relay_dead_lettered_total"), 0u);
+  std::cerr << "5 cuts in 20k jobs over HTTP/2: " << accepted_ids().size() - 20000 << " duplicates, "
+            << proxy.connections_accepted() << " connections\n";
+}
+
+// Google's front ends retire connections with GOAWAY. fake-fcm sends one after every 500 requests
+// on a connection: the client finishes the streams the server took, sends the ones it refused again
+// on a new connection, and no job is sent twice.
+TEST_F(RelayOverHttp2, GoawayMovesToANewConnectionWithNoDuplicate) {
+  start_fcm({"--h2-goaway-after", "500", "--latency-ms", "2"});
+  start_relay({"--max-attempts", "1"});
+  publish(5000);
+  EXPECT_EQ(wait_unique(5000, 60s), 5000u) << "0 lost";
+  EXPECT_EQ(accepted_ids().size(), 5000u) << "no job sent twice";
+  auto stats = fcm_stats();
+  EXPECT_GE(stats.value("h2_goaways", 0), 9) << stats.dump();
+  EXPECT_GE(stats.value("h2_connections", 0), 10) << stats.dump();
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
+}
+
+// A connection that goes silent, open but answering nothing (the proxy turns into a black hole):
+// the requests time out, and since the server sent nothing for a whole request timeout the client
+// gives the connection up and opens another, rather than sending every new stream into the hole.
+TEST_F(RelayOverHttp2, ASilentConnectionIsReplaced) {
+  start_fcm();
+  scenarios::FaultProxy proxy("127.0.0.1", tls_port_, "127.0.0.1", /*amqp_frames=*/false);
+  start_relay({"--fcm-base-url", "https://127.0.0.1:" + std::to_string(proxy.port()), "--fcm-timeout-ms", "1000"});
+  publish(100);
+  ASSERT_EQ(wait_unique(100, 60s), 100u);
+  ASSERT_EQ(proxy.connections_accepted(), 1u);
+  proxy.black_hole();
+  publish(20);
+  EXPECT_TRUE(wait_until([&] { return proxy.connections_accepted() >= 2; }, 20s)) << relay_->err();
+  EXPECT_GE(metric(relay_metrics(), R"(fcm_relay_retried_by_cause_total{cause="timeout"})"), 1u);
+  EXPECT_TRUE(relay_->wait_for_output("silent for a request timeout", 5s)) << relay_->err();
+  EXPECT_TRUE(relay_->running());
+}
+
+// A certificate the relay does not trust (another self-signed one as --ca-file): no job is sent,
+// the log says why, the sends are retried with backoff, and the relay stays up.
+TEST_F(RelayOverHttp2, AnUntrustedCertificateIsRefusedAndRetried) {
+  std::string other = dir_ + "/other.crt";
+  auto made = run_program({kBin + "fake-fcm", "--make-tls-cert", other, "--tls-key", dir_ + "/other.key"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  start_fcm();
+  start_relay({"--ca-file", other});
+  publish(5);
+  EXPECT_TRUE(relay_->wait_for_output("certificate not trusted", 20s)) << relay_->err();
+  EXPECT_GE(wait_metric(R"(fcm_relay_retried_by_cause_total{cause="connect_failed"})", 2, 20s), 2u);
+  EXPECT_EQ(fcm_stats().value("accepted", 1), 0);
+  EXPECT_TRUE(relay_->running());
+}
+
+// A TLS server that does not offer HTTP/2 (fake-fcm's HTTP/1.1-over-TLS listener): the nghttp2
+// client finds out at the handshake, the relay moves to libcurl (HTTP/1.1) for good and says so,
+// and the jobs that found out go again without spending an attempt: all delivered.
+TEST_F(RelayWithBroker, AnHttpsServerWithoutHttp2GetsHttp11) {
+  use_tls_listener("--listen-https");
+  start_fcm();
+  start_relay({"--max-attempts", "1"});
+  publish(500);
+  EXPECT_EQ(wait_unique(500, 60s), 500u) << "0 lost";
+  EXPECT_NE(relay_->err().find("FCM server without HTTP/2: sending with libcurl"), std::string::npos) << relay_->err();
+  EXPECT_EQ(metric(relay_metrics(), "fcm_relay_dead_lettered_total"), 0u);
+}
+
+// --fcm-http-client libcurl keeps the libcurl path for an https:// FCM (a way back, should the
+// nghttp2 client misbehave somewhere): it multiplexes over HTTP/2 as well.
+TEST_F(RelayOverHttp2, LibcurlWhenChosenStillSpeaksHttp2) {
+  start_fcm({"--latency-ms", "5"});
+  start_relay({"--fcm-http-client", "libcurl"});
+  publish(2000);
+  EXPECT_EQ(wait_unique(2000, 60s), 2000u) << "0 lost";
+  auto stats = fcm_stats();
+  EXPECT_GE(stats.value("h2_streams", 0), 2000) << stats.dump();
+  EXPECT_GE(stats.value("h2_max_concurrent_streams", 0), 16) << stats.dump();
 }
 
 // The broker's frames out of order: a delivery's frames swapped with the next, sent twice, or
@@ -552,7 +695,7 @@ TEST_F(RelayWithBroker, ProductionModeRssStaysBoundedUnderABigBacklog) {
 // Retry-After holds every send until the window refills, so each window ends with at most the sends
 // already in flight answered 429; retrying each message on its own would keep starting new sends into
 // the wall for the rest of the window. About 20 s (five windows).
-TEST_F(RelayWithBroker, ProjectQuotaHoldsEverySendUntilRetryAfter) {
+void RelayWithBroker::project_quota_holds_every_send() {
   start_fcm({"--quota", "400", "--quota-window-s", "4"});
   start_relay({"--max-inflight", "64", "--max-attempts", "20"});
   publish(2000);
@@ -570,6 +713,8 @@ TEST_F(RelayWithBroker, ProjectQuotaHoldsEverySendUntilRetryAfter) {
   EXPECT_EQ(queue_length(queue_), 0u);
   std::cerr << "quota: " << accepted << " accepted, " << rejected << " answered 429\n";
 }
+TEST_F(RelayWithBroker, ProjectQuotaHoldsEverySendUntilRetryAfter) { project_quota_holds_every_send(); }
+TEST_F(RelayOverHttp2, ProjectQuotaHoldsEverySendUntilRetryAfter) { project_quota_holds_every_send(); }
 
 // --max-rate keeps a relay under a quota it shares: at 200 sends/s against fake-fcm's 250 per 1 s
 // window, no send is answered 429. (Without it the relay sends 600 jobs in well under a second and

@@ -3,6 +3,7 @@
 #include "leakscope/profiler/leak_check_warm_up.h"
 #include "leakscope/relay/ack_window.h"
 #include "leakscope/relay/fcm_outcome.h"
+#include "leakscope/relay/http2_client.h"
 #include "leakscope/relay/job.h"
 #include "leakscope/relay/jwt.h"
 #include "leakscope/relay/leak_modes.h"
@@ -62,6 +63,21 @@ TEST(AckWindow, SettlesFinishedDeliveriesSinglyWhenASlowOneHoldsTooManyBack) {
   EXPECT_EQ(acks_text(w.take_acks()), "") << "one held back behind 8";
   EXPECT_EQ(acks_text(w.take_acks(true)), "9x1 ") << "at shutdown every finished one is settled";
   EXPECT_EQ(w.unfinished_count(), 1u);
+}
+
+TEST(HttpsUrl, SplitsHostPortAndPathAndRefusesWhatItCannotUse) {
+  auto u = relay::parse_https_url("https://fcm.googleapis.com/v1/projects/p/messages:send");
+  EXPECT_EQ(u.host, "fcm.googleapis.com");
+  EXPECT_EQ(u.port, "443");
+  EXPECT_EQ(u.path, "/v1/projects/p/messages:send");
+  EXPECT_EQ(u.authority, "fcm.googleapis.com");
+  auto v6 = relay::parse_https_url("https://[::1]:8443");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, "8443");
+  EXPECT_EQ(v6.path, "/");
+  for (const char* bad : {"http://x/", "https://", "https://:443/", "https://h:0/", "https://h:70000/", "https://h:x/",
+                          "https://[::1/", "https://u@h/"})
+    EXPECT_THROW(relay::parse_https_url(bad), std::invalid_argument) << bad;
 }
 
 TEST(Jwt, SignsAndVerifiesRs256AndDetectsTampering) {

@@ -1,5 +1,5 @@
-// Sends jobs to FCM HTTP v1 from its own thread with libcurl multi: HTTP/2 multiplexing where the
-// server offers it, a keep-alive pool otherwise, at most `max_inflight` requests at once. Retries
+// Sends jobs to FCM HTTP v1 from its own thread, at most `max_inflight` requests at once, through an
+// HttpTransport (HTTP/2 on nghttp2 to an https:// FCM, libcurl otherwise: see http_transport.h). Retries
 // (capped exponential backoff with jitter, at least Retry-After up to retry_after_cap) happen here;
 // only final outcomes are handed back, so the AMQP thread never waits on HTTP. A 429 with Retry-After
 // is the project's quota, not the message's fault: no send starts until then (capped at
@@ -36,6 +36,9 @@ struct SenderOptions {
   std::string ca_file;  // trust these CAs (PEM) instead of the system's: a test or private FCM endpoint
   // Client-side limit on sends started per second (0: none), for relays sharing a project's quota.
   double max_rate = 0;
+  // "auto": Http2Client for an https:// URL with no proxy in the environment, CurlTransport otherwise
+  // and after a server refused HTTP/2; "libcurl": CurlTransport always.
+  std::string http_client = "auto";
 };
 
 struct SendJob {

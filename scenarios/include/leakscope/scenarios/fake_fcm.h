@@ -12,7 +12,9 @@ namespace leakscope::scenarios {
 struct FakeFcmOptions {
   std::string listen = "127.0.0.1:0";  // HTTP/1.1 (and the /token endpoint)
   std::string listen_h2;               // when set: the same API over TLS, HTTP/2 only (ALPN h2)
-  std::string tls_cert, tls_key;       // PEM files for listen_h2
+  std::string listen_https;            // when set: the same API over TLS, HTTP/1.1 only (no ALPN h2)
+  std::string tls_cert, tls_key;       // PEM files for listen_h2 and listen_https
+  int h2_goaway_after = 0;             // listen_h2: GOAWAY after this many requests on a connection (0: never)
   std::string service_account_file;    // when set: verify JWT signatures and issuer against it
   int token_ttl_seconds = 3600;
   int token_delay_ms = 0;     // /token answers only after this long (a token endpoint that hangs)
@@ -46,7 +48,8 @@ class FakeFcm {
   void start();  // throws std::runtime_error
   void stop();
   int port() const;
-  int h2_port() const;  // -1 without listen_h2
+  int h2_port() const;     // -1 without listen_h2
+  int https_port() const;  // -1 without listen_https
 
  private:
   struct Impl;
