@@ -111,12 +111,12 @@ struct Http2Client::Impl {
   std::vector<sockaddr_storage> addresses;
   std::vector<socklen_t> address_lengths;
   size_t next_address = 0;
-  bool draining = false;      // GOAWAY received or stream ids used up: no new streams on this connection
-  bool want_write = false;    // the socket must become writable (connect, TLS, a partial write)
+  bool draining = false;    // GOAWAY received or stream ids used up: no new streams on this connection
+  bool want_write = false;  // the socket must become writable (connect, TLS, a partial write)
   bool want_read = true;
-  bool readable = true;       // poll said so (or nothing has been read yet)
+  bool readable = true;         // poll said so (or nothing has been read yet)
   Clock::time_point last_read;  // when the server last sent anything on this connection
-  std::string out;            // frames nghttp2 produced, not yet written
+  std::string out;              // frames nghttp2 produced, not yet written
   size_t out_written = 0;
   std::string last_token, last_authorization;
 
@@ -147,8 +147,8 @@ struct Http2Client::Impl {
 
   void answer(Stream& s, std::string cause, std::string error) {
     if (!s.request) return;
-    finished.push_back({s.request, s.status, std::move(s.answer), std::move(s.retry_after), std::move(cause),
-                        std::move(error)});
+    finished.push_back(
+        {s.request, s.status, std::move(s.answer), std::move(s.retry_after), std::move(cause), std::move(error)});
     s.request = nullptr;
   }
 
@@ -285,7 +285,9 @@ struct Http2Client::Impl {
   }
   static int on_data(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len, void*) {
     auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, id));
-    if (s) s->answer.append(reinterpret_cast<const char*>(data), std::min(len, kMaxAnswerBody - std::min(s->answer.size(), kMaxAnswerBody)));
+    if (s)
+      s->answer.append(reinterpret_cast<const char*>(data),
+                       std::min(len, kMaxAnswerBody - std::min(s->answer.size(), kMaxAnswerBody)));
     return 0;
   }
   static int on_frame(nghttp2_session*, const nghttp2_frame* frame, void* user) {
@@ -358,9 +360,12 @@ struct Http2Client::Impl {
     for (Stream& s : streams) {
       if (s.id != -1 || !s.request) continue;
       std::string length = std::to_string(s.body->size());
-      nghttp2_nv nv[] = {header(kMethod, kPost),         header(kScheme, kHttps),
-                         header(kAuthority, url.authority), header(kPath, url.path),
-                         header(kAuthorization, s.authorization), header(kContentType, kJson),
+      nghttp2_nv nv[] = {header(kMethod, kPost),
+                         header(kScheme, kHttps),
+                         header(kAuthority, url.authority),
+                         header(kPath, url.path),
+                         header(kAuthorization, s.authorization),
+                         header(kContentType, kJson),
                          header(kContentLength, length)};
       nghttp2_data_provider body;
       body.source.ptr = &s;
@@ -385,7 +390,8 @@ struct Http2Client::Impl {
         ++it;
         continue;
       }
-      answer(s, "timeout", "no answer from " + where() + " within " + std::to_string(o.request_timeout.count()) + " ms");
+      answer(s, "timeout",
+             "no answer from " + where() + " within " + std::to_string(o.request_timeout.count()) + " ms");
       timed_out = true;
       if (s.id == -1 || phase != Phase::kOpen) {
         it = streams.erase(it);
@@ -452,7 +458,8 @@ struct Http2Client::Impl {
   // retried); streams never sent wait for the next connection.
   void connection_lost(const std::string& why, const char* level = "warn") {
     close_connection();
-    log_event(level, "FCM connection ended", {{"reason", why}, {"streams_under_way", streams.size() - count_waiting()}});
+    log_event(level, "FCM connection ended",
+              {{"reason", why}, {"streams_under_way", streams.size() - count_waiting()}});
     for (auto it = streams.begin(); it != streams.end();) {
       if (it->id == -1 && it->request) {
         ++it;
