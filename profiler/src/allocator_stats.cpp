@@ -78,6 +78,7 @@ AllocatorStats read_allocator_stats() {
   SnapshotterStats snaps = Snapshotter::instance().stats();
   s.snapshots = snaps.count;
   s.program_profiling_resets = program_profiling_resets();
+  s.sampling_paused_nanos = sampling_paused_nanos();
   s.sampled_heap = snaps.last_sampled_inuse_bytes;
   s.sampled_heap_time_nanos = snaps.last_time_nanos;
   if (snaps.last_sample_promotion_time_nanos != 0 && snaps.last_sample_promotion_resets == profiling_resets()) {
@@ -141,6 +142,12 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
   gauge("leakscope_profiling_active", "1 when heap sampling is active.", s.profiling_active ? 1 : 0);
   gauge("leakscope_sample_period_bytes", "Mean bytes between heap samples.", s.sample_period);
   gauge("leakscope_snapshots_total", "Heap snapshots taken.", s.snapshots, "counter");
+  out +=
+      "# HELP leakscope_sampling_paused_seconds_total Time heap sampling was held off while jemalloc wrote "
+      "dumps (allocations then go unsampled, so that none waits for its locks).\n"
+      "# TYPE leakscope_sampling_paused_seconds_total counter\nleakscope_sampling_paused_seconds_total " +
+      std::to_string(s.sampling_paused_nanos / 1000000000) + "." +
+      std::to_string(1000000 + s.sampling_paused_nanos / 1000 % 1000000).substr(1) + "\n";
   return out;
 }
 

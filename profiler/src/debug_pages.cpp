@@ -161,7 +161,8 @@ std::string vars_json(const AllocatorStats& s) {
                               {"fast_unwinder", s.fast_unwinder},
                               {"sample_period_bytes", s.sample_period},
                               {"snapshots", s.snapshots},
-                              {"program_profiling_resets", s.program_profiling_resets}};
+                              {"program_profiling_resets", s.program_profiling_resets},
+                              {"sampling_paused_for_dumps_ns", s.sampling_paused_nanos}};
   return nlohmann::ordered_json{{"memstats", j}, {"memory", memory_decomposition_json(s)}}.dump(
              2, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";
@@ -183,7 +184,8 @@ std::string stats_text_block(const AllocatorStats& s) {
   out += "# RSS = JemallocResident + OtherAnon + File + Shmem\n" + line("RSS", s.rss) +
          line("JemallocResident", s.rss_jemalloc()) + line("OtherAnon", s.rss_other_anon()) + line("File", s.rss_file) +
          line("Shmem", s.rss_shmem) + line("SamplePeriod", s.sample_period) +
-         line("ProfilingActive", s.profiling_active ? 1 : 0) + line("Snapshots", s.snapshots);
+         line("ProfilingActive", s.profiling_active ? 1 : 0) + line("Snapshots", s.snapshots) +
+         line("SamplingPausedForDumpsMicroseconds", s.sampling_paused_nanos / 1000);
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <stdexcept>
 
 namespace leakscope::profiler {
@@ -21,6 +23,17 @@ bool write_ctl(const char* name, T value) {
   return mallctl(name, nullptr, nullptr, &value, sizeof(T)) == 0;
 }
 
+// Serializes prof.active writes with the pauses for dumps, so that a pause restores what was set before it
+// and a change asked for during one is not undone by it.
+std::mutex active_mu;
+std::atomic<bool> paused_for_dump{false};
+std::atomic<uint64_t> paused_nanos{0};
+
+int64_t monotonic_nanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 ProfilingState profiling_state() {
@@ -28,13 +41,17 @@ ProfilingState profiling_state() {
   read_ctl("config.prof", s.compiled_in);
   read_ctl("opt.prof", s.enabled);
   read_ctl("prof.active", s.active);
+  s.active = s.active || paused_for_dump.load();
   read_ctl("thread.prof.active", s.thread_active);
   size_t lg = 0;
   if (read_ctl("prof.lg_sample", lg)) s.lg_sample = static_cast<int>(lg);
   return s;
 }
 
-bool set_profiling_active(bool active) { return write_ctl("prof.active", active); }
+bool set_profiling_active(bool active) {
+  std::lock_guard lock(active_mu);
+  return write_ctl("prof.active", active);
+}
 bool set_thread_profiling_active(bool active) { return write_ctl("thread.prof.active", active); }
 
 namespace {
@@ -75,6 +92,27 @@ int dump_heap_to_memfd() {
   }
   return fd;
 }
+
+SamplingPausedForDump::SamplingPausedForDump() {
+  active_mu.lock();
+  bool active = false;
+  if (!read_ctl("prof.active", active) || !active) return;
+  start_nanos_ = monotonic_nanos();
+  paused_for_dump = true;
+  paused_ = write_ctl("prof.active", false);
+  if (!paused_) paused_for_dump = false;
+}
+
+SamplingPausedForDump::~SamplingPausedForDump() {
+  if (paused_) {
+    write_ctl("prof.active", true);
+    paused_for_dump = false;
+    paused_nanos.fetch_add(static_cast<uint64_t>(monotonic_nanos() - start_nanos_));
+  }
+  active_mu.unlock();
+}
+
+uint64_t sampling_paused_nanos() { return paused_nanos.load(); }
 
 unsigned profiler_arena() {
   static const unsigned arena = [] {

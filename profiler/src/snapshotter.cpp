@@ -126,7 +126,11 @@ HeapDump Snapshotter::dump() {
   arm_reset_sentinel();
   int64_t t = now_nanos();
   uint64_t resets = profiling_resets();
-  int fd = dump_heap_to_memfd();
+  int fd = -1;
+  {
+    SamplingPausedForDump pause;
+    fd = dump_heap_to_memfd();
+  }
   // A reset by the program since the last dump is counted now (dropping figures read off earlier
   // dumps); this dump was taken after it.
   if (detect_program_reset(fd)) ++resets;

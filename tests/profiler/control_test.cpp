@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 #include <jemalloc/jemalloc.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <vector>
 
 #include "leakscope/analyzer/aggregate.h"
@@ -296,6 +300,61 @@ TEST(ExactSampling, ProgramsOwnProfResetIsNoticedAtTheNextDump) {
   { HeapDump own = Snapshotter::instance().dump(); }
   EXPECT_EQ(program_profiling_resets(), by_program + 2) << "the profiler's own reset is not the program's";
   EXPECT_EQ(profiling_resets(), resets + 3);
+}
+
+// jemalloc calls this at the end of prof.dump, still inside it (its dump mutex held, the profiler's
+// pause not yet lifted); the test sets what it does.
+std::function<void()> during_dump;
+void call_during_dump(const char*) {
+  if (during_dump) during_dump();
+}
+
+__attribute__((noinline)) void allocated_during_dump(int n) { control_test_alloc(n, 7000); }
+
+// A thread that allocates while jemalloc writes a dump is not sampled (so it cannot wait for jemalloc's
+// profiling locks), and sampling is back for it the moment the dump is done.
+TEST(ExactSampling, AllocationsDuringADumpAreNotSampledAndNeverWait) {
+  ASSERT_EQ(profiling_state().lg_sample, 0) << "run with MALLOC_CONF=lg_prof_sample:0";
+  ASSERT_TRUE(reset_profiling(0));
+  ASSERT_TRUE(set_profiling_active(true));
+  void (*hook)(const char*) = call_during_dump;
+  ASSERT_EQ(mallctl("experimental.hooks.prof_dump", nullptr, nullptr, &hook, sizeof hook), 0);
+  bool jemalloc_active_in_dump = true, reported_active_in_dump = false;
+  bool finished_in_time = false;
+  during_dump = [&] {
+    size_t len = sizeof jemalloc_active_in_dump;
+    mallctl("prof.active", &jemalloc_active_in_dump, &len, nullptr, 0);
+    reported_active_in_dump = profiling_state().active;
+    // Another thread (sampling on for it): were it sampled now, it would take jemalloc's records' locks.
+    auto other = std::async(std::launch::async, [] { allocated_during_dump(4); });
+    finished_in_time = other.wait_for(std::chrono::seconds(20)) == std::future_status::ready;
+  };
+  uint64_t paused_before = sampling_paused_nanos();
+  { HeapDump d = Snapshotter::instance().dump(); }
+  during_dump = nullptr;
+  ASSERT_TRUE(finished_in_time);
+  EXPECT_FALSE(jemalloc_active_in_dump) << "sampling is held off while jemalloc dumps";
+  EXPECT_TRUE(reported_active_in_dump) << "the profiler still reports sampling as on";
+  EXPECT_TRUE(profiling_state().active);
+  EXPECT_GT(sampling_paused_nanos(), paused_before);
+  std::thread([] { allocated_during_dump(3); }).join();  // after the dump: sampled
+  Profile p = Snapshotter::instance().take();
+  hook = nullptr;
+  mallctl("experimental.hooks.prof_dump", nullptr, nullptr, &hook, sizeof hook);
+  set_profiling_active(false);
+  EXPECT_EQ(inuse_bytes_of(p, "leakscope::profiler::(anonymous namespace)::control_test_alloc"), 3 * 7168)
+      << "only the three allocated after the dump";
+  EXPECT_TRUE(set_profiling_active(true)) << "a pause left nothing locked";
+  set_profiling_active(false);
+}
+
+// With sampling off, a dump leaves it off and counts no pause.
+TEST(ProfilerControl, ADumpWithSamplingOffLeavesItOff) {
+  ASSERT_TRUE(set_profiling_active(false));
+  uint64_t paused_before = sampling_paused_nanos();
+  { HeapDump d = Snapshotter::instance().dump(); }
+  EXPECT_FALSE(profiling_state().active);
+  EXPECT_EQ(sampling_paused_nanos(), paused_before);
 }
 
 TEST(ProfilerSnapshot, ProtoSnapshotReadsBack) {

@@ -47,6 +47,9 @@ struct AllocatorStats {
   uint64_t snapshots = 0;      // snapshots taken by this process
   // prof.resets the program made itself (not through the profiler), as noticed by the snapshots since.
   uint64_t program_profiling_resets = 0;
+  // How long sampling was held off while jemalloc wrote dumps, in total (jemalloc_control.h): the
+  // allocations in that time went unsampled.
+  uint64_t sampling_paused_nanos = 0;
   int64_t time_nanos = 0;
 
   // The profiler's share of `allocated`: its arena, the room its samples take, jemalloc's records.
