@@ -70,24 +70,31 @@ cd - >/dev/null
 printf '%-32s %10.1f\n' "glibc malloc" "$glibc"
 printf '%-32s %10.1f %11.2fx glibc\n' "glibc under heaptrack" "$traced" "$(awk -v a="$traced" -v b="$glibc" 'BEGIN { print a / b }')"
 
-# Issue #13's 512 KiB target (<= 1.05x inactive) is about 1 ns per allocation, the size of the drift
-# between processes; pairs run back to back (the order alternating) cancel the drift, and the median of
-# the pairs' ratios with its quartiles says how sure the figure is.
-PAIRS=${BENCH_PAIRS:-15}
+# Issue #13's 512 KiB target (<= 1.05x inactive) is about 1 ns per allocation, less than the ~10% that
+# separates processes of one mode (memory layout). So each unwinder also runs interleaved in one process:
+# blocks of the workload with prof.active off and on, alternating, timed in thread CPU; the median of
+# the rounds' ratios, with quartiles, is the cost of sampling at 512 KiB with that unwinder.
+ROUNDS_IN_PROCESS=${BENCH_INTERLEAVED_ROUNDS:-60}
 echo
-echo "== leakscope @ 512 KiB against enabled, inactive: $PAIRS pairs of processes run back to back =="
-: >"$tmp/pairs"
-for p in $(seq "$PAIRS"); do
-  echo "bench: 512 KiB pair $p/$PAIRS" >&2
-  if ((p % 2)); then
-    a=$(run_mode "" "prof:true,prof_active:false" stock | median)
-    b=$(run_mode "" "prof:true,prof_active:true,lg_prof_sample:19" leakscope | median)
-  else
-    b=$(run_mode "" "prof:true,prof_active:true,lg_prof_sample:19" leakscope | median)
-    a=$(run_mode "" "prof:true,prof_active:false" stock | median)
-  fi
-  awk -v a="$a" -v b="$b" 'BEGIN { print b / a }' >>"$tmp/pairs"
+echo "== at 512 KiB, active against inactive in one process ($ROUNDS_IN_PROCESS interleaved rounds of 2^20 allocations each) =="
+printf '%-32s %10s %10s %12s %18s\n' "unwinder" "off ns" "on ns" "on / off" "quartiles"
+for u in "stock|jemalloc's own (libgcc)" "leakscope|leakscope (libunwind, cached)" "leakscope-ages|leakscope + ages" \
+  "floor|floor: one frame, no unwinding"; do
+  IFS='|' read -r unwinder name <<<"$u"
+  echo "bench: interleaved $unwinder" >&2
+  MALLOC_CONF=prof:true,prof_active:false,lg_prof_sample:19 LEAKSCOPE_BENCH_UNWINDER=$unwinder \
+    LEAKSCOPE_BENCH_INTERLEAVED=$ROUNDS_IN_PROCESS "$BIN" |
+    awk -F, -v name="$name" '/^interleaved,/ { printf "%-32s %10.2f %10.2f %11.3fx %8.3fx-%.3fx\n", name, $3, $4, $5, $6, $7 }'
 done
-sort -n "$tmp/pairs" | awk '{ r[NR] = $1 } END {
-  printf "ratio per pair: median %.3fx, quartiles %.3fx-%.3fx, range %.3fx-%.3fx (target <= 1.05x)\n",
-    r[int((NR + 1) / 2)], r[int((NR + 3) / 4)], r[int((3 * NR + 3) / 4)], r[1], r[NR] }'
+echo "(target for leakscope: <= 1.05x)"
+echo
+echo "== at 16 KiB, against the floor (sampled, one frame, no unwinding) in one process =="
+printf '%-32s %10s %10s %12s %18s\n' "unwinder" "floor ns" "ns" "/ floor" "quartiles"
+for u in "leakscope|leakscope (libunwind, cached)" "leakscope-ages|leakscope + ages"; do
+  IFS='|' read -r unwinder name <<<"$u"
+  echo "bench: interleaved $unwinder against the floor" >&2
+  MALLOC_CONF=prof:true,prof_active:false,lg_prof_sample:14 LEAKSCOPE_BENCH_UNWINDER=$unwinder \
+    LEAKSCOPE_BENCH_AGAINST=floor LEAKSCOPE_BENCH_INTERLEAVED=$ROUNDS_IN_PROCESS "$BIN" |
+    awk -F, -v name="$name" '/^interleaved,/ { printf "%-32s %10.2f %10.2f %11.3fx %8.3fx-%.3fx\n", name, $3, $4, $5, $6, $7 }'
+done
+echo "(target for leakscope: within 1.2x)"

@@ -6,12 +6,24 @@
 //   LEAKSCOPE_BENCH_UNWINDER=leakscope-ages  the same, with allocation ages on (epochs of 1 s)
 //   LEAKSCOPE_BENCH_UNWINDER=floor      a hook that records one frame and does no unwinding at all:
 //                                       what jemalloc's own sampling costs, the floor for any unwinder.
+//   LEAKSCOPE_BENCH_INTERLEAVED=R       instead of Google Benchmark: R rounds in this one process, each
+//                                       a block of the workload sampled with the unwinder above and one
+//                                       with prof.active off (LEAKSCOPE_BENCH_AGAINST=floor: sampled with
+//                                       the one-frame hook instead), order alternating, timed; prints the
+//                                       median of the rounds' ratios. One process, one memory layout: the
+//                                       ~10% that separates processes of the same mode cancels out.
 // Built twice: against jemalloc (with the profiler) and against glibc (for heaptrack).
 #include <benchmark/benchmark.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #ifdef LEAKSCOPE_WITH_PROFILER
 #include <jemalloc/jemalloc.h>
@@ -36,10 +48,10 @@ __attribute__((noinline)) void* allocate_at_depth(int depth, size_t size) {
   return p;
 }
 
-void BM_AllocationWorkload(benchmark::State& state) {
+struct Workload {
   uint64_t x = 88172645463325252ull;
   size_t slot = 0;
-  for (auto _ : state) {
+  void step() {
     x ^= x << 13;  // xorshift: cheap, deterministic sizes and depths
     x ^= x >> 7;
     x ^= x << 17;
@@ -49,6 +61,11 @@ void BM_AllocationWorkload(benchmark::State& state) {
     ring[slot] = allocate_at_depth(depth, size);
     slot = (slot + 1) % kRing;
   }
+};
+
+void BM_AllocationWorkload(benchmark::State& state) {
+  Workload w;
+  for (auto _ : state) w.step();
   state.SetItemsProcessed(state.iterations());  // one allocation (and one free) per iteration
 }
 BENCHMARK(BM_AllocationWorkload);
@@ -57,6 +74,63 @@ BENCHMARK(BM_AllocationWorkload);
 void one_frame_backtrace(void** vec, unsigned* len, unsigned) {
   vec[0] = __builtin_return_address(0);
   *len = 1;
+}
+
+double thread_cpu_ns() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+using BacktraceHook = void (*)(void**, unsigned*, unsigned);
+
+// One side of an interleaved comparison: sampling on or off, and the backtrace hook then installed.
+struct Setting {
+  bool active;
+  BacktraceHook hook;
+};
+
+BacktraceHook current_hook() {
+  BacktraceHook hook = nullptr;
+  size_t len = sizeof hook;
+  mallctl("experimental.hooks.prof_backtrace", &hook, &len, nullptr, 0);
+  return hook;
+}
+
+// ns per allocation of `n` workload steps in `setting`.
+double timed_block(Workload& w, Setting setting, int n) {
+  mallctl("experimental.hooks.prof_backtrace", nullptr, nullptr, &setting.hook, sizeof setting.hook);
+  leakscope::profiler::set_profiling_active(setting.active);
+  double t0 = thread_cpu_ns();
+  for (int i = 0; i < n; ++i) w.step();
+  return (thread_cpu_ns() - t0) / n;
+}
+
+// Rounds of a block in `measured` and one in `baseline`, the order alternating; prints the medians.
+int run_interleaved(int rounds, Setting measured, Setting baseline) {
+  constexpr int kBlock = 1 << 20;  // ~1,000 samples a block at 512 KiB
+  Workload w;
+  timed_block(w, baseline, kBlock);  // warm-up: the ring filled, the caches and the hook's tables warm
+  timed_block(w, measured, kBlock);
+  std::vector<double> ratios, base_ns, measured_ns;
+  for (int r = 0; r < rounds; ++r) {
+    bool measured_first = r % 2;
+    double a = timed_block(w, measured_first ? measured : baseline, kBlock);
+    double b = timed_block(w, measured_first ? baseline : measured, kBlock);
+    double m = measured_first ? a : b, base = measured_first ? b : a;
+    ratios.push_back(m / base);
+    measured_ns.push_back(m);
+    base_ns.push_back(base);
+  }
+  leakscope::profiler::set_profiling_active(false);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::sort(ratios.begin(), ratios.end());
+  std::printf("interleaved,%d,%.2f,%.2f,%.4f,%.4f,%.4f\n", rounds, median(base_ns), median(measured_ns), median(ratios),
+              ratios[ratios.size() / 4], ratios[ratios.size() * 3 / 4]);
+  return 0;
 }
 #endif
 
@@ -76,6 +150,21 @@ int main(int argc, char** argv) {
   auto st = leakscope::profiler::profiling_state();
   benchmark::AddCustomContext("prof", st.enabled ? (st.active ? "active" : "inactive") : "off");
   benchmark::AddCustomContext("lg_sample", std::to_string(st.lg_sample));
+  if (const char* rounds = std::getenv("LEAKSCOPE_BENCH_INTERLEAVED")) {
+    int r = std::atoi(rounds);
+    const char* against = std::getenv("LEAKSCOPE_BENCH_AGAINST");
+    std::string baseline = against ? against : "inactive";
+    if (r < 1 || !st.enabled || (baseline != "inactive" && baseline != "floor")) {
+      std::fprintf(stderr,
+                   "profiler_overhead_bench: LEAKSCOPE_BENCH_INTERLEAVED=%s LEAKSCOPE_BENCH_AGAINST=%s: expected "
+                   "rounds >= 1, against inactive or floor, with MALLOC_CONF=prof:true\n",
+                   rounds, baseline.c_str());
+      return 2;
+    }
+    BacktraceHook hook = current_hook();
+    if (baseline == "floor") return run_interleaved(r, {true, hook}, {true, one_frame_backtrace});
+    return run_interleaved(r, {true, hook}, {false, hook});
+  }
 #endif
   benchmark::Initialize(&argc, argv);
   // One line naming the flag, exit 2, instead of running the workload with a typo ignored.

@@ -1,6 +1,7 @@
 #include "leakscope/profiler/jemalloc_control.h"
 
 #include <jemalloc/jemalloc.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -26,6 +27,16 @@ bool write_ctl(const char* name, T value) {
 // Serializes prof.active writes with the pauses for dumps, so that a pause restores what was set before it
 // and a change asked for during one is not undone by it.
 std::mutex active_mu;
+
+// A fork waits for a pause to end: a child must not start with sampling held off and this mutex held
+// by a thread it does not have (jemalloc's own fork handlers cover only prof.dump itself).
+void lock_active_mu() { active_mu.lock(); }
+void unlock_active_mu() { active_mu.unlock(); }
+std::mutex& active_mu_with_fork_handlers() {
+  static const bool registered = pthread_atfork(lock_active_mu, unlock_active_mu, unlock_active_mu) == 0;
+  (void)registered;
+  return active_mu;
+}
 std::atomic<bool> paused_for_dump{false};
 std::atomic<uint64_t> paused_nanos{0};
 
@@ -49,7 +60,7 @@ ProfilingState profiling_state() {
 }
 
 bool set_profiling_active(bool active) {
-  std::lock_guard lock(active_mu);
+  std::lock_guard lock(active_mu_with_fork_handlers());
   return write_ctl("prof.active", active);
 }
 bool set_thread_profiling_active(bool active) { return write_ctl("thread.prof.active", active); }
@@ -94,7 +105,7 @@ int dump_heap_to_memfd() {
 }
 
 SamplingPausedForDump::SamplingPausedForDump() {
-  active_mu.lock();
+  active_mu_with_fork_handlers().lock();
   bool active = false;
   if (!read_ctl("prof.active", active) || !active) return;
   start_nanos_ = monotonic_nanos();

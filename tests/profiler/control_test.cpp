@@ -2,6 +2,8 @@
 // default malloc_conf applies: profiling enabled, inactive until started).
 #include <gtest/gtest.h>
 #include <jemalloc/jemalloc.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -355,6 +357,36 @@ TEST(ProfilerControl, ADumpWithSamplingOffLeavesItOff) {
   { HeapDump d = Snapshotter::instance().dump(); }
   EXPECT_FALSE(profiling_state().active);
   EXPECT_EQ(sampling_paused_nanos(), paused_before);
+}
+
+// A child forked while a dump holds sampling off starts with sampling on, as its parent had it: the fork
+// waits for the pause to end (else jemalloc's fork handlers hold the restoring write back until after it).
+TEST(ProfilerControl, AChildForkedDuringADumpSamples) {
+  ASSERT_TRUE(set_profiling_active(true));
+  std::atomic<bool> stop{false};
+  std::thread dumper([&] {
+    for (int i = 0; i < 5000 && !stop; ++i) HeapDump d = Snapshotter::instance().dump();
+  });
+  int children_without_sampling = 0, forks = 0;
+  for (; forks < 40; ++forks) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      bool active = false;
+      size_t len = sizeof active;
+      mallctl("prof.active", &active, &len, nullptr, 0);
+      _exit(active ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    children_without_sampling += WEXITSTATUS(status) != 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  stop = true;
+  dumper.join();
+  set_profiling_active(false);
+  EXPECT_EQ(children_without_sampling, 0) << "of " << forks << " children";
 }
 
 TEST(ProfilerSnapshot, ProtoSnapshotReadsBack) {

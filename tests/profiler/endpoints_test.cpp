@@ -277,6 +277,8 @@ TEST_F(Endpoints, VarsMetricsAndCmdline) {
   EXPECT_TRUE(j["profiling_active"].get<bool>());
   EXPECT_TRUE(j["fast_unwinder"].get<bool>());
   EXPECT_EQ(j["sample_period_bytes"], 4096);
+  // SetUp's snapshots held sampling off while jemalloc dumped.
+  EXPECT_GT(j["sampling_paused_for_dumps_ns"].get<uint64_t>(), 0u);
 
   auto metrics = get("/metrics");
   ASSERT_TRUE(metrics);
@@ -285,6 +287,11 @@ TEST_F(Endpoints, VarsMetricsAndCmdline) {
     EXPECT_TRUE(std::regex_search(metrics->body, std::regex(std::string("\n") + name + R"( \d+\n)"))) << name;
   EXPECT_NE(metrics->body.find("# TYPE jemalloc_allocated_bytes gauge"), std::string::npos);
   EXPECT_NE(metrics->body.find("# TYPE leakscope_snapshots_total counter"), std::string::npos);
+  std::smatch paused;
+  ASSERT_TRUE(std::regex_search(metrics->body, paused,
+                                std::regex(R"(\nleakscope_sampling_paused_seconds_total (\d+\.\d{6})\n)")));
+  EXPECT_GT(std::stod(paused[1]), 0.0);
+  EXPECT_NE(metrics->body.find("# TYPE leakscope_sampling_paused_seconds_total counter"), std::string::npos);
 
   auto cmd = get("/debug/pprof/cmdline");
   ASSERT_TRUE(cmd);
