@@ -6,6 +6,8 @@
 //   LEAKSCOPE_BENCH_UNWINDER=leakscope-ages  the same, with allocation ages on (epochs of 1 s)
 //   LEAKSCOPE_BENCH_UNWINDER=floor      a hook that records one frame and does no unwinding at all:
 //                                       what jemalloc's own sampling costs, the floor for any unwinder.
+//   LEAKSCOPE_BENCH_UNWINDER=floor-deep the same frame padded with constant ones to 14: the floor for
+//                                       stacks as long as the real ones.
 //   LEAKSCOPE_BENCH_INTERLEAVED=R       instead of Google Benchmark: R rounds in this one process, each
 //                                       a block of the workload sampled with the unwinder above and one
 //                                       with prof.active off (LEAKSCOPE_BENCH_AGAINST=floor: sampled with
@@ -76,6 +78,16 @@ void one_frame_backtrace(void** vec, unsigned* len, unsigned) {
   *len = 1;
 }
 
+// The same frame, then constant ones to the depth of this workload's real stacks (about 14): what
+// jemalloc's bookkeeping costs for stacks as long as the unwinder's (it hashes and compares them).
+void deep_floor_backtrace(void** vec, unsigned* len, unsigned max_len) {
+  constexpr unsigned kDepth = 14;
+  unsigned n = max_len < kDepth ? max_len : kDepth;
+  vec[0] = __builtin_return_address(0);
+  for (unsigned i = 1; i < n; ++i) vec[i] = reinterpret_cast<void*>(uintptr_t{0x1000} + i);
+  *len = n;
+}
+
 double thread_cpu_ns() {
   timespec t;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
@@ -143,8 +155,9 @@ int main(int argc, char** argv) {
   if (unwinder && std::strcmp(unwinder, "leakscope-ages") == 0 &&
       !(leakscope::profiler::install_fast_backtrace() && leakscope::profiler::enable_allocation_ages(1.0)))
     return 3;
-  if (unwinder && std::strcmp(unwinder, "floor") == 0) {
-    void (*hook)(void**, unsigned*, unsigned) = one_frame_backtrace;
+  if (unwinder && (std::strcmp(unwinder, "floor") == 0 || std::strcmp(unwinder, "floor-deep") == 0)) {
+    void (*hook)(void**, unsigned*, unsigned) =
+        std::strcmp(unwinder, "floor") == 0 ? one_frame_backtrace : deep_floor_backtrace;
     if (mallctl("experimental.hooks.prof_backtrace", nullptr, nullptr, &hook, sizeof hook) != 0) return 3;
   }
   auto st = leakscope::profiler::profiling_state();

@@ -96,6 +96,14 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
            std::to_string(v) + "\n";
   };
+  // Nanoseconds written as seconds with `digits` decimals (1 to 9).
+  auto seconds = [&](const char* name, const char* help, const char* type, uint64_t nanos, int digits) {
+    uint64_t scale = 1;
+    for (int i = 0; i < digits; ++i) scale *= 10;
+    std::string fraction = std::to_string(scale + nanos % 1000000000 / (1000000000 / scale)).substr(1);
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " " +
+           std::to_string(nanos / 1000000000) + "." + fraction + "\n";
+  };
   gauge("jemalloc_allocated_bytes", "Bytes allocated by the application (stats.allocated), the profiler's included.",
         s.allocated);
   gauge("jemalloc_active_bytes", "Bytes in active pages (stats.active).", s.active);
@@ -116,12 +124,9 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
         "0 before one).",
         s.sample_promotion);
   if (s.sample_promotion_time_nanos != 0)
-    out +=
-        "# HELP leakscope_sample_promotion_timestamp_seconds When the snapshot leakscope_sample_promotion_bytes "
-        "was read off was taken.\n# TYPE leakscope_sample_promotion_timestamp_seconds gauge\n"
-        "leakscope_sample_promotion_timestamp_seconds " +
-        std::to_string(s.sample_promotion_time_nanos / 1000000000) + "." +
-        std::to_string(1000 + s.sample_promotion_time_nanos / 1000000 % 1000).substr(1) + "\n";
+    seconds("leakscope_sample_promotion_timestamp_seconds",
+            "When the snapshot leakscope_sample_promotion_bytes was read off was taken.", "gauge",
+            static_cast<uint64_t>(s.sample_promotion_time_nanos), 3);
   gauge("leakscope_allocator_internal_bytes",
         "jemalloc's internal allocations, counted in allocated: profiling's per-stack records, thread caches.",
         s.allocator_internal);
@@ -142,12 +147,10 @@ std::string allocator_stats_prometheus(const AllocatorStats& s) {
   gauge("leakscope_profiling_active", "1 when heap sampling is active.", s.profiling_active ? 1 : 0);
   gauge("leakscope_sample_period_bytes", "Mean bytes between heap samples.", s.sample_period);
   gauge("leakscope_snapshots_total", "Heap snapshots taken.", s.snapshots, "counter");
-  out +=
-      "# HELP leakscope_sampling_paused_seconds_total Time heap sampling was held off while jemalloc wrote "
-      "dumps (allocations then go unsampled, so that none waits for its locks).\n"
-      "# TYPE leakscope_sampling_paused_seconds_total counter\nleakscope_sampling_paused_seconds_total " +
-      std::to_string(s.sampling_paused_nanos / 1000000000) + "." +
-      std::to_string(1000000 + s.sampling_paused_nanos / 1000 % 1000000).substr(1) + "\n";
+  seconds("leakscope_sampling_paused_seconds_total",
+          "Time heap sampling was held off while jemalloc wrote dumps (allocations then go unsampled, so that none "
+          "waits for its locks).",
+          "counter", s.sampling_paused_nanos, 6);
   return out;
 }
 
