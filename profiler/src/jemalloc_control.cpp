@@ -29,7 +29,9 @@ bool write_ctl(const char* name, T value) {
 std::mutex active_mu;
 
 // A fork waits for a pause to end: a child must not start with sampling held off and this mutex held
-// by a thread it does not have (jemalloc's own fork handlers cover only prof.dump itself).
+// by a thread it does not have (jemalloc's own fork handlers cover only prof.dump itself). Registered
+// after jemalloc's (at its first malloc), so this prepare handler runs before jemalloc's takes its
+// locks (prepare handlers run last-registered first): a pausing thread inside prof.dump can finish.
 void lock_active_mu() { active_mu.lock(); }
 void unlock_active_mu() { active_mu.unlock(); }
 std::mutex& active_mu_with_fork_handlers() {
