@@ -156,8 +156,7 @@ int main(int argc, char** argv) {
       !(leakscope::profiler::install_fast_backtrace() && leakscope::profiler::enable_allocation_ages(1.0)))
     return 3;
   if (unwinder && (std::strcmp(unwinder, "floor") == 0 || std::strcmp(unwinder, "floor-deep") == 0)) {
-    void (*hook)(void**, unsigned*, unsigned) =
-        std::strcmp(unwinder, "floor") == 0 ? one_frame_backtrace : deep_floor_backtrace;
+    BacktraceHook hook = std::strcmp(unwinder, "floor") == 0 ? one_frame_backtrace : deep_floor_backtrace;
     if (mallctl("experimental.hooks.prof_backtrace", nullptr, nullptr, &hook, sizeof hook) != 0) return 3;
   }
   auto st = leakscope::profiler::profiling_state();
