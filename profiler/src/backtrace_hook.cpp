@@ -10,16 +10,19 @@
 #include <cstring>
 #include <mutex>
 
+#include "frame_walker.h"
 #include "leakscope/analyzer/age_epoch.h"
 
 namespace leakscope::profiler {
 namespace {
 
 // libunwind.so.8 also exports the C++ ABI's _Unwind_* functions; loading it RTLD_LOCAL keeps them
-// from replacing libgcc's for exception handling. Only unw_backtrace is used.
+// from replacing libgcc's for exception handling. Only unw_backtrace is used: for the stacks the
+// frame walker cannot follow, or for all of them (StackWalker::kLibunwind, the bench's comparison).
 using UnwBacktrace = int (*)(void**, int);
 using SetCachingPolicy = int (*)(void*, int);
 UnwBacktrace unw_backtrace_fn = nullptr;
+std::atomic<bool> frame_walker_on{true};
 std::atomic<bool> installed{false};
 std::mutex install_mu;
 
@@ -49,7 +52,9 @@ void leakscope_prof_backtrace(void** vec, unsigned* len, unsigned max_len) {
   // One extra slot: the first frame is this function, which is not part of the program's stack.
   void* frames[256 + 1];
   unsigned want = max_len < 256 ? max_len : 256;
-  int n = unw_backtrace_fn(frames, static_cast<int>(want) + 1);
+  int n =
+      frame_walker_on.load(std::memory_order_relaxed) ? leakscope_walk_stack(frames, static_cast<int>(want) + 1) : -1;
+  if (n < 0) n = unw_backtrace_fn(frames, static_cast<int>(want) + 1);
   *len = n <= 1 ? 0 : static_cast<unsigned>(n - 1);
   if (*len) std::memcpy(vec, frames + 1, *len * sizeof(void*));
   append_age_frame(vec, len, max_len);
@@ -59,8 +64,9 @@ using prof_backtrace_hook_t = void (*)(void**, unsigned*, unsigned);
 
 }  // namespace
 
-bool install_fast_backtrace() {
+bool install_fast_backtrace(StackWalker walker) {
   std::lock_guard lock(install_mu);
+  frame_walker_on = walker == StackWalker::kFrameRules;
   if (installed) return true;
   void* lib = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
   if (!lib) return false;
