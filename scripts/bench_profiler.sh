@@ -74,12 +74,13 @@ printf '%-32s %10.1f %11.2fx glibc\n' "glibc under heaptrack" "$traced" "$(awk -
 # separates processes of one mode (memory layout). So each unwinder also runs interleaved in one process:
 # blocks of the workload with prof.active off and on, alternating, timed in thread CPU; the median of
 # the rounds' ratios, with quartiles, is the cost of sampling at 512 KiB with that unwinder.
-ROUNDS_IN_PROCESS=${BENCH_INTERLEAVED_ROUNDS:-60}
+ROUNDS_IN_PROCESS=${BENCH_INTERLEAVED_ROUNDS:-200}
 echo
 echo "== at 512 KiB, active against inactive in one process ($ROUNDS_IN_PROCESS interleaved rounds of 2^20 allocations each) =="
 printf '%-32s %10s %10s %12s %18s\n' "unwinder" "off ns" "on ns" "on / off" "quartiles"
-for u in "stock|jemalloc's own (libgcc)" "leakscope|leakscope (libunwind, cached)" "leakscope-ages|leakscope + ages" \
-  "floor|floor: one frame, no unwinding"; do
+for u in "stock|jemalloc's own (libgcc)" "leakscope|leakscope (frame walker)" \
+  "leakscope-libunwind|leakscope on libunwind alone" "leakscope-ages|leakscope + ages" \
+  "walk-only|walk, then record one frame" "floor|floor: one frame, no unwinding"; do
   IFS='|' read -r unwinder name <<<"$u"
   echo "bench: interleaved $unwinder" >&2
   MALLOC_CONF=prof:true,prof_active:false,lg_prof_sample:19 LEAKSCOPE_BENCH_UNWINDER=$unwinder \
@@ -90,7 +91,8 @@ echo "(target for leakscope: <= 1.05x)"
 echo
 echo "== at 16 KiB, against the floor (sampled, one frame, no unwinding) in one process =="
 printf '%-32s %10s %10s %12s %18s\n' "unwinder" "floor ns" "ns" "/ floor" "quartiles"
-for u in "leakscope|leakscope (libunwind, cached)" "leakscope-ages|leakscope + ages"; do
+for u in "leakscope|leakscope (frame walker)" "leakscope-libunwind|leakscope on libunwind alone" \
+  "leakscope-ages|leakscope + ages"; do
   IFS='|' read -r unwinder name <<<"$u"
   echo "bench: interleaved $unwinder against the floor" >&2
   MALLOC_CONF=prof:true,prof_active:false,lg_prof_sample:14 LEAKSCOPE_BENCH_UNWINDER=$unwinder \

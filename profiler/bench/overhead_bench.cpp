@@ -2,10 +2,14 @@
 // depth 1-8, a ring of 4096 live objects. The mode comes from the environment, because jemalloc
 // fixes opt.prof at start-up (scripts/bench.sh runs this once per mode):
 //   MALLOC_CONF=prof:false | prof:true,prof_active:false | prof:true,lg_prof_sample:19 | ...:14
-//   LEAKSCOPE_BENCH_UNWINDER=leakscope  installs leakscope's libunwind hook (else jemalloc's own);
+//   LEAKSCOPE_BENCH_UNWINDER=leakscope  installs leakscope's hook, the frame walker (else jemalloc's own);
+//   LEAKSCOPE_BENCH_UNWINDER=leakscope-libunwind  the same hook with libunwind for every stack;
 //   LEAKSCOPE_BENCH_UNWINDER=leakscope-ages  the same, with allocation ages on (epochs of 1 s)
 //   LEAKSCOPE_BENCH_UNWINDER=floor      a hook that records one frame and does no unwinding at all:
 //                                       what jemalloc's own sampling costs, the floor for any unwinder.
+//   LEAKSCOPE_BENCH_UNWINDER=walk-only  the frame walker's whole walk, then the floor's one frame: what
+//                                       walking costs, apart from what jemalloc's bookkeeping of
+//                                       distinct real stacks adds (which no unwinder can avoid).
 //   LEAKSCOPE_BENCH_UNWINDER=floor-deep the same frame padded with constant ones to 14: the floor for
 //                                       stacks as long as the real ones.
 //   LEAKSCOPE_BENCH_INTERLEAVED=R       instead of Google Benchmark: R rounds in this one process, each
@@ -30,6 +34,7 @@
 #ifdef LEAKSCOPE_WITH_PROFILER
 #include <jemalloc/jemalloc.h>
 
+#include "frame_walker.h"
 #include "leakscope/profiler/backtrace_hook.h"
 #include "leakscope/profiler/jemalloc_control.h"
 #endif
@@ -74,6 +79,13 @@ BENCHMARK(BM_AllocationWorkload);
 
 #ifdef LEAKSCOPE_WITH_PROFILER
 void one_frame_backtrace(void** vec, unsigned* len, unsigned) {
+  vec[0] = __builtin_return_address(0);
+  *len = 1;
+}
+
+void walk_only_backtrace(void** vec, unsigned* len, unsigned) {
+  void* frames[256];
+  benchmark::DoNotOptimize(leakscope::profiler::leakscope_walk_stack(frames, 256));
   vec[0] = __builtin_return_address(0);
   *len = 1;
 }
@@ -152,11 +164,17 @@ int main(int argc, char** argv) {
 #ifdef LEAKSCOPE_WITH_PROFILER
   const char* unwinder = std::getenv("LEAKSCOPE_BENCH_UNWINDER");
   if (unwinder && std::strcmp(unwinder, "leakscope") == 0 && !leakscope::profiler::install_fast_backtrace()) return 3;
+  if (unwinder && std::strcmp(unwinder, "leakscope-libunwind") == 0 &&
+      !leakscope::profiler::install_fast_backtrace(leakscope::profiler::StackWalker::kLibunwind))
+    return 3;
   if (unwinder && std::strcmp(unwinder, "leakscope-ages") == 0 &&
       !(leakscope::profiler::install_fast_backtrace() && leakscope::profiler::enable_allocation_ages(1.0)))
     return 3;
-  if (unwinder && (std::strcmp(unwinder, "floor") == 0 || std::strcmp(unwinder, "floor-deep") == 0)) {
-    BacktraceHook hook = std::strcmp(unwinder, "floor") == 0 ? one_frame_backtrace : deep_floor_backtrace;
+  if (unwinder && (std::strcmp(unwinder, "floor") == 0 || std::strcmp(unwinder, "floor-deep") == 0 ||
+                   std::strcmp(unwinder, "walk-only") == 0)) {
+    BacktraceHook hook = std::strcmp(unwinder, "floor") == 0       ? one_frame_backtrace
+                         : std::strcmp(unwinder, "walk-only") == 0 ? walk_only_backtrace
+                                                                   : deep_floor_backtrace;
     if (mallctl("experimental.hooks.prof_backtrace", nullptr, nullptr, &hook, sizeof hook) != 0) return 3;
   }
   auto st = leakscope::profiler::profiling_state();
