@@ -21,11 +21,6 @@ constexpr uint64_t kAddressMask = (uint64_t{1} << 48) - 1;
 
 constexpr unsigned kSlotBits = 13;  // 8192 entries, 128 KiB: a large service's sampled call sites
 Entry slots[1u << kSlotBits];
-// The last walk's rule at each depth, read first: the hook's and jemalloc's frames, and a program's
-// hot paths, repeat from one sample to the next. Being contiguous and at fixed places, these lines
-// are fetched in parallel, where the slots' misses form a chain (each address comes from the last).
-constexpr int kRecentDepth = 32;
-Entry recent[kRecentDepth];
 
 unsigned slot_of(uintptr_t address) {
   return static_cast<unsigned>((address * 0x9E3779B97F4A7C15ull) >> (64 - kSlotBits));
@@ -62,16 +57,12 @@ void write(Entry& entry, uintptr_t address, FrameRule rule) {
   entry.low.store(address | uint64_t{packed & 0xffff} << 48, std::memory_order_relaxed);
 }
 
-FrameRule rule_for(uintptr_t address, int depth) {
+FrameRule rule_for(uintptr_t address) {
   FrameRule rule;
-  Entry* last = depth < kRecentDepth ? &recent[depth] : nullptr;
-  if (last && read(*last, address, rule)) return rule;
   Entry& slot = slots[slot_of(address)];
-  if (!read(slot, address, rule)) {
-    rule = frame_rule_at(address);
-    write(slot, address, rule);
-  }
-  if (last) write(*last, address, rule);
+  if (read(slot, address, rule)) return rule;
+  rule = frame_rule_at(address);
+  write(slot, address, rule);
   return rule;
 }
 
@@ -82,11 +73,10 @@ constexpr uintptr_t kLargestFrame = uintptr_t{64} << 20;
 
 extern "C" __attribute__((visibility("hidden"))) int leakscope_walk_from(void** out, int max, uintptr_t ip,
                                                                          uintptr_t sp, uintptr_t bp) {
-  for (int line = 0; line < kRecentDepth * 16; line += 64) __builtin_prefetch(reinterpret_cast<char*>(recent) + line);
   int n = 0;
   while (n < max) {
     out[n++] = reinterpret_cast<void*>(ip);
-    FrameRule rule = rule_for(ip - 1, n - 1);  // a return address: the call is the byte before it
+    FrameRule rule = rule_for(ip - 1);  // a return address: the call is the byte before it
     if (rule.kind == FrameRule::kOutermost) return n;
     if (rule.kind == FrameRule::kUnsupported) return -1;
     uintptr_t cfa = (rule.kind == FrameRule::kRspBased ? sp : bp) + rule.cfa_offset;
@@ -122,7 +112,6 @@ leakscope_walk_stack:
 
 void forget_frame_rules() {
   for (Entry& entry : slots) entry.high.store(0, std::memory_order_relaxed);
-  for (Entry& entry : recent) entry.high.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace leakscope::profiler
