@@ -10,6 +10,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -21,7 +23,9 @@ namespace fs = std::filesystem;
 using process::ChildOptions;
 using process::ChildProcess;
 
-int free_loopback_port() {
+namespace {
+
+int unused_loopback_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -35,6 +39,22 @@ int free_loopback_port() {
   }
   close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+// The kernel may hand a port just closed to the next bind: a cluster's nodes, booting in parallel in
+// this process, once got the same one (a node then exited during start-up, its listener refused).
+// So no port is handed out twice by one process.
+int free_loopback_port() {
+  static std::mutex mu;
+  static std::set<int> handed_out;
+  std::lock_guard lock(mu);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int port = unused_loopback_port();
+    if (handed_out.insert(port).second) return port;
+  }
+  throw std::runtime_error("no free loopback port not handed out already");
 }
 
 bool amqp_login_works(int port) {

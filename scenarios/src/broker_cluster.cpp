@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <functional>
 #include <random>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "leakscope/process/child_process.h"
@@ -24,10 +26,21 @@ BrokerCluster::BrokerCluster(const std::string& dir, size_t nodes, std::chrono::
   std::vector<std::thread> boots;
   for (size_t i = 0; i < nodes; ++i)
     boots.emplace_back([&, i] {
-      try {
-        nodes_[i] = std::make_unique<Broker>(dir_ + "/node" + std::to_string(i), options, timeout);
-      } catch (...) {
-        errors[i] = std::current_exception();
+      // A node whose listener lost its port to another process exits at once: boot it again, on new
+      // ports (each attempt in its own directory, so no state of the last one is read).
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        try {
+          errors[i] = nullptr;
+          nodes_[i] = std::make_unique<Broker>(dir_ + "/node" + std::to_string(i) + "-" + std::to_string(attempt),
+                                               options, timeout);
+          return;
+        } catch (const std::runtime_error& e) {
+          errors[i] = std::current_exception();
+          if (std::string(e.what()).find("exited during start-up") == std::string::npos) return;
+        } catch (...) {
+          errors[i] = std::current_exception();
+          return;
+        }
       }
     });
   for (auto& t : boots) t.join();
