@@ -113,20 +113,23 @@ const uint8_t* find_fde(uintptr_t address) {
   // version 1; the table as datarel sdata4 pairs, which every linker writes (else: no table, refuse).
   if (hdr[0] != 1 || hdr[3] != 0x3b || hdr[1] == kOmit || hdr[2] == kOmit) return nullptr;
   Reader r{hdr + 4, hdr + 4 + 16};
-  r.pointer(hdr[1]);
-  uint64_t count = r.pointer(hdr[2]);
+  r.pointer(hdr[1], base);
+  uint64_t count = r.pointer(hdr[2], base);
   if (!r.ok || count == 0) return nullptr;
-  auto table = reinterpret_cast<const int32_t*>(r.at);
+  auto table = reinterpret_cast<const int32_t*>(r.at);  // pairs: {function start, FDE}, from hdr
+  auto entry = [&](uint64_t i, int field) {
+    return base + static_cast<uintptr_t>(static_cast<intptr_t>(table[2 * i + field]));
+  };
   uint64_t lo = 0, hi = count;  // the last entry whose start is <= address
   while (hi - lo > 1) {
     uint64_t mid = lo + (hi - lo) / 2;
-    if (base + static_cast<uintptr_t>(static_cast<intptr_t>(table[2 * mid])) <= address)
+    if (entry(mid, 0) <= address)
       lo = mid;
     else
       hi = mid;
   }
-  if (base + static_cast<uintptr_t>(static_cast<intptr_t>(table[2 * lo])) > address) return nullptr;
-  return reinterpret_cast<const uint8_t*>(base + static_cast<uintptr_t>(static_cast<intptr_t>(table[2 * lo + 1])));
+  if (entry(lo, 0) > address) return nullptr;
+  return reinterpret_cast<const uint8_t*>(entry(lo, 1));
 }
 
 // One register's rule, for the two registers an x86-64 walk needs (rbp and the return address).
